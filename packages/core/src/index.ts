@@ -1,0 +1,128 @@
+/**
+ * @elderflow/core: the shared ground of Elderflow. Domain schemas (person, rank scale, organisation
+ * tree, volunteers, households), the clock, ids, typed errors with zh-CN and en messages, masking of
+ * personal data, and a seeded synthetic district for tests, benchmarks and the demo.
+ *
+ * @packageDocumentation
+ */
+export { type Clock, fixedClock, type ManualClock, manualClock, parseInstant, systemClock, today } from "./clock";
+export {
+  type AgeOptions,
+  addDays,
+  ageOn,
+  assertTimeZone,
+  birthdayForAge,
+  compareIsoDates,
+  type DateParts,
+  DEFAULT_ZONE,
+  daysBetween,
+  daysInMonth,
+  formatIsoDate,
+  type IsoDate,
+  isIsoDate,
+  isLeapYear,
+  isoDateAt,
+  isoWeekday,
+  isValidTimeZone,
+  type LeapDayRule,
+  parseIsoDate,
+} from "./dates";
+export {
+  ElderflowError,
+  type ElderflowErrorJSON,
+  type ElderflowErrorOptions,
+  type ElderflowIssue,
+  type ElderflowIssueJSON,
+  type FieldPath,
+  formatPath,
+  fromZodError,
+  ISSUE_CODE_PARAM,
+  isElderflowError,
+  type Result,
+} from "./errors";
+export { checkIdNumber, type IdNumberInfo, idNumberCheckChar, makeIdNumber } from "./idnumber";
+export { createIdGenerator, type IdGeneratorOptions, isUuid } from "./ids";
+export { maskIdNumber, maskName, maskPhone } from "./mask";
+export {
+  ERROR_MESSAGES,
+  type ErrorCode,
+  fillTemplate,
+  formatMessage,
+  isErrorCode,
+  LANGS,
+  type Lang,
+  type MessageParams,
+  type MessageText,
+} from "./messages";
+export { buildOrgTree, type OrgTree } from "./org";
+export {
+  certificationValidOn,
+  certifiedLevel,
+  isPriorityTarget,
+  type PriorityFlags,
+  type PriorityOptions,
+  priorityFlags,
+} from "./priority";
+export { type Random, seededRandom } from "./random";
+export {
+  atLeast,
+  createRankScale,
+  DEFAULT_RANK_IDS,
+  DEFAULT_RANK_LEVELS,
+  type DefaultRank,
+  defaultRankScale,
+  type RankLevel,
+  type RankScale,
+} from "./ranks";
+export {
+  BirthdayCalendar,
+  Certification,
+  Gender,
+  GeoPoint,
+  HealthFacts,
+  Household,
+  HouseholdFacts,
+  IdSchema,
+  IsoDateSchema,
+  KNOWN_SERVICE_KINDS,
+  OrgUnit,
+  OrgUnitKind,
+  Person,
+  type PersonInput,
+  type PersonSchemaOptions,
+  PersonStatus,
+  personSchema,
+  Relation,
+  RetirementKind,
+  ServiceKind,
+  ServicePoint,
+  Team,
+  TimeZoneSchema,
+  Volunteer,
+} from "./schemas";
+export {
+  type IsolationLevel,
+  isRetryableSqlError,
+  type Migration,
+  type PgClientLike,
+  type PgliteLike,
+  type PgPoolLike,
+  runMigrations,
+  type SqlAdapterOptions,
+  type SqlClient,
+  type SqlQueryable,
+  splitSqlStatements,
+  sqlFromPglite,
+  sqlFromPgPool,
+  type TransactionOptions,
+} from "./sql";
+export { generateDistrict, type SyntheticDistrict, type SyntheticDistrictOptions } from "./synthetic";
+export {
+  type BatchValidation,
+  type InvalidRecord,
+  parseOrThrow,
+  parsePerson,
+  parseWith,
+  validateMany,
+  validatePersons,
+} from "./validate";

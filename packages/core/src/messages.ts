@@ -1,0 +1,205 @@
+/**
+ * The message catalogue: every {@link ErrorCode} with its zh-CN and en text.
+ *
+ * Placeholders are written `{name}` and filled from the error's `params`. Params never carry
+ * personal data (names, ID numbers, phones, health facts): only ids, field names, codes and numbers.
+ */
+
+/** The languages Elderflow speaks. */
+export type Lang = "zh-CN" | "en";
+
+/** All languages, in the order the CLI lists them. */
+export const LANGS: readonly Lang[] = ["zh-CN", "en"];
+
+/** The text of one message in each language. */
+export interface MessageText {
+  readonly "zh-CN": string;
+  readonly en: string;
+}
+
+/**
+ * The error catalogue. Keys are the stable `code`s that callers switch on; they never change meaning.
+ * Packages add their codes here, grouped by package, so that the whole catalogue reads in one file.
+ */
+export const ERROR_MESSAGES = {
+  // ---- core: input and validation
+  INVALID_INPUT: { "zh-CN": "输入无效：{detail}", en: "Invalid input: {detail}" },
+  INVALID_TYPE: { "zh-CN": "类型错误：应为{expected}", en: "Wrong type: expected {expected}" },
+  REQUIRED: { "zh-CN": "缺少必填字段", en: "Required field is missing" },
+  UNKNOWN_FIELD: { "zh-CN": "未知字段：{field}", en: "Unknown field: {field}" },
+  INVALID_ENUM: { "zh-CN": "取值不在允许范围内：{options}", en: "Value is not one of: {options}" },
+  INVALID_DATE: {
+    "zh-CN": "日期无效（应为存在的 YYYY-MM-DD 日期）",
+    en: "Invalid date (expected an existing YYYY-MM-DD date)",
+  },
+  INVALID_INSTANT: {
+    "zh-CN": "时间无效（应为带时区偏移的 ISO 8601 时间）",
+    en: "Invalid instant (expected ISO 8601 with an offset)",
+  },
+  FUTURE_DATE: { "zh-CN": "日期不能晚于{limit}", en: "Date may not be after {limit}" },
+  DATE_ORDER: { "zh-CN": "起始日期晚于结束日期", en: "Start date is after end date" },
+  INVALID_ID_NUMBER: {
+    "zh-CN": "身份证号码格式无效（应为18位）",
+    en: "Resident ID number is malformed (expected 18 characters)",
+  },
+  ID_NUMBER_CHECKSUM: {
+    "zh-CN": "身份证号码校验位错误（GB 11643）",
+    en: "Resident ID number fails its GB 11643 checksum",
+  },
+  ID_NUMBER_BIRTH_DATE_MISMATCH: {
+    "zh-CN": "身份证号码中的出生日期与出生日期字段不一致",
+    en: "Birth date in the ID number does not match birthDate",
+  },
+  ID_NUMBER_GENDER_MISMATCH: {
+    "zh-CN": "身份证号码中的性别码与性别字段不一致",
+    en: "Gender digit in the ID number does not match gender",
+  },
+  INVALID_PHONE: { "zh-CN": "电话号码格式无效", en: "Phone number is malformed" },
+  UNKNOWN_RANK: { "zh-CN": "职级不在职级表中：{rank}", en: "Rank is not on the rank scale: {rank}" },
+  INVALID_RANK_SCALE: { "zh-CN": "职级表无效：{detail}", en: "Invalid rank scale: {detail}" },
+  UNKNOWN_TIME_ZONE: { "zh-CN": "未知时区：{zone}", en: "Unknown time zone: {zone}" },
+  TOO_SMALL: { "zh-CN": "数值过小（最小{minimum}）", en: "Value too small (minimum {minimum})" },
+  TOO_BIG: { "zh-CN": "数值过大（最大{maximum}）", en: "Value too big (maximum {maximum})" },
+  INVALID_FORMAT: { "zh-CN": "格式无效：{format}", en: "Invalid format: {format}" },
+  DUPLICATE_ID: { "zh-CN": "编号重复：{id}", en: "Duplicate id: {id}" },
+  NOT_FOUND: { "zh-CN": "未找到：{what}", en: "Not found: {what}" },
+  FILE_NOT_FOUND: { "zh-CN": "文件不存在：{file}", en: "File not found: {file}" },
+  INVALID_JSON: { "zh-CN": "JSON 解析失败：{detail}", en: "Could not parse JSON: {detail}" },
+  USAGE: { "zh-CN": "用法错误：{detail}", en: "Usage error: {detail}" },
+  INTERNAL: { "zh-CN": "内部错误：{detail}", en: "Internal error: {detail}" },
+
+  // ---- policy
+  UNKNOWN_FACT: { "zh-CN": "未知事实：{fact}", en: "Unknown fact: {fact}" },
+  UNKNOWN_OPERATOR: { "zh-CN": "未知运算符：{operator}", en: "Unknown operator: {operator}" },
+  UNKNOWN_POLICY: { "zh-CN": "未知政策：{policy}", en: "Unknown policy: {policy}" },
+  POLICY_NOT_EFFECTIVE: {
+    "zh-CN": "政策在{date}未生效：{policy}",
+    en: "Policy {policy} is not in effect on {date}",
+  },
+  OVERLAPPING_PERIODS: {
+    "zh-CN": "同一版本的生效期重叠：{policy}",
+    en: "Effective periods of the same version overlap: {policy}",
+  },
+  MULTIPLE_HITS: {
+    "zh-CN": "决策表“唯一”命中策略下有多条规则命中：{rules}",
+    en: "Decision table with hit policy 'unique' matched several rules: {rules}",
+  },
+  INVALID_POLICY: { "zh-CN": "政策定义无效：{detail}", en: "Invalid policy definition: {detail}" },
+  POLICY_TEST_FAILED: {
+    "zh-CN": "政策测试用例未通过：{case}",
+    en: "Policy test case failed: {case}",
+  },
+
+  // ---- schedule
+  HOLIDAYS_PROVISIONAL: {
+    "zh-CN": "{year}年官方节假日安排尚未公布，使用临时日历",
+    en: "The official holiday schedule for {year} is not published yet; the calendar is provisional",
+  },
+  INVALID_LUNAR_DATE: { "zh-CN": "农历日期无效：{detail}", en: "Invalid lunar date: {detail}" },
+  INVALID_RECURRENCE: { "zh-CN": "重复规则无效：{detail}", en: "Invalid recurrence: {detail}" },
+  OUT_OF_RANGE: {
+    "zh-CN": "超出支持范围：{detail}",
+    en: "Out of the supported range: {detail}",
+  },
+
+  // ---- timebank
+  UNKNOWN_ACCOUNT: { "zh-CN": "未知账户：{account}", en: "Unknown account: {account}" },
+  NOT_AUTHORIZED: { "zh-CN": "无权执行此操作", en: "Not authorised for this action" },
+  SELF_REGISTRATION: {
+    "zh-CN": "志愿者不能登记自己的服务",
+    en: "A volunteer may not register their own service",
+  },
+  SELF_VERIFICATION: {
+    "zh-CN": "志愿者不能核实自己的服务",
+    en: "A volunteer may not verify their own service",
+  },
+  NOT_PENDING: { "zh-CN": "该记录不处于待处理状态", en: "The entry is not pending" },
+  NOT_FAMILY: {
+    "zh-CN": "受益人不是该志愿者登记的家庭成员",
+    en: "The beneficiary is not a registered family member of the volunteer",
+  },
+  INSUFFICIENT_BALANCE: {
+    "zh-CN": "可用时间不足（可用{available}分钟，需要{requested}分钟）",
+    en: "Insufficient available time ({available} min available, {requested} min requested)",
+  },
+  IDEMPOTENCY_CONFLICT: {
+    "zh-CN": "幂等键已用于不同的内容：{key}",
+    en: "Idempotency key was already used with different content: {key}",
+  },
+  PERIOD_CLOSED: { "zh-CN": "会计期间已关闭：{period}", en: "Period is closed: {period}" },
+  JOURNAL_TAMPERED: {
+    "zh-CN": "流水账被篡改，首个异常位置：{position}",
+    en: "Journal has been tampered with; first bad entry at {position}",
+  },
+
+  // ---- workflow
+  CONCURRENT_UPDATE: {
+    "zh-CN": "并发更新冲突（期望版本{expected}，实际版本{actual}）",
+    en: "Concurrent update (expected version {expected}, found {actual})",
+  },
+  UNKNOWN_EVENT: { "zh-CN": "未知事件：{event}", en: "Unknown event: {event}" },
+  EVENT_NOT_ALLOWED: {
+    "zh-CN": "当前状态{state}不接受事件{event}",
+    en: "Event {event} is not accepted in state {state}",
+  },
+  WRONG_ROLE: { "zh-CN": "角色{role}无权执行{event}", en: "Role {role} may not perform {event}" },
+  WRONG_COMMUNITY: {
+    "zh-CN": "不能访问其他社区的数据",
+    en: "Staff of another community may not access this",
+  },
+  UNKNOWN_MACHINE: { "zh-CN": "未知流程：{machine}", en: "Unknown workflow: {machine}" },
+  UNKNOWN_INSTANCE: { "zh-CN": "未知流程实例：{instance}", en: "Unknown workflow instance: {instance}" },
+  NO_MIGRATION_PATH: {
+    "zh-CN": "流程{machine}从版本{from}到{to}没有迁移路径",
+    en: "No migration path for {machine} from version {from} to {to}",
+  },
+  NOT_CERTIFIED: {
+    "zh-CN": "志愿者未取得所需等级的证书",
+    en: "The volunteer is not certified for the needed level",
+  },
+} as const satisfies Record<string, MessageText>;
+
+/** A stable error code: the key of {@link ERROR_MESSAGES}. */
+export type ErrorCode = keyof typeof ERROR_MESSAGES;
+
+/** Values that fill a message's `{placeholders}`; never personal data. */
+export type MessageParams = Readonly<Record<string, string | number | boolean>>;
+
+/**
+ * Renders a catalogue message in a language, filling `{placeholders}` from params.
+ *
+ * @example
+ * ```ts
+ * formatMessage("UNKNOWN_RANK", "en", { rank: "general" }); // "Rank is not on the rank scale: general"
+ * ```
+ */
+export function formatMessage(code: ErrorCode, lang: Lang, params: MessageParams = {}): string {
+  const template = ERROR_MESSAGES[code][lang];
+  return fillTemplate(template, params);
+}
+
+/**
+ * Replaces `{name}` placeholders in a template; unknown placeholders are left as they are.
+ *
+ * @example
+ * ```ts
+ * fillTemplate("{n} persons", { n: 3 }); // "3 persons"
+ * ```
+ */
+export function fillTemplate(template: string, params: MessageParams): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    Object.hasOwn(params, name) ? String(params[name]) : whole,
+  );
+}
+
+/**
+ * Whether a string is a known error code.
+ *
+ * @example
+ * ```ts
+ * isErrorCode("PERIOD_CLOSED"); // true
+ * ```
+ */
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(ERROR_MESSAGES, value);
+}

@@ -1,0 +1,15 @@
+import type { Command } from "commander";
+import type { CommandContext } from "../io";
+import { registerDemo } from "./demo";
+import { registerGenerate } from "./generate";
+import { registerValidate } from "./validate";
+
+/**
+ * Every subcommand of the CLI, in the order `--help` lists them. A package's commands live in their
+ * own file here (policy.ts, roster.ts, cadence.ts, calendar.ts, timebank.ts, workflow.ts) and add one line.
+ */
+export const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void)[] = [
+  registerDemo,
+  registerValidate,
+  registerGenerate,
+];

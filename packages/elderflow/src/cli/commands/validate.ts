@@ -1,0 +1,59 @@
+import { type ElderflowIssue, formatMessage, formatPath, today, validatePersons } from "@elderflow/core";
+import type { Command } from "commander";
+import { CliExit, type CommandContext, EXIT, emit, readJsonFile } from "../io";
+import { renderTable } from "../table";
+
+/** `elderflow validate persons <file.json>`: reports every invalid record, never stopping at the first. */
+export function registerValidate(program: Command, ctx: CommandContext): void {
+  const validate = program.command("validate").description("validate records in the JSON interchange form");
+  validate
+    .command("persons")
+    .description("validate an array of persons; reports every invalid record with index, field path and code")
+    .argument("<file>", "JSON file holding an array of persons")
+    .action((file: string) => {
+      const data = readJsonFile(ctx.io, file);
+      const { lang } = ctx.globals();
+      if (!Array.isArray(data)) {
+        const report = {
+          total: 0,
+          valid: 0,
+          invalid: [
+            {
+              index: -1,
+              issues: [
+                { code: "INVALID_TYPE", path: [], message: formatMessage("INVALID_TYPE", lang, { expected: "array" }) },
+              ],
+            },
+          ],
+        };
+        emit(ctx, report, () => `INVALID_TYPE: ${formatMessage("INVALID_TYPE", lang, { expected: "array" })}`);
+        throw new CliExit(EXIT.failure);
+      }
+      const result = validatePersons(data, { today: today(ctx.io.clock) });
+      const describe = (i: ElderflowIssue) => ({
+        path: formatPath(i.path),
+        code: i.code,
+        message: formatMessage(i.code, lang, i.params),
+      });
+      const report = {
+        total: data.length,
+        valid: result.valid.length,
+        invalid: result.invalid.map((r) => ({
+          index: r.index,
+          ...(r.id === undefined ? {} : { id: r.id }),
+          issues: r.issues.map(describe),
+        })),
+      };
+      emit(ctx, report, () => {
+        const head =
+          lang === "zh-CN"
+            ? `共 ${report.total} 条，有效 ${report.valid} 条，无效 ${report.invalid.length} 条`
+            : `${report.total} records, ${report.valid} valid, ${report.invalid.length} invalid`;
+        const rows = report.invalid.flatMap((r) =>
+          r.issues.map((i) => ({ index: r.index, id: r.id ?? "", path: i.path, code: i.code, message: i.message })),
+        );
+        return rows.length === 0 ? head : `${head}\n${renderTable(rows)}`;
+      });
+      if (report.invalid.length > 0) throw new CliExit(EXIT.failure);
+    });
+}

@@ -1,0 +1,8 @@
+/**
+ * @elderflow/policy. See the package README and the docs.
+ *
+ * @packageDocumentation
+ */
+
+/** The package name, for diagnostics. */
+export const PACKAGE_NAME = "@elderflow/policy";
