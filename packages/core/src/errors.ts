@@ -150,7 +150,10 @@ function issueFromZod(issue: z.core.$ZodIssue, basePath: FieldPath): ElderflowIs
   for (const p of issue.path) path.push(typeof p === "number" ? p : String(p));
   switch (issue.code) {
     case "invalid_type":
-      if (issue.input === undefined) return { code: "REQUIRED", path, params: {} };
+      // zod reports the input only when asked (`reportInput: true`, as parseWith does); otherwise its
+      // message says what it received. The input itself is never copied into the error.
+      if ("input" in issue ? issue.input === undefined : /received undefined/.test(issue.message))
+        return { code: "REQUIRED", path, params: {} };
       return { code: "INVALID_TYPE", path, params: { expected: String(issue.expected) } };
     case "invalid_value":
       return {

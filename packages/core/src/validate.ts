@@ -17,7 +17,7 @@ export function parseWith<S extends z.ZodType>(
   input: unknown,
   basePath: FieldPath = [],
 ): Result<z.output<S>> {
-  const r = schema.safeParse(input);
+  const r = schema.safeParse(input, { reportInput: true });
   if (r.success) return { ok: true, value: r.data };
   return { ok: false, error: fromZodError(r.error, basePath) };
 }
@@ -87,7 +87,7 @@ export function validateMany<S extends z.ZodType>(
       record !== null && typeof record === "object" && typeof (record as { id?: unknown }).id === "string"
         ? ((record as { id: string }).id.slice(0, 64) as string)
         : undefined;
-    const r = schema.safeParse(record);
+    const r = schema.safeParse(record, { reportInput: true });
     const issues: ElderflowIssue[] = r.success ? [] : [...fromZodError(r.error).issues];
     if (rawId !== undefined) {
       if (seen.has(rawId)) issues.push({ code: "DUPLICATE_ID", path: ["id"], params: { id: rawId } });

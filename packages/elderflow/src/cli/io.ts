@@ -110,8 +110,9 @@ export function emit(ctx: CommandContext, value: unknown, table?: () => string):
 
 /** Prints an error as code + message in the chosen language (JSON on stdout when --format json). */
 export function printError(io: CliIO, globals: GlobalOptions, error: unknown): number {
-  const err = isElderflowError(error)
-    ? error
+  const inner = error instanceof CliExit && error.error !== undefined ? error.error : error;
+  const err = isElderflowError(inner)
+    ? inner
     : new ElderflowError("INTERNAL", {
         params: { detail: error instanceof Error ? error.message.slice(0, 200) : String(error) },
       });

@@ -1,0 +1,104 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fixedClock } from "@elderflow/core";
+import { describe, expect, it } from "vitest";
+import type { CliIO } from "./io";
+import { runCli } from "./program";
+
+function memoryIO(): CliIO & { out: string; err: string } {
+  const io = {
+    out: "",
+    err: "",
+    stdout: (t: string) => {
+      io.out += t;
+    },
+    stderr: (t: string) => {
+      io.err += t;
+    },
+    env: {},
+    clock: fixedClock("2026-11-26T10:00:00+08:00"),
+    cwd: mkdtempSync(join(tmpdir(), "elderflow-cli-")),
+  };
+  return io;
+}
+
+const good = {
+  id: "p1",
+  name: "张小三",
+  gender: "male",
+  birthDate: "1952-07-01",
+  retirementKind: "lixiu",
+  rank: "county",
+  communityId: "c1",
+};
+
+describe("elderflow CLI", () => {
+  it("prints help and version with exit 0", async () => {
+    const io = memoryIO();
+    expect(await runCli(["--help"], io)).toBe(0);
+    expect(io.out).toContain("validate");
+    const io2 = memoryIO();
+    expect(await runCli(["--version"], io2)).toBe(0);
+    expect(io2.out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it("exits 2 on bad usage", async () => {
+    expect(await runCli(["no-such-command"], memoryIO())).toBe(2);
+    expect(await runCli(["--format", "xml", "demo"], memoryIO())).toBe(2);
+    const io = memoryIO();
+    expect(await runCli(["validate", "persons", "missing.json", "--lang", "en"], io)).toBe(2);
+    expect(io.err).toContain("FILE_NOT_FOUND: File not found: missing.json");
+  });
+
+  it("validates persons: every invalid record with index, path and code, exit 1", async () => {
+    const io = memoryIO();
+    writeFileSync(
+      join(io.cwd, "persons.json"),
+      JSON.stringify([
+        good,
+        { ...good, id: "p2", birthDate: "1950-02-30", rank: "general" },
+        { ...good, id: "p3" },
+        { ...good, id: "p4", gender: 1 },
+      ]),
+    );
+    const code = await runCli(["validate", "persons", "persons.json", "--format", "json", "--lang", "en"], io);
+    expect(code).toBe(1);
+    const report = JSON.parse(io.out);
+    expect(report.total).toBe(4);
+    expect(report.valid).toBe(2);
+    expect(
+      report.invalid.map((r: { index: number; issues: { path: string; code: string }[] }) => [
+        r.index,
+        r.issues.map((i) => `${i.path}:${i.code}`),
+      ]),
+    ).toEqual([
+      [1, ["birthDate:INVALID_DATE", "rank:UNKNOWN_RANK"]],
+      [3, ["gender:INVALID_ENUM"]],
+    ]);
+    expect(report.invalid[0].issues[1].message).toBe("Rank is not on the rank scale: general");
+    expect(io.out).not.toContain("张小三");
+  });
+
+  it("validates a clean file with exit 0, messages in zh-CN by default", async () => {
+    const io = memoryIO();
+    writeFileSync(join(io.cwd, "ok.json"), JSON.stringify([good]));
+    expect(await runCli(["validate", "persons", "ok.json"], io)).toBe(0);
+    expect(io.out).toContain("共 1 条，有效 1 条，无效 0 条");
+  });
+
+  it("reports malformed JSON as INVALID_JSON with exit 1, in the chosen language", async () => {
+    const io = memoryIO();
+    writeFileSync(join(io.cwd, "bad.json"), "[{");
+    expect(await runCli(["--lang", "zh-CN", "validate", "persons", "bad.json"], io)).toBe(1);
+    expect(io.err).toMatch(/^INVALID_JSON: JSON 解析失败/);
+  });
+
+  it("runs the demo: a valid synthetic district at the reports' scale", async () => {
+    const io = memoryIO();
+    expect(await runCli(["demo", "--format", "json"], io)).toBe(0);
+    const summary = JSON.parse(io.out);
+    expect(summary).toMatchObject({ communities: 98, persons: 3310, lixiu: 270, volunteers: 350, teams: 12 });
+    expect(summary.checks.every((c: { invalid: number }) => c.invalid === 0)).toBe(true);
+  });
+});
