@@ -1,8 +1,69 @@
 /**
- * @elderflow/timebank. See the package README and the docs.
+ * @elderflow/timebank: a double-entry time-bank ledger (时间银行) in whole minutes that never loses or
+ * doubles a minute. Two-phase transfers (pending, post, void), idempotent commands, corrections only
+ * by reversal, a SHA-256 hash-chained journal of ids only, and one small store interface with
+ * memory, PGlite (embedded default) and PostgreSQL backends.
  *
  * @packageDocumentation
  */
-
-/** The package name, for diagnostics. */
-export const PACKAGE_NAME = "@elderflow/timebank";
+export { createTimeBank, type TimeBank, type TimeBankOptions } from "./bank";
+export {
+  CancelCommand,
+  ClosePeriodCommand,
+  type CommandFailureCode,
+  type CommandResult,
+  type CommandStatus,
+  EnrollCommand,
+  FulfilCommand,
+  GrantCommand,
+  PeriodSchema,
+  RecordCommand,
+  RejectCommand,
+  ReverseCommand,
+  type StoredCommand,
+  TimeBankCommand,
+  VerifyCommand,
+  WithdrawCommand,
+} from "./commands";
+export {
+  canonicalJson,
+  entryHash,
+  GENESIS_HASH,
+  type JournalAnchor,
+  type JournalEntry,
+  type JournalVerification,
+  sha256,
+  verifyJournal,
+} from "./journal";
+export {
+  createLedger,
+  type Ledger,
+  type LedgerAccount,
+  type LedgerAccountFlags,
+  type LedgerTransfer,
+  type TransferError,
+  type TransferInput,
+  type TransferState,
+} from "./ledger";
+export { TIMEBANK_MIGRATIONS } from "./migrations";
+export {
+  type BatchItem,
+  type Certificate,
+  type CertificateLine,
+  type CertificateOptions,
+  type MonthlyLine,
+  type MonthlySummary,
+  type NoticeLine,
+  noticeToCsv,
+  noticeToHtml,
+  type PublicNotice,
+  type PublicNoticeOptions,
+  quarterBounds,
+  type VerificationBatch,
+} from "./reports";
+export { type AccountRow, periodOf, type VolunteerAccount } from "./state";
+export { type MemoryStore, memoryStore } from "./stores/memory";
+export { type PgliteStoreOptions, pgliteStore } from "./stores/pglite";
+export { type PostgresStoreOptions, postgresStore } from "./stores/postgres";
+export { sqlStore } from "./stores/sql";
+export type { PreparedBatch, TimeBankStore } from "./stores/types";

@@ -1,0 +1,154 @@
+/**
+ * The one query module of the SQL stores (PGlite and PostgreSQL run the same statements).
+ */
+import { runMigrations, type SqlClient, type SqlQueryable } from "@elderflow/core";
+import type { CommandResult } from "../commands";
+import type { JournalEntry } from "../journal";
+import { TIMEBANK_MIGRATIONS } from "../migrations";
+import type { AccountRow } from "../state";
+import type { PreparedBatch, TimeBankStore } from "./types";
+
+const JOURNAL_COLUMNS = "seq, key, fingerprint, at, command, result, prev_hash, hash";
+
+interface JournalRow {
+  seq: string | number;
+  key: string;
+  fingerprint: string;
+  at: string;
+  command: string | null;
+  result: string;
+  prev_hash: string;
+  hash: string;
+}
+
+interface AccountDbRow {
+  id: string;
+  debits_pending: string | number;
+  debits_posted: string | number;
+  credits_pending: string | number;
+  credits_posted: string | number;
+  earned: string | number;
+}
+
+function toEntry(r: JournalRow): JournalEntry {
+  return {
+    seq: Number(r.seq),
+    key: r.key,
+    fingerprint: r.fingerprint,
+    at: r.at,
+    command: r.command === null ? null : (JSON.parse(r.command) as JournalEntry["command"]),
+    result: JSON.parse(r.result) as CommandResult,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+function toAccount(r: AccountDbRow): AccountRow {
+  return {
+    id: r.id,
+    debitsPending: Number(r.debits_pending),
+    debitsPosted: Number(r.debits_posted),
+    creditsPending: Number(r.credits_pending),
+    creditsPosted: Number(r.credits_posted),
+    earned: Number(r.earned),
+  };
+}
+
+async function readJournalWith(q: SqlQueryable, afterSeq: number, limit?: number): Promise<JournalEntry[]> {
+  const rows = await q.query<JournalRow>(
+    `select ${JOURNAL_COLUMNS} from timebank_journal where seq > $1 order by seq${limit === undefined ? "" : " limit $2"}`,
+    limit === undefined ? [afterSeq] : [afterSeq, limit],
+  );
+  return rows.rows.map(toEntry);
+}
+
+async function writeBatch(tx: SqlQueryable, p: PreparedBatch<unknown>): Promise<void> {
+  if (p.entries.length > 0) {
+    const cols: unknown[][] = [[], [], [], [], [], [], [], []];
+    for (const e of p.entries) {
+      cols[0]?.push(e.seq);
+      cols[1]?.push(e.key);
+      cols[2]?.push(e.fingerprint);
+      cols[3]?.push(e.at);
+      cols[4]?.push(e.command === null ? null : JSON.stringify(e.command));
+      cols[5]?.push(JSON.stringify(e.result));
+      cols[6]?.push(e.prevHash);
+      cols[7]?.push(e.hash);
+    }
+    await tx.query(
+      `insert into timebank_journal (${JOURNAL_COLUMNS})
+       select * from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])`,
+      cols,
+    );
+    const last = p.entries[p.entries.length - 1] as JournalEntry;
+    await tx.query("update timebank_head set seq = $1, hash = $2 where id = 1", [last.seq, last.hash]);
+  }
+  if (p.accounts.length > 0) {
+    const cols: unknown[][] = [[], [], [], [], [], []];
+    for (const a of p.accounts) {
+      cols[0]?.push(a.id);
+      cols[1]?.push(a.debitsPending);
+      cols[2]?.push(a.debitsPosted);
+      cols[3]?.push(a.creditsPending);
+      cols[4]?.push(a.creditsPosted);
+      cols[5]?.push(a.earned);
+    }
+    await tx.query(
+      `insert into timebank_accounts (id, debits_pending, debits_posted, credits_pending, credits_posted, earned)
+       select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
+       on conflict (id) do update set debits_pending = excluded.debits_pending, debits_posted = excluded.debits_posted,
+         credits_pending = excluded.credits_pending, credits_posted = excluded.credits_posted, earned = excluded.earned`,
+      cols,
+    );
+  }
+  if (p.notes.length > 0) {
+    await tx.query(
+      "insert into timebank_notes (key, text) select * from unnest($1::text[], $2::text[]) on conflict (key) do nothing",
+      [p.notes.map((n) => n.key), p.notes.map((n) => n.text)],
+    );
+  }
+}
+
+/**
+ * A time-bank store on any {@link SqlClient} (PGlite or PostgreSQL): same schema, same statements.
+ * Writers serialise on the single `timebank_head` row (`select … for update`), which is the only
+ * lock taken before account rows, so lock order is fixed and deadlock is impossible; a batch of many
+ * commands shares one transaction and one fsync (group commit).
+ *
+ * @example
+ * ```ts
+ * const store = sqlStore(sqlFromPglite(new PGlite()));
+ * ```
+ */
+export function sqlStore(sql: SqlClient): TimeBankStore {
+  return {
+    kind: sql.dialect,
+    async open() {
+      await runMigrations(sql, "timebank", TIMEBANK_MIGRATIONS);
+    },
+    commit<T>(afterSeq: number, prepare: (missed: readonly JournalEntry[]) => PreparedBatch<T>): Promise<T> {
+      return sql.transaction(async (tx) => {
+        const head = await tx.query<{ seq: string | number }>("select seq from timebank_head where id = 1 for update");
+        const headSeq = Number(head.rows[0]?.seq ?? 0);
+        const missed = headSeq > afterSeq ? await readJournalWith(tx, afterSeq) : [];
+        const p = prepare(missed);
+        await writeBatch(tx, p);
+        return p.value;
+      });
+    },
+    readJournal: (afterSeq, limit) => readJournalWith(sql, afterSeq, limit),
+    async readAccount(id) {
+      const r = await sql.query<AccountDbRow>(
+        "select id, debits_pending, debits_posted, credits_pending, credits_posted, earned from timebank_accounts where id = $1",
+        [id],
+      );
+      const row = r.rows[0];
+      return row === undefined ? undefined : toAccount(row);
+    },
+    async readNote(key) {
+      const r = await sql.query<{ text: string }>("select text from timebank_notes where key = $1", [key]);
+      return r.rows[0]?.text;
+    },
+    close: () => sql.close(),
+  };
+}
