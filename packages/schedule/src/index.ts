@@ -1,8 +1,78 @@
 /**
- * @elderflow/schedule. See the package README and the docs.
+ * @elderflow/schedule: occurrences. Time-zone-correct recurrences (rrule + luxon), lunar dates with
+ * RFC 7529 leap months and SKIP, Chinese statutory holidays with 调休, the domain's schedules
+ * (birthday roster, holiday visits, health checks, study, legal aid, law day), pairing cadence
+ * compliance, and iCalendar export.
  *
  * @packageDocumentation
  */
-
-/** The package name, for diagnostics. */
-export const PACKAGE_NAME = "@elderflow/schedule";
+export {
+  type CadenceLogEntry,
+  type CadenceOptions,
+  type CadencePair,
+  type CadenceReport,
+  cadenceReport,
+  type GroupCompliance,
+  type PairCompliance,
+} from "./cadence";
+export {
+  type AnniversaryRule,
+  activeOn,
+  type Bilingual,
+  DEFAULT_ANNIVERSARIES,
+  expandSeries,
+  HEALTH_CHECK_SERIES,
+  type HealthCheckRecord,
+  type HealthCheckStatus,
+  healthCheckStatus,
+  holidayVisitList,
+  LAW_DAY_SERIES,
+  LEGAL_AID_SERIES,
+  OFFICE_SERIES,
+  type OfficeSeries,
+  type SeriesEvent,
+  type SeriesExpansion,
+  type ServedPerson,
+  STUDY_SERIES,
+  type StudySession,
+  studyPlan,
+  type VisitEntry,
+  type VisitOccasion,
+  visitOccasions,
+} from "./domain";
+export {
+  chineseDaysProvider,
+  createHolidayCalendar,
+  type DayInfo,
+  type DayKind,
+  type HolidayCalendar,
+  type HolidayCalendarOptions,
+  type HolidayProvider,
+  type LocalDay,
+  type NonWorkingDayRule,
+  provisionalWarning,
+  type ScheduleWarning,
+} from "./holidays";
+export { type ICalContent, type ICalEvent, type ICalOptions, toICalendar } from "./ical";
+export {
+  fromLunar,
+  LUNAR_RANGE,
+  type LunarDate,
+  leapMonthOf,
+  lunarMonthDays,
+  lunarOccurrence,
+  SKIP_VALUES,
+  type Skip,
+  springFestival,
+  toLunar,
+} from "./lunar";
+export { createRecurrence, type Occurrence, type Recurrence, type RecurrenceSpec } from "./recurrence";
+export {
+  type BirthdayEntry,
+  type BirthdayRosterOptions,
+  type BirthdaySkip,
+  birthdayRoster,
+  type CelebrationPredicate,
+  type RosterPerson,
+} from "./roster";
+export { createYearlyRecurrence, type YearlyOccurrence, type YearlyRecurrence, type YearlySpec } from "./yearly";

@@ -1,0 +1,227 @@
+import { assertTimeZone, DEFAULT_ZONE, ElderflowError, type FieldPath, type IsoDate, isIsoDate } from "@elderflow/core";
+import { IANAZone } from "luxon";
+import type { Options, RRule as RRuleType } from "rrule";
+import * as rruleNs from "rrule";
+import { dateWindow } from "./days";
+
+// rrule 2.8 ships a UMD main and an ESM "module" without an exports map: Node's ESM loader sees
+// the CommonJS object under `default`, bundlers see the named exports. Accept both.
+const rrulePkg = ((rruleNs as unknown as { default?: typeof rruleNs }).default ?? rruleNs) as typeof rruleNs;
+const { RRule, Weekday } = rrulePkg;
+
+/**
+ * A recurring event: an RFC 5545 RRULE anchored at a local wall-clock start in an IANA time zone.
+ * The wall-clock time stays put across DST changes (a 09:00 meeting is at 09:00 in winter and summer).
+ */
+export interface RecurrenceSpec {
+  /** First occurrence, local wall clock: `YYYY-MM-DDTHH:mm` (or `YYYY-MM-DD` for midnight). */
+  readonly start: string;
+  /** The RRULE body, e.g. `FREQ=WEEKLY;BYDAY=TU`. */
+  readonly rrule: string;
+  /** IANA time zone (default Asia/Shanghai). */
+  readonly zone?: string;
+}
+
+/** One occurrence of a {@link Recurrence}. */
+export interface Occurrence {
+  /** Local calendar date in the recurrence's zone. */
+  readonly date: IsoDate;
+  /** Local wall-clock time `HH:mm` (after resolving a DST gap, see {@link createRecurrence}). */
+  readonly time: string;
+  /** The instant, ISO 8601 with the zone's offset. */
+  readonly start: string;
+  /** The instant in epoch milliseconds. */
+  readonly epochMs: number;
+}
+
+/** An expanded-on-demand recurrence. */
+export interface Recurrence {
+  /** The time zone occurrences are read in. */
+  readonly zone: string;
+  /** The RRULE body as given. */
+  readonly rrule: string;
+  /** The local start `YYYY-MM-DDTHH:mm`. */
+  readonly start: string;
+  /**
+   * Occurrences whose local date lies in `[from, to]`. Costs in proportion to the window, not to
+   * the distance from the start (unless the rule has a COUNT, which has to be counted from the start).
+   */
+  between(from: IsoDate, to: IsoDate): Occurrence[];
+}
+
+const LOCAL = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?$/;
+
+/** Parses `YYYY-MM-DDTHH:mm[:ss]` into a floating Date (UTC fields = wall clock). */
+export function parseLocal(value: string, path: FieldPath): Date {
+  const m = typeof value === "string" ? LOCAL.exec(value) : null;
+  if (!m || !isIsoDate(m[1] as string)) throw new ElderflowError("INVALID_DATE", { path });
+  const [y, mo, d] = (m[1] as string).split("-").map(Number) as [number, number, number];
+  const h = Number(m[2] ?? 0);
+  const mi = Number(m[3] ?? 0);
+  const s = Number(m[4] ?? 0);
+  if (h > 23 || mi > 59 || s > 59) throw new ElderflowError("INVALID_DATE", { path });
+  return new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+}
+
+/**
+ * The instant of a wall-clock time in a zone, following RFC 5545 section 3.3.5: a time that occurs
+ * twice (DST overlap) is the first of the two; a time that does not exist (DST gap) is read with the
+ * offset in force before the gap, so 02:30 on a spring-forward night becomes 03:30.
+ */
+export function wallClockToEpochMs(floatingMs: number, zone: IANAZone): number {
+  const before = zone.offset(floatingMs - 86_400_000);
+  const after = zone.offset(floatingMs + 86_400_000);
+  let best = Number.NaN;
+  for (const off of before === after ? [before] : [before, after]) {
+    const t = floatingMs - off * 60_000;
+    if (zone.offset(t) === off && !(t >= best)) best = t;
+  }
+  // A gap: no offset reproduces the wall clock; use the offset before the gap.
+  return Number.isNaN(best) ? floatingMs - before * 60_000 : best;
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+function offsetString(minutes: number): string {
+  const sign = minutes < 0 ? "-" : "+";
+  const a = Math.abs(minutes);
+  return `${sign}${pad2(Math.floor(a / 60))}:${pad2(a % 60)}`;
+}
+
+/** Renders an instant as local ISO 8601 with the zone's offset, without allocating a luxon DateTime. */
+export function isoInZone(epochMs: number, zone: IANAZone): { iso: string; date: IsoDate; time: string } {
+  const off = zone.offset(epochMs);
+  const local = new Date(epochMs + off * 60_000);
+  const date = local.toISOString().slice(0, 10);
+  const time = `${pad2(local.getUTCHours())}:${pad2(local.getUTCMinutes())}`;
+  return { iso: `${date}T${time}:${pad2(local.getUTCSeconds())}${offsetString(off)}`, date, time };
+}
+
+const REBASE_FREQS = new Set([RRule.YEARLY, RRule.MONTHLY, RRule.WEEKLY, RRule.DAILY]);
+
+/** Parses and checks an RRULE body; `INVALID_RECURRENCE` at `path` for anything rrule.js would misread. */
+export function parseRRule(text: string, path: FieldPath): Partial<Options> {
+  let opts: Partial<Options>;
+  try {
+    if (typeof text !== "string" || text.length === 0 || text.length > 500) throw new Error("empty or too long");
+    opts = RRule.parseString(text.replace(/^RRULE:/i, ""));
+  } catch (e) {
+    throw new ElderflowError("INVALID_RECURRENCE", {
+      path,
+      params: { detail: e instanceof Error ? e.message.slice(0, 80) : "unparseable" },
+    });
+  }
+  const bad = (detail: string) => new ElderflowError("INVALID_RECURRENCE", { path, params: { detail } });
+  if (opts.freq === undefined || opts.freq === null) throw bad("FREQ is missing or unknown");
+  for (const [k, v] of Object.entries(opts)) {
+    if (v === undefined || (typeof v === "number" && Number.isNaN(v))) throw bad(`${k} is malformed`);
+    if (Array.isArray(v) && v.some((x) => x === undefined || (typeof x === "number" && Number.isNaN(x))))
+      throw bad(`${k} is malformed`);
+  }
+  if (opts.dtstart) throw bad("give DTSTART as start, not inside the rule");
+  if (opts.tzid) throw bad("give TZID as zone, not inside the rule");
+  return opts;
+}
+
+/** Builds an equivalent rule whose DTSTART is moved forward by whole periods, with every BYxxx explicit. */
+function rebased(rule: RRuleType, windowStart: Date): RRuleType | null {
+  const o = rule.options;
+  if (o.count !== null || !REBASE_FREQS.has(o.freq)) return null;
+  const s = o.dtstart;
+  const f = windowStart;
+  let start: Date;
+  if (o.freq === RRule.YEARLY) {
+    const k = Math.floor((f.getUTCFullYear() - s.getUTCFullYear()) / o.interval) * o.interval;
+    if (k <= 0) return null;
+    start = new Date(Date.UTC(s.getUTCFullYear() + k, 0, 1));
+  } else if (o.freq === RRule.MONTHLY) {
+    const months = (f.getUTCFullYear() - s.getUTCFullYear()) * 12 + f.getUTCMonth() - s.getUTCMonth();
+    const k = Math.floor(months / o.interval) * o.interval;
+    if (k <= 0) return null;
+    start = new Date(Date.UTC(s.getUTCFullYear(), s.getUTCMonth() + k, 1));
+  } else {
+    const day = (d: Date) => Math.floor(d.getTime() / 86_400_000);
+    let sDay = day(s);
+    if (o.freq === RRule.WEEKLY) {
+      // Align to the start of dtstart's week (rrule numbers weekdays 0 = Monday).
+      const wd = (((sDay + 3) % 7) + 7) % 7;
+      sDay -= (wd - o.wkst + 7) % 7;
+    }
+    const step = o.freq === RRule.WEEKLY ? 7 * o.interval : o.interval;
+    const k = Math.floor((day(f) - sDay) / step) * step;
+    if (k <= 0) return null;
+    start = new Date((sDay + k) * 86_400_000);
+  }
+  const byweekday = [
+    ...(o.byweekday ?? []).map((w) => new Weekday(w)),
+    ...(o.bynweekday ?? []).map(([w, n]) => new Weekday(w as number, n)),
+  ];
+  const bymonthday = [...(o.bymonthday ?? []), ...(o.bynmonthday ?? [])];
+  return new RRule({
+    freq: o.freq,
+    interval: o.interval,
+    wkst: o.wkst,
+    dtstart: start,
+    until: o.until,
+    bysetpos: o.bysetpos,
+    bymonth: o.bymonth,
+    bymonthday: bymonthday.length > 0 ? bymonthday : null,
+    byyearday: o.byyearday,
+    byweekno: o.byweekno,
+    byweekday: byweekday.length > 0 ? byweekday : null,
+    byhour: o.byhour,
+    byminute: o.byminute,
+    bysecond: o.bysecond,
+    byeaster: o.byeaster,
+  });
+}
+
+/**
+ * Creates a recurrence from an RRULE and a local start in a time zone, expanded with rrule.js in
+ * floating (wall-clock) time and placed in the zone with luxon's zone data, so that DST changes never
+ * move the wall-clock time. DST overlaps take the first instant, gaps the offset before the gap
+ * (RFC 5545). Errors: `INVALID_DATE` (start), `INVALID_RECURRENCE` (rrule), `UNKNOWN_TIME_ZONE` (zone).
+ *
+ * @example
+ * ```ts
+ * const legalAid = createRecurrence({ start: "2027-01-05T14:00", rrule: "FREQ=WEEKLY;BYDAY=TU" });
+ * legalAid.between("2027-03-01", "2027-03-31").map((o) => o.date);
+ * // ["2027-03-02", "2027-03-09", "2027-03-16", "2027-03-23", "2027-03-30"]
+ * ```
+ */
+export function createRecurrence(spec: RecurrenceSpec, path: FieldPath = []): Recurrence {
+  const zoneName = spec.zone ?? DEFAULT_ZONE;
+  assertTimeZone(zoneName, [...path, "zone"]);
+  const zone = IANAZone.create(zoneName);
+  const dtstart = parseLocal(spec.start, [...path, "start"]);
+  const opts = parseRRule(spec.rrule, [...path, "rrule"]);
+  let rule: RRuleType;
+  try {
+    rule = new RRule({ ...opts, dtstart });
+  } catch (e) {
+    throw new ElderflowError("INVALID_RECURRENCE", {
+      path: [...path, "rrule"],
+      params: { detail: e instanceof Error ? e.message.slice(0, 80) : "invalid" },
+    });
+  }
+  return {
+    zone: zoneName,
+    rrule: spec.rrule,
+    start: spec.start,
+    between(from: IsoDate, to: IsoDate): Occurrence[] {
+      const [a, b] = dateWindow(from, to);
+      const lo = new Date(a * 86_400_000);
+      const hi = new Date((b + 1) * 86_400_000 - 1);
+      const r = rebased(rule, lo) ?? rule;
+      const out: Occurrence[] = [];
+      for (const d of r.between(lo, hi, true)) {
+        const ms = wallClockToEpochMs(d.getTime(), zone);
+        const { iso, date, time } = isoInZone(ms, zone);
+        out.push({ date, time, start: iso, epochMs: ms });
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,168 @@
+import { ElderflowError, type IsoDate, isIsoDate } from "@elderflow/core";
+import { dateWindow, fromEpochDay } from "./days";
+import { LUNAR_RANGE, lunarOccurrenceDay, lunarOfEpochDay, SKIP_VALUES, type Skip } from "./lunar";
+import { civilToEpochDay, gregorianOccurrenceDay } from "./yearly";
+
+/** The fields of a person that a birthday roster reads (a parsed `Person` has them all). */
+export interface RosterPerson {
+  /** Record id. */
+  readonly id: string;
+  /** Gregorian birth date (the lunar birthday is derived from it). */
+  readonly birthDate: IsoDate;
+  /** Which calendar the birthday is kept by (default gregorian). */
+  readonly birthdayCalendar?: "gregorian" | "lunar";
+  /** Service status (default active). */
+  readonly status?: "active" | "deceased" | "moved";
+  /** Since when a non-active status holds: the person is served on days before it. */
+  readonly statusSince?: IsoDate;
+}
+
+/**
+ * Decides whether a birthday is celebrated: the person, the age reached that day (周岁, counted in
+ * the calendar the person keeps) and the Gregorian date. The birthday preset of `@elderflow/policy`
+ * (`createBirthdayCheck()`) has this shape; the roster itself knows no policy.
+ */
+export type CelebrationPredicate<P extends RosterPerson = RosterPerson> = (
+  person: P,
+  age: number,
+  date: IsoDate,
+) => boolean;
+
+/** SKIP rules for birthdays that do not exist in a year, per calendar. */
+export interface BirthdaySkip {
+  /** Feb 29 in a common year (default BACKWARD: Feb 28). */
+  readonly gregorian?: Skip;
+  /**
+   * Lunar day 30 in a 29-day month, or a leap-month birthday in a year without that leap month
+   * (default BACKWARD: day 29; the regular month of the same number).
+   */
+  readonly lunar?: Skip;
+}
+
+/** Options for {@link birthdayRoster}. */
+export interface BirthdayRosterOptions<P extends RosterPerson> {
+  /** First Gregorian date of the window (Asia/Shanghai calendar day). */
+  readonly from: IsoDate;
+  /** Last Gregorian date of the window, inclusive. */
+  readonly to: IsoDate;
+  /** Which birthdays are celebrated (default: every birthday). */
+  readonly isCelebration?: CelebrationPredicate<P>;
+  /** SKIP rules (default BACKWARD in both calendars). */
+  readonly skip?: BirthdaySkip;
+}
+
+/** One celebration due: the CLI contract of `elderflow roster birthdays`. */
+export interface BirthdayEntry {
+  /** The person's record id. */
+  readonly personId: string;
+  /** Gregorian date of the celebration. */
+  readonly date: IsoDate;
+  /** Age in completed years reached that day, in the calendar the person keeps. */
+  readonly age: number;
+  /** The calendar the birthday is kept by. */
+  readonly calendar: "gregorian" | "lunar";
+}
+
+function checkSkip(value: Skip | undefined, path: (string | number)[]): Skip {
+  if (value === undefined) return "BACKWARD";
+  if (!SKIP_VALUES.includes(value))
+    throw new ElderflowError("INVALID_ENUM", { path, params: { options: SKIP_VALUES.join(", ") } });
+  return value;
+}
+
+/**
+ * The birthday roster (DOMAIN.md rule 1): every celebration whose Gregorian date lies in
+ * `[from, to]`, sorted by date then personId. Lunar keepers celebrate on their lunar birthday
+ * (month, leap flag and day of their birth in the lunar calendar) and count lunar years; dates that
+ * do not exist in a year follow the SKIP rules (default BACKWARD: Feb 29 -> Feb 28, day 30 -> day 29,
+ * a leap-month birthday in a year without that leap month -> the regular month of the same number).
+ * A person whose status is not active on a date is left out for that date. Bad input (an impossible
+ * birth date, `from` after `to`) throws a typed error with its path; cost is linear in persons.
+ *
+ * @example
+ * ```ts
+ * const roster = birthdayRoster(
+ *   [{ id: "p1", birthDate: "1947-03-02" }, { id: "p2", birthDate: "1952-01-31", birthdayCalendar: "lunar" }],
+ *   { from: "2027-01-01", to: "2027-12-31", isCelebration: (_p, age) => age % 5 === 0 },
+ * );
+ * // [{ personId: "p2", date: "2027-02-10", age: 75, calendar: "lunar" },
+ * //  { personId: "p1", date: "2027-03-02", age: 80, calendar: "gregorian" }]
+ * ```
+ */
+export function birthdayRoster<P extends RosterPerson>(
+  persons: readonly P[],
+  options: BirthdayRosterOptions<P>,
+): BirthdayEntry[] {
+  const [a, b] = dateWindow(options.from, options.to);
+  const gSkip = checkSkip(options.skip?.gregorian, ["skip", "gregorian"]);
+  const lSkip = checkSkip(options.skip?.lunar, ["skip", "lunar"]);
+  const accept = options.isCelebration;
+  const gy0 = Number(options.from.slice(0, 4));
+  const gy1 = Number(options.to.slice(0, 4));
+  // A lunar birthday moved FORWARD can fall into the next lunar year, so look one year back.
+  const ly0 = Math.max(LUNAR_RANGE.first, lunarOfEpochDay(a, ["from"]).year - 1);
+  const ly1 = Math.min(LUNAR_RANGE.last, lunarOfEpochDay(b, ["to"]).year);
+  // One bucket per day of the window, and the day's ISO string made once: the output is then
+  // sorted by construction (buckets in date order, ids sorted within a bucket).
+  const span = b - a + 1;
+  const buckets: BirthdayEntry[][] = new Array(span);
+  const isoCache: (string | undefined)[] = new Array(span);
+  const iso = (d: number): string => {
+    const k = d - a;
+    let s = isoCache[k];
+    if (s === undefined) {
+      s = fromEpochDay(d);
+      isoCache[k] = s;
+    }
+    return s;
+  };
+  const add = (k: number, e: BirthdayEntry) => {
+    const bucket = buckets[k];
+    if (bucket) bucket.push(e);
+    else buckets[k] = [e];
+  };
+  for (let i = 0; i < persons.length; i++) {
+    const p = persons[i] as P;
+    const bd = p.birthDate;
+    if (typeof bd !== "string" || !isIsoDate(bd))
+      throw new ElderflowError("INVALID_DATE", { path: ["persons", i, "birthDate"] });
+    const by = Number(bd.slice(0, 4));
+    const bm = Number(bd.slice(5, 7));
+    const bdd = Number(bd.slice(8, 10));
+    let inactiveFrom = Number.POSITIVE_INFINITY;
+    if (p.status !== undefined && p.status !== "active") {
+      const since = p.statusSince;
+      if (since === undefined) throw new ElderflowError("REQUIRED", { path: ["persons", i, "statusSince"] });
+      if (!isIsoDate(since)) throw new ElderflowError("INVALID_DATE", { path: ["persons", i, "statusSince"] });
+      inactiveFrom = civilToEpochDay(Number(since.slice(0, 4)), Number(since.slice(5, 7)), Number(since.slice(8, 10)));
+    }
+    const lunar = p.birthdayCalendar === "lunar";
+    if (lunar) {
+      const birth = lunarOfEpochDay(civilToEpochDay(by, bm, bdd), ["persons", i, "birthDate"]);
+      for (let y = Math.max(ly0, birth.year + 1); y <= ly1; y++) {
+        const d = lunarOccurrenceDay(y, birth.month, birth.leap, birth.day, lSkip);
+        if (d < a || d > b || d >= inactiveFrom) continue;
+        const age = y - birth.year;
+        const date = iso(d);
+        if (accept && !accept(p, age, date)) continue;
+        add(d - a, { personId: p.id, date, age, calendar: "lunar" });
+      }
+    } else {
+      for (let y = Math.max(gy0, by + 1); y <= gy1; y++) {
+        const d = gregorianOccurrenceDay(y, bm, bdd, gSkip);
+        if (d < a || d > b || d >= inactiveFrom) continue;
+        const age = y - by;
+        const date = iso(d);
+        if (accept && !accept(p, age, date)) continue;
+        add(d - a, { personId: p.id, date, age, calendar: "gregorian" });
+      }
+    }
+  }
+  const out: BirthdayEntry[] = [];
+  for (const bucket of buckets) {
+    if (bucket === undefined) continue;
+    if (bucket.length > 1) bucket.sort((x, y) => (x.personId < y.personId ? -1 : x.personId > y.personId ? 1 : 0));
+    for (const e of bucket) out.push(e);
+  }
+  return out;
+}
