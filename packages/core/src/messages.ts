@@ -114,6 +114,10 @@ export const ERROR_MESSAGES = {
     en: "A volunteer may not verify their own service",
   },
   NOT_PENDING: { "zh-CN": "该记录不处于待处理状态", en: "The entry is not pending" },
+  NOT_REVERSIBLE: {
+    "zh-CN": "只能冲正已入账且未冲正的服务记录或兑付",
+    en: "Only a posted, not yet reversed record or fulfilment can be reversed",
+  },
   NOT_FAMILY: {
     "zh-CN": "受益人不是该志愿者登记的家庭成员",
     en: "The beneficiary is not a registered family member of the volunteer",

@@ -498,7 +498,7 @@ export function createBankState(): BankState {
     },
     replay(entry) {
       if (entry.seq !== seq + 1 || entry.prevHash !== headHash || entryHash(entry) !== entry.hash)
-        throw internal(`journal entry ${entry.seq} does not continue the chain at ${seq}`);
+        throw new ElderflowError("JOURNAL_TAMPERED", { params: { position: seq + 1 } });
       if (entry.command !== null && entry.result.ok) {
         const outcome = apply(entry.command, entry.seq);
         if (!outcome.ok || outcome.status !== entry.result.status)

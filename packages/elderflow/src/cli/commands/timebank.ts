@@ -1,0 +1,218 @@
+import { ElderflowError } from "@elderflow/core";
+import { starsForMinutes } from "@elderflow/policy";
+import {
+  type CommandResult,
+  createTimeBank,
+  type JournalEntry,
+  memoryStore,
+  noticeToCsv,
+  noticeToHtml,
+  PeriodSchema,
+  pgliteStore,
+  postgresStore,
+  type TimeBank,
+  type TimeBankStore,
+  verifyJournal,
+} from "@elderflow/timebank";
+import type { Command } from "commander";
+import { CliExit, type CommandContext, EXIT, emit, readJsonFile, readTextFile, usageError } from "../io";
+import { parseDateOption } from "../options";
+import { renderTable } from "../table";
+
+interface StoreOptions {
+  commands?: string;
+  store: string;
+  schema?: string;
+  starsOn?: string;
+}
+
+function openStore(spec: string, schema: string | undefined, cwd: string): TimeBankStore {
+  if (spec === "memory") return memoryStore();
+  if (spec === "pglite") return pgliteStore();
+  if (spec.startsWith("pglite:")) {
+    const dir = spec.slice("pglite:".length);
+    if (dir.length === 0) usageError("--store pglite:<dir> needs a directory");
+    return pgliteStore({ dataDir: dir.startsWith("/") ? dir : `${cwd}/${dir}` });
+  }
+  if (spec.startsWith("postgres:") || spec.startsWith("postgresql:")) {
+    const url = spec.startsWith("postgres:") ? spec.slice("postgres:".length) : spec.slice("postgresql:".length);
+    const connectionString = url.startsWith("//") ? `postgres:${url}` : url;
+    return postgresStore({ connectionString, max: 2, ...(schema === undefined ? {} : { schema }) });
+  }
+  return usageError(`--store must be memory, pglite:<dir> or postgres:<url>, got ${spec.slice(0, 40)}`);
+}
+
+/** Parses a JSONL text into raw commands; a line that is not JSON stays as a marker that fails. */
+function parseLines(text: string): unknown[] {
+  const out: unknown[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim().length === 0) continue;
+    try {
+      out.push(JSON.parse(line));
+    } catch {
+      out.push(BAD_LINE);
+    }
+  }
+  return out;
+}
+
+const BAD_LINE = Symbol("bad line");
+
+async function openBank(
+  ctx: CommandContext,
+  opts: StoreOptions,
+): Promise<{ bank: TimeBank; results: CommandResult[] }> {
+  if (opts.starsOn !== undefined) parseDateOption("--stars-on", opts.starsOn);
+  const store = openStore(opts.store, opts.schema, ctx.io.cwd);
+  const on = opts.starsOn;
+  const bank = await createTimeBank({
+    store,
+    clock: ctx.io.clock,
+    stars: (minutes) => (on === undefined ? starsForMinutes(minutes) : starsForMinutes(minutes, on)),
+  });
+  let results: CommandResult[] = [];
+  if (opts.commands !== undefined) {
+    const raws = parseLines(readTextFile(ctx.io, opts.commands));
+    const submitted = await bank.submitMany(raws.map((r) => (r === BAD_LINE ? { op: "?", key: null } : r)));
+    results = submitted.map((r, i) =>
+      raws[i] === BAD_LINE ? { key: null, ok: false as const, code: "INVALID_INPUT" as const } : r,
+    );
+  }
+  return { bank, results };
+}
+
+function addStoreOptions(cmd: Command): Command {
+  return cmd
+    .option("--store <store>", "memory | pglite:<dir> | postgres:<url>", "memory")
+    .option("--schema <name>", "PostgreSQL schema to keep the tables in")
+    .option("--stars-on <date>", "read the star preset as in force on this date (default: its latest version)");
+}
+
+/** Reads a names file: an array of persons `{id, name}` or an object `{id: name}`. */
+function readNames(ctx: CommandContext, file: string | undefined): ((id: string) => string | undefined) | undefined {
+  if (file === undefined) return undefined;
+  const data = readJsonFile(ctx.io, file);
+  const names = new Map<string, string>();
+  if (Array.isArray(data)) {
+    for (const p of data)
+      if (p && typeof p === "object" && typeof p.id === "string" && typeof p.name === "string") names.set(p.id, p.name);
+  } else if (data && typeof data === "object") {
+    for (const [k, v] of Object.entries(data)) if (typeof v === "string") names.set(k, v);
+  } else throw new CliExit(EXIT.failure, new ElderflowError("INVALID_TYPE", { params: { expected: "object" } }));
+  return (id) => names.get(id);
+}
+
+/**
+ * `elderflow timebank …`: replay a command stream, print the quarterly public notice (公示) or a
+ * volunteer's time-savings certificate, and check the journal's hash chain.
+ */
+export function registerTimebank(program: Command, ctx: CommandContext): void {
+  const tb = program.command("timebank").description("time bank (时间银行): replay commands, notices, certificates");
+
+  addStoreOptions(
+    tb
+      .command("replay")
+      .description("apply a JSONL command stream and print every result and every volunteer account")
+      .requiredOption("--commands <file>", "JSONL file, one command per line"),
+  ).action(async (opts: StoreOptions) => {
+    const { bank, results } = await openBank(ctx, opts);
+    try {
+      const accounts = bank.accounts();
+      emit(ctx, { results, accounts }, () =>
+        [renderTable(results.map((r) => ({ ...r }))), "", renderTable(accounts.map((a) => ({ ...a })))].join("\n"),
+      );
+    } finally {
+      await bank.close();
+    }
+  });
+
+  addStoreOptions(
+    tb
+      .command("notice")
+      .description("the quarterly public notice (公示) of a community, names masked: json, csv, html or table")
+      .requiredOption("--community <id>", "community id")
+      .requiredOption("--period <YYYY-Qn>", "quarter")
+      .option("--commands <file>", "JSONL commands to apply first")
+      .option("--names <file>", "JSON persons (or {id: name}) to print masked names from"),
+  ).action(async (opts: StoreOptions & { community: string; period: string; names?: string }) => {
+    if (!PeriodSchema.safeParse(opts.period).success)
+      usageError(`--period expects YYYY-Qn, got ${opts.period.slice(0, 20)}`);
+    const nameOf = readNames(ctx, opts.names);
+    const { bank } = await openBank(ctx, opts);
+    try {
+      const notice = bank.publicNotice(opts.community, opts.period, nameOf === undefined ? {} : { nameOf });
+      const { format } = ctx.globals();
+      if (format === "csv") ctx.io.stdout(noticeToCsv(notice));
+      else if (format === "html") ctx.io.stdout(noticeToHtml(notice));
+      else
+        emit(ctx, notice, () =>
+          [
+            `${notice.community} ${notice.period} (${notice.from} – ${notice.to})${notice.closed ? " closed" : ""}`,
+            renderTable(notice.lines.map((l) => ({ ...l }))),
+          ].join("\n"),
+        );
+    } finally {
+      await bank.close();
+    }
+  });
+
+  addStoreOptions(
+    tb
+      .command("certificate")
+      .description("a volunteer's time-savings certificate: every movement with running balance")
+      .requiredOption("--volunteer <id>", "volunteer id")
+      .option("--commands <file>", "JSONL commands to apply first")
+      .option("--names <file>", "JSON persons (or {id: name}) to print the masked name from"),
+  ).action(async (opts: StoreOptions & { volunteer: string; names?: string }) => {
+    const nameOf = readNames(ctx, opts.names);
+    const { bank } = await openBank(ctx, opts);
+    try {
+      const cert = bank.certificate(opts.volunteer, nameOf === undefined ? {} : { nameOf });
+      if (cert === undefined)
+        throw new CliExit(
+          EXIT.failure,
+          new ElderflowError("UNKNOWN_ACCOUNT", { path: ["volunteer"], params: { account: opts.volunteer } }),
+        );
+      emit(ctx, cert, () =>
+        [
+          `${cert.volunteer} ${cert.name} ${cert.community}: earned ${cert.earnedMinutes} min, balance ${cert.balanceMinutes} min, stars ${cert.stars}`,
+          renderTable(cert.lines.map((l) => ({ ...l }))),
+        ].join("\n"),
+      );
+    } finally {
+      await bank.close();
+    }
+  });
+
+  addStoreOptions(
+    tb
+      .command("verify")
+      .description("check the journal's SHA-256 hash chain; names the first altered, removed or inserted entry")
+      .option("--commands <file>", "JSONL commands to apply first"),
+  ).action(async (opts: StoreOptions) => {
+    if (opts.commands !== undefined) {
+      const { bank } = await openBank(ctx, opts);
+      await bank.close();
+    }
+    // Read the stored journal directly: a bank refuses to open on a broken chain.
+    const store = openStore(opts.store, opts.schema, ctx.io.cwd);
+    try {
+      await store.open();
+      const entries: JournalEntry[] = [];
+      for (;;) {
+        const page = await store.readJournal(entries.at(-1)?.seq ?? 0, 10_000);
+        entries.push(...page);
+        if (page.length < 10_000) break;
+      }
+      const report = verifyJournal(entries);
+      emit(ctx, report, () => JSON.stringify(report));
+      if (!report.ok)
+        throw new CliExit(
+          EXIT.failure,
+          new ElderflowError("JOURNAL_TAMPERED", { params: { position: report.position } }),
+        );
+    } finally {
+      await store.close();
+    }
+  });
+}
