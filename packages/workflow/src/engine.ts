@@ -1,0 +1,527 @@
+import { type Clock, ElderflowError, isElderflowError } from "@elderflow/core";
+import { type AnyMachineSnapshot, createActor, type InspectionEvent, type Observer } from "xstate";
+import { migrateSnapshot, type WorkflowDefinition } from "./definition";
+import { checkPayload } from "./payload";
+import { flattenState, initialStep, persistSnapshot, restoreSnapshot, type StepResult, step } from "./runtime";
+import type { WorkflowStore } from "./stores/store";
+import {
+  type Commit,
+  CROSS_COMMUNITY_ROLES,
+  type ListFilter,
+  type LogEntry,
+  type OutboxItem,
+  ROLES,
+  type StoredInstance,
+  type StoredTimer,
+  SYSTEM_ACTOR,
+  type WorkflowActor,
+  type WorkflowEventInput,
+} from "./types";
+
+/** Receives the domain events machines emit (at least once; deduplicate on `item.id`). */
+export type EventSink = (item: OutboxItem) => void | Promise<void>;
+
+/** Options of {@link createWorkflowEngine}. */
+export interface WorkflowEngineOptions {
+  /** Where instances, logs, timers and the outbox live. */
+  readonly store: WorkflowStore;
+  /** The only source of "now". */
+  readonly clock: Clock;
+  /** The workflow definitions the engine runs (one per name, at its current version). */
+  readonly machines: readonly WorkflowDefinition[];
+  /** Consumers of emitted events, called by {@link WorkflowEngine.deliver}. */
+  readonly sinks?: readonly EventSink[];
+  /** How often a send reloads and retries after `CONCURRENT_UPDATE` (default 3; never with `expectedVersion`). */
+  readonly retries?: number;
+  /** xstate's inspection observer (e.g. Stately's inspector `.inspect`): each applied event is replayed to it. */
+  readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /** How many live snapshots to keep in memory (default 10,000). */
+  readonly cacheSize?: number;
+}
+
+/** An instance as callers see it. */
+export interface WorkflowInstance {
+  /** Instance id. */
+  readonly id: string;
+  /** Machine name. */
+  readonly machine: string;
+  /** Machine version of the snapshot. */
+  readonly machineVersion: number;
+  /** Concurrency version (log length). */
+  readonly version: number;
+  /** Flattened state. */
+  readonly state: string;
+  /** `active` or `done`. */
+  readonly status: string;
+  /** Owning community. */
+  readonly communityId: string;
+  /** List ordering weight. */
+  readonly priority: number;
+  /** Machine context (ids and facts; no personal data). */
+  readonly context: Readonly<Record<string, unknown>>;
+  /** Started at (epoch ms). */
+  readonly createdAt: number;
+  /** Last change (epoch ms). */
+  readonly updatedAt: number;
+}
+
+/** The outcome of a start or send. */
+export interface SendResult {
+  /** The instance after the event (or as it is, for a duplicate). */
+  readonly instance: WorkflowInstance;
+  /** The event id was applied before; nothing changed now. */
+  readonly duplicate: boolean;
+  /** State before (null for a start or a duplicate). */
+  readonly from: string | null;
+  /** State after. */
+  readonly to: string;
+}
+
+/** What {@link WorkflowEngine.start} needs. */
+export interface StartOptions {
+  /** Instance id (1–64 of `A-Za-z0-9_.:-`). */
+  readonly id: string;
+  /** Input, checked against the definition's input spec. */
+  readonly input: Readonly<Record<string, unknown>>;
+  /** Who starts it. */
+  readonly actor: WorkflowActor;
+  /** Event id of the start (default `start:<id>`). */
+  readonly eventId?: string;
+}
+
+/** Outcome of {@link WorkflowEngine.runDueTimers}. */
+export interface TimerRun {
+  /** Timers whose event was applied. */
+  readonly fired: number;
+  /** Timers dropped because their event no longer applied. */
+  readonly dropped: number;
+  /** Timers that failed (left in place, retried on the next run), with their error code. */
+  readonly failed: readonly { readonly instanceId: string; readonly timerId: string; readonly code: string }[];
+}
+
+/** The durable workflow engine: see {@link createWorkflowEngine}. */
+export interface WorkflowEngine {
+  /** Starts an instance; starting the same id with the same event id again is a duplicate. */
+  start(machine: string, options: StartOptions): Promise<SendResult>;
+  /** Applies one event to an instance (at most once per event id). */
+  send(instanceId: string, event: WorkflowEventInput): Promise<SendResult>;
+  /** Reads an instance (community rules apply). */
+  query(instanceId: string, actor: WorkflowActor): Promise<WorkflowInstance>;
+  /** Lists instances (an actor bound to a community sees only that community). */
+  list(filter: ListFilter, actor: WorkflowActor): Promise<WorkflowInstance[]>;
+  /** The event log (= audit trail) of an instance. */
+  history(instanceId: string, actor: WorkflowActor): Promise<LogEntry[]>;
+  /** Pending timers of an instance. */
+  timers(instanceId: string, actor: WorkflowActor): Promise<StoredTimer[]>;
+  /** Fires every timer due at `now` (default: the clock), in due order, at most once each. */
+  runDueTimers(now?: number, options?: { readonly batch?: number }): Promise<TimerRun>;
+  /** Delivers undelivered emitted events to the sinks; returns how many were delivered. */
+  deliver(limit?: number): Promise<number>;
+  /** The definition of a machine by name. */
+  definition(machine: string): WorkflowDefinition;
+  /** The store. */
+  readonly store: WorkflowStore;
+}
+
+const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+const EVENT_ID = /^[A-Za-z0-9_.:@#/-]{1,200}$/;
+
+function checkActor(actor: unknown, path: (string | number)[]): WorkflowActor {
+  if (typeof actor !== "object" || actor === null) throw new ElderflowError("REQUIRED", { path });
+  const a = actor as Record<string, unknown>;
+  if (typeof a.id !== "string" || !ID.test(a.id))
+    throw new ElderflowError("INVALID_FORMAT", { path: [...path, "id"], params: { format: "id" } });
+  if (typeof a.role !== "string" || !(ROLES as readonly string[]).includes(a.role))
+    throw new ElderflowError("INVALID_ENUM", { path: [...path, "role"], params: { options: ROLES.join(", ") } });
+  if (a.communityId !== undefined && (typeof a.communityId !== "string" || !ID.test(a.communityId)))
+    throw new ElderflowError("INVALID_FORMAT", { path: [...path, "communityId"], params: { format: "id" } });
+  if (a.orgId !== undefined && (typeof a.orgId !== "string" || !ID.test(a.orgId)))
+    throw new ElderflowError("INVALID_FORMAT", { path: [...path, "orgId"], params: { format: "id" } });
+  return actor as WorkflowActor;
+}
+
+function mayAccess(actor: WorkflowActor, communityId: string): boolean {
+  return CROSS_COMMUNITY_ROLES.includes(actor.role) || actor.communityId === communityId;
+}
+
+function assertAccess(actor: WorkflowActor, communityId: string): void {
+  if (!mayAccess(actor, communityId)) throw new ElderflowError("WRONG_COMMUNITY", { path: ["actor", "communityId"] });
+}
+
+function view(i: StoredInstance): WorkflowInstance {
+  return {
+    id: i.id,
+    machine: i.machine,
+    machineVersion: i.machineVersion,
+    version: i.version,
+    state: i.state,
+    status: i.status,
+    communityId: i.communityId,
+    priority: i.priority,
+    context: i.snapshot.context,
+    createdAt: i.createdAt,
+    updatedAt: i.updatedAt,
+  };
+}
+
+const INERT_CLOCK = { setTimeout: () => 0, clearTimeout: () => {} };
+
+/**
+ * Creates the durable engine. Each instance is a persisted xstate snapshot plus an append-only
+ * event log with a version number; every event is applied through a pure xstate step, and its
+ * effects (log entry, new snapshot, timers set and cancelled, emitted events) are committed in
+ * one atomic write guarded by the version (a stale writer gets `CONCURRENT_UPDATE` and, unless it
+ * named an `expectedVersion`, reloads and retries). Event ids are applied at most once. Delayed
+ * transitions become persisted timers that {@link WorkflowEngine.runDueTimers} fires, also after
+ * a restart.
+ *
+ * @example
+ * ```ts
+ * const engine = createWorkflowEngine({ store: memoryStore(), clock: systemClock(), machines: defaultWorkflows() });
+ * await engine.start("serviceRequest", { id: "req-1", input: { communityId: "c01", personId: "p1" }, actor });
+ * await engine.send("req-1", { id: "e1", type: "TRIAGE", actor, payload: { serviceKind: "plumbing" } });
+ * ```
+ */
+export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEngine {
+  const { store, clock } = options;
+  const defs = new Map<string, WorkflowDefinition>();
+  for (const d of options.machines) {
+    if (defs.has(d.name)) throw new ElderflowError("DUPLICATE_ID", { params: { id: d.name } });
+    defs.set(d.name, d);
+  }
+  const retries = options.retries ?? 3;
+  const cacheSize = options.cacheSize ?? 10_000;
+  const cache = new Map<string, { version: number; snapshot: AnyMachineSnapshot }>();
+  const remember = (id: string, version: number, snapshot: AnyMachineSnapshot) => {
+    cache.delete(id);
+    cache.set(id, { version, snapshot });
+    if (cache.size > cacheSize) {
+      const oldest = cache.keys().next().value;
+      if (oldest !== undefined) cache.delete(oldest);
+    }
+  };
+
+  const definition = (name: string): WorkflowDefinition => {
+    const d = defs.get(name);
+    if (d === undefined) throw new ElderflowError("UNKNOWN_MACHINE", { params: { machine: name.slice(0, 64) } });
+    return d;
+  };
+
+  const live = (def: WorkflowDefinition, inst: StoredInstance): AnyMachineSnapshot => {
+    const hit = cache.get(inst.id);
+    if (hit !== undefined && hit.version === inst.version && inst.machineVersion === def.version) return hit.snapshot;
+    const persisted =
+      inst.machineVersion === def.version ? inst.snapshot : migrateSnapshot(def, inst.machineVersion, inst.snapshot);
+    return restoreSnapshot(def.machine, persisted);
+  };
+
+  const inspectStep = (
+    def: WorkflowDefinition,
+    id: string,
+    before: AnyMachineSnapshot | undefined,
+    input: unknown,
+    event: { type: string } | undefined,
+  ) => {
+    if (options.inspect === undefined) return;
+    try {
+      const actor = createActor(def.machine, {
+        id,
+        inspect: options.inspect,
+        clock: INERT_CLOCK,
+        ...(before === undefined ? { input } : { snapshot: persistSnapshot(def.machine, before) }),
+      } as never);
+      actor.start();
+      if (event !== undefined) actor.send(event as never);
+      actor.stop();
+    } catch {
+      // Inspection is for humans watching; it never changes or fails a committed step.
+    }
+  };
+
+  const buildCommit = (
+    def: WorkflowDefinition,
+    prev: StoredInstance | undefined,
+    id: string,
+    communityId: string,
+    result: StepResult,
+    entryBase: Omit<LogEntry, "seq" | "from" | "to" | "machineVersion" | "instanceId">,
+    firedTimer?: StoredTimer,
+  ): Commit => {
+    const version = (prev?.version ?? 0) + 1;
+    const snapshot = persistSnapshot(def.machine, result.next);
+    const state = flattenState(result.next.value);
+    const at = entryBase.at;
+    const instance: StoredInstance = {
+      id,
+      machine: def.name,
+      machineVersion: def.version,
+      version,
+      state,
+      status: result.next.status,
+      communityId,
+      priority: def.priorityOf?.(result.next.context) ?? 0,
+      snapshot,
+      createdAt: prev?.createdAt ?? at,
+      updatedAt: at,
+    };
+    const cancelTimers = result.cancel.slice();
+    if (firedTimer !== undefined) cancelTimers.push(firedTimer.timerId);
+    return {
+      instance,
+      expectedVersion: prev?.version ?? 0,
+      entry: {
+        ...entryBase,
+        instanceId: id,
+        seq: version,
+        from: prev?.state ?? null,
+        to: state,
+        machineVersion: def.version,
+      },
+      cancelTimers,
+      addTimers: result.schedule.map((s) => ({ instanceId: id, timerId: s.id, fireAt: at + s.delay, event: s.event })),
+      outbox: result.emitted.map((e, n) => {
+        const { type, ...payload } = e;
+        return { id: `${id}:${version}:${n}`, instanceId: id, machine: def.name, type, payload, at };
+      }),
+      ...(firedTimer === undefined ? {} : { firedTimer }),
+    };
+  };
+
+  const duplicateResult = (inst: StoredInstance): SendResult => ({
+    instance: view(inst),
+    duplicate: true,
+    from: null,
+    to: inst.state,
+  });
+
+  async function start(machine: string, opts: StartOptions): Promise<SendResult> {
+    const def = definition(machine);
+    if (typeof opts.id !== "string" || !ID.test(opts.id))
+      throw new ElderflowError("INVALID_FORMAT", { path: ["id"], params: { format: "id" } });
+    const actor = checkActor(opts.actor, ["actor"]);
+    const eventId = opts.eventId ?? `start:${opts.id}`;
+    if (!EVENT_ID.test(eventId))
+      throw new ElderflowError("INVALID_FORMAT", { path: ["eventId"], params: { format: "event id" } });
+    if (!def.startRoles.includes(actor.role))
+      throw new ElderflowError("WRONG_ROLE", { path: ["actor", "role"], params: { role: actor.role, event: "start" } });
+    const checked = checkPayload(def.input, opts.input, ["input"]);
+    const communityId = checked.communityId as string;
+    assertAccess(actor, communityId);
+    const existing = await store.load(opts.id, eventId);
+    if (existing !== undefined) {
+      if (existing.seen) return duplicateResult(existing.instance);
+      throw new ElderflowError("DUPLICATE_ID", { path: ["id"], params: { id: opts.id } });
+    }
+    const at = clock.now();
+    const input = def.enrichInput === undefined ? checked : { ...checked, ...(await def.enrichInput(checked, at)) };
+    const result = initialStep(def.machine, input);
+    const commit = buildCommit(def, undefined, opts.id, communityId, result, {
+      eventId,
+      type: "xstate.init",
+      actorId: actor.id,
+      role: actor.role,
+      at,
+      payload: input,
+    });
+    try {
+      await store.commit(commit);
+    } catch (e) {
+      if (isElderflowError(e) && e.code === "DUPLICATE_ID") {
+        const again = await store.load(opts.id, eventId);
+        if (again?.seen === true) return duplicateResult(again.instance);
+      }
+      throw e;
+    }
+    remember(opts.id, commit.instance.version, result.next);
+    inspectStep(def, opts.id, undefined, input, undefined);
+    return { instance: view(commit.instance), duplicate: false, from: null, to: commit.instance.state };
+  }
+
+  async function apply(
+    instanceId: string,
+    input: WorkflowEventInput,
+    firedTimer: StoredTimer | undefined,
+  ): Promise<SendResult | "dropped"> {
+    for (let attempt = 0; ; attempt++) {
+      const loaded = await store.load(instanceId, input.id);
+      if (loaded === undefined)
+        throw new ElderflowError("UNKNOWN_INSTANCE", { params: { instance: instanceId.slice(0, 64) } });
+      const inst = loaded.instance;
+      const actor = input.actor;
+      assertAccess(actor, inst.communityId);
+      if (loaded.seen) return duplicateResult(inst);
+      if (input.expectedVersion !== undefined && input.expectedVersion !== inst.version)
+        throw new ElderflowError("CONCURRENT_UPDATE", {
+          params: { expected: input.expectedVersion, actual: inst.version },
+        });
+      const def = definition(inst.machine);
+      let payload: Readonly<Record<string, unknown>>;
+      if (firedTimer === undefined) {
+        const spec = def.events[input.type];
+        if (spec === undefined || !Object.hasOwn(def.events, input.type))
+          throw new ElderflowError("UNKNOWN_EVENT", { path: ["type"], params: { event: input.type.slice(0, 64) } });
+        if (!spec.roles.includes(actor.role))
+          throw new ElderflowError("WRONG_ROLE", {
+            path: ["actor", "role"],
+            params: { role: actor.role, event: input.type },
+          });
+        payload =
+          spec.payload === undefined && input.payload === undefined
+            ? {}
+            : checkPayload(spec.payload ?? {}, input.payload);
+      } else {
+        const { type: _type, ...rest } = firedTimer.event;
+        payload = { ...rest, fireAt: firedTimer.fireAt };
+      }
+      const before = live(def, inst);
+      // A late timer acts at its due time or later, never earlier, so that what it schedules next is
+      // measured from when it was due even when runDueTimers is asked about a future instant.
+      const at = firedTimer === undefined ? clock.now() : Math.max(clock.now(), firedTimer.fireAt);
+      const args = { type: input.type, payload, context: before.context as Record<string, unknown>, actor, at };
+      const extra = firedTimer === undefined && def.enrich !== undefined ? await def.enrich(args) : undefined;
+      const data = extra === undefined ? payload : { ...payload, ...extra };
+      const event = { ...data, type: input.type, actor, at, eventId: input.id };
+      const result = step(def.machine, before, event);
+      if (result.next === before) {
+        if (firedTimer !== undefined) return "dropped";
+        const code = def.explain?.({ ...args, state: inst.state }) ?? "EVENT_NOT_ALLOWED";
+        throw new ElderflowError(code, { path: ["type"], params: { event: input.type, state: inst.state } });
+      }
+      const commit = buildCommit(
+        def,
+        inst,
+        instanceId,
+        inst.communityId,
+        result,
+        { eventId: input.id, type: input.type, actorId: actor.id, role: actor.role, at, payload: data },
+        firedTimer,
+      );
+      try {
+        await store.commit(commit);
+      } catch (e) {
+        if (isElderflowError(e)) {
+          if (e.code === "DUPLICATE_ID") {
+            const again = await store.load(instanceId, input.id);
+            if (again?.seen === true) return duplicateResult(again.instance);
+          }
+          if (e.code === "CONCURRENT_UPDATE" && input.expectedVersion === undefined && attempt < retries) {
+            cache.delete(instanceId);
+            continue;
+          }
+        }
+        throw e;
+      }
+      remember(instanceId, commit.instance.version, result.next);
+      inspectStep(def, instanceId, before, undefined, event);
+      return { instance: view(commit.instance), duplicate: false, from: inst.state, to: commit.instance.state };
+    }
+  }
+
+  async function send(instanceId: string, input: WorkflowEventInput): Promise<SendResult> {
+    if (typeof input !== "object" || input === null) throw new ElderflowError("REQUIRED", { path: [] });
+    if (typeof input.id !== "string" || !EVENT_ID.test(input.id))
+      throw new ElderflowError("INVALID_FORMAT", { path: ["id"], params: { format: "event id" } });
+    if (typeof input.type !== "string" || input.type.length === 0)
+      throw new ElderflowError("REQUIRED", { path: ["type"] });
+    checkActor(input.actor, ["actor"]);
+    if (input.actor.role === "system")
+      throw new ElderflowError("WRONG_ROLE", {
+        path: ["actor", "role"],
+        params: { role: "system", event: input.type.slice(0, 64) },
+      });
+    const r = await apply(instanceId, input, undefined);
+    return r as SendResult;
+  }
+
+  async function runDueTimers(now: number = clock.now(), opts: { readonly batch?: number } = {}): Promise<TimerRun> {
+    const batch = opts.batch ?? 500;
+    let fired = 0;
+    let dropped = 0;
+    const failed: { instanceId: string; timerId: string; code: string }[] = [];
+    const skip = new Set<string>();
+    for (;;) {
+      const due = (await store.dueTimers(now, batch + skip.size)).filter(
+        (t) => !skip.has(`${t.instanceId}\u0000${t.timerId}`),
+      );
+      if (due.length === 0) break;
+      for (const t of due) {
+        try {
+          const r = await apply(
+            t.instanceId,
+            { id: `timer:${t.timerId}@${t.fireAt}`, type: t.event.type, actor: SYSTEM_ACTOR },
+            t,
+          );
+          if (r === "dropped") {
+            await store.dropTimer(t);
+            dropped++;
+          } else if (r.duplicate) {
+            await store.dropTimer(t);
+            dropped++;
+          } else fired++;
+        } catch (e) {
+          // Another worker fired or replaced it first: the next query shows what is left.
+          if (isElderflowError(e) && e.code === "CONCURRENT_UPDATE") continue;
+          skip.add(`${t.instanceId}\u0000${t.timerId}`);
+          failed.push({
+            instanceId: t.instanceId,
+            timerId: t.timerId,
+            code: isElderflowError(e) ? e.code : "INTERNAL",
+          });
+        }
+      }
+    }
+    return { fired, dropped, failed };
+  }
+
+  async function deliver(limit = 1000): Promise<number> {
+    const items = await store.outbox(limit);
+    if (items.length === 0) return 0;
+    for (const item of items) for (const sink of options.sinks ?? []) await sink(item);
+    await store.markDelivered(items.map((i) => i.id));
+    return items.length;
+  }
+
+  async function loadFor(instanceId: string, actor: WorkflowActor): Promise<StoredInstance> {
+    checkActor(actor, ["actor"]);
+    const loaded = await store.load(instanceId);
+    if (loaded === undefined)
+      throw new ElderflowError("UNKNOWN_INSTANCE", { params: { instance: instanceId.slice(0, 64) } });
+    assertAccess(actor, loaded.instance.communityId);
+    return loaded.instance;
+  }
+
+  return {
+    store,
+    start,
+    send,
+    definition,
+    runDueTimers,
+    deliver,
+    async query(instanceId, actor) {
+      const inst = await loadFor(instanceId, actor);
+      const def = definition(inst.machine);
+      if (inst.machineVersion === def.version) return view(inst);
+      const snapshot = migrateSnapshot(def, inst.machineVersion, inst.snapshot);
+      return { ...view(inst), machineVersion: def.version, context: snapshot.context };
+    },
+    async list(filter, actor) {
+      checkActor(actor, ["actor"]);
+      if (!CROSS_COMMUNITY_ROLES.includes(actor.role)) {
+        if (filter.communityId !== undefined && filter.communityId !== actor.communityId)
+          throw new ElderflowError("WRONG_COMMUNITY", { path: ["communityId"] });
+        if (actor.communityId === undefined)
+          throw new ElderflowError("WRONG_COMMUNITY", { path: ["actor", "communityId"] });
+        return (await store.list({ ...filter, communityId: actor.communityId })).map(view);
+      }
+      return (await store.list(filter)).map(view);
+    },
+    async history(instanceId, actor) {
+      await loadFor(instanceId, actor);
+      return store.events(instanceId);
+    },
+    async timers(instanceId, actor) {
+      await loadFor(instanceId, actor);
+      return store.timers(instanceId);
+    },
+  };
+}

@@ -1,0 +1,337 @@
+import { and, assign, emit, setup } from "xstate";
+import { defineWorkflow, type WorkflowDefinition } from "../definition";
+import type { Role } from "../types";
+import { actorIs, actorRoleIn, type MachineEvent } from "./common";
+
+/** The three levels of rule 8: the cadres' own association, the community, the responsible department. */
+export type EscalationLevel = "association" | "community" | "department";
+
+/** Why a problem went up a level (a code; details stay out of the log). */
+export const HAND_UP_REASONS = [
+  "beyond_competence",
+  "needs_funding",
+  "needs_department",
+  "time_limit",
+  "other",
+] as const;
+
+/** Time limits per level, in hours. */
+export interface EscalationLimits {
+  /** The association (老干部协会 / 党支部) has this long. */
+  readonly associationHours: number;
+  /** The community (社区) has this long. */
+  readonly communityHours: number;
+  /** The responsible department has this long before the case is flagged overdue. */
+  readonly departmentHours: number;
+}
+
+/**
+ * Default limits: three days at the association, seven at the community, fifteen working-ish days
+ * (twenty-one calendar days) at the department.
+ *
+ * @example
+ * ```ts
+ * escalationWorkflow({ limits: { ...DEFAULT_ESCALATION_LIMITS, associationHours: 48 } });
+ * ```
+ */
+export const DEFAULT_ESCALATION_LIMITS: EscalationLimits = {
+  associationHours: 72,
+  communityHours: 7 * 24,
+  departmentHours: 21 * 24,
+};
+
+/** One recorded hand-up. */
+export interface HandUp {
+  /** Level it left. */
+  readonly from: EscalationLevel;
+  /** Level it went to. */
+  readonly to: EscalationLevel;
+  /** Reason code. */
+  readonly reason: (typeof HAND_UP_REASONS)[number];
+  /** Who handed it up (an id, or `system` for a missed limit). */
+  readonly by: string;
+  /** Their role. */
+  readonly role: Role;
+  /** When. */
+  readonly at: number;
+}
+
+/** Context of an escalation. */
+export interface EscalationContext {
+  /** Owning community. */
+  readonly communityId: string;
+  /** The cadre whose problem it is. */
+  readonly personId: string;
+  /** The level that holds the case now. */
+  readonly level: EscalationLevel;
+  /** Problem category (a code, e.g. `housing`, `pension`, `medical_reimbursement`). */
+  readonly category: string;
+  /** The responsible department (an org id), once known. */
+  readonly departmentId: string | null;
+  /** Limits in ms. */
+  readonly limits: { readonly association: number; readonly community: number; readonly department: number };
+  /** Every hand-up, in order. */
+  readonly handUps: readonly HandUp[];
+  /** How it was resolved. */
+  readonly resolution: {
+    readonly level: EscalationLevel;
+    readonly by: string;
+    readonly role: Role;
+    readonly at: number;
+    readonly outcome: string;
+  } | null;
+}
+
+/** Start input. */
+export interface EscalationInput {
+  /** Owning community. */
+  readonly communityId: string;
+  /** The cadre. */
+  readonly personId: string;
+  /** Category code. */
+  readonly category: string;
+  /** Responsible department, if known at the start. */
+  readonly departmentId?: string;
+  /** Limits in hours (filled from the config). */
+  readonly associationHours?: number;
+  /** Community limit in hours. */
+  readonly communityHours?: number;
+  /** Department limit in hours. */
+  readonly departmentHours?: number;
+}
+
+type EscalationEvent =
+  | MachineEvent<"RESOLVE", { outcome: string }>
+  | MachineEvent<"HAND_UP", { reason: (typeof HAND_UP_REASONS)[number]; departmentId?: string }>
+  | MachineEvent<"WITHDRAW">;
+
+/** The role that answers for each level: only it may resolve or hand up there. */
+export const RESPONSIBLE_ROLE: Readonly<Record<EscalationLevel, Role>> = {
+  association: "association",
+  community: "community_staff",
+  department: "department",
+};
+
+/**
+ * Escalation (rule 8): "what the association can solve it solves, the rest goes to the community,
+ * and from there to the responsible department". Each level has a time limit; a missed limit
+ * hands the case up automatically (recorded with reason `time_limit`); at the department a missed
+ * limit flags it overdue. Only the body responsible for the current level may resolve or hand up.
+ *
+ * @example
+ * ```ts
+ * createActor(escalationMachine, { input: { communityId: "c01", personId: "p1", category: "housing" } }).start();
+ * ```
+ */
+export const escalationMachine = setup({
+  types: {
+    context: {} as EscalationContext,
+    events: {} as EscalationEvent,
+    input: {} as EscalationInput,
+    emitted: {} as
+      | { type: "escalation.handed_up"; from: EscalationLevel; to: EscalationLevel; reason: string }
+      | { type: "escalation.overdue"; departmentId: string | null; personId: string }
+      | { type: "escalation.resolved"; level: EscalationLevel; personId: string },
+  },
+  delays: {
+    associationLimit: ({ context }) => context.limits.association,
+    communityLimit: ({ context }) => context.limits.community,
+    departmentLimit: ({ context }) => context.limits.department,
+  },
+  guards: {
+    isResponsibleBody: ({ context, event }) => {
+      const level = context.level;
+      if (!actorRoleIn(event, [RESPONSIBLE_ROLE[level]])) return false;
+      return level !== "department" || actorIs(event, context.departmentId);
+    },
+    canReachDepartment: ({ context, event }) =>
+      context.departmentId !== null || (event.type === "HAND_UP" && event.departmentId !== undefined),
+    isCadreOrStaff: ({ context, event }) => actorIs(event, context.personId) || actorRoleIn(event, ["community_staff"]),
+  },
+  actions: {
+    enterLevel: assign((_, params: { level: EscalationLevel }) => ({ level: params.level })),
+    recordHandUp: assign(({ context, event }) => {
+      const from = context.level;
+      const to: EscalationLevel = from === "association" ? "community" : "department";
+      const timed = event.type !== "HAND_UP";
+      return {
+        departmentId:
+          event.type === "HAND_UP" && event.departmentId !== undefined ? event.departmentId : context.departmentId,
+        handUps: [
+          ...context.handUps,
+          {
+            from,
+            to,
+            reason: timed ? ("time_limit" as const) : event.reason,
+            by: timed ? "system" : event.actor.id,
+            role: timed ? ("system" as const) : event.actor.role,
+            at: (event as { at: number }).at,
+          },
+        ],
+      };
+    }),
+    announceHandUp: emit(({ context }) => {
+      const last = context.handUps[context.handUps.length - 1];
+      return {
+        type: "escalation.handed_up" as const,
+        from: last?.from ?? "association",
+        to: last?.to ?? "community",
+        reason: last?.reason ?? "other",
+      };
+    }),
+    recordResolution: assign(({ context, event }) =>
+      event.type === "RESOLVE"
+        ? {
+            resolution: {
+              level: context.level,
+              by: event.actor.id,
+              role: event.actor.role,
+              at: event.at,
+              outcome: event.outcome,
+            },
+          }
+        : {},
+    ),
+    announceResolved: emit(({ context }) => ({
+      type: "escalation.resolved" as const,
+      level: context.resolution?.level ?? "association",
+      personId: context.personId,
+    })),
+    announceOverdue: emit(({ context }) => ({
+      type: "escalation.overdue" as const,
+      departmentId: context.departmentId,
+      personId: context.personId,
+    })),
+  },
+}).createMachine({
+  id: "escalation",
+  context: ({ input }) => ({
+    communityId: input.communityId,
+    personId: input.personId,
+    level: "association",
+    category: input.category,
+    departmentId: input.departmentId ?? null,
+    limits: {
+      association: (input.associationHours ?? DEFAULT_ESCALATION_LIMITS.associationHours) * 3_600_000,
+      community: (input.communityHours ?? DEFAULT_ESCALATION_LIMITS.communityHours) * 3_600_000,
+      department: (input.departmentHours ?? DEFAULT_ESCALATION_LIMITS.departmentHours) * 3_600_000,
+    },
+    handUps: [],
+    resolution: null,
+  }),
+  initial: "association",
+  on: { WITHDRAW: { guard: "isCadreOrStaff", target: ".withdrawn" } },
+  states: {
+    association: {
+      description: "The cadres' association and party branch solve what they can.",
+      entry: { type: "enterLevel", params: { level: "association" } },
+      on: {
+        RESOLVE: { guard: "isResponsibleBody", target: "resolved", actions: "recordResolution" },
+        HAND_UP: { guard: "isResponsibleBody", target: "community", actions: ["recordHandUp", "announceHandUp"] },
+      },
+      after: { associationLimit: { target: "community", actions: ["recordHandUp", "announceHandUp"] } },
+    },
+    community: {
+      entry: { type: "enterLevel", params: { level: "community" } },
+      initial: "working",
+      on: {
+        RESOLVE: { guard: "isResponsibleBody", target: "resolved", actions: "recordResolution" },
+        HAND_UP: {
+          guard: and(["isResponsibleBody", "canReachDepartment"]),
+          target: "department",
+          actions: ["recordHandUp", "announceHandUp"],
+        },
+      },
+      states: {
+        working: {
+          after: {
+            communityLimit: [
+              {
+                guard: "canReachDepartment",
+                target: "#escalation.department",
+                actions: ["recordHandUp", "announceHandUp"],
+              },
+              { target: "overdue", actions: "announceOverdue" },
+            ],
+          },
+        },
+        overdue: { description: "Limit missed and no responsible department named yet." },
+      },
+    },
+    department: {
+      entry: { type: "enterLevel", params: { level: "department" } },
+      initial: "working",
+      on: { RESOLVE: { guard: "isResponsibleBody", target: "resolved", actions: "recordResolution" } },
+      states: {
+        working: { after: { departmentLimit: { target: "overdue", actions: "announceOverdue" } } },
+        overdue: {},
+      },
+    },
+    resolved: { type: "final", entry: "announceResolved" },
+    withdrawn: { type: "final" },
+  },
+});
+
+/** Configuration of {@link escalationWorkflow}. */
+export interface EscalationDeps {
+  /** Limits per level (default {@link DEFAULT_ESCALATION_LIMITS}). */
+  readonly limits?: EscalationLimits;
+  /** Finds the responsible department for a category (asked at the start; recorded). */
+  readonly departmentFor?: (category: string, communityId: string) => string | null | Promise<string | null>;
+}
+
+/**
+ * The escalation workflow with its limits and department lookup.
+ *
+ * @example
+ * ```ts
+ * const def = escalationWorkflow({ departmentFor: (c) => (c === "housing" ? "dept-housing" : null) });
+ * ```
+ */
+export function escalationWorkflow(deps: EscalationDeps = {}): WorkflowDefinition<typeof escalationMachine> {
+  const limits = deps.limits ?? DEFAULT_ESCALATION_LIMITS;
+  return defineWorkflow({
+    name: "escalation",
+    version: 1,
+    machine: escalationMachine,
+    startRoles: ["cadre", "family", "association", "community_staff", "hotline_staff"],
+    input: {
+      communityId: { kind: "id" },
+      personId: { kind: "id" },
+      category: { kind: "id" },
+      departmentId: { kind: "id", optional: true },
+    },
+    events: {
+      RESOLVE: {
+        roles: ["association", "community_staff", "department"],
+        payload: { outcome: { kind: "enum", values: ["solved", "explained", "referred_elsewhere", "not_solvable"] } },
+        description: "the responsible body of the current level resolves it",
+      },
+      HAND_UP: {
+        roles: ["association", "community_staff"],
+        payload: {
+          reason: { kind: "enum", values: HAND_UP_REASONS.filter((r) => r !== "time_limit") },
+          departmentId: { kind: "id", optional: true },
+        },
+        description: "the current level hands the problem up, with a reason",
+      },
+      WITHDRAW: { roles: ["cadre", "community_staff"], description: "the cadre withdraws the problem" },
+    },
+    async enrichInput(input) {
+      const dept =
+        input.departmentId !== undefined || deps.departmentFor === undefined
+          ? undefined
+          : await deps.departmentFor(input.category as string, input.communityId as string);
+      return {
+        ...(dept === null || dept === undefined ? {} : { departmentId: dept }),
+        associationHours: limits.associationHours,
+        communityHours: limits.communityHours,
+        departmentHours: limits.departmentHours,
+      };
+    },
+    explain: ({ type, state }) =>
+      (type === "RESOLVE" || type === "HAND_UP" || type === "WITHDRAW") && state !== "resolved" && state !== "withdrawn"
+        ? "NOT_AUTHORIZED"
+        : undefined,
+  });
+}

@@ -1,0 +1,37 @@
+import type { WorkflowDefinition } from "../definition";
+import { carePathwayWorkflow } from "./carePathway";
+import { type EscalationDeps, escalationWorkflow } from "./escalation";
+import { type PairingDeps, pairingWorkflow } from "./pairing";
+import { type ServiceRequestDeps, serviceRequestWorkflow } from "./serviceRequest";
+import { verificationWorkflow } from "./verification";
+
+/** Everything the five built-in workflows need from the outside. */
+export interface WorkflowDeps {
+  /** Service-request dependencies (service-point lookup, SLA config, priority check). */
+  readonly serviceRequest: ServiceRequestDeps;
+  /** Pairing dependencies (certification check). */
+  readonly pairing: PairingDeps;
+  /** Escalation configuration (limits, department lookup). */
+  readonly escalation?: EscalationDeps;
+}
+
+/**
+ * The five built-in workflows, ready for {@link createWorkflowEngine}.
+ *
+ * @example
+ * ```ts
+ * const machines = builtInWorkflows({
+ *   serviceRequest: { servicePoints: servicePointDirectory(points) },
+ *   pairing: { certification: () => true },
+ * });
+ * ```
+ */
+export function builtInWorkflows(deps: WorkflowDeps): WorkflowDefinition[] {
+  return [
+    serviceRequestWorkflow(deps.serviceRequest),
+    escalationWorkflow(deps.escalation),
+    carePathwayWorkflow(),
+    pairingWorkflow(deps.pairing),
+    verificationWorkflow(),
+  ] as WorkflowDefinition[];
+}

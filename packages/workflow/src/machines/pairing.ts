@@ -1,0 +1,237 @@
+import { assign, emit, setup } from "xstate";
+import { defineWorkflow, type WorkflowDefinition } from "../definition";
+import { actorIs, actorRoleIn, DAY, type MachineEvent } from "./common";
+
+/** What the certification check is asked (rule 11: 持证上岗, serve only at the certified level). */
+export interface CertificationQuery {
+  /** The volunteer. */
+  readonly volunteerId: string;
+  /** The skill (a service kind). */
+  readonly skill: string;
+  /** The level the pairing needs. */
+  readonly level: number;
+  /** The day it must hold (ISO date in the engine's zone is the caller's business; epoch ms here). */
+  readonly at: number;
+}
+
+/**
+ * Injected: whether a volunteer holds a valid certificate for a skill at a level. Asked when a
+ * pairing is activated or resumed; the answer is recorded in the event log.
+ */
+export type CertificationCheck = (query: CertificationQuery) => boolean | Promise<boolean>;
+
+/** Context of a pairing. */
+export interface PairingContext {
+  /** Owning community. */
+  readonly communityId: string;
+  /** The volunteer. */
+  readonly volunteerId: string;
+  /** The cadre. */
+  readonly personId: string;
+  /** Skill needed. */
+  readonly skill: string;
+  /** Level needed. */
+  readonly level: number;
+  /** Contacts in the current week. */
+  readonly contactsThisWeek: number;
+  /** Home visits in the current week. */
+  readonly visitsThisWeek: number;
+  /** Weeks without any contact so far. */
+  readonly missedWeeks: number;
+  /** Contacts in total. */
+  readonly totalContacts: number;
+  /** Last contact (epoch ms). */
+  readonly lastContactAt: number | null;
+  /** Why it is paused (a code). */
+  readonly pauseReason: string | null;
+}
+
+/** Start input. */
+export interface PairingInput {
+  /** Owning community. */
+  readonly communityId: string;
+  /** The volunteer. */
+  readonly volunteerId: string;
+  /** The cadre. */
+  readonly personId: string;
+  /** Skill needed. */
+  readonly skill: string;
+  /** Level needed (1–5). */
+  readonly level: number;
+}
+
+type PairingEvent =
+  | MachineEvent<"ACTIVATE", { certified: boolean }>
+  | MachineEvent<"DECLINE">
+  | MachineEvent<"CONTACT", { kind: "call" | "visit" }>
+  | MachineEvent<"PAUSE", { reason: string }>
+  | MachineEvent<"RESUME", { certified: boolean }>
+  | MachineEvent<"END", { reason: string }>;
+
+/**
+ * Volunteer pairing (rules 5, 11, 12): proposed → active ⇄ paused → ended. Only a volunteer
+ * certified for the needed level may be activated (the `volunteerCertified` guard reads the
+ * answer of the injected {@link CertificationCheck}); every week without a contact raises
+ * `pairing.missed_contact` (rule 5: at least one contact a week).
+ *
+ * @example
+ * ```ts
+ * createActor(pairingMachine, { input: { communityId: "c01", volunteerId: "v1", personId: "p1", skill: "medical_care", level: 2 } });
+ * ```
+ */
+export const pairingMachine = setup({
+  types: {
+    context: {} as PairingContext,
+    events: {} as PairingEvent,
+    input: {} as PairingInput,
+    emitted: {} as { type: "pairing.missed_contact"; volunteerId: string; personId: string; missedWeeks: number },
+  },
+  delays: { weeklyCheck: 7 * DAY },
+  guards: {
+    volunteerCertified: ({ event }) => (event.type === "ACTIVATE" || event.type === "RESUME") && event.certified,
+    isPairedVolunteer: ({ context, event }) => actorIs(event, context.volunteerId),
+    noContactThisWeek: ({ context }) => context.contactsThisWeek === 0,
+    isStaffOrPair: ({ context, event }) =>
+      actorRoleIn(event, ["community_staff"]) ||
+      actorIs(event, context.volunteerId) ||
+      actorIs(event, context.personId),
+  },
+  actions: {
+    recordContact: assign(({ context, event }) =>
+      event.type === "CONTACT"
+        ? {
+            contactsThisWeek: context.contactsThisWeek + 1,
+            visitsThisWeek: context.visitsThisWeek + (event.kind === "visit" ? 1 : 0),
+            totalContacts: context.totalContacts + 1,
+            lastContactAt: event.at,
+          }
+        : {},
+    ),
+    countMissedWeek: assign(({ context }) => ({ missedWeeks: context.missedWeeks + 1 })),
+    announceMissedContact: emit(({ context }) => ({
+      type: "pairing.missed_contact" as const,
+      volunteerId: context.volunteerId,
+      personId: context.personId,
+      missedWeeks: context.missedWeeks,
+    })),
+    startWeek: assign({ contactsThisWeek: 0, visitsThisWeek: 0 }),
+    recordPause: assign(({ event }) => ({ pauseReason: event.type === "PAUSE" ? event.reason : null })),
+    clearPause: assign({ pauseReason: null }),
+  },
+}).createMachine({
+  id: "pairing",
+  context: ({ input }) => ({
+    communityId: input.communityId,
+    volunteerId: input.volunteerId,
+    personId: input.personId,
+    skill: input.skill,
+    level: input.level,
+    contactsThisWeek: 0,
+    visitsThisWeek: 0,
+    missedWeeks: 0,
+    totalContacts: 0,
+    lastContactAt: null,
+    pauseReason: null,
+  }),
+  initial: "proposed",
+  states: {
+    proposed: {
+      on: {
+        ACTIVATE: { guard: "volunteerCertified", target: "active", actions: "startWeek" },
+        DECLINE: { target: "ended" },
+      },
+    },
+    active: {
+      description: "Weekly contact (rule 5) is checked every seven days.",
+      on: {
+        CONTACT: { guard: "isPairedVolunteer", actions: "recordContact" },
+        PAUSE: { guard: "isStaffOrPair", target: "paused", actions: "recordPause" },
+        END: { target: "ended" },
+      },
+      after: {
+        weeklyCheck: [
+          {
+            guard: "noContactThisWeek",
+            target: "active",
+            reenter: true,
+            actions: ["countMissedWeek", "announceMissedContact", "startWeek"],
+          },
+          { target: "active", reenter: true, actions: "startWeek" },
+        ],
+      },
+    },
+    paused: {
+      on: {
+        RESUME: { guard: "volunteerCertified", target: "active", actions: ["clearPause", "startWeek"] },
+        END: { target: "ended" },
+      },
+    },
+    ended: { type: "final" },
+  },
+});
+
+/** What {@link pairingWorkflow} needs. */
+export interface PairingDeps {
+  /** The certification check (rule 11). */
+  readonly certification: CertificationCheck;
+}
+
+/**
+ * The pairing workflow: the certification check is asked on ACTIVATE and RESUME and its answer is
+ * recorded in the event, so that replays do not depend on today's certificates.
+ *
+ * @example
+ * ```ts
+ * const def = pairingWorkflow({ certification: ({ volunteerId, level }) => level <= levels.get(volunteerId) });
+ * ```
+ */
+export function pairingWorkflow(deps: PairingDeps): WorkflowDefinition<typeof pairingMachine> {
+  const STAFF = ["community_staff"] as const;
+  return defineWorkflow({
+    name: "pairing",
+    version: 1,
+    machine: pairingMachine,
+    startRoles: STAFF,
+    input: {
+      communityId: { kind: "id" },
+      volunteerId: { kind: "id" },
+      personId: { kind: "id" },
+      skill: { kind: "id" },
+      level: { kind: "int", min: 1, max: 5 },
+    },
+    events: {
+      ACTIVATE: { roles: STAFF, description: "activate, if the volunteer is certified for the level" },
+      DECLINE: { roles: [...STAFF, "cadre", "volunteer"] },
+      CONTACT: {
+        roles: ["volunteer"],
+        payload: { kind: { kind: "enum", values: ["call", "visit"] } },
+        description: "the paired volunteer records a call or a home visit",
+      },
+      PAUSE: {
+        roles: [...STAFF, "volunteer", "cadre"],
+        payload: { reason: { kind: "enum", values: ["illness", "travel", "volunteer_unavailable", "other"] } },
+      },
+      RESUME: { roles: STAFF, description: "resume, if still certified" },
+      END: {
+        roles: STAFF,
+        payload: { reason: { kind: "enum", values: ["completed", "moved", "deceased", "mismatch", "other"] } },
+      },
+    },
+    async enrich({ type, context, at }) {
+      if (type !== "ACTIVATE" && type !== "RESUME") return {};
+      const certified = await deps.certification({
+        volunteerId: context.volunteerId as string,
+        skill: context.skill as string,
+        level: context.level as number,
+        at,
+      });
+      return { certified };
+    },
+    explain: ({ type, state }) =>
+      (type === "ACTIVATE" && state === "proposed") || (type === "RESUME" && state === "paused")
+        ? "NOT_CERTIFIED"
+        : (type === "CONTACT" || type === "PAUSE") && state === "active"
+          ? "NOT_AUTHORIZED"
+          : undefined,
+  });
+}

@@ -1,0 +1,439 @@
+import { assign, emit, setup } from "xstate";
+import { defineWorkflow, type WorkflowDefinition } from "../definition";
+import { actorIs, actorRoleIn, DAY, type MachineEvent, MINUTE } from "./common";
+
+/** Service-level limits of one service kind, in minutes. */
+export interface Sla {
+  /** From dispatch until the service point accepts. */
+  readonly acceptMinutes: number;
+  /** From acceptance until it is on site. */
+  readonly arriveMinutes: number;
+  /** From arrival until the job is done. */
+  readonly finishMinutes: number;
+}
+
+/**
+ * SLA configuration: a default, overrides per service kind, and a factor for priority targets
+ * (rule 10: 高龄, 空巢, 多病, 生活不便 are served first, so their limits are shorter).
+ */
+export interface SlaConfig {
+  /** Limits of every kind not listed. */
+  readonly default: Sla;
+  /** Overrides per service kind. */
+  readonly byKind?: Readonly<Record<string, Partial<Sla>>>;
+  /** Multiplies every limit for priority targets (default 0.5). */
+  readonly priorityFactor?: number;
+  /** How long a closed request may be reopened, in minutes (default 7 days). */
+  readonly reopenWindowMinutes?: number;
+}
+
+/**
+ * The 24-hour line's default limits (随叫随到): accept within 15 minutes, on site within an hour,
+ * done within four; urgent help within 5 / 20 / 120 minutes.
+ *
+ * @example
+ * ```ts
+ * serviceRequestWorkflow({ servicePoints, sla: DEFAULT_SLA });
+ * ```
+ */
+export const DEFAULT_SLA: SlaConfig = {
+  default: { acceptMinutes: 15, arriveMinutes: 60, finishMinutes: 240 },
+  byKind: {
+    emergency_help: { acceptMinutes: 5, arriveMinutes: 20, finishMinutes: 120 },
+    daily_goods: { arriveMinutes: 120 },
+  },
+  priorityFactor: 0.5,
+  reopenWindowMinutes: 7 * 24 * 60,
+};
+
+/** The limits in ms that a request carries in its context. */
+export interface SlaMs {
+  /** Accept limit. */
+  readonly acceptMs: number;
+  /** Arrive limit. */
+  readonly arriveMs: number;
+  /** Finish limit. */
+  readonly finishMs: number;
+}
+
+/**
+ * The limits for a kind and priority, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * resolveSla(DEFAULT_SLA, "plumbing", true).acceptMs; // 450000 (7.5 minutes)
+ * ```
+ */
+export function resolveSla(config: SlaConfig, serviceKind: string, priority: boolean): SlaMs {
+  const o = Object.hasOwn(config.byKind ?? {}, serviceKind) ? config.byKind?.[serviceKind] : undefined;
+  const f = priority ? (config.priorityFactor ?? 0.5) : 1;
+  const ms = (m: number) => Math.max(1, Math.round(m * f * MINUTE));
+  return {
+    acceptMs: ms(o?.acceptMinutes ?? config.default.acceptMinutes),
+    arriveMs: ms(o?.arriveMinutes ?? config.default.arriveMinutes),
+    finishMs: ms(o?.finishMinutes ?? config.default.finishMinutes),
+  };
+}
+
+/** What the dispatcher asks: which service points can do this kind, nearest first. */
+export interface ServicePointQuery {
+  /** The service kind. */
+  readonly serviceKind: string;
+  /** Where the cadre is, if known. */
+  readonly location: { readonly lat: number; readonly lng: number } | null;
+  /** The request's community. */
+  readonly communityId: string;
+  /** How many candidates at most. */
+  readonly limit: number;
+}
+
+/**
+ * Finds candidate service points (服务网点). Injected; {@link servicePointDirectory} is a ready
+ * implementation over a list of `ServicePoint`s.
+ */
+export interface ServicePointLookup {
+  /** Ids of suitable service points, best first. */
+  nearest(query: ServicePointQuery): readonly string[] | Promise<readonly string[]>;
+}
+
+/** Whether a person is a priority target (rule 10). Injected; e.g. core's `isPriorityTarget`. */
+export type PriorityCheck = (personId: string, communityId: string) => boolean | Promise<boolean>;
+
+/** The context of a service request: ids and facts only (no names, phones or addresses). */
+export interface ServiceRequestContext {
+  /** Owning community. */
+  readonly communityId: string;
+  /** The cadre who called (person id). */
+  readonly personId: string;
+  /** How it came in. */
+  readonly channel: "hotline" | "open311" | "walk_in";
+  /** Id in an external system (Open311 `service_request_id`). */
+  readonly externalId: string | null;
+  /** Service kind, set at triage. */
+  readonly serviceKind: string | null;
+  /** Priority target (rule 10). */
+  readonly priority: boolean;
+  /** Where help is needed. */
+  readonly location: { readonly lat: number; readonly lng: number } | null;
+  /** SLA limits in ms (set at triage). */
+  readonly sla: SlaMs;
+  /** Reopen window in ms. */
+  readonly reopenWindowMs: number;
+  /** Candidate service points, nearest first. */
+  readonly candidates: readonly string[];
+  /** Index of the next candidate to try. */
+  readonly attempt: number;
+  /** The service point dispatched now. */
+  readonly assigneeId: string | null;
+  /** SLA breaches so far. */
+  readonly breaches: readonly {
+    readonly stage: "accept" | "arrive" | "finish";
+    readonly servicePointId: string | null;
+    readonly at: number;
+  }[];
+  /** How often it was reopened. */
+  readonly reopened: number;
+  /** When it was received (epoch ms). */
+  readonly receivedAt: number;
+  /** When it was closed (epoch ms). */
+  readonly closedAt: number | null;
+  /** Why it was cancelled (a code). */
+  readonly cancelReason: string | null;
+}
+
+/** Start input of a service request. */
+export interface ServiceRequestInput {
+  /** Owning community. */
+  readonly communityId: string;
+  /** The cadre. */
+  readonly personId: string;
+  /** Channel (default hotline). */
+  readonly channel?: "hotline" | "open311" | "walk_in";
+  /** External id. */
+  readonly externalId?: string;
+  /** Service kind, when known at intake. */
+  readonly serviceKind?: string;
+  /** Latitude. */
+  readonly lat?: number;
+  /** Longitude. */
+  readonly lng?: number;
+  /** Priority target (rule 10). */
+  readonly priority?: boolean;
+  /** Reopen window in ms (filled from the SLA config). */
+  readonly reopenWindowMs?: number;
+  /** Receipt time (filled by the engine's enricher). */
+  readonly receivedAt?: number;
+}
+
+type Triage = MachineEvent<"TRIAGE", { serviceKind: string; priority?: boolean; candidates: string[]; sla: SlaMs }>;
+type ServiceRequestEvent =
+  | Triage
+  | MachineEvent<"ACCEPT">
+  | MachineEvent<"DECLINE">
+  | MachineEvent<"ARRIVE">
+  | MachineEvent<"FINISH">
+  | MachineEvent<"CONFIRM">
+  | MachineEvent<"CLOSE">
+  | MachineEvent<"REOPEN">
+  | MachineEvent<"CANCEL", { reason: string }>
+  | MachineEvent<"ASSIGN", { servicePointId: string }>;
+
+const NO_SLA: SlaMs = { acceptMs: 15 * MINUTE, arriveMs: 60 * MINUTE, finishMs: 240 * MINUTE };
+
+/**
+ * The hotline service request (rule 7): received → triaged → dispatched to the nearest suitable
+ * service point → accepted → on site → done → confirmed by the cadre → closed. A missed accept or
+ * arrive limit re-dispatches to the next candidate; with none left, or a missed finish limit, the
+ * request escalates to staff. Closed requests may be reopened within a window.
+ *
+ * @example
+ * ```ts
+ * import { createActor } from "xstate";
+ * const actor = createActor(serviceRequestMachine, { input: { communityId: "c01", personId: "p1" } }).start();
+ * ```
+ */
+export const serviceRequestMachine = setup({
+  types: {
+    context: {} as ServiceRequestContext,
+    events: {} as ServiceRequestEvent,
+    input: {} as ServiceRequestInput,
+    emitted: {} as
+      | { type: "serviceRequest.sla_breached"; stage: "accept" | "arrive" | "finish"; servicePointId: string | null }
+      | { type: "serviceRequest.escalated"; personId: string; communityId: string; serviceKind: string | null }
+      | { type: "serviceRequest.closed"; personId: string; servicePointId: string | null },
+  },
+  delays: {
+    acceptBy: ({ context }) => context.sla.acceptMs,
+    arriveBy: ({ context }) => context.sla.arriveMs,
+    finishBy: ({ context }) => context.sla.finishMs,
+    reopenWindow: ({ context }) => context.reopenWindowMs,
+  },
+  guards: {
+    hasCandidate: ({ context }) => context.attempt < context.candidates.length,
+    isAssignee: ({ context, event }) => actorIs(event, context.assigneeId),
+    isRequesterOrStaff: ({ context, event }) =>
+      actorIs(event, context.personId) || actorRoleIn(event, ["family", "hotline_staff", "community_staff"]),
+    withinReopenWindow: ({ context, event }) =>
+      context.closedAt !== null && event.at - context.closedAt <= context.reopenWindowMs,
+  },
+  actions: {
+    recordTriage: assign(({ event, context }) =>
+      event.type === "TRIAGE"
+        ? {
+            serviceKind: event.serviceKind,
+            priority: event.priority ?? context.priority,
+            candidates: event.candidates,
+            sla: event.sla,
+            attempt: 0,
+          }
+        : {},
+    ),
+    dispatchNext: assign(({ context }) => ({
+      assigneeId: context.candidates[context.attempt] ?? null,
+      attempt: context.attempt + 1,
+    })),
+    assignChosen: assign(({ event }) => (event.type === "ASSIGN" ? { assigneeId: event.servicePointId } : {})),
+    clearAssignee: assign({ assigneeId: null }),
+    breachAccept: assign(({ context, event }) => ({
+      breaches: [...context.breaches, { stage: "accept" as const, servicePointId: context.assigneeId, at: event.at }],
+    })),
+    breachArrive: assign(({ context, event }) => ({
+      breaches: [...context.breaches, { stage: "arrive" as const, servicePointId: context.assigneeId, at: event.at }],
+    })),
+    breachFinish: assign(({ context, event }) => ({
+      breaches: [...context.breaches, { stage: "finish" as const, servicePointId: context.assigneeId, at: event.at }],
+    })),
+    announceBreach: emit(({ context }) => {
+      const last = context.breaches[context.breaches.length - 1];
+      return {
+        type: "serviceRequest.sla_breached" as const,
+        stage: last?.stage ?? "accept",
+        servicePointId: last?.servicePointId ?? null,
+      };
+    }),
+    announceEscalation: emit(({ context }) => ({
+      type: "serviceRequest.escalated" as const,
+      personId: context.personId,
+      communityId: context.communityId,
+      serviceKind: context.serviceKind,
+    })),
+    markClosed: assign(({ event }) => ({ closedAt: event.at })),
+    announceClosed: emit(({ context }) => ({
+      type: "serviceRequest.closed" as const,
+      personId: context.personId,
+      servicePointId: context.assigneeId,
+    })),
+    markReopened: assign(({ context }) => ({ reopened: context.reopened + 1, attempt: 0, closedAt: null })),
+    markCancelled: assign(({ event }) => ({ cancelReason: event.type === "CANCEL" ? event.reason : null })),
+  },
+}).createMachine({
+  id: "serviceRequest",
+  context: ({ input }) => ({
+    communityId: input.communityId,
+    personId: input.personId,
+    channel: input.channel ?? "hotline",
+    externalId: input.externalId ?? null,
+    serviceKind: input.serviceKind ?? null,
+    priority: input.priority ?? false,
+    location: input.lat !== undefined && input.lng !== undefined ? { lat: input.lat, lng: input.lng } : null,
+    sla: NO_SLA,
+    reopenWindowMs: input.reopenWindowMs ?? 7 * DAY,
+    candidates: [],
+    attempt: 0,
+    assigneeId: null,
+    breaches: [],
+    reopened: 0,
+    receivedAt: input.receivedAt ?? 0,
+    closedAt: null,
+    cancelReason: null,
+  }),
+  initial: "received",
+  states: {
+    received: {
+      description: "A call came in on the 24-hour line (or an Open311 request).",
+      on: {
+        TRIAGE: { target: "triaged", actions: "recordTriage" },
+        CANCEL: { target: "cancelled", actions: "markCancelled" },
+      },
+    },
+    triaged: {
+      description: "Kind, priority, SLA and the candidate service points are known; dispatch the next one.",
+      always: [
+        { guard: "hasCandidate", target: "dispatched", actions: "dispatchNext" },
+        { target: "escalated", actions: "clearAssignee" },
+      ],
+    },
+    dispatched: {
+      on: {
+        ACCEPT: { guard: "isAssignee", target: "accepted" },
+        DECLINE: { guard: "isAssignee", target: "triaged" },
+        CANCEL: { target: "cancelled", actions: "markCancelled" },
+      },
+      after: { acceptBy: { target: "triaged", actions: ["breachAccept", "announceBreach"] } },
+    },
+    accepted: {
+      on: {
+        ARRIVE: { guard: "isAssignee", target: "onSite" },
+        CANCEL: { target: "cancelled", actions: "markCancelled" },
+      },
+      after: { arriveBy: { target: "triaged", actions: ["breachArrive", "announceBreach"] } },
+    },
+    onSite: {
+      on: { FINISH: { guard: "isAssignee", target: "done" } },
+      after: { finishBy: { target: "escalated", actions: ["breachFinish", "announceBreach"] } },
+    },
+    done: {
+      on: { CONFIRM: { guard: "isRequesterOrStaff", target: "confirmed" } },
+    },
+    confirmed: {
+      description: "The cadre confirmed the service.",
+      on: { CLOSE: { target: "closed", actions: ["markClosed", "announceClosed"] } },
+    },
+    closed: {
+      on: { REOPEN: { guard: "withinReopenWindow", target: "triaged", actions: "markReopened" } },
+      after: { reopenWindow: "archived" },
+    },
+    escalated: {
+      description: "No service point could take it in time: staff assign one by hand.",
+      entry: "announceEscalation",
+      on: {
+        ASSIGN: { target: "dispatched", actions: "assignChosen" },
+        CANCEL: { target: "cancelled", actions: "markCancelled" },
+      },
+    },
+    cancelled: { type: "final" },
+    archived: { type: "final" },
+  },
+});
+
+/** What {@link serviceRequestWorkflow} needs from the outside. */
+export interface ServiceRequestDeps {
+  /** Finds candidate service points at triage. */
+  readonly servicePoints: ServicePointLookup;
+  /** SLA limits (default {@link DEFAULT_SLA}). */
+  readonly sla?: SlaConfig;
+  /** Decides rule-10 priority at intake (default: the `priority` input field). */
+  readonly priority?: PriorityCheck;
+  /** How many candidates to keep (default 5). */
+  readonly candidates?: number;
+}
+
+const STAFF = ["hotline_staff", "community_staff"] as const;
+
+/**
+ * The service-request workflow with its dependencies: the service-point lookup and SLA config are
+ * asked at triage and their answers recorded in the event log.
+ *
+ * @example
+ * ```ts
+ * const def = serviceRequestWorkflow({ servicePoints: servicePointDirectory(district.servicePoints) });
+ * ```
+ */
+export function serviceRequestWorkflow(deps: ServiceRequestDeps): WorkflowDefinition<typeof serviceRequestMachine> {
+  const sla = deps.sla ?? DEFAULT_SLA;
+  return defineWorkflow({
+    name: "serviceRequest",
+    version: 1,
+    machine: serviceRequestMachine,
+    startRoles: ["hotline_staff", "community_staff", "cadre", "family"],
+    input: {
+      communityId: { kind: "id" },
+      personId: { kind: "id" },
+      channel: { kind: "enum", values: ["hotline", "open311", "walk_in"], optional: true },
+      externalId: { kind: "string", max: 64, optional: true },
+      serviceKind: { kind: "string", min: 1, max: 48, optional: true },
+      lat: { kind: "number", min: -90, max: 90, optional: true },
+      lng: { kind: "number", min: -180, max: 180, optional: true },
+      priority: { kind: "boolean", optional: true },
+    },
+    events: {
+      TRIAGE: {
+        roles: STAFF,
+        payload: { serviceKind: { kind: "string", min: 1, max: 48 }, priority: { kind: "boolean", optional: true } },
+        description: "staff set the service kind (and priority); the nearest service points are looked up",
+      },
+      ACCEPT: { roles: ["service_point"], description: "the dispatched service point takes the job" },
+      DECLINE: { roles: ["service_point"], description: "the dispatched service point cannot; try the next" },
+      ARRIVE: { roles: ["service_point"], description: "on site" },
+      FINISH: { roles: ["service_point"], description: "work done" },
+      CONFIRM: { roles: ["cadre", "family", ...STAFF], description: "the cadre confirms the service" },
+      CLOSE: { roles: STAFF, description: "staff close the request" },
+      REOPEN: { roles: ["cadre", "family", ...STAFF], description: "reopen within the window" },
+      CANCEL: {
+        roles: ["cadre", "family", ...STAFF],
+        payload: { reason: { kind: "enum", values: ["caller_withdrew", "duplicate", "resolved_otherwise", "other"] } },
+      },
+      ASSIGN: {
+        roles: STAFF,
+        payload: { servicePointId: { kind: "id" } },
+        description: "staff dispatch a chosen service point by hand",
+      },
+    },
+    priorityOf: (context) => (context.priority === true ? 1 : 0),
+    async enrichInput(input, at) {
+      const priority =
+        deps.priority === undefined
+          ? input.priority === true
+          : await deps.priority(input.personId as string, input.communityId as string);
+      return { priority, receivedAt: at, reopenWindowMs: (sla.reopenWindowMinutes ?? 7 * 24 * 60) * MINUTE };
+    },
+    async enrich({ type, payload, context }) {
+      if (type !== "TRIAGE") return {};
+      const serviceKind = payload.serviceKind as string;
+      const priority = (payload.priority as boolean | undefined) ?? (context.priority as boolean);
+      const candidates = await deps.servicePoints.nearest({
+        serviceKind,
+        location: context.location as ServicePointQuery["location"],
+        communityId: context.communityId as string,
+        limit: deps.candidates ?? 5,
+      });
+      return { priority, candidates: [...candidates], sla: resolveSla(sla, serviceKind, priority) };
+    },
+    explain: ({ type, context, actor }) =>
+      ["ACCEPT", "DECLINE", "ARRIVE", "FINISH"].includes(type) &&
+      typeof context.assigneeId === "string" &&
+      !actorIs({ actor }, context.assigneeId)
+        ? "NOT_AUTHORIZED"
+        : undefined,
+  });
+}

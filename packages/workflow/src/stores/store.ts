@@ -1,0 +1,36 @@
+import type { Commit, ListFilter, LogEntry, OutboxItem, StoredInstance, StoredTimer } from "../types";
+
+/**
+ * Where the engine keeps instances, event logs, timers and the outbox. One small interface with
+ * three implementations (memory, PGlite, PostgreSQL), all proven by the same contract tests.
+ *
+ * `commit` is the only write path and is atomic: the instance row, its log entry, its timer
+ * changes and its outbox items are written together or not at all. It fails with
+ * `CONCURRENT_UPDATE` when the stored version is not `expectedVersion`, `DUPLICATE_ID` when the
+ * event id is already in the instance's log (or the instance exists, on create), and
+ * `UNKNOWN_INSTANCE` when updating an instance that does not exist.
+ */
+export interface WorkflowStore {
+  /** Which backend (for diagnostics). */
+  readonly kind: string;
+  /** Reads one instance; with an event id, also whether that id is in its log already. */
+  load(instanceId: string, eventId?: string): Promise<{ instance: StoredInstance; seen: boolean } | undefined>;
+  /** Applies one commit atomically (see the interface notes for its errors). */
+  commit(commit: Commit): Promise<void>;
+  /** Instances matching a filter, priority first, then oldest first. */
+  list(filter: ListFilter): Promise<StoredInstance[]>;
+  /** The event log of one instance, in order. */
+  events(instanceId: string): Promise<LogEntry[]>;
+  /** The pending timers of one instance. */
+  timers(instanceId: string): Promise<StoredTimer[]>;
+  /** Timers due at or before `now`, earliest first. */
+  dueTimers(now: number, limit: number): Promise<StoredTimer[]>;
+  /** Deletes a timer whose event no longer applies, if it still has this `fireAt`. */
+  dropTimer(timer: StoredTimer): Promise<void>;
+  /** Undelivered outbox items, oldest first. */
+  outbox(limit: number): Promise<OutboxItem[]>;
+  /** Marks outbox items delivered. */
+  markDelivered(ids: readonly string[]): Promise<void>;
+  /** Releases resources the store owns. */
+  close(): Promise<void>;
+}
