@@ -19,11 +19,11 @@ export interface ServedPerson {
   /** Record id. */
   readonly id: string;
   /** Service status (default active). */
-  readonly status?: "active" | "deceased" | "moved";
+  readonly status?: "active" | "deceased" | "moved" | undefined;
   /** Since when a non-active status holds. */
-  readonly statusSince?: IsoDate;
+  readonly statusSince?: IsoDate | undefined;
   /** Health facts: `mobilityLimited` means the person cannot come to a session. */
-  readonly health?: { readonly mobilityLimited?: boolean };
+  readonly health?: { readonly mobilityLimited?: boolean | undefined } | undefined;
 }
 
 /** Whether a person is served (status active) on a date. */

@@ -10,11 +10,11 @@ export interface RosterPerson {
   /** Gregorian birth date (the lunar birthday is derived from it). */
   readonly birthDate: IsoDate;
   /** Which calendar the birthday is kept by (default gregorian). */
-  readonly birthdayCalendar?: "gregorian" | "lunar";
+  readonly birthdayCalendar?: "gregorian" | "lunar" | undefined;
   /** Service status (default active). */
-  readonly status?: "active" | "deceased" | "moved";
+  readonly status?: "active" | "deceased" | "moved" | undefined;
   /** Since when a non-active status holds: the person is served on days before it. */
-  readonly statusSince?: IsoDate;
+  readonly statusSince?: IsoDate | undefined;
 }
 
 /**

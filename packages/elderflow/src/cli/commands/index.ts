@@ -1,7 +1,10 @@
 import type { Command } from "commander";
 import type { CommandContext } from "../io";
+import { registerCadence } from "./cadence";
+import { registerCalendar } from "./calendar";
 import { registerDemo } from "./demo";
 import { registerGenerate } from "./generate";
+import { registerRoster } from "./roster";
 import { registerTimebank } from "./timebank";
 import { registerValidate } from "./validate";
 
@@ -13,5 +16,8 @@ export const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void
   registerDemo,
   registerValidate,
   registerGenerate,
+  registerRoster,
+  registerCadence,
+  registerCalendar,
   registerTimebank,
 ];

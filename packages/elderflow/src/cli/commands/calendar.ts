@@ -1,0 +1,41 @@
+import { ElderflowError } from "@elderflow/core";
+import { createHolidayCalendar, expandSeries, type LocalDay, OFFICE_SERIES, toICalendar } from "@elderflow/schedule";
+import type { Command } from "commander";
+import { type CommandContext, emit, readJsonFile } from "../io";
+
+/**
+ * `elderflow calendar <legal-aid|law-day|study|health-check>`: an office series over a window,
+ * as iCalendar (RRULE + EXDATE/RDATE for holidays) or JSON. Unpublished holiday years are flagged
+ * with HOLIDAYS_PROVISIONAL on stderr (and in the JSON).
+ */
+export function registerCalendar(program: Command, ctx: CommandContext): void {
+  program
+    .command("calendar")
+    .description("office calendars: legal-aid (Tuesday afternoons), law-day (18th), study (monthly), health-check")
+    .argument("<series>", Object.keys(OFFICE_SERIES).join(" | "))
+    .requiredOption("--from <date>", "first date YYYY-MM-DD")
+    .requiredOption("--to <date>", "last date YYYY-MM-DD, inclusive")
+    .option("--local-days <file>", "JSON array of local days {date, working, name: {zh-CN, en}}")
+    .action((name: string, opts: { from: string; to: string; localDays?: string }) => {
+      const series = OFFICE_SERIES[name];
+      if (series === undefined)
+        throw new ElderflowError("INVALID_ENUM", {
+          path: ["series"],
+          params: { options: Object.keys(OFFICE_SERIES).join(", ") },
+        });
+      const localDays = opts.localDays === undefined ? [] : readJsonFile(ctx.io, opts.localDays);
+      if (!Array.isArray(localDays))
+        throw new ElderflowError("INVALID_TYPE", { path: ["localDays"], params: { expected: "array" } });
+      const calendar = createHolidayCalendar({ localDays: localDays as LocalDay[] });
+      const x = expandSeries(series, opts.from, opts.to, calendar);
+      const { format, lang } = ctx.globals();
+      for (const w of x.warnings) ctx.io.stderr(`${w.code}: ${w.message[lang]}\n`);
+      if (format === "ics") {
+        ctx.io.stdout(
+          toICalendar({ series: [x] }, opts.from, opts.to, { clock: ctx.io.clock, lang, name: series.summary[lang] }),
+        );
+        return;
+      }
+      emit(ctx, { series: series.id, events: x.events, skipped: x.skipped, moved: x.moved, warnings: x.warnings });
+    });
+}
