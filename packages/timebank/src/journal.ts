@@ -133,11 +133,19 @@ export function verifyJournal(entries: readonly JournalEntry[], anchor?: Journal
     if (e.seq < expectedSeq) {
       // A repeated seq: the genuine one of the two is the one the chain continues from.
       const prev = entries[i - 1] as JournalEntry;
-      if (prev.seq === e.seq && next !== undefined && next.prevHash === e.hash) return bad(i - 1, "inserted");
+      if (prev.seq === e.seq) {
+        const chainGoesThroughThis = next !== undefined ? next.prevHash === e.hash : e.prevHash !== prev.hash;
+        if (chainGoesThroughThis) return bad(i - 1, "inserted");
+      }
       return bad(i, "inserted");
     }
     if (entryHash(e) !== e.hash) {
-      if (next !== undefined && next.seq === e.seq && next.prevHash === prevHash && entryHash(next) === next.hash)
+      // The chain continues from the entry before this one, skipping it: it was inserted.
+      if (
+        next !== undefined &&
+        next.prevHash === prevHash &&
+        (entryHash(next) === next.hash || entryHash({ ...next, seq: next.seq - 1 }) === next.hash)
+      )
         return bad(i, "inserted");
       if (i > 0 && entryHash({ ...e, seq: e.seq - 1 }) === e.hash) return bad(i - 1, "inserted");
       if (entryHash({ ...e, seq: e.seq + 1 }) === e.hash) return bad(i, "removed");

@@ -1,0 +1,102 @@
+import { fixedClock } from "@elderflow/core";
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { cmd, SETUP, testStars } from "../../../test/timebank-support";
+import { createTimeBank } from "./bank";
+import { canonicalJson, entryHash, type JournalEntry, verifyJournal } from "./journal";
+import { memoryStore } from "./stores/memory";
+
+let journal: JournalEntry[] = [];
+
+beforeAll(async () => {
+  const store = memoryStore();
+  const bank = await createTimeBank({ store, clock: fixedClock("2027-01-04T09:00:00+08:00"), stars: testStars });
+  const commands: unknown[] = [...SETUP];
+  for (let i = 0; i < 20; i++)
+    commands.push(cmd.record(`r${i}`, i % 2 ? "v1" : "v2", 10 + i), cmd.verify(`vf${i}`, `r${i}`));
+  await bank.submitMany(commands);
+  journal = [...store.entries];
+});
+
+const rehash = (e: Omit<JournalEntry, "hash">): JournalEntry => ({ ...e, hash: entryHash(e) });
+
+describe("canonicalJson", () => {
+  it("does not depend on key order", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (obj) => {
+        const reversed = Object.fromEntries(Object.entries(obj).reverse());
+        expect(canonicalJson(reversed)).toBe(canonicalJson(obj));
+        expect(JSON.parse(canonicalJson(obj))).toEqual(JSON.parse(JSON.stringify(obj)));
+      }),
+    );
+  });
+});
+
+describe("verifyJournal", () => {
+  it("accepts the journal as written and returns its head", () => {
+    expect(verifyJournal(journal)).toEqual({ ok: true, length: journal.length, headHash: journal.at(-1)?.hash });
+  });
+
+  it("pinpoints the first altered entry", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: journal.length - 1 }), fc.integer({ min: 1, max: 999 }), (i, n) => {
+        const copy = [...journal];
+        const e = copy[i] as JournalEntry;
+        copy[i] = { ...e, at: `${e.at}-${n}` };
+        expect(verifyJournal(copy)).toMatchObject({ ok: false, position: i + 1, problem: "altered" });
+      }),
+    );
+  });
+
+  it("pinpoints an entry rewritten with a fresh hash (its successor no longer links to it)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: journal.length - 2 }), (i) => {
+        const copy = [...journal];
+        const { hash: _h, ...body } = copy[i] as JournalEntry;
+        copy[i] = rehash({ ...body, result: { key: body.key, ok: false, code: "NOT_AUTHORIZED" } });
+        expect(verifyJournal(copy)).toMatchObject({ ok: false, position: i + 1, problem: "altered" });
+      }),
+    );
+  });
+
+  it("pinpoints a removed entry, renumbered or not", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: journal.length - 2 }), fc.boolean(), (i, renumber) => {
+        const copy = journal.filter((_, j) => j !== i);
+        const tampered = renumber ? copy.map((e, j) => (j >= i ? { ...e, seq: e.seq - 1 } : e)) : copy;
+        expect(verifyJournal(tampered)).toMatchObject({ ok: false, position: i + 1, problem: "removed" });
+      }),
+    );
+  });
+
+  it("pinpoints an inserted entry, forged with a valid hash or not, renumbering the rest or not", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: journal.length - 1 }), fc.boolean(), fc.boolean(), (i, forge, renumber) => {
+        const prev = journal[i - 1] as JournalEntry;
+        const body = {
+          seq: i + 1,
+          key: "forged",
+          fingerprint: "f".repeat(64),
+          at: prev.at,
+          command: null,
+          result: { key: "forged", ok: false as const, code: "NOT_PENDING" as const },
+          prevHash: prev.hash,
+        };
+        const forged = forge ? rehash(body) : { ...body, hash: "e".repeat(64) };
+        const rest = journal.slice(i).map((e) => (renumber ? { ...e, seq: e.seq + 1 } : e));
+        const tampered = [...journal.slice(0, i), forged, ...rest];
+        expect(verifyJournal(tampered)).toMatchObject({ ok: false, position: i + 1, problem: "inserted" });
+      }),
+    );
+  });
+
+  it("detects a cut-off tail against an anchor kept elsewhere", () => {
+    const anchor = { length: journal.length, headHash: (journal.at(-1) as JournalEntry).hash };
+    expect(verifyJournal(journal, anchor).ok).toBe(true);
+    expect(verifyJournal(journal.slice(0, -3), anchor)).toMatchObject({
+      ok: false,
+      position: journal.length - 2,
+      problem: "truncated",
+    });
+  });
+});
