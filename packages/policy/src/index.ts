@@ -14,6 +14,14 @@ export {
   type Right,
   type VersionSpec,
 } from "./builder";
+export { type BulkOptions, type BulkResult, evaluateAll } from "./bulk";
+export {
+  type ConditionTrace,
+  type Explanation,
+  explain,
+  type FactRead,
+  type RuleTrace,
+} from "./explain";
 export {
   defineFacts,
   type FactInfo,
@@ -24,6 +32,14 @@ export {
   type FactSetOptions,
   type Sensitivity,
 } from "./facts";
+export {
+  analyseImpact,
+  type ImpactChange,
+  type ImpactOptions,
+  type ImpactReport,
+  type ImpactSide,
+} from "./impact";
+export { loadPolicy, serializePolicy } from "./load";
 export {
   type ArithOperator,
   type AsOfPart,
@@ -71,6 +87,19 @@ export {
   createBirthdayCheck,
 } from "./presets/birthday";
 export {
+  HealthCheckFactSet,
+  type HealthCheckFacts,
+  HealthCheckFactsSchema,
+  healthCheckPolicy,
+} from "./presets/healthcheck";
+export {
+  HolidayFactSet,
+  type HolidayFacts,
+  HolidayFactsSchema,
+  HolidayOccasion,
+  holidayVisitPolicy,
+} from "./presets/holiday";
+export {
   HospitalFactSet,
   type HospitalFacts,
   HospitalFactsSchema,
@@ -80,6 +109,13 @@ export {
   hospitalVisitPolicy,
   type VisitingBody,
 } from "./presets/hospital";
+export { PRESET_FACT_SETS, presetPolicies } from "./presets/index";
+export {
+  PriorityFactSet,
+  type PriorityFacts,
+  PriorityFactsSchema,
+  priorityTargetPolicy,
+} from "./presets/priority";
 export {
   StarFactSet,
   type StarFacts,
@@ -88,6 +124,21 @@ export {
   starPolicy,
   starsForMinutes,
 } from "./presets/stars";
+export {
+  VolunteerLevelFactSet,
+  type VolunteerLevelFacts,
+  VolunteerLevelFactsSchema,
+  volunteerLevelPolicy,
+} from "./presets/volunteer";
+export { renderPolicy } from "./render";
+export {
+  PolicyCase,
+  PolicyCaseFile,
+  type PolicyCaseResult,
+  parsePolicyCases,
+  runPolicyCases,
+} from "./testing";
+export { POLICY_TEXTS, type PolicyTextKey, policyText } from "./texts";
 
 /** The package name, for diagnostics. */
 export const PACKAGE_NAME = "@elderflow/policy";

@@ -4,6 +4,7 @@ import { registerCadence } from "./cadence";
 import { registerCalendar } from "./calendar";
 import { registerDemo } from "./demo";
 import { registerGenerate } from "./generate";
+import { registerPolicy } from "./policy";
 import { registerRoster } from "./roster";
 import { registerTimebank } from "./timebank";
 import { registerValidate } from "./validate";
@@ -16,6 +17,7 @@ export const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void
   registerDemo,
   registerValidate,
   registerGenerate,
+  registerPolicy,
   registerRoster,
   registerCadence,
   registerCalendar,

@@ -1,0 +1,84 @@
+import { PersonStatus } from "@elderflow/core";
+import { z } from "zod";
+import { definePolicy } from "../builder";
+import { defineFacts } from "../facts";
+import type { Policy, PolicyOptions } from "../policy";
+import { NAME_LABEL, t } from "./common";
+
+/** The facts the annual health check reads. */
+export const HealthCheckFactsSchema = z.object({
+  /** Name (personal data). */
+  name: z.string().min(1).max(100).optional(),
+  /** Whether the person is still served. */
+  status: PersonStatus.default("active"),
+  /** Date of the last free check-up, if any. */
+  lastCheckDate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional(),
+});
+/** The facts the annual health check reads. */
+export type HealthCheckFacts = z.output<typeof HealthCheckFactsSchema>;
+
+/**
+ * The fact set of the annual health check.
+ *
+ * @example
+ * ```ts
+ * HealthCheckFactSet.parse({ lastCheckDate: "2026-04-01" }).ok; // true
+ * ```
+ */
+export const HealthCheckFactSet = defineFacts({
+  id: "health-check",
+  schema: HealthCheckFactsSchema,
+  subject: "name",
+  labels: {
+    name: NAME_LABEL,
+    status: {
+      label: t("状态", "status"),
+      values: { active: t("在册", "active"), deceased: t("已故", "deceased"), moved: t("迁出", "moved away") },
+    },
+    lastCheckDate: {
+      label: t("上次查体日期", "last check-up"),
+      kind: "date",
+      template: t("上次查体{value}", "last check-up {value}"),
+    },
+  },
+});
+
+/**
+ * The annual health check (rule 4, seed 003): "每年还协调组织、人事、卫生等部门为全区离退休干部进行一次
+ * 免费查体，建立个人健康档案". Due when the person is active and has had no check-up since 1 January
+ * of the as-of year (a date window on `lastCheckDate`).
+ *
+ * @example
+ * ```ts
+ * healthCheckPolicy().decide({ status: "active", lastCheckDate: "2026-04-01" }, "2027-03-01").granted; // true
+ * ```
+ */
+export function healthCheckPolicy(options: PolicyOptions = {}): Policy<HealthCheckFacts> {
+  return definePolicy(HealthCheckFactSet, {
+    id: "health-check",
+    title: t("年度免费查体", "Annual free health check"),
+    source: {
+      document: "seed 003",
+      quote: "每年还协调组织、人事、卫生等部门为全区离退休干部进行一次免费查体，建立个人健康档案",
+      rule: 4,
+    },
+    readings: {
+      year: t("“每年一次”按公历年计", "“once a year” counts calendar years"),
+      who: t("全体在册离退休干部", "every active retired cadre"),
+    },
+  })
+    .version({ version: "2009", from: "2009-01-01", params: {} }, (d) =>
+      d.rules("first", [
+        d.rule(
+          "due",
+          t("本年度尚未免费查体", "no free check-up yet this year"),
+          d.all(d.eq("status", "active"), d.not(d.between("lastCheckDate", d.asOf("yearStart"), d.asOf("yearEnd")))),
+          d.grant(["free_health_check", "health_record"]),
+        ),
+      ]),
+    )
+    .build(options);
+}
