@@ -320,6 +320,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       type: "xstate.init",
       actorId: actor.id,
       role: actor.role,
+      orgId: actor.orgId ?? null,
       at,
       payload: input,
     });
@@ -393,7 +394,15 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
         instanceId,
         inst.communityId,
         result,
-        { eventId: input.id, type: input.type, actorId: actor.id, role: actor.role, at, payload: data },
+        {
+          eventId: input.id,
+          type: input.type,
+          actorId: actor.id,
+          role: actor.role,
+          orgId: actor.orgId ?? null,
+          at,
+          payload: data,
+        },
         firedTimer,
       );
       try {

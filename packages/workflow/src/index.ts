@@ -7,6 +7,8 @@
  *
  * @packageDocumentation
  */
+
+export { type AuditRecord, exportAudit, type Replay, replayLog } from "./audit";
 export {
   defineWorkflow,
   type EnrichArgs,
@@ -82,7 +84,16 @@ export {
   verificationMachine,
   verificationWorkflow,
 } from "./machines/verification";
+export { toMermaid } from "./mermaid";
+export {
+  formatInstant,
+  fromOpen311,
+  type Open311PostRequest,
+  type Open311ServiceRequest,
+  toOpen311,
+} from "./open311";
 export { checkPayload, type FieldKind, type FieldSpec, type PayloadSpec } from "./payload";
+export { createTimerRunner, type TimerRunner, type TimerRunnerOptions } from "./runner";
 export { flattenState, initialStep, persistSnapshot, restoreSnapshot, type StepResult, step } from "./runtime";
 export { memoryStore } from "./stores/memory";
 export { type PgliteStoreOptions, pgliteStore } from "./stores/pglite";

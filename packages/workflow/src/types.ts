@@ -129,6 +129,8 @@ export interface LogEntry {
   readonly actorId: string;
   /** Actor role. */
   readonly role: Role;
+  /** The organisation the actor acted for (a service point or department id), if any. */
+  readonly orgId: string | null;
   /** When (epoch ms). */
   readonly at: number;
   /** The event data as applied (payload plus what enrichers recorded); the input for a start. */

@@ -38,6 +38,7 @@ export function aCommit(
       type: version === 1 ? "xstate.init" : "GO",
       actorId: "u1",
       role: "community_staff",
+      orgId: null,
       at: 1000 + version,
       payload: { k: version },
       from: version === 1 ? null : "a",

@@ -34,6 +34,7 @@ create table if not exists ${S}.wf_events (
   type text not null,
   actor_id text not null,
   role text not null,
+  org_id text,
   at bigint not null,
   payload jsonb not null,
   from_state text,

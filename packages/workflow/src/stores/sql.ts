@@ -155,8 +155,8 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
     }
     const e = c.entry;
     const ins = await tx.query(
-      `insert into ${T.e} (instance_id, seq, event_id, type, actor_id, role, at, payload, from_state, to_state, machine_version)
-       values ($1,$2,$3,$4,$5,$6,$7,$8::jsonb,$9,$10,$11) on conflict do nothing returning seq`,
+      `insert into ${T.e} (instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version)
+       values ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10,$11,$12) on conflict do nothing returning seq`,
       [
         e.instanceId,
         e.seq,
@@ -164,6 +164,7 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
         e.type,
         e.actorId,
         e.role,
+        e.orgId,
         e.at,
         JSON.stringify(e.payload),
         e.from,
@@ -259,6 +260,7 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
           type: x.type as string,
           actorId: x.actor_id as string,
           role: x.role as Role,
+          orgId: (x.org_id as string | null) ?? null,
           at: num(x.at),
           payload: json<Record<string, unknown>>(x.payload),
           from: (x.from_state as string | null) ?? null,
