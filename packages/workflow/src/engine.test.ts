@@ -308,7 +308,9 @@ describe("engine: inspection", () => {
       .filter((e) => e.type === "@xstate.event")
       .map((e) => (e as { event: { type: string } }).event.type);
     expect(sent).toContain("TRIAGE");
-    const last = seen.filter((e) => e.type === "@xstate.snapshot").at(-1) as { snapshot: { value: unknown } };
+    const last = seen.filter((e) => e.type === "@xstate.snapshot").at(-1) as unknown as {
+      snapshot: { value: unknown };
+    };
     expect(last.snapshot.value).toBe("dispatched");
   });
 });

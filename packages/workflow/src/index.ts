@@ -17,6 +17,7 @@ export {
   type SnapshotMigration,
   type WorkflowDefinition,
 } from "./definition";
+export { BUILT_IN_MACHINES, diagramDocuments } from "./diagrams";
 export {
   createWorkflowEngine,
   type EventSink,
@@ -37,6 +38,7 @@ export {
   type HospitalVisitDue,
   type TaskState,
 } from "./machines/carePathway";
+export { certificationFromVolunteers } from "./machines/certification";
 export type { MachineEvent } from "./machines/common";
 export {
   DEFAULT_ESCALATION_LIMITS,

@@ -8,6 +8,7 @@ import { registerPolicy } from "./policy";
 import { registerRoster } from "./roster";
 import { registerTimebank } from "./timebank";
 import { registerValidate } from "./validate";
+import { registerWorkflow } from "./workflow";
 
 /**
  * Every subcommand of the CLI, in the order `--help` lists them. A package's commands live in their
@@ -22,4 +23,5 @@ export const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void
   registerCadence,
   registerCalendar,
   registerTimebank,
+  registerWorkflow,
 ];
