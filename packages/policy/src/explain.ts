@@ -128,38 +128,6 @@ function evalOperand(o: Operand, env: Env): Evaluated {
   return { value, shown: a.sensitive ? "***" : value, sensitive: a.sensitive };
 }
 
-function test(op: string, v: readonly unknown[], ranks: ReadonlyMap<string, number>): boolean {
-  const [a, b, c] = v;
-  switch (op) {
-    case "eq":
-      return S.eq(a, b);
-    case "ne":
-      return S.ne(a, b);
-    case "lt":
-      return S.lt(a, b);
-    case "le":
-      return S.le(a, b);
-    case "gt":
-      return S.gt(a, b);
-    case "ge":
-      return S.ge(a, b);
-    case "in":
-      return S.isIn(a, b);
-    case "notIn":
-      return S.notIn(a, b);
-    case "rankAtLeast":
-      return S.rankAtLeast(ranks, a, b);
-    case "rankBelow":
-      return S.rankBelow(ranks, a, b);
-    case "multipleOf":
-      return S.multipleOf(a, b);
-    case "between":
-      return S.between(a, b, c);
-    default:
-      return S.present(a);
-  }
-}
-
 function both(f: (lang: Lang) => string): Text {
   return { "zh-CN": f("zh-CN"), en: f("en") };
 }
@@ -201,7 +169,7 @@ function evalCondition(c: Condition, env: Env, version: number): ConditionTrace 
   const reads = env.reads;
   env.reads = outer;
   for (const r of reads) if (!outer.some((x) => x.fact === r.fact)) outer.push(r);
-  const result = test(
+  const result = S.applyOperator(
     c.op,
     values.map((x) => x.value),
     env.ranks,

@@ -78,6 +78,11 @@ export interface Policy<T = unknown> {
   decide(facts: T, on: IsoDate, options?: DecideOptions): Decision;
   /** Whether any rule matches: the fastest path, no allocation. */
   matches(facts: T, on: IsoDate): boolean;
+  /**
+   * The compiled evaluator for one date, for bulk evaluation: `(facts) => whether any rule matches`.
+   * The version and parameters are resolved once, here.
+   */
+  evaluator(on: IsoDate, options?: DecideOptions): (facts: T) => boolean;
   /** Parses untrusted facts with the fact set's schema, then decides; never throws for bad input. */
   evaluate(input: unknown, on: IsoDate, options?: DecideOptions): Result<Decision>;
   /** The JSON form. */
@@ -159,14 +164,23 @@ export function createPolicy<T = unknown>(json: unknown, facts: FactSet, options
     return seg.compiled;
   }
 
-  // One-entry cache of the segment in effect, so the hot path is two string comparisons.
+  // One-entry cache of the segment in effect: the hot path is one string identity check (or two
+  // comparisons when the date changes within the segment).
   let cur: Segment | undefined;
-  let curFn: CompiledSegment | undefined;
+  let curLo = "";
+  let curHiEx = "";
+  let lastOn = "";
+  let curMatch: ((f: unknown, on: string) => number) | undefined;
   function current(on: IsoDate): CompiledSegment {
-    if (cur !== undefined && on >= cur.lo && on < cur.hiEx && curFn !== undefined) return curFn;
-    cur = segmentOn(on);
-    curFn = compiled(cur);
-    return curFn;
+    if (cur === undefined || !(on >= curLo && on < curHiEx)) {
+      cur = segmentOn(on);
+      curLo = cur.lo;
+      curHiEx = cur.hiEx;
+    }
+    const fn = compiled(cur);
+    curMatch = fn.matchOne;
+    lastOn = on;
+    return fn;
   }
 
   function outcomeOf(o: Outcome | undefined, out: string[]): void {
@@ -228,10 +242,20 @@ export function createPolicy<T = unknown>(json: unknown, facts: FactSet, options
     paramsOn: (on, opts) => segmentOn(on, opts).params,
     decide,
     matches(f: T, on: IsoDate): boolean {
-      const fn = current(on);
-      const i = fn.matchOne(f, on);
+      let match = curMatch;
+      if (on !== lastOn || match === undefined) match = current(on).matchOne;
+      const i = match(f, on);
       if (i === SEVERAL) conflict(cur as Segment, f, on);
       return i >= 0;
+    },
+    evaluator(on: IsoDate, opts?: DecideOptions): (facts: T) => boolean {
+      const seg = segmentOn(on, opts);
+      const match = compiled(seg).matchOne;
+      return (f: T) => {
+        const i = match(f, on);
+        if (i === SEVERAL) conflict(seg, f, on);
+        return i >= 0;
+      };
     },
     evaluate(input: unknown, on: IsoDate, opts?: DecideOptions): Result<Decision> {
       const parsed = facts.parse(input, ["facts"]);

@@ -1,5 +1,5 @@
 import { type AgeOptions, ageOn, daysInMonth } from "@elderflow/core";
-import type { ArithOperator, AsOfPart, Value } from "./model";
+import type { ArithOperator, AsOfPart, Operator, Value } from "./model";
 
 /**
  * The meaning of every operator and operand, shared by the compiled evaluator and the tracing
@@ -137,4 +137,37 @@ export function outputValue(v: Read): Value {
   if (v === undefined) return null;
   if (Array.isArray(v)) return [...(v as Value[] & unknown[])] as Value;
   return v as Value;
+}
+
+/** Applies an operator to evaluated operands. */
+export function applyOperator(op: Operator, v: readonly Read[], ranks: ReadonlyMap<string, number>): boolean {
+  const [a, b, c] = v;
+  switch (op) {
+    case "eq":
+      return eq(a, b);
+    case "ne":
+      return ne(a, b);
+    case "lt":
+      return lt(a, b);
+    case "le":
+      return le(a, b);
+    case "gt":
+      return gt(a, b);
+    case "ge":
+      return ge(a, b);
+    case "in":
+      return isIn(a, b);
+    case "notIn":
+      return notIn(a, b);
+    case "rankAtLeast":
+      return rankAtLeast(ranks, a, b);
+    case "rankBelow":
+      return rankBelow(ranks, a, b);
+    case "multipleOf":
+      return multipleOf(a, b);
+    case "between":
+      return between(a, b, c);
+    case "present":
+      return present(a);
+  }
 }
