@@ -1,9 +1,24 @@
 /**
- * elderflow: the umbrella package. It re-exports every Elderflow package and holds the `elderflow`
- * CLI. Import the parts you need from here, or from the `@elderflow/*` packages directly.
+ * elderflow: the umbrella package. It re-exports every Elderflow package (as namespaces, since
+ * several packages name their store factories alike) and wires them into one system with
+ * {@link createElderflow}; it also holds the `elderflow` CLI.
  *
  * @packageDocumentation
  */
 export * as core from "@elderflow/core";
+export * as policy from "@elderflow/policy";
+export * as schedule from "@elderflow/schedule";
+export * as timebank from "@elderflow/timebank";
+export * as workflow from "@elderflow/workflow";
 export { type CliIO, type CommandContext, EXIT, type GlobalOptions, type OutputFormat, processIO } from "./cli/io";
 export { CLI_VERSION, runCli } from "./cli/program";
+export {
+  createElderflow,
+  type Elderflow,
+  type ElderflowDirectory,
+  type ElderflowOptions,
+  type ElderflowPolicies,
+  type PumpResult,
+  type StoreSpec,
+} from "./system/elderflow";
+export { memoryTaskBoard, sqlTaskBoard, type Task, type TaskBoard, type TaskKind } from "./system/tasks";
