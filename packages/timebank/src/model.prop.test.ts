@@ -128,7 +128,7 @@ class Model {
       case "verify":
       case "reject": {
         const e = this.entries.get(s("entry"));
-        if (!e || e.kind !== "record" || e.status !== "pending") return "NOT_PENDING";
+        if (e?.kind !== "record" || e.status !== "pending") return "NOT_PENDING";
         if (s("by") === e.vol) return "SELF_VERIFICATION";
         if (!this.has(e.community, s("by"), "verifier")) return "NOT_AUTHORIZED";
         if (c.op === "verify" && this.isClosed(e.community, s("on"))) return "PERIOD_CLOSED";
@@ -161,7 +161,7 @@ class Model {
       case "fulfil":
       case "cancel": {
         const e = this.entries.get(s("withdrawal"));
-        if (!e || e.kind !== "withdrawal" || e.status !== "pending") return "NOT_PENDING";
+        if (e?.kind !== "withdrawal" || e.status !== "pending") return "NOT_PENDING";
         if (c.op === "fulfil" && this.isClosed(e.community, s("on"))) return "PERIOD_CLOSED";
         this.refs.set(s("key"), s("withdrawal"));
         if (c.op === "cancel") {
@@ -174,7 +174,7 @@ class Model {
       }
       case "reverse": {
         const e = this.entries.get(s("entry")) ?? this.entries.get(this.refs.get(s("entry")) ?? "");
-        if (!e || e.status !== "posted") return "NOT_REVERSIBLE";
+        if (e?.status !== "posted") return "NOT_REVERSIBLE";
         if (s("by") === e.vol) return "SELF_VERIFICATION";
         if (!this.has(e.community, s("by"), "verifier")) return "NOT_AUTHORIZED";
         if (this.isClosed(e.community, s("on"))) return "PERIOD_CLOSED";

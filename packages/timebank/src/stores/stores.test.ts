@@ -147,10 +147,19 @@ describeStoreContract("memory", async () => {
   };
 });
 
+// PGlite is single-connection and its initdb takes seconds: one database for the file, one schema
+// per backend (the file's tests run one after another, so the session's search_path is theirs).
+let sharedPglite: { db: PGlite; dir: string } | undefined;
+let pgliteSchemas = 0;
+
 describeStoreContract("pglite", async () => {
-  // PGlite is single-connection: handles share one instance, as the threads of one process would.
-  const dir = mkdtempSync(join(tmpdir(), "timebank-contract-"));
-  const db = new PGlite(dir);
+  if (sharedPglite === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), "timebank-contract-"));
+    sharedPglite = { db: new PGlite(dir), dir };
+  }
+  const { db } = sharedPglite;
+  const schema = `contract_${++pgliteSchemas}`;
+  await db.exec(`create schema ${schema}; set search_path to ${schema}`);
   return {
     open: () => pgliteStore({ db }),
     async tamper(seq, change) {
@@ -167,8 +176,11 @@ describeStoreContract("pglite", async () => {
         (e: unknown) => e,
       ),
     async cleanup() {
-      await db.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (sharedPglite !== undefined) {
+        await sharedPglite.db.close();
+        rmSync(sharedPglite.dir, { recursive: true, force: true });
+        sharedPglite = undefined;
+      }
     },
   };
 });
