@@ -76,7 +76,10 @@ export interface Policy<T = unknown> {
   paramsOn(on: IsoDate, options?: DecideOptions): Readonly<Record<string, Value>>;
   /** Decides for trusted, typed facts (no parsing). Throws `MULTIPLE_HITS` under `unique` conflicts. */
   decide(facts: T, on: IsoDate, options?: DecideOptions): Decision;
-  /** Whether any rule matches: the fastest path, no allocation. */
+  /**
+   * Whether any rule matches: the fastest path, no allocation. The date is trusted (checked only
+   * when it leaves the cached segment); {@link Policy.decide} checks every date.
+   */
   matches(facts: T, on: IsoDate): boolean;
   /**
    * The compiled evaluator for one date, for bulk evaluation: `(facts) => whether any rule matches`.
@@ -122,7 +125,15 @@ function paramValues(v: PolicyVersion, on: IsoDate): Record<string, Value> {
 export function createPolicy<T = unknown>(json: unknown, facts: FactSet, options: PolicyOptions = {}): Policy<T> {
   const scale = options.scale ?? defaultRankScale;
   const age = options.age ?? {};
-  const p = checkPolicyJSON(structuredClone(json), facts, scale);
+  // A policy is what its JSON says: building from objects goes through JSON too (so -0 is 0, and
+  // undefined fields are absent), and a stored and reloaded policy decides exactly alike.
+  let copy: unknown;
+  try {
+    copy = JSON.parse(JSON.stringify(json));
+  } catch {
+    throw new ElderflowError("INVALID_POLICY", { params: { detail: "not representable as JSON" } });
+  }
+  const p = checkPolicyJSON(copy, facts, scale);
   deepFreeze(p);
   const ranks = new Map<string, number>(scale.ids.map((id, i) => [id, i]));
   const versions: ResolvedVersion[] = p.versions.map((v, index) => ({ index, json: v, logic: lower(v.decision) }));
@@ -199,6 +210,7 @@ export function createPolicy<T = unknown>(json: unknown, facts: FactSet, options
   }
 
   function decide(f: T, on: IsoDate, opts?: DecideOptions): Decision {
+    if (!isIsoDate(on)) throw new ElderflowError("INVALID_DATE", { path: ["on"] });
     let seg: Segment;
     if (opts?.version === undefined) {
       current(on);
