@@ -43,7 +43,7 @@ const scalar: fc.Arbitrary<Value> = fc.oneof(
 );
 const value: fc.Arbitrary<Value> = fc.oneof(
   { weight: 4, arbitrary: scalar },
-  { weight: 1, arbitrary: fc.array(scalar, { maxLength: 10 }) },
+  { weight: 1, arbitrary: fc.array(scalar, { maxLength: 10 }) as fc.Arbitrary<Value> },
 );
 
 const operand: fc.Arbitrary<Operand> = fc.letrec<{ o: Operand }>((tie) => ({
@@ -68,10 +68,13 @@ const rankOperand: fc.Arbitrary<Operand> = fc.oneof(
 
 const leaf: fc.Arbitrary<Condition> = fc
   .constantFrom(...(Object.keys(OPERATORS) as Operator[]))
-  .chain((op) =>
-    op === "rankAtLeast" || op === "rankBelow"
-      ? fc.tuple(operand, rankOperand).map(([a, b]) => ({ op, args: [a, b] }))
-      : fc.array(operand, { minLength: OPERATORS[op], maxLength: OPERATORS[op] }).map((args) => ({ op, args })),
+  .chain(
+    (op): fc.Arbitrary<Condition> =>
+      op === "rankAtLeast" || op === "rankBelow"
+        ? fc.tuple(operand, rankOperand).map(([a, b]): Condition => ({ op, args: [a, b] }))
+        : fc
+            .array(operand, { minLength: OPERATORS[op], maxLength: OPERATORS[op] })
+            .map((args): Condition => ({ op, args })),
   );
 
 const condition: fc.Arbitrary<Condition> = fc.letrec<{ c: Condition }>((tie) => ({

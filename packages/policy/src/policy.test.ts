@@ -184,7 +184,9 @@ describe("effective dates", () => {
     const e = thrown(() => createPolicy(policy, BirthdayFactSet));
     expect(e.code).toBe("OVERLAPPING_PERIODS");
     expect(e.path).toEqual(["versions", 1, "from"]);
-    const bad = structuredClone(policy) as { versions: { params: Record<string, { changes?: unknown[] }> }[] };
+    const bad = structuredClone(policy) as unknown as {
+      versions: { params: Record<string, { changes?: unknown[] }> }[];
+    };
     (bad.versions[1] as { params: Record<string, { changes?: unknown[] }> }).params.from = {
       value: 80,
       changes: [
