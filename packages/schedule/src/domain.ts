@@ -26,7 +26,14 @@ export interface ServedPerson {
   readonly health?: { readonly mobilityLimited?: boolean | undefined } | undefined;
 }
 
-/** Whether a person is served (status active) on a date. */
+/**
+ * Whether a person is served (status active) on a date: active, or not yet deceased/moved that day.
+ *
+ * @example
+ * ```ts
+ * activeOn({ id: "p1", status: "moved", statusSince: "2027-03-01" }, "2027-02-28"); // true
+ * ```
+ */
 export function activeOn(person: ServedPerson, date: IsoDate): boolean {
   if (person.status === undefined || person.status === "active") return true;
   return person.statusSince !== undefined && date < person.statusSince;
@@ -51,6 +58,11 @@ export interface OfficeSeries {
 /**
  * 法律援助: the legal-aid team receives residents every Tuesday afternoon (seed 004, rule 15:
  * "每周二下午"). 14:00–17:30; no session on a statutory holiday.
+ *
+ * @example
+ * ```ts
+ * expandSeries(LEGAL_AID_SERIES, "2027-03-01", "2027-03-31", createHolidayCalendar()).events.length; // 5
+ * ```
  */
 export const LEGAL_AID_SERIES: OfficeSeries = {
   id: "legal-aid",
@@ -63,6 +75,11 @@ export const LEGAL_AID_SERIES: OfficeSeries = {
 /**
  * 学法日: the 18th of every month is law-study day (seed 004, rule 15: "每月18日为学法日").
  * 09:00–11:00; kept on the 18th whatever the weekday, since it is a fixed day of the month.
+ *
+ * @example
+ * ```ts
+ * expandSeries(LAW_DAY_SERIES, "2027-01-01", "2027-12-31", createHolidayCalendar()).events[0]?.date; // "2027-01-18"
+ * ```
  */
 export const LAW_DAY_SERIES: OfficeSeries = {
   id: "law-day",
@@ -75,6 +92,11 @@ export const LAW_DAY_SERIES: OfficeSeries = {
 /**
  * 集中学习: one central study session a month (seed 003, rule 6: "每月集中学习一次"). Held on the
  * second Wednesday at 09:00 for 90 minutes, moved to the next working day when that is a holiday.
+ *
+ * @example
+ * ```ts
+ * expandSeries(STUDY_SERIES, "2026-03-01", "2026-03-31", createHolidayCalendar()).events[0]?.date; // "2026-03-11"
+ * ```
  */
 export const STUDY_SERIES: OfficeSeries = {
   id: "study",
@@ -87,6 +109,11 @@ export const STUDY_SERIES: OfficeSeries = {
 /**
  * 年度体检: one free health check a year for every retired cadre (seed 003, rule 4). The bureau's
  * check-up day: the second Tuesday of April, 08:00–11:30, moved to the next working day if needed.
+ *
+ * @example
+ * ```ts
+ * expandSeries(HEALTH_CHECK_SERIES, "2027-01-01", "2027-12-31", createHolidayCalendar()).events[0]?.date; // "2027-04-13"
+ * ```
  */
 export const HEALTH_CHECK_SERIES: OfficeSeries = {
   id: "health-check",
@@ -96,7 +123,14 @@ export const HEALTH_CHECK_SERIES: OfficeSeries = {
   onNonWorkingDay: "next_working_day",
 };
 
-/** The series that ship with Elderflow, by id. */
+/**
+ * The series that ship with Elderflow, by id (the names `elderflow calendar <series>` accepts).
+ *
+ * @example
+ * ```ts
+ * Object.keys(OFFICE_SERIES); // ["legal-aid", "law-day", "study", "health-check"]
+ * ```
+ */
 export const OFFICE_SERIES: Readonly<Record<string, OfficeSeries>> = {
   "legal-aid": LEGAL_AID_SERIES,
   "law-day": LAW_DAY_SERIES,
@@ -252,6 +286,11 @@ export interface AnniversaryRule {
 /**
  * Anniversaries that add visits by default: the founding of the People's Republic (Oct 1, 1949)
  * and of the Party (July 1, 1921), in every tenth year.
+ *
+ * @example
+ * ```ts
+ * visitOccasions(2029, DEFAULT_ANNIVERSARIES).at(-1)?.anniversary; // 80 (PRC founding)
+ * ```
  */
 export const DEFAULT_ANNIVERSARIES: readonly AnniversaryRule[] = [
   {

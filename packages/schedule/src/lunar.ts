@@ -1,3 +1,4 @@
+/// <reference path="./vendor.d.ts" />
 import { ElderflowError, type FieldPath, type IsoDate } from "@elderflow/core";
 import lunarJavascript from "lunar-javascript";
 import { epochDayOf, fromEpochDay, toEpochDay } from "./days";
@@ -10,7 +11,14 @@ import { epochDayOf, fromEpochDay, toEpochDay } from "./days";
  */
 export type Skip = "OMIT" | "BACKWARD" | "FORWARD";
 
-/** The values of {@link Skip}, for validation. */
+/**
+ * The values of {@link Skip}, for validation.
+ *
+ * @example
+ * ```ts
+ * SKIP_VALUES.includes("BACKWARD"); // true
+ * ```
+ */
 export const SKIP_VALUES: readonly Skip[] = ["OMIT", "BACKWARD", "FORWARD"];
 
 /** A date in the Chinese lunisolar calendar (农历). */
@@ -25,7 +33,14 @@ export interface LunarDate {
   readonly day: number;
 }
 
-/** First and last lunar year that Elderflow's lunar table covers. */
+/**
+ * First and last lunar year that Elderflow's lunar table covers.
+ *
+ * @example
+ * ```ts
+ * LUNAR_RANGE.last; // 2149
+ * ```
+ */
 export const LUNAR_RANGE = { first: 1870, last: 2149 } as const;
 
 // The lunar table: one row per lunar month, in order. Built once from lunar-javascript (which

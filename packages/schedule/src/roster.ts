@@ -1,4 +1,4 @@
-import { ElderflowError, type IsoDate, isIsoDate } from "@elderflow/core";
+import { daysInMonth, ElderflowError, type IsoDate, isIsoDate } from "@elderflow/core";
 import { dateWindow, fromEpochDay } from "./days";
 import { LUNAR_RANGE, lunarOccurrenceDay, lunarOfEpochDay, SKIP_VALUES, type Skip } from "./lunar";
 import { civilToEpochDay, gregorianOccurrenceDay } from "./yearly";
@@ -63,6 +63,17 @@ export interface BirthdayEntry {
   readonly calendar: "gregorian" | "lunar";
 }
 
+/** The number written by the decimal digits s[from..to), or -1 if any is not a digit. */
+function digits(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let k = from; k < to; k++) {
+    const c = s.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
 function checkSkip(value: Skip | undefined, path: (string | number)[]): Skip {
   if (value === undefined) return "BACKWARD";
   if (!SKIP_VALUES.includes(value))
@@ -99,8 +110,8 @@ export function birthdayRoster<P extends RosterPerson>(
   const accept = options.isCelebration;
   const gy0 = Number(options.from.slice(0, 4));
   const gy1 = Number(options.to.slice(0, 4));
-  // A lunar birthday moved FORWARD can fall into the next lunar year, so look one year back.
-  const ly0 = Math.max(LUNAR_RANGE.first, lunarOfEpochDay(a, ["from"]).year - 1);
+  // A lunar birthday moved FORWARD can fall into the next lunar year, so then look one year back.
+  const ly0 = Math.max(LUNAR_RANGE.first, lunarOfEpochDay(a, ["from"]).year - (lSkip === "FORWARD" ? 1 : 0));
   const ly1 = Math.min(LUNAR_RANGE.last, lunarOfEpochDay(b, ["to"]).year);
   // One bucket per day of the window, and the day's ISO string made once: the output is then
   // sorted by construction (buckets in date order, ids sorted within a bucket).
@@ -124,11 +135,12 @@ export function birthdayRoster<P extends RosterPerson>(
   for (let i = 0; i < persons.length; i++) {
     const p = persons[i] as P;
     const bd = p.birthDate;
-    if (typeof bd !== "string" || !isIsoDate(bd))
+    // Parsed by character codes: this loop runs once per person of a province.
+    const by = typeof bd === "string" && bd.length === 10 ? digits(bd, 0, 4) : -1;
+    const bm = by > 0 && bd.charCodeAt(4) === 45 && bd.charCodeAt(7) === 45 ? digits(bd, 5, 7) : -1;
+    const bdd = bm > 0 ? digits(bd, 8, 10) : -1;
+    if (bdd < 1 || bm > 12 || bdd > daysInMonth(by, bm))
       throw new ElderflowError("INVALID_DATE", { path: ["persons", i, "birthDate"] });
-    const by = Number(bd.slice(0, 4));
-    const bm = Number(bd.slice(5, 7));
-    const bdd = Number(bd.slice(8, 10));
     let inactiveFrom = Number.POSITIVE_INFINITY;
     if (p.status !== undefined && p.status !== "active") {
       const since = p.statusSince;
