@@ -1,7 +1,14 @@
 import "temporal-polyfill/global";
 import { DEFAULT_RANK_IDS, defaultRankScale, seededRandom } from "@elderflow/core";
 import { createBirthdayCheck } from "@elderflow/policy";
-import { birthdayRoster, LUNAR_RANGE, lunarOccurrence, type RosterPerson, toLunar } from "@elderflow/schedule";
+import {
+  birthdayRoster,
+  createRecurrence,
+  LUNAR_RANGE,
+  lunarOccurrence,
+  type RosterPerson,
+  toLunar,
+} from "@elderflow/schedule";
 import rrulePkg from "rrule";
 import { RRuleTemporal } from "rrule-temporal";
 import { type BenchContext, peakRssMiB } from "./lib";
@@ -191,6 +198,42 @@ export async function run(ctx: BenchContext): Promise<void> {
     peer_sample: temporalSample,
     vs_peer: Math.round(rt.seconds / temporalSample / (efl.seconds / lunar.length)),
     lunar_table_years: `${LUNAR_RANGE.first}-${LUNAR_RANGE.last}`,
+    peak_rss_mib: peakRssMiB(),
+  });
+
+  // between() cost: the same 30-day window one year and a century after the series start. rrule.js
+  // walks from DTSTART, so its cost grows with the distance; Elderflow moves the start forward by
+  // whole periods first, so its cost follows the window alone.
+  const windows = ctx.quick ? 50 : 200;
+  const rec = createRecurrence({ start: "1950-01-01T09:00", rrule: "FREQ=DAILY" });
+  const plain = new RRule({ freq: RRule.DAILY, dtstart: new Date(Date.UTC(1950, 0, 1, 9)) });
+  const efWindow = (year: number) =>
+    time(() => {
+      let k = 0;
+      for (let i = 0; i < windows; i++) k += rec.between(`${year}-06-01`, `${year}-06-30`).length;
+      return k;
+    });
+  const rrWindow = (year: number) =>
+    time(() => {
+      let k = 0;
+      for (let i = 0; i < windows; i++)
+        k += plain.between(new Date(Date.UTC(year, 5, 1)), new Date(Date.UTC(year, 5, 30, 23, 59)), true).length;
+      return k;
+    });
+  efWindow(1951);
+  const efNear = efWindow(1951);
+  const efFar = efWindow(2049);
+  const rrNear = rrWindow(1951);
+  const rrFar = rrWindow(2049);
+  ctx.emit({
+    bench: "schedule.window",
+    occurrences_per_window: efFar.value / windows,
+    same_count_as_peer: efFar.value === rrFar.value && efNear.value === rrNear.value,
+    elderflow_ops_s: Math.round(windows / efFar.seconds),
+    peer: "rrule",
+    peer_ops_s: Math.round(windows / rrFar.seconds),
+    elderflow_far_over_near: Math.round((efFar.seconds / efNear.seconds) * 100) / 100,
+    peer_far_over_near: Math.round((rrFar.seconds / rrNear.seconds) * 100) / 100,
     peak_rss_mib: peakRssMiB(),
   });
 }

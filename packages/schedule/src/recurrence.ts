@@ -69,15 +69,65 @@ export function parseLocal(value: string, path: FieldPath): Date {
  * offset in force before the gap, so 02:30 on a spring-forward night becomes 03:30.
  */
 export function wallClockToEpochMs(floatingMs: number, zone: IANAZone): number {
-  const before = zone.offset(floatingMs - 86_400_000);
-  const after = zone.offset(floatingMs + 86_400_000);
+  return resolveWallClock(floatingMs, zone, undefined).ms;
+}
+
+const DAY_MS = 86_400_000;
+const SAMPLE_DAYS = 7;
+
+/**
+ * The zone's offsets sampled every 7 days over a window: where two neighbouring samples agree, the
+ * offset is constant in between (no zone changes its offset twice within a week). Reading a zone's
+ * offset goes through Intl and costs tens of microseconds, so a window of a year costs about 55
+ * lookups instead of several per occurrence.
+ */
+interface OffsetSamples {
+  readonly first: number; // day index of the first sample
+  readonly values: number[];
+}
+
+function sampleOffsets(zone: IANAZone, fromDay: number, toDay: number): OffsetSamples {
+  const first = fromDay - 2;
+  const values: number[] = [];
+  for (let d = first; d <= toDay + 2 + SAMPLE_DAYS; d += SAMPLE_DAYS) values.push(zone.offset(d * DAY_MS));
+  return { first, values };
+}
+
+/** The offset if it is the same on every day boundary from day k-1 to day k+2, else undefined. */
+function constantOffset(samples: OffsetSamples, k: number): number | undefined {
+  const i = Math.floor((k - 1 - samples.first) / SAMPLE_DAYS);
+  const j = Math.ceil((k + 2 - samples.first) / SAMPLE_DAYS);
+  if (i < 0 || j >= samples.values.length) return undefined;
+  const v = samples.values[i] as number;
+  for (let x = i + 1; x <= j; x++) if (samples.values[x] !== v) return undefined;
+  return v;
+}
+
+/** {@link wallClockToEpochMs} with the offset it used; `samples` lets most occurrences skip Intl. */
+function resolveWallClock(
+  floatingMs: number,
+  zone: IANAZone,
+  samples: OffsetSamples | undefined,
+): { ms: number; offset: number } {
+  const k = Math.floor(floatingMs / DAY_MS);
+  const known = samples === undefined ? undefined : constantOffset(samples, k);
+  if (known !== undefined) return { ms: floatingMs - known * 60_000, offset: known };
+  const before = zone.offset((k - 1) * DAY_MS);
+  const after = zone.offset((k + 2) * DAY_MS);
+  if (before === after) return { ms: floatingMs - before * 60_000, offset: before };
   let best = Number.NaN;
-  for (const off of before === after ? [before] : [before, after]) {
+  let bestOff = before;
+  for (const off of [before, after]) {
     const t = floatingMs - off * 60_000;
-    if (zone.offset(t) === off && !(t >= best)) best = t;
+    if (zone.offset(t) === off && !(t >= best)) {
+      best = t;
+      bestOff = off;
+    }
   }
+  if (!Number.isNaN(best)) return { ms: best, offset: bestOff };
   // A gap: no offset reproduces the wall clock; use the offset before the gap.
-  return Number.isNaN(best) ? floatingMs - before * 60_000 : best;
+  const ms = floatingMs - before * 60_000;
+  return { ms, offset: zone.offset(ms) };
 }
 
 function pad2(n: number): string {
@@ -91,8 +141,12 @@ function offsetString(minutes: number): string {
 }
 
 /** Renders an instant as local ISO 8601 with the zone's offset, without allocating a luxon DateTime. */
-export function isoInZone(epochMs: number, zone: IANAZone): { iso: string; date: IsoDate; time: string } {
-  const off = zone.offset(epochMs);
+export function isoInZone(
+  epochMs: number,
+  zone: IANAZone,
+  knownOffset?: number,
+): { iso: string; date: IsoDate; time: string } {
+  const off = knownOffset ?? zone.offset(epochMs);
   const local = new Date(epochMs + off * 60_000);
   const date = local.toISOString().slice(0, 10);
   const time = `${pad2(local.getUTCHours())}:${pad2(local.getUTCMinutes())}`;
@@ -216,9 +270,12 @@ export function createRecurrence(spec: RecurrenceSpec, path: FieldPath = []): Re
       const hi = new Date((b + 1) * 86_400_000 - 1);
       const r = rebased(rule, lo) ?? rule;
       const out: Occurrence[] = [];
-      for (const d of r.between(lo, hi, true)) {
-        const ms = wallClockToEpochMs(d.getTime(), zone);
-        const { iso, date, time } = isoInZone(ms, zone);
+      const found = r.between(lo, hi, true);
+      // Sampling pays off only when there are more occurrences than samples.
+      const samples = found.length > (b - a) / SAMPLE_DAYS + 4 ? sampleOffsets(zone, a, b) : undefined;
+      for (const d of found) {
+        const { ms, offset } = resolveWallClock(d.getTime(), zone, samples);
+        const { iso, date, time } = isoInZone(ms, zone, offset);
         out.push({ date, time, start: iso, epochMs: ms });
       }
       return out;
