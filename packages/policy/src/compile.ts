@@ -4,8 +4,11 @@ import * as S from "./semantics";
 
 /** A decision with tables lowered to rules: every row becomes a rule whose condition is the AND of its cells. */
 export interface LoweredDecision {
+  /** Hit policy. */
   readonly hit: HitPolicy;
+  /** The rules (a table's rows, in order). */
   readonly rules: readonly Rule[];
+  /** Outcome when no rule matches. */
   readonly otherwise?: Outcome;
 }
 

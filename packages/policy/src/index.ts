@@ -15,6 +15,7 @@ export {
   type VersionSpec,
 } from "./builder";
 export { type BulkOptions, type BulkResult, evaluateAll } from "./bulk";
+export type { LoweredDecision } from "./compile";
 export {
   type ConditionTrace,
   type Explanation,
