@@ -115,5 +115,10 @@ describe("birthday roster", () => {
     expect(
       errorOf(() => birthdayRoster([aPerson({ id: "a", birthDate: "1950-01-01", status: "moved" })], year2027)),
     ).toEqual({ code: "REQUIRED", path: ["persons", 0, "statusSince"] });
+    const chinese = { id: "a", birthDate: "1950-01-01", birthdayCalendar: "chinese" } as unknown as RosterPerson;
+    expect(errorOf(() => birthdayRoster([chinese], year2027))).toEqual({
+      code: "INVALID_ENUM",
+      path: ["persons", 0, "birthdayCalendar"],
+    });
   });
 });

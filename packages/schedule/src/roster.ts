@@ -142,14 +142,24 @@ export function birthdayRoster<P extends RosterPerson>(
     if (bdd < 1 || bm > 12 || bdd > daysInMonth(by, bm))
       throw new ElderflowError("INVALID_DATE", { path: ["persons", i, "birthDate"] });
     let inactiveFrom = Number.POSITIVE_INFINITY;
+    const cal = p.birthdayCalendar;
+    if (cal !== undefined && cal !== "gregorian" && cal !== "lunar")
+      throw new ElderflowError("INVALID_ENUM", {
+        path: ["persons", i, "birthdayCalendar"],
+        params: { options: "gregorian, lunar" },
+      });
+    if (p.status !== undefined && p.status !== "active" && p.status !== "deceased" && p.status !== "moved")
+      throw new ElderflowError("INVALID_ENUM", {
+        path: ["persons", i, "status"],
+        params: { options: "active, deceased, moved" },
+      });
     if (p.status !== undefined && p.status !== "active") {
       const since = p.statusSince;
       if (since === undefined) throw new ElderflowError("REQUIRED", { path: ["persons", i, "statusSince"] });
       if (!isIsoDate(since)) throw new ElderflowError("INVALID_DATE", { path: ["persons", i, "statusSince"] });
       inactiveFrom = civilToEpochDay(Number(since.slice(0, 4)), Number(since.slice(5, 7)), Number(since.slice(8, 10)));
     }
-    const lunar = p.birthdayCalendar === "lunar";
-    if (lunar) {
+    if (cal === "lunar") {
       const birth = lunarOfEpochDay(civilToEpochDay(by, bm, bdd), ["persons", i, "birthDate"]);
       for (let y = Math.max(ly0, birth.year + 1); y <= ly1; y++) {
         const d = lunarOccurrenceDay(y, birth.month, birth.leap, birth.day, lSkip);
