@@ -1,4 +1,4 @@
-import { createRankScale, ElderflowError } from "@elderflow/core";
+import { createRankScale, ElderflowError, generateDistrict, priorityFlags } from "@elderflow/core";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { definePolicy } from "./builder";
@@ -359,5 +359,25 @@ describe("bulk and impact", () => {
     expect(report.losses.map((g) => g.id)).toEqual(["p2"]);
     expect([report.gained, report.lost, report.unchanged]).toEqual([2, 1, 1]);
     expect(report.byEntitlement.birthday_visit).toEqual({ before: 2, after: 3 });
+  });
+});
+
+describe("presets agree with core", () => {
+  it("priority-target decides exactly core's priorityFlags for every person of a synthetic district", () => {
+    const policy = priorityTargetPolicy();
+    const district = generateDistrict({ seed: 7 });
+    let flagged = 0;
+    for (const person of district.persons) {
+      const flags = priorityFlags(person, "2027-01-01");
+      const expected = [
+        flags.advancedAge ? "priority:advanced_age" : "",
+        flags.emptyNest ? "priority:empty_nest" : "",
+        flags.multiIllness ? "priority:multi_illness" : "",
+        flags.mobilityLimited ? "priority:mobility_limited" : "",
+      ].filter((x) => x !== "");
+      if (expected.length > 0) flagged++;
+      expect(policy.decide(person, "2027-01-01").entitlements).toEqual(expected);
+    }
+    expect(flagged).toBeGreaterThan(100);
   });
 });
