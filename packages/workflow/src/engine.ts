@@ -113,8 +113,11 @@ export interface WorkflowEngine {
   history(instanceId: string, actor: WorkflowActor): Promise<LogEntry[]>;
   /** Pending timers of an instance. */
   timers(instanceId: string, actor: WorkflowActor): Promise<StoredTimer[]>;
-  /** Fires every timer due at `now` (default: the clock), in due order, at most once each. */
-  runDueTimers(now?: number, options?: { readonly batch?: number }): Promise<TimerRun>;
+  /**
+   * Fires every timer due at `now` (default: the clock), at most once each: an instance's timers in
+   * due order, up to `concurrency` instances at a time (default 8).
+   */
+  runDueTimers(now?: number, options?: { readonly batch?: number; readonly concurrency?: number }): Promise<TimerRun>;
   /** Delivers undelivered emitted events to the sinks; returns how many were delivered. */
   deliver(limit?: number): Promise<number>;
   /** The definition of a machine by name. */
@@ -247,9 +250,10 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     entryBase: Omit<LogEntry, "seq" | "from" | "to" | "machineVersion" | "instanceId">,
     firedTimer?: StoredTimer,
   ): Commit => {
+    // Plain object literals, no spreads: this runs once per event and is on the hot path.
     const version = (prev?.version ?? 0) + 1;
-    const snapshot = persistSnapshot(def.machine, result.next);
-    const state = flattenState(result.next.value);
+    const next = result.next;
+    const state = flattenState(next.value);
     const at = entryBase.at;
     const instance: StoredInstance = {
       id,
@@ -257,34 +261,44 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       machineVersion: def.version,
       version,
       state,
-      status: result.next.status,
+      status: next.status,
       communityId,
-      priority: def.priorityOf?.(result.next.context) ?? 0,
-      snapshot,
-      createdAt: prev?.createdAt ?? at,
+      priority: def.priorityOf === undefined ? 0 : def.priorityOf(next.context),
+      snapshot: persistSnapshot(def.machine, next),
+      createdAt: prev === undefined ? at : prev.createdAt,
       updatedAt: at,
     };
-    const cancelTimers = result.cancel.slice();
-    if (firedTimer !== undefined) cancelTimers.push(firedTimer.timerId);
-    return {
-      instance,
-      expectedVersion: prev?.version ?? 0,
-      entry: {
-        ...entryBase,
-        instanceId: id,
-        seq: version,
-        from: prev?.state ?? null,
-        to: state,
-        machineVersion: def.version,
-      },
-      cancelTimers,
-      addTimers: result.schedule.map((s) => ({ instanceId: id, timerId: s.id, fireAt: at + s.delay, event: s.event })),
-      outbox: result.emitted.map((e, n) => {
-        const { type, ...payload } = e;
-        return { id: `${id}:${version}:${n}`, instanceId: id, machine: def.name, type, payload, at };
-      }),
-      ...(firedTimer === undefined ? {} : { firedTimer }),
+    const cancelTimers = firedTimer === undefined ? result.cancel : [...result.cancel, firedTimer.timerId];
+    const entry: LogEntry = {
+      instanceId: id,
+      seq: version,
+      eventId: entryBase.eventId,
+      type: entryBase.type,
+      actorId: entryBase.actorId,
+      role: entryBase.role,
+      orgId: entryBase.orgId,
+      at,
+      payload: entryBase.payload,
+      from: prev === undefined ? null : prev.state,
+      to: state,
+      machineVersion: def.version,
     };
+    const addTimers: StoredTimer[] = [];
+    for (const s of result.schedule) addTimers.push({ instanceId: id, timerId: s.id, fireAt: at + s.delay, event: s.event });
+    const outbox: OutboxItem[] = [];
+    for (let n = 0; n < result.emitted.length; n++) {
+      const { type, ...payload } = result.emitted[n] as { type: string };
+      outbox.push({ id: `${id}:${version}:${n}`, instanceId: id, machine: def.name, type, payload, at });
+    }
+    const commit: Commit = {
+      instance,
+      expectedVersion: prev === undefined ? 0 : prev.version,
+      entry,
+      cancelTimers,
+      addTimers,
+      outbox,
+    };
+    return firedTimer === undefined ? commit : { ...commit, firedTimer };
   };
 
   const duplicateResult = (inst: StoredInstance): SendResult => ({
@@ -378,14 +392,14 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       // A late timer acts at its due time or later, never earlier, so that what it schedules next is
       // measured from when it was due even when runDueTimers is asked about a future instant.
       const at = firedTimer === undefined ? clock.now() : Math.max(clock.now(), firedTimer.fireAt);
-      const args = { type: input.type, payload, context: before.context as Record<string, unknown>, actor, at };
-      const extra = firedTimer === undefined && def.enrich !== undefined ? await def.enrich(args) : undefined;
+      const args = () => ({ type: input.type, payload, context: before.context as Record<string, unknown>, actor, at });
+      const extra = firedTimer === undefined && def.enrich !== undefined ? await def.enrich(args()) : undefined;
       const data = extra === undefined ? payload : { ...payload, ...extra };
       const event = { ...data, type: input.type, actor, at, eventId: input.id };
       const result = step(def.machine, before, event);
       if (result.next === before) {
         if (firedTimer !== undefined) return "dropped";
-        const code = def.explain?.({ ...args, state: inst.state }) ?? "EVENT_NOT_ALLOWED";
+        const code = def.explain?.({ ...args(), state: inst.state }) ?? "EVENT_NOT_ALLOWED";
         throw new ElderflowError(code, { path: ["type"], params: { event: input.type, state: inst.state } });
       }
       const commit = buildCommit(
@@ -442,42 +456,57 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     return r as SendResult;
   }
 
-  async function runDueTimers(now: number = clock.now(), opts: { readonly batch?: number } = {}): Promise<TimerRun> {
+  async function runDueTimers(
+    now: number = clock.now(),
+    opts: { readonly batch?: number; readonly concurrency?: number } = {},
+  ): Promise<TimerRun> {
     const batch = opts.batch ?? 500;
+    const concurrency = Math.max(1, opts.concurrency ?? 8);
     let fired = 0;
     let dropped = 0;
     const failed: { instanceId: string; timerId: string; code: string }[] = [];
     const skip = new Set<string>();
-    for (;;) {
-      const due = (await store.dueTimers(now, batch + skip.size)).filter(
-        (t) => !skip.has(`${t.instanceId}\u0000${t.timerId}`),
-      );
-      if (due.length === 0) break;
-      for (const t of due) {
-        try {
-          const r = await apply(
-            t.instanceId,
-            { id: `timer:${t.timerId}@${t.fireAt}`, type: t.event.type, actor: SYSTEM_ACTOR },
-            t,
-          );
-          if (r === "dropped") {
-            await store.dropTimer(t);
-            dropped++;
-          } else if (r.duplicate) {
-            await store.dropTimer(t);
-            dropped++;
-          } else fired++;
-        } catch (e) {
-          // Another worker fired or replaced it first: the next query shows what is left.
-          if (isElderflowError(e) && e.code === "CONCURRENT_UPDATE") continue;
-          skip.add(`${t.instanceId}\u0000${t.timerId}`);
-          failed.push({
-            instanceId: t.instanceId,
-            timerId: t.timerId,
-            code: isElderflowError(e) ? e.code : "INTERNAL",
-          });
+    const conflicts = new Map<string, number>();
+    const key = (t: StoredTimer) => `${t.instanceId}\u0000${t.timerId}\u0000${t.fireAt}`;
+    const fire = async (t: StoredTimer) => {
+      try {
+        const r = await apply(t.instanceId, { id: `timer:${t.timerId}@${t.fireAt}`, type: t.event.type, actor: SYSTEM_ACTOR }, t);
+        if (r === "dropped" || r.duplicate) {
+          await store.dropTimer(t);
+          dropped++;
+        } else fired++;
+      } catch (e) {
+        // Another worker fired or replaced it first: the next query shows what is left. A timer that
+        // keeps conflicting is reported instead of being retried for ever.
+        const k = key(t);
+        if (isElderflowError(e) && e.code === "CONCURRENT_UPDATE" && (conflicts.get(k) ?? 0) < 5) {
+          conflicts.set(k, (conflicts.get(k) ?? 0) + 1);
+          return;
         }
+        skip.add(k);
+        failed.push({ instanceId: t.instanceId, timerId: t.timerId, code: isElderflowError(e) ? e.code : "INTERNAL" });
       }
+    };
+    for (;;) {
+      const due = (await store.dueTimers(now, batch + skip.size)).filter((t) => !skip.has(key(t)));
+      if (due.length === 0) break;
+      // Timers of one instance fire in due order, one after another; different instances in parallel.
+      const byInstance = new Map<string, StoredTimer[]>();
+      for (const t of due) {
+        const list = byInstance.get(t.instanceId);
+        if (list === undefined) byInstance.set(t.instanceId, [t]);
+        else list.push(t);
+      }
+      const queues = [...byInstance.values()];
+      let next = 0;
+      const worker = async () => {
+        for (;;) {
+          const q = queues[next++];
+          if (q === undefined) return;
+          for (const t of q) await fire(t);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
     }
     return { fired, dropped, failed };
   }

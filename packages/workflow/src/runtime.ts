@@ -117,7 +117,22 @@ export function restoreSnapshot(machine: AnyStateMachine, persisted: PersistedSn
  * ```
  */
 export function persistSnapshot(machine: AnyStateMachine, snapshot: AnyMachineSnapshot): PersistedSnapshot {
+  const s = snapshot as AnyMachineSnapshot & { historyValue?: object; children: object };
+  // Engine machines are pure: no children and no history states. Their persisted form is then the
+  // snapshot's own fields; xstate's getPersistedSnapshot would walk the context looking for actors
+  // on every step. Anything else goes through xstate.
+  if (isEmpty(s.children) && (s.historyValue === undefined || isEmpty(s.historyValue))) {
+    const out: Record<string, unknown> = { status: s.status, value: s.value, historyValue: {}, context: s.context, children: {} };
+    if (s.output !== undefined) out.output = s.output;
+    if (s.error !== undefined) out.error = s.error;
+    return out as PersistedSnapshot;
+  }
   return machine.getPersistedSnapshot(snapshot) as unknown as PersistedSnapshot;
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 /**

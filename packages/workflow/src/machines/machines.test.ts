@@ -346,6 +346,8 @@ describe("service entry verification (rule 13)", () => {
           serviceKind: "housekeeping",
           minutes: 90,
           servedOn: "2027-03-01",
+          signedBy: "p1",
+          registeredBy: "t1",
           verifiedBy: "ps1",
           communityId: "c01",
         },

@@ -65,6 +65,10 @@ export interface ServiceVerified {
   readonly minutes: number;
   /** Day served. */
   readonly servedOn: string;
+  /** Who signed (the recipient, or a family member). */
+  readonly signedBy: string;
+  /** Who registered (team leader or party secretary). */
+  readonly registeredBy: string;
   /** Who verified. */
   readonly verifiedBy: string;
   /** Community. */
@@ -118,6 +122,8 @@ export const verificationMachine = setup({
       serviceKind: context.serviceKind,
       minutes: context.minutes,
       servedOn: context.servedOn,
+      signedBy: context.signedBy ?? "",
+      registeredBy: context.registeredBy ?? "",
       verifiedBy: context.verifiedBy ?? "",
       communityId: context.communityId,
     })),
