@@ -60,7 +60,7 @@ export interface CompileEnv {
 function factAccess(path: string): string {
   return `f${path
     .split(".")
-    .map((k, i) => (i === 0 ? `[${JSON.stringify(k)}]` : `?.[${JSON.stringify(k)}]`))
+    .map((k) => `?.[${JSON.stringify(k)}]`)
     .join("")}`;
 }
 
