@@ -81,6 +81,22 @@ export function renderCondition(c: Condition, ctx: RenderContext, nested = false
   return policyText(c.op, lang, { a: a ?? "", b: b ?? "", c: x ?? "" });
 }
 
+/** For each parameter compared with a fact, that fact (so its value renders with the fact's labels). */
+function paramHints(conditions: readonly Condition[], facts: FactSet): Map<string, FactInfo> {
+  const out = new Map<string, FactInfo>();
+  const walk = (c: Condition): void => {
+    if ("all" in c) c.all.forEach(walk);
+    else if ("any" in c) c.any.forEach(walk);
+    else if ("not" in c) walk(c.not);
+    else {
+      const hint = hintOf(c.args[0], facts);
+      if (hint) for (const a of c.args.slice(1)) if ("param" in a && !out.has(a.param)) out.set(a.param, hint);
+    }
+  };
+  conditions.forEach(walk);
+  return out;
+}
+
 /** Renders an outcome. */
 export function renderOutcome(o: Outcome, ctx: RenderContext): string {
   const parts: string[] = [];
@@ -114,6 +130,7 @@ export function renderPolicy(
   }
   for (const v of p.versions) {
     const ctx: RenderContext = { lang, facts: policy.facts, scale: policy.scale, params: v.params };
+    const logic = lower(v.decision);
     lines.push("");
     lines.push(
       policyText("policy.version", lang, {
@@ -123,20 +140,27 @@ export function renderPolicy(
       }),
     );
     const names = Object.keys(v.params);
+    const hints = paramHints(
+      logic.rules.map((r) => r.when),
+      policy.facts,
+    );
     if (names.length > 0) {
       lines.push(`  ${policyText("policy.params", lang)}`);
       for (const name of names) {
         const param = v.params[name] as Param;
         const changes = (param.changes ?? [])
-          .map((ch) => policyText("policy.changes", lang, { from: ch.from, value: renderValue(ch.value, ctx) }))
+          .map((ch) =>
+            policyText("policy.changes", lang, { from: ch.from, value: renderValue(ch.value, ctx, hints.get(name)) }),
+          )
           .join("");
-        lines.push(`    - ${param.label?.[lang] ?? name} [${name}] = ${renderValue(param.value, ctx)}${changes}`);
+        lines.push(
+          `    - ${param.label?.[lang] ?? name} [${name}] = ${renderValue(param.value, ctx, hints.get(name))}${changes}`,
+        );
       }
     }
     lines.push(
       `  ${policyText("policy.hit", lang, { hit: policyText(`hit.${v.decision.hit}` as PolicyTextKey, lang) })}`,
     );
-    const logic = lower(v.decision);
     for (const r of logic.rules) {
       lines.push(`  ${policyText("policy.rule", lang, { id: r.id, label: r.label[lang] })}`);
       lines.push(`    ${policyText("policy.when", lang, { condition: renderCondition(r.when, ctx) })}`);
