@@ -58,12 +58,17 @@ describe("recurrences in time zones", () => {
     expect(
       createRecurrence({ start: "2027-01-05T14:00", rrule: "FREQ=WEEKLY;COUNT=3" }).between("2027-01-01", "2027-12-31"),
     ).toHaveLength(3);
-    const until = createRecurrence({ start: "2027-01-05T14:00", rrule: "FREQ=WEEKLY;UNTIL=20270120T000000Z" });
+    // UNTIL is a UTC instant: 06:00Z is 14:00 in Shanghai, so Jan 19 14:00 is the last occurrence.
+    const until = createRecurrence({ start: "2027-01-05T14:00", rrule: "FREQ=WEEKLY;UNTIL=20270119T060000Z" });
     expect(until.between("2027-01-01", "2027-12-31").map((o) => o.date)).toEqual([
       "2027-01-05",
       "2027-01-12",
       "2027-01-19",
     ]);
+    const before = createRecurrence({ start: "2027-01-05T14:00", rrule: "FREQ=WEEKLY;UNTIL=20270119T055900Z" });
+    expect(before.between("2027-01-01", "2027-12-31")).toHaveLength(2);
+    const dateOnly = createRecurrence({ start: "2027-01-05T14:00", rrule: "FREQ=WEEKLY;UNTIL=20270119" });
+    expect(dateOnly.between("2027-01-01", "2027-12-31")).toHaveLength(3);
   });
 
   it("rejects bad input with typed errors and paths", () => {

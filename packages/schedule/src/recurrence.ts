@@ -251,6 +251,15 @@ export function createRecurrence(spec: RecurrenceSpec, path: FieldPath = []): Re
   const zone = IANAZone.create(zoneName);
   const dtstart = parseLocal(spec.start, [...path, "start"]);
   const opts = parseRRule(spec.rrule, [...path, "rrule"]);
+  // rrule.js expands in floating time here, so a UTC UNTIL (RFC 5545 requires UTC when the start has
+  // a zone) is turned into the zone's wall clock at that instant; a date-only UNTIL is already local.
+  if (opts.until && /UNTIL=\d{8}T\d{6}Z/i.test(spec.rrule)) {
+    const u = opts.until.getTime();
+    opts.until = new Date(u + zone.offset(u) * 60_000);
+  } else if (opts.until && /UNTIL=\d{8}(;|$)/i.test(spec.rrule)) {
+    // A date-only UNTIL with a timed start is read as the whole of that day (as rrule-temporal does).
+    opts.until = new Date(opts.until.getTime() + 86_400_000 - 1);
+  }
   let rule: RRuleType;
   try {
     rule = new RRule({ ...opts, dtstart });
