@@ -160,6 +160,75 @@ describe("elderflow roster birthdays", () => {
   });
 });
 
+describe("elderflow roster visits, health-checks and the .ics roster", () => {
+  it("lists holiday visits of active persons, with the anniversary visit in 2029", async () => {
+    const r = await run(
+      "--format",
+      "json",
+      "roster",
+      "visits",
+      "--persons",
+      file("pv.json", persons),
+      "--year",
+      "2029",
+    );
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.out) as { personId: string; occasion: string; anniversary?: number }[];
+    expect(new Set(rows.map((x) => x.occasion))).toEqual(new Set(["spring_festival", "july_1", "prc_founding"]));
+    expect(rows.some((x) => x.personId === "p-gone")).toBe(false);
+    expect(rows.find((x) => x.occasion === "prc_founding")?.anniversary).toBe(80);
+  });
+
+  it("reports health checks due and overdue", async () => {
+    const checks = file("checks.json", [{ personId: "p-senior", date: "2026-06-01" }]);
+    const r = await run(
+      "--format",
+      "json",
+      "roster",
+      "health-checks",
+      "--persons",
+      file("ph.json", persons),
+      "--checks",
+      checks,
+      "--on",
+      "2027-04-01",
+    );
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.out) as { personId: string; status: string }[];
+    expect(rows.find((x) => x.personId === "p-senior")?.status).toBe("due");
+    expect(rows.find((x) => x.personId === "p-lunar")?.status).toBe("overdue");
+  });
+
+  it("writes the birthday roster as all-day events that ical.js reads back", async () => {
+    const f = file("pi.json", persons);
+    const json = JSON.parse(
+      (
+        await run(
+          "--format",
+          "json",
+          "roster",
+          "birthdays",
+          "--persons",
+          f,
+          "--from",
+          "2027-01-01",
+          "--to",
+          "2027-12-31",
+        )
+      ).out,
+    ) as { date: string }[];
+    const ics = (
+      await run("--format", "ics", "roster", "birthdays", "--persons", f, "--from", "2027-01-01", "--to", "2027-12-31")
+    ).out;
+    const dates = new ICAL.Component(ICAL.parse(ics))
+      .getAllSubcomponents("vevent")
+      .map((v) => new ICAL.Event(v).startDate.toString())
+      .sort();
+    expect(dates).toEqual(json.map((x) => x.date).sort());
+    expect(ics).not.toContain("测试");
+  });
+});
+
 describe("elderflow cadence check", () => {
   it("prints per-pair compliance sorted by pairId", async () => {
     const pairs = file("pairs.json", [
