@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { generateDistrict, manualClock } from "@elderflow/core";
 import type { StoreSpec } from "elderflow";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../src/server";
 import { DEFAULT_PG_URL, dropDatabase, ensureDatabase } from "../src/store";
 
@@ -89,11 +89,22 @@ describe.each(backends)("the HTTP service on $name", (backend) => {
   let cleanup: () => Promise<void> = async () => {};
   const api = client(() => server);
 
+  let failure: unknown;
+
   beforeAll(async () => {
-    const opened = await backend.open();
-    store = opened.store;
-    cleanup = opened.cleanup;
-    server = await startServer({ store, clock, port: 0 });
+    try {
+      const opened = await backend.open();
+      store = opened.store;
+      cleanup = opened.cleanup;
+      server = await startServer({ store, clock, port: 0 });
+    } catch (error) {
+      failure = error;
+    }
+  });
+
+  // A backend that cannot start fails every test of its suite (vitest would report them as skipped otherwise).
+  beforeEach(() => {
+    if (failure !== undefined) throw failure;
   });
 
   afterAll(async () => {
