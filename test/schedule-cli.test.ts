@@ -282,6 +282,24 @@ describe("elderflow calendar", () => {
     expect(r.out).toContain("EXDATE;TZID=Asia/Shanghai:20261006T140000");
   });
 
+  it("lists the 送学上门 deliveries of each study session when given persons", async () => {
+    const withHealth = persons.map((p) => (p.id === "p-lunar" ? { ...p, health: { mobilityLimited: true } } : p));
+    const r = await run(
+      "--format",
+      "json",
+      "calendar",
+      "study",
+      "--from",
+      "2026-03-01",
+      "--to",
+      "2026-03-31",
+      "--persons",
+      file("ps.json", withHealth),
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).events).toMatchObject([{ date: "2026-03-11", deliveries: ["p-lunar"] }]);
+  });
+
   it("serves law-day, study and health-check too, and rejects an unknown series", async () => {
     for (const s of ["law-day", "study", "health-check"]) {
       const r = await run("--format", "ics", "calendar", s, "--from", "2026-01-01", "--to", "2026-12-31");

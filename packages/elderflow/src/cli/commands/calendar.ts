@@ -1,7 +1,15 @@
 import { ElderflowError } from "@elderflow/core";
-import { createHolidayCalendar, expandSeries, type LocalDay, OFFICE_SERIES, toICalendar } from "@elderflow/schedule";
+import {
+  createHolidayCalendar,
+  expandSeries,
+  type LocalDay,
+  OFFICE_SERIES,
+  studyPlan,
+  toICalendar,
+} from "@elderflow/schedule";
 import type { Command } from "commander";
 import { type CommandContext, emit, readJsonFile } from "../io";
+import { readPersons } from "./roster";
 
 /**
  * `elderflow calendar <legal-aid|law-day|study|health-check>`: an office series over a window,
@@ -16,7 +24,8 @@ export function registerCalendar(program: Command, ctx: CommandContext): void {
     .requiredOption("--from <date>", "first date YYYY-MM-DD")
     .requiredOption("--to <date>", "last date YYYY-MM-DD, inclusive")
     .option("--local-days <file>", "JSON array of local days {date, working, name: {zh-CN, en}}")
-    .action((name: string, opts: { from: string; to: string; localDays?: string }) => {
+    .option("--persons <file>", "study only: persons, to list the 送学上门 deliveries of each session (JSON)")
+    .action((name: string, opts: { from: string; to: string; localDays?: string; persons?: string }) => {
       const series = OFFICE_SERIES[name];
       if (series === undefined)
         throw new ElderflowError("INVALID_ENUM", {
@@ -36,6 +45,10 @@ export function registerCalendar(program: Command, ctx: CommandContext): void {
         );
         return;
       }
-      emit(ctx, { series: series.id, events: x.events, skipped: x.skipped, moved: x.moved, warnings: x.warnings });
+      const events =
+        opts.persons !== undefined && series.id === "study"
+          ? studyPlan(readPersons(ctx.io, opts.persons), { from: opts.from, to: opts.to, calendar, series }).sessions
+          : x.events;
+      emit(ctx, { series: series.id, events, skipped: x.skipped, moved: x.moved, warnings: x.warnings });
     });
 }

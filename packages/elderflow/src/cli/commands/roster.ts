@@ -21,7 +21,7 @@ function skipOption(name: string, value: string | undefined): Skip | undefined {
 }
 
 /** Reads and validates a persons file; every bad record is reported with its path, never half a list. */
-function readPersons(io: CliIO, file: string) {
+export function readPersons(io: CliIO, file: string) {
   const data = readJsonFile(io, file);
   if (!Array.isArray(data))
     throw new ElderflowError("INVALID_TYPE", { path: ["persons"], params: { expected: "array" } });
