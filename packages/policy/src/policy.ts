@@ -11,7 +11,7 @@ import {
 import { checkPolicyJSON } from "./check";
 import { type CompiledSegment, compileSegment, type LoweredDecision, lower, SEVERAL } from "./compile";
 import type { FactSet } from "./facts";
-import type { Outcome, PolicyJSON, PolicyVersion, Value } from "./model";
+import type { PolicyJSON, PolicyVersion, Value } from "./model";
 
 /** The decision of a policy for one set of facts on one date. */
 export interface Decision {
@@ -180,8 +180,10 @@ export function createPolicy<T = unknown>(json: unknown, facts: FactSet, options
   let cur: Segment | undefined;
   let curLo = "";
   let curHiEx = "";
-  let lastOn = "";
-  let curMatch: ((f: unknown, on: string) => number) | undefined;
+  const hot: { lastOn: string; match: ((f: unknown, on: string) => number) | undefined } = {
+    lastOn: "",
+    match: undefined,
+  };
   function current(on: IsoDate): CompiledSegment {
     if (cur === undefined || !(on >= curLo && on < curHiEx)) {
       cur = segmentOn(on);
@@ -189,13 +191,9 @@ export function createPolicy<T = unknown>(json: unknown, facts: FactSet, options
       curHiEx = cur.hiEx;
     }
     const fn = compiled(cur);
-    curMatch = fn.matchOne;
-    lastOn = on;
+    hot.match = fn.matchOne;
+    hot.lastOn = on;
     return fn;
-  }
-
-  function outcomeOf(o: Outcome | undefined, out: string[]): void {
-    for (const e of o?.entitlements ?? []) if (!out.includes(e)) out.push(e);
   }
 
   function conflict(seg: Segment, f: unknown, on: IsoDate): never {
@@ -209,8 +207,31 @@ export function createPolicy<T = unknown>(json: unknown, facts: FactSet, options
     });
   }
 
+  // Per rule (and for `otherwise`, at index rules.length) the frozen lists a decision shares.
+  const shared = new Map<
+    LoweredDecision,
+    { ents: readonly (readonly string[])[]; ids: readonly (readonly string[])[] }
+  >();
+  function sharedOf(logic: LoweredDecision) {
+    let s = shared.get(logic);
+    if (!s) {
+      const outcomes = [...logic.rules.map((r) => r.outcome), logic.otherwise];
+      s = {
+        ents: outcomes.map((o) => Object.freeze([...new Set(o?.entitlements ?? [])])),
+        ids: logic.rules.map((r) => Object.freeze([r.id])),
+      };
+      shared.set(logic, s);
+    }
+    return s;
+  }
+  const NONE: readonly string[] = Object.freeze([]);
+  let lastValidOn = "";
+
   function decide(f: T, on: IsoDate, opts?: DecideOptions): Decision {
-    if (!isIsoDate(on)) throw new ElderflowError("INVALID_DATE", { path: ["on"] });
+    if (on !== lastValidOn) {
+      if (!isIsoDate(on)) throw new ElderflowError("INVALID_DATE", { path: ["on"] });
+      lastValidOn = on;
+    }
     let seg: Segment;
     if (opts?.version === undefined) {
       current(on);
@@ -218,24 +239,36 @@ export function createPolicy<T = unknown>(json: unknown, facts: FactSet, options
     } else seg = segmentOn(on, opts);
     const fn = compiled(seg);
     const logic = seg.version.logic;
-    let hits: number[];
-    if (logic.hit === "collect") hits = fn.matchAll(f, on);
-    else {
+    const lists = sharedOf(logic);
+    const version = seg.version.json.version;
+    if (logic.hit !== "collect") {
+      // One deciding rule (or none): the decision shares the rule's frozen lists.
       const i = fn.matchOne(f, on);
       if (i === SEVERAL) conflict(seg, f, on);
-      hits = i < 0 ? [] : [i];
+      const k = i < 0 ? logic.rules.length : i;
+      return {
+        policy: p.id,
+        version,
+        on,
+        granted: i >= 0,
+        rules: i < 0 ? NONE : (lists.ids[i] as readonly string[]),
+        entitlements: lists.ents[k] as readonly string[],
+        values: fn.outputs(i, f, on),
+      };
     }
+    const hits = fn.matchAll(f, on);
     const entitlements: string[] = [];
     const values: Record<string, Value> = {};
-    const take = (i: number, o: Outcome | undefined) => {
-      outcomeOf(o, entitlements);
+    const take = (i: number) => {
+      for (const e of lists.ents[i < 0 ? logic.rules.length : i] ?? [])
+        if (!entitlements.includes(e)) entitlements.push(e);
       for (const [k, v] of Object.entries(fn.outputs(i, f, on))) if (!Object.hasOwn(values, k)) values[k] = v;
     };
-    if (hits.length === 0) take(-1, logic.otherwise);
-    for (const i of hits) take(i, logic.rules[i]?.outcome);
+    if (hits.length === 0) take(-1);
+    for (const i of hits) take(i);
     return {
       policy: p.id,
-      version: seg.version.json.version,
+      version,
       on,
       granted: hits.length > 0,
       rules: hits.map((i) => logic.rules[i]?.id ?? String(i)),
@@ -253,21 +286,32 @@ export function createPolicy<T = unknown>(json: unknown, facts: FactSet, options
     resolve: versionOn,
     paramsOn: (on, opts) => segmentOn(on, opts).params,
     decide,
-    matches(f: T, on: IsoDate): boolean {
-      let match = curMatch;
-      if (on !== lastOn || match === undefined) match = current(on).matchOne;
-      const i = match(f, on);
-      if (i === SEVERAL) conflict(cur as Segment, f, on);
-      return i >= 0;
-    },
+    matches: monomorphic<(f: T, on: IsoDate) => boolean>(
+      ["hot", "current", "conflict"],
+      `return function matches(f, on) {
+        let match = hot.match;
+        if (on !== hot.lastOn || match === undefined) match = current(on).matchOne;
+        const i = match(f, on);
+        if (i === ${SEVERAL}) conflict(f, on);
+        return i >= 0;
+      };`,
+      hot,
+      current,
+      (f: unknown, on: IsoDate) => conflict(cur as Segment, f, on),
+    ),
     evaluator(on: IsoDate, opts?: DecideOptions): (facts: T) => boolean {
       const seg = segmentOn(on, opts);
-      const match = compiled(seg).matchOne;
-      return (f: T) => {
-        const i = match(f, on);
-        if (i === SEVERAL) conflict(seg, f, on);
-        return i >= 0;
-      };
+      return monomorphic<(f: T) => boolean>(
+        ["match", "on", "conflict"],
+        `return function evaluate(f) {
+          const i = match(f, on);
+          if (i === ${SEVERAL}) conflict(f);
+          return i >= 0;
+        };`,
+        compiled(seg).matchOne,
+        on,
+        (f: unknown) => conflict(seg, f, on),
+      );
     },
     evaluate(input: unknown, on: IsoDate, opts?: DecideOptions): Result<Decision> {
       const parsed = facts.parse(input, ["facts"]);
@@ -282,6 +326,15 @@ export function createPolicy<T = unknown>(json: unknown, facts: FactSet, options
     toJSON: () => p,
   };
   return Object.freeze(policy);
+}
+
+/**
+ * Builds a small wrapper from source, once per policy (or evaluator). A closure literal shared by
+ * every policy would see every policy's compiled function at one call site and stop inlining it;
+ * a wrapper of its own keeps the call site monomorphic, so the compiled rule inlines into it.
+ */
+function monomorphic<F>(names: readonly string[], source: string, ...deps: unknown[]): F {
+  return new Function(...names, source)(...deps) as F;
 }
 
 function deepFreeze(v: unknown): void {

@@ -202,16 +202,21 @@ export type BirthdayCheck = (person: Pick<Person, "retirementKind" | "rank">, ag
  */
 export function createBirthdayCheck(options: BirthdayCheckOptions = {}): BirthdayCheck {
   const policy = options.policy ?? birthdayPolicy(options, options);
-  // One scratch record, reused: the check is synchronous, so no call sees another's facts.
+  // One scratch record, reused: the check is synchronous, so no call sees another's facts. The
+  // wrapper is built per check so that its call into the policy stays monomorphic (see policy.ts).
   const facts: { retirementKind: "lixiu" | "tuixiu"; rank: string; age: number } = {
     retirementKind: "tuixiu",
     rank: "",
     age: 0,
   };
-  return (person, age, on) => {
-    facts.retirementKind = person.retirementKind;
-    facts.rank = person.rank;
-    facts.age = age;
-    return policy.matches(facts, on);
-  };
+  return new Function(
+    "matches",
+    "facts",
+    `return function celebrates(person, age, on) {
+      facts.retirementKind = person.retirementKind;
+      facts.rank = person.rank;
+      facts.age = age;
+      return matches(facts, on);
+    };`,
+  )(policy.matches, facts) as BirthdayCheck;
 }
