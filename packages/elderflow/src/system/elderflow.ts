@@ -2,6 +2,7 @@ import {
   type Clock,
   ElderflowError,
   type IsoDate,
+  isElderflowError,
   isoDateAt,
   isPriorityTarget,
   type Person,
@@ -217,9 +218,23 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
   });
   const person = options.directory.person;
-  const inbox: OutboxItem[] = [];
-  const sink: EventSink = (item) => {
-    inbox.push(item);
+  // Counters of what the sink routed since the last pump.
+  let routed = { delivered: 0, posted: 0, tasks: 0, failed: [] as { key: string; code: string }[] };
+  // The engine calls the sink for each emitted event and marks it delivered only when the sink
+  // resolves, so routing is at-least-once; the time bank (idempotency keys) and the task board
+  // (ids derived from the event id) make a second delivery change nothing.
+  const sink: EventSink = async (item) => {
+    try {
+      const r = await route([item]);
+      routed.posted += r.posted;
+      routed.tasks += r.tasks;
+      routed.failed.push(...r.failed);
+    } catch (error) {
+      // A malformed event can never be routed: record it and move on rather than retry forever.
+      if (!isElderflowError(error)) throw error;
+      routed.failed.push({ key: item.id, code: error.code });
+    }
+    routed.delivered++;
   };
   const workflows = createWorkflowEngine({
     store: backends.workflows,
@@ -297,23 +312,12 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
   }
 
   async function pump(limit = 10_000): Promise<PumpResult> {
-    let delivered = 0;
-    let posted = 0;
-    let newTasks = 0;
-    const failed: { key: string; code: string }[] = [];
-    for (;;) {
-      const n = await workflows.deliver(limit);
-      delivered += n;
-      const items = inbox.splice(0, inbox.length);
-      if (items.length > 0) {
-        const r = await route(items);
-        posted += r.posted;
-        newTasks += r.tasks;
-        failed.push(...r.failed);
-      }
-      if (n < limit) break;
+    while ((await workflows.deliver(limit)) >= limit) {
+      // keep delivering until the outbox is drained
     }
-    return { delivered, posted, failed, tasks: newTasks };
+    const result = routed;
+    routed = { delivered: 0, posted: 0, tasks: 0, failed: [] };
+    return result;
   }
 
   return {

@@ -1,81 +1,81 @@
-import {
-  generateDistrict,
-  Household,
-  OrgUnit,
-  ServicePoint,
-  Team,
-  today,
-  Volunteer,
-  validateMany,
-  validatePersons,
-} from "@elderflow/core";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { ElderflowError } from "@elderflow/core";
 import type { Command } from "commander";
-import { CliExit, type CommandContext, EXIT, emit } from "../io";
+import { simulateYear } from "../../demo/simulate";
+import { renderDemoReport } from "../../report/html";
+import type { StoreSpec } from "../../system/elderflow";
+import { CliExit, type CommandContext, EXIT, emit, usageError } from "../io";
 import { parseIntOption } from "../options";
 import { renderTable } from "../table";
 
-/** `elderflow demo`: generates the seeded synthetic district and validates every record of it. */
+/** Parses `--store memory | pglite:<dir> | postgres:<url>`. */
+export function parseStoreOption(value: string, cwd: string): StoreSpec {
+  if (value === "memory") return { kind: "memory" };
+  if (value.startsWith("pglite:")) return { kind: "pglite", dataDir: resolve(cwd, value.slice(7)) };
+  if (value.startsWith("postgres:")) return { kind: "postgres", url: value.slice(9) };
+  return usageError(`--store expects memory, pglite:<dir> or postgres:<url>, got ${value.slice(0, 40)}`);
+}
+
+/**
+ * `elderflow demo`: simulates one year in a synthetic district at the reports' scale on the embedded
+ * default (PGlite in a local folder), prints a summary table and writes an HTML report with charts.
+ */
 export function registerDemo(program: Command, ctx: CommandContext): void {
   program
     .command("demo")
-    .description("generate the seeded synthetic district at the reports' scale and validate it")
+    .description("simulate one year in a district (seeded, deterministic) and write an HTML report")
     .option("--seed <n>", "seed", "1")
-    .option("--year <yyyy>", "the simulated year", "2027")
+    .option("--year <yyyy>", "the simulated year", "2026")
     .option("--scale <n>", "size multiplier (10 = a province-sized set of districts)", "1")
-    .action((opts: { seed: string; year: string; scale: string }) => {
+    .option("--store <store>", "memory | pglite:<dir> | postgres:<url>", "pglite:.elderflow/demo")
+    .option("--report <file>", "where to write the HTML report", ".elderflow/demo-report.html")
+    .action(async (opts: { seed: string; year: string; scale: string; store: string; report: string }) => {
       const { lang } = ctx.globals();
-      const started = performance.now();
-      ctx.io.stderr(lang === "zh-CN" ? "正在生成模拟辖区…\n" : "Generating the synthetic district…\n");
-      const d = generateDistrict({
-        seed: parseIntOption("--seed", opts.seed),
-        year: parseIntOption("--year", opts.year) - 1,
-        scale: parseIntOption("--scale", opts.scale),
-      });
-      ctx.io.stderr(lang === "zh-CN" ? "正在校验全部记录…\n" : "Validating every record…\n");
-      const checks = [
-        {
-          set: "persons",
-          total: d.persons.length,
-          invalid: validatePersons(d.persons, { today: today(ctx.io.clock) }).invalid.length,
-        },
-        {
-          set: "volunteers",
-          total: d.volunteers.length,
-          invalid: validateMany(Volunteer, d.volunteers).invalid.length,
-        },
-        {
-          set: "households",
-          total: d.households.length,
-          invalid: validateMany(Household, d.households).invalid.length,
-        },
-        { set: "orgUnits", total: d.orgUnits.length, invalid: validateMany(OrgUnit, d.orgUnits).invalid.length },
-        { set: "teams", total: d.teams.length, invalid: validateMany(Team, d.teams).invalid.length },
-        {
-          set: "servicePoints",
-          total: d.servicePoints.length,
-          invalid: validateMany(ServicePoint, d.servicePoints).invalid.length,
-        },
-      ];
-      const summary = {
-        seed: d.seed,
-        year: d.year + 1,
-        communities: d.communities.length,
-        persons: d.persons.length,
-        lixiu: d.persons.filter((p) => p.retirementKind === "lixiu").length,
-        lunarKeepers: d.persons.filter((p) => p.birthdayCalendar === "lunar").length,
-        volunteers: d.volunteers.length,
-        teams: d.teams.length,
-        checks,
-        ms: Math.round(performance.now() - started),
-      };
-      emit(ctx, summary, () =>
+      const seed = parseIntOption("--seed", opts.seed);
+      const year = parseIntOption("--year", opts.year);
+      const scale = parseIntOption("--scale", opts.scale);
+      if (scale < 1 || scale > 100) usageError("--scale must be 1..100");
+      if (year < 2000 || year > 2099) usageError("--year must be 2000..2099");
+      const store = parseStoreOption(opts.store, ctx.io.cwd);
+      if (store.kind === "pglite" && store.dataDir !== undefined) {
+        // A fresh folder every run, so that the same seed gives the same year.
+        rmSync(store.dataDir, { recursive: true, force: true });
+        mkdirSync(store.dataDir, { recursive: true });
+      }
+      ctx.io.stderr(
+        lang === "zh-CN"
+          ? `模拟 ${year} 年：种子 ${seed}，规模 ×${scale}，存储 ${opts.store}\n`
+          : `Simulating ${year}: seed ${seed}, scale ×${scale}, store ${opts.store}\n`,
+      );
+      const result = await simulateYear({ seed, year, scale, store, progress: (m) => ctx.io.stderr(`${m}\n`) });
+      const reportPath = resolve(ctx.io.cwd, opts.report);
+      mkdirSync(dirname(reportPath), { recursive: true });
+      writeFileSync(reportPath, renderDemoReport(result, lang));
+      emit(ctx, { ...result, report: reportPath }, () =>
         [
           lang === "zh-CN"
-            ? `模拟辖区（种子 ${summary.seed}）：${summary.communities} 个社区，离退休干部 ${summary.persons} 人（离休 ${summary.lixiu} 人，按农历过生日 ${summary.lunarKeepers} 人），志愿者 ${summary.volunteers} 人，${summary.teams} 支队伍`
-            : `Synthetic district (seed ${summary.seed}): ${summary.communities} communities, ${summary.persons} retired cadres (${summary.lixiu} lixiu, ${summary.lunarKeepers} keep a lunar birthday), ${summary.volunteers} volunteers in ${summary.teams} teams`,
-          renderTable(checks),
+            ? `模拟辖区 ${result.year} 年（种子 ${seed}）：${result.district.communities} 个社区，离退休干部 ${result.district.persons} 人（离休 ${result.district.lixiu} 人），志愿者 ${result.district.volunteers} 人，${result.district.teams} 支队伍`
+            : `A simulated ${result.year} (seed ${seed}): ${result.district.communities} communities, ${result.district.persons} retired cadres (${result.district.lixiu} lixiu), ${result.district.volunteers} volunteers in ${result.district.teams} teams`,
+          renderTable(
+            result.summary.map((s) => ({
+              [lang === "zh-CN" ? "项目" : "item"]: s.label[lang],
+              [lang === "zh-CN" ? "数量" : "count"]: s.value,
+            })),
+          ),
+          ...result.warnings.map((w) => `! ${w}`),
+          lang === "zh-CN"
+            ? `时间银行流水校验：${result.journalOk ? "通过" : "未通过"}；用时 ${(result.ms / 1000).toFixed(1)} 秒`
+            : `Time-bank journal: ${result.journalOk ? "verified" : "BROKEN"}; took ${(result.ms / 1000).toFixed(1)} s`,
+          lang === "zh-CN"
+            ? `报告：${reportPath}（可直接用浏览器打开）`
+            : `Report: ${reportPath} (open it in a browser)`,
         ].join("\n"),
       );
-      if (checks.some((c) => c.invalid > 0)) throw new CliExit(EXIT.failure);
+      if (!result.journalOk)
+        throw new CliExit(
+          EXIT.failure,
+          new ElderflowError("JOURNAL_TAMPERED", { params: { position: "end of demo" } }),
+        );
     });
 }

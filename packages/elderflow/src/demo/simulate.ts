@@ -1,0 +1,796 @@
+import {
+  addDays,
+  daysInMonth,
+  formatIsoDate,
+  generateDistrict,
+  isoWeekday,
+  manualClock,
+  type Person,
+  type Random,
+  type SyntheticDistrict,
+  seededRandom,
+  today,
+} from "@elderflow/core";
+import {
+  type CadenceLogEntry,
+  type CadencePair,
+  createHolidayCalendar,
+  expandSeries,
+  healthCheckStatus,
+  holidayVisitList,
+  LAW_DAY_SERIES,
+  LEGAL_AID_SERIES,
+  studyPlan,
+} from "@elderflow/schedule";
+import { formatInstant, type WorkflowActor } from "@elderflow/workflow";
+import { createElderflow, type Elderflow, type StoreSpec } from "../system/elderflow";
+
+/** Options of {@link simulateYear}. */
+export interface SimulationOptions {
+  /** Seed of the synthetic district and of every random choice (default 1). */
+  readonly seed?: number;
+  /** The simulated year (default 2026). */
+  readonly year?: number;
+  /** Size multiplier: 1 is the reports' district, 10 a province-sized set of districts (default 1). */
+  readonly scale?: number;
+  /** Where state is kept (default PGlite in memory). */
+  readonly store?: StoreSpec;
+  /** Progress messages (one line each). */
+  readonly progress?: (message: string) => void;
+}
+
+/** A count with a label in both languages, for tables and charts. */
+export interface Count {
+  /** What is counted. */
+  readonly label: { readonly "zh-CN": string; readonly en: string };
+  /** How many. */
+  readonly value: number;
+}
+
+/** What one simulated year produced: the summary table and the data behind the report's charts. */
+export interface SimulationResult {
+  /** Seed. */
+  readonly seed: number;
+  /** Year. */
+  readonly year: number;
+  /** Scale. */
+  readonly scale: number;
+  /** District figures. */
+  readonly district: {
+    readonly communities: number;
+    readonly persons: number;
+    readonly lixiu: number;
+    readonly volunteers: number;
+    readonly teams: number;
+  };
+  /** One row per programme: what the year did. */
+  readonly summary: readonly Count[];
+  /** Birthday celebrations by calendar kept. */
+  readonly birthdays: { readonly gregorian: number; readonly lunar: number };
+  /** Verified service hours per month (time bank). */
+  readonly monthlyHours: readonly { readonly month: string; readonly hours: number }[];
+  /** Hotline requests by final state, with SLA breaches. */
+  readonly requests: readonly { readonly state: string; readonly count: number; readonly breached: number }[];
+  /** Pairing compliance per community over the year (pair-months compliant / pair-months). */
+  readonly compliance: readonly { readonly communityId: string; readonly compliant: number; readonly total: number }[];
+  /** Volunteers by stars at year end. */
+  readonly stars: readonly { readonly stars: number; readonly volunteers: number }[];
+  /** Warnings met on the way (e.g. HOLIDAYS_PROVISIONAL). */
+  readonly warnings: readonly string[];
+  /** Whether the time bank's journal verified at the end. */
+  readonly journalOk: boolean;
+  /** Wall time in ms. */
+  readonly ms: number;
+}
+
+type Action = { at: number; seq: number; run: () => Promise<void> };
+
+const HOUR = 3_600_000;
+const MIN = 60_000;
+
+function instant(date: string, hour: number, minute = 0): number {
+  return Date.parse(`${date}T${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}:00+08:00`);
+}
+
+function randomDay(rng: Random, year: number, month?: number): string {
+  const m = month ?? rng.int(1, 12);
+  return formatIsoDate(year, m, rng.int(1, daysInMonth(year, m)));
+}
+
+/**
+ * Simulates one year in a synthetic district at the reports' scale (seeded and deterministic): the
+ * birthday roster in both calendars, Spring Festival and July 1 visits, health checks, monthly study
+ * with deliveries, legal-aid Tuesdays and law days, hotline requests with SLA breaches and
+ * re-dispatch, escalations, care pathways with hospital visits, pairing with weekly contact and
+ * cadence compliance, and the time bank through four quarterly closes and notices to the year-end
+ * star ratings. Every step goes through the real packages, wired by {@link createElderflow}.
+ */
+export async function simulateYear(options: SimulationOptions = {}): Promise<SimulationResult> {
+  const started = performance.now();
+  const seed = options.seed ?? 1;
+  const year = options.year ?? 2026;
+  const scale = options.scale ?? 1;
+  const log = options.progress ?? (() => {});
+  const rng = seededRandom(`demo:${seed}:${year}`);
+  const district = generateDistrict({ seed, year, scale });
+  const clock = manualClock(`${year}-01-01T00:00:00+08:00`);
+  const flow = await createElderflow({
+    store: options.store ?? { kind: "pglite" },
+    clock,
+    directory: {
+      servicePoints: district.servicePoints,
+      volunteers: district.volunteers,
+      person: indexPersons(district.persons),
+    },
+  });
+  try {
+    return await run(flow, district, { seed, year, scale, rng, log, clock, started });
+  } finally {
+    await flow.close();
+  }
+}
+
+function indexPersons(persons: readonly Person[]) {
+  const byId = new Map(persons.map((p) => [p.id, p]));
+  return (id: string) => byId.get(id);
+}
+
+interface RunContext {
+  seed: number;
+  year: number;
+  scale: number;
+  rng: Random;
+  log: (m: string) => void;
+  clock: ReturnType<typeof manualClock>;
+  started: number;
+}
+
+async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promise<SimulationResult> {
+  const { year, rng, log } = c;
+  const from = `${year}-01-01`;
+  const to = `${year}-12-31`;
+  const warnings = new Set<string>();
+  const summary: Count[] = [];
+  const calendar = createHolidayCalendar();
+  for (const w of calendar.warnings(from, to)) warnings.add(`${w.code}: ${w.message.en}`);
+
+  // ---- rosters and lists (rules 1, 3, 4, 6, 15) --------------------------------------------------
+  log("birthday roster (both calendars) …");
+  const roster = await flow.planBirthdayVisits(d.persons, { from, to });
+  const birthdays = {
+    gregorian: roster.filter((e) => e.calendar === "gregorian").length,
+    lunar: roster.filter((e) => e.calendar === "lunar").length,
+  };
+  summary.push({
+    label: { "zh-CN": "祝寿（公历与农历生日合计）", en: "birthday celebrations (gregorian / lunar keepers)" },
+    value: roster.length,
+  });
+  const holiday = holidayVisitList(d.persons, { year });
+  const occasions = new Map<string, number>();
+  for (const v of holiday) occasions.set(v.occasion, (occasions.get(v.occasion) ?? 0) + 1);
+  for (const [occasion, n] of occasions)
+    summary.push({ label: { "zh-CN": `节日走访：${occasion}`, en: `holiday visits: ${occasion}` }, value: n });
+  const checks = d.persons.flatMap((p) => (rng.chance(0.93) ? [{ personId: p.id, date: randomDay(rng, year) }] : []));
+  const status = healthCheckStatus(d.persons, checks, to);
+  summary.push({
+    label: { "zh-CN": "已完成年度体检", en: "health checks done" },
+    value: status.filter((s) => s.status === "done").length,
+  });
+  summary.push({
+    label: { "zh-CN": "年底未完成体检", en: "health checks overdue at year end" },
+    value: status.filter((s) => s.status !== "done").length,
+  });
+  const study = studyPlan(d.persons, { from, to, calendar });
+  summary.push({ label: { "zh-CN": "集中学习次数", en: "study sessions" }, value: study.sessions.length });
+  summary.push({
+    label: { "zh-CN": "送学上门人次", en: "study deliveries (送学上门)" },
+    value: study.sessions.reduce((a, s) => a + s.deliveries.length, 0),
+  });
+  summary.push({
+    label: { "zh-CN": "法律援助接待（每周二下午）", en: "legal-aid Tuesday afternoons" },
+    value: expandSeries(LEGAL_AID_SERIES, from, to, calendar).events.length,
+  });
+  summary.push({
+    label: { "zh-CN": "学法日（每月18日）", en: "law days (18th)" },
+    value: expandSeries(LAW_DAY_SERIES, from, to, calendar).events.length,
+  });
+
+  // ---- the agenda: every timed action of the year, run in time order ------------------------------
+  const agenda: Action[] = [];
+  let seq = 0;
+  const at = (t: number, runIt: () => Promise<void>) => agenda.push({ at: t, seq: seq++, run: runIt });
+  const requests = planHotline(flow, d, c, at);
+  const escalations = planEscalations(flow, d, c, at);
+  const care = planCarePathways(flow, d, c, at);
+  const pairing = planPairings(flow, d, c, at);
+  const bank = await planTimeBank(flow, d, c, at);
+
+  agenda.sort((a, b) => a.at - b.at || a.seq - b.seq);
+  log(`running ${agenda.length.toLocaleString("en-US")} timed actions through the workflows and the time bank …`);
+  let lastMonth = "";
+  for (const [i, action] of agenda.entries()) {
+    if (action.at > c.clock.now()) {
+      await flow.tick(action.at);
+      c.clock.set(action.at);
+    }
+    await action.run();
+    const month = today(c.clock).slice(0, 7);
+    if (month !== lastMonth) {
+      lastMonth = month;
+      log(`  ${month}  (${Math.round((i / agenda.length) * 100)}%)`);
+    }
+  }
+  c.clock.set(instant(`${year + 1}-01-15`, 12));
+  await flow.tick();
+  await flow.pump();
+
+  // ---- results -------------------------------------------------------------------------------------
+  const reqStates = await requests.result();
+  summary.push({
+    label: { "zh-CN": "热线服务请求", en: "hotline requests" },
+    value: reqStates.reduce((a, r) => a + r.count, 0),
+  });
+  summary.push({
+    label: { "zh-CN": "热线超时（改派或升级）", en: "hotline SLA breaches (re-dispatched or escalated)" },
+    value: reqStates.reduce((a, r) => a + r.breached, 0),
+  });
+  const esc = await escalations.result();
+  for (const e of esc) summary.push(e);
+  const tasks = await flow.tasks.counts();
+  summary.push({
+    label: { "zh-CN": "住院（就医路径）", en: "care pathways (hospital admissions)" },
+    value: care.count,
+  });
+  summary.push({
+    label: { "zh-CN": "住院看望任务", en: "hospital visit tasks (rule 2 bodies)" },
+    value: tasks.hospital_visit,
+  });
+  summary.push({ label: { "zh-CN": "结对帮扶对数", en: "pairings active" }, value: pairing.pairs.length });
+  summary.push({
+    label: { "zh-CN": "未按周联系提醒", en: "missed-contact alerts" },
+    value: tasks.missed_contact_alert,
+  });
+  const compliance = await pairing.compliance();
+  summary.push({
+    label: { "zh-CN": "月度联系未达标（对·月）", en: "cadence alerts (non-compliant pair-months)" },
+    value: (await flow.tasks.counts()).cadence_alert,
+  });
+  const bankResult = await bank.result();
+  summary.push(...bankResult.summary);
+
+  return {
+    seed: c.seed,
+    year,
+    scale: c.scale,
+    district: {
+      communities: d.communities.length,
+      persons: d.persons.length,
+      lixiu: d.persons.filter((p) => p.retirementKind === "lixiu").length,
+      volunteers: d.volunteers.length,
+      teams: d.teams.length,
+    },
+    summary,
+    birthdays,
+    monthlyHours: bankResult.monthlyHours,
+    requests: reqStates,
+    compliance,
+    stars: bankResult.stars,
+    warnings: [...warnings],
+    journalOk: bankResult.journalOk,
+    ms: Math.round(performance.now() - c.started),
+  };
+}
+
+type At = (t: number, run: () => Promise<void>) => void;
+
+const staffOf = (communityId: string): WorkflowActor => ({
+  id: `hotline-${communityId}`,
+  role: "hotline_staff",
+  communityId,
+});
+const communityStaff = (communityId: string): WorkflowActor => ({
+  id: `cs-${communityId}`,
+  role: "community_staff",
+  communityId,
+});
+
+/** Hotline requests (rule 7): about 180 a year per district, some slow to accept or arrive. */
+function planHotline(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: At) {
+  const rng = c.rng.fork("hotline");
+  const n = 180 * c.scale + rng.int(0, 20 * c.scale);
+  const active = d.persons.filter((p) => p.status === "active");
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const person = rng.pick(active);
+    const id = `req-${String(i + 1).padStart(5, "0")}`;
+    ids.push(id);
+    const t0 = instant(randomDay(rng, c.year), rng.int(7, 21), rng.int(0, 59));
+    const kind = rng.pick(["plumbing", "appliance_repair", "daily_goods", "housekeeping"]);
+    const staff = staffOf(person.communityId);
+    const cadre: WorkflowActor = { id: person.id, role: "cadre", communityId: person.communityId };
+    const slow = rng.chance(0.12);
+    const cancel = rng.chance(0.03);
+    let e = 0;
+    const send = async (type: string, actor: WorkflowActor, payload?: Record<string, unknown>) => {
+      try {
+        await flow.workflows.send(id, { id: `${id}:${++e}`, type, actor, ...(payload ? { payload } : {}) });
+      } catch {
+        // An event that no longer applies (the request moved on through a timer) is refused with a
+        // typed error and changes nothing; the simulation carries on like a real caller would.
+      }
+    };
+    const assignee = async (): Promise<WorkflowActor | undefined> => {
+      const q = await flow.workflows.query(id, staff);
+      const sp = q.context.assigneeId;
+      return typeof sp === "string"
+        ? { id: `worker-${sp}`, role: "service_point", orgId: sp, communityId: person.communityId }
+        : undefined;
+    };
+    at(t0, async () => {
+      await flow.workflows.start("serviceRequest", {
+        id,
+        input: { communityId: person.communityId, personId: person.id, channel: "hotline" },
+        actor: staff,
+      });
+      await send("TRIAGE", staff, { serviceKind: kind });
+    });
+    if (cancel) {
+      at(t0 + 3 * MIN, () => send("CANCEL", cadre, { reason: "caller_withdrew" }));
+      continue;
+    }
+    // A slow service point lets the accept limit pass: the request is re-dispatched by its timer.
+    // Limits are halved for priority targets (rule 10), so most points answer within minutes.
+    const acceptAt = t0 + (slow ? rng.int(9, 20) : rng.int(1, 6)) * MIN;
+    const lateArrival = rng.chance(0.05);
+    at(acceptAt, async () => {
+      const sp = await assignee();
+      if (sp) await send("ACCEPT", sp);
+    });
+    const arriveAt = acceptAt + (lateArrival ? rng.int(35, 60) : rng.int(8, 25)) * MIN;
+    at(arriveAt, async () => {
+      const sp = await assignee();
+      if (!sp) return;
+      // After a re-dispatch the next point accepts and goes at once.
+      if ((await flow.workflows.query(id, staff)).state === "dispatched") await send("ACCEPT", sp);
+      await send("ARRIVE", sp);
+    });
+    at(arriveAt + rng.int(30, 100) * MIN, async () => {
+      const sp = await assignee();
+      if (sp) await send("FINISH", sp);
+    });
+    at(acceptAt + rng.int(4, 30) * HOUR, () => send("CONFIRM", cadre));
+    at(acceptAt + rng.int(31, 48) * HOUR, () => send("CLOSE", staff));
+  }
+  return {
+    async result() {
+      const states = new Map<string, { count: number; breached: number }>();
+      for (const id of ids) {
+        const q = await flow.workflows.query(id, { id: "bureau", role: "bureau" });
+        const breaches = Array.isArray(q.context.breaches) ? q.context.breaches.length : 0;
+        const wasBreached = breaches > 0 || q.state === "escalated";
+        const s = states.get(q.state) ?? { count: 0, breached: 0 };
+        s.count++;
+        if (wasBreached) s.breached++;
+        states.set(q.state, s);
+      }
+      return [...states].map(([state, s]) => ({ state, ...s })).sort((a, b) => b.count - a.count);
+    },
+  };
+}
+
+/** Escalations (rule 8): association first, then community, then the responsible department. */
+function planEscalations(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: At) {
+  const rng = c.rng.fork("escalation");
+  const n = 40 * c.scale;
+  const active = d.persons.filter((p) => p.status === "active");
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const person = rng.pick(active);
+    const id = `esc-${String(i + 1).padStart(5, "0")}`;
+    ids.push(id);
+    const t0 = instant(randomDay(rng, c.year), rng.int(8, 17));
+    const association: WorkflowActor = {
+      id: `assoc-${person.communityId}`,
+      role: "association",
+      communityId: person.communityId,
+    };
+    const dept = rng.pick(["dept-civil-affairs", "dept-housing", "dept-health"]);
+    const path = rng.weighted([55, 30, 15]);
+    let e = 0;
+    const send = async (type: string, actor: WorkflowActor, payload: Record<string, unknown>) => {
+      try {
+        await flow.workflows.send(id, { id: `${id}:${++e}`, type, actor, payload });
+      } catch {
+        // refused events change nothing (see planHotline)
+      }
+    };
+    at(t0, async () => {
+      await flow.workflows.start("escalation", {
+        id,
+        input: {
+          communityId: person.communityId,
+          personId: person.id,
+          category: rng.pick(["housing", "pension", "medical"]),
+          departmentId: dept,
+        },
+        actor: { id: person.id, role: "cadre", communityId: person.communityId },
+      });
+    });
+    if (path === 0) at(t0 + rng.int(2, 40) * HOUR, () => send("RESOLVE", association, { outcome: "solved" }));
+    else {
+      at(t0 + rng.int(2, 20) * HOUR, () => send("HAND_UP", association, { reason: "beyond_competence" }));
+      if (path === 1)
+        at(t0 + rng.int(30, 100) * HOUR, () =>
+          send("RESOLVE", communityStaff(person.communityId), { outcome: "solved" }),
+        );
+      else {
+        at(t0 + rng.int(30, 60) * HOUR, () =>
+          send("HAND_UP", communityStaff(person.communityId), { reason: "needs_department" }),
+        );
+        at(t0 + rng.int(5, 20) * 24 * HOUR, () =>
+          send("RESOLVE", { id: dept, role: "department" }, { outcome: "solved" }),
+        );
+      }
+    }
+  }
+  return {
+    async result(): Promise<Count[]> {
+      const byLevel = new Map<string, number>();
+      for (const id of ids) {
+        const q = await flow.workflows.query(id, { id: "bureau", role: "bureau" });
+        const level =
+          typeof q.context.resolvedAt === "string"
+            ? q.context.resolvedAt
+            : typeof q.context.level === "string"
+              ? q.context.level
+              : q.state;
+        byLevel.set(level, (byLevel.get(level) ?? 0) + 1);
+      }
+      return [
+        { label: { "zh-CN": "问题逐级反映", en: "escalations" }, value: ids.length },
+        ...[...byLevel].map(([level, n]) => ({
+          label: { "zh-CN": `问题解决于：${level}`, en: `escalations resolved at: ${level}` },
+          value: n,
+        })),
+      ];
+    },
+  };
+}
+
+/** Care pathways (rule 9): about 6% of cadres are admitted to hospital in a year. */
+function planCarePathways(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: At) {
+  const rng = c.rng.fork("care");
+  const active = d.persons.filter((p) => p.status === "active");
+  const patients = active.filter(() => rng.chance(0.06));
+  for (const [i, p] of patients.entries()) {
+    const id = `care-${String(i + 1).padStart(5, "0")}`;
+    const doctor: WorkflowActor = { id: `doctor-${p.communityId}`, role: "doctor", communityId: p.communityId };
+    const staff = communityStaff(p.communityId);
+    const t0 = instant(randomDay(rng, c.year), rng.int(8, 16));
+    const stay = rng.int(3, 20) * 24 * HOUR;
+    let e = 0;
+    const send = async (type: string, actor: WorkflowActor, payload?: Record<string, unknown>) => {
+      try {
+        await flow.workflows.send(id, { id: `${id}:${++e}`, type, actor, ...(payload ? { payload } : {}) });
+      } catch {
+        // refused events change nothing
+      }
+    };
+    at(t0, async () => {
+      await flow.workflows.start("carePathway", {
+        id,
+        input: { communityId: p.communityId, personId: p.id, rank: p.rank },
+        actor: doctor,
+      });
+      await send("TASK_OPEN", doctor, { service: "medical_care" });
+      await send("REFER", doctor, { hospitalId: "hospital-1" });
+      await send("ADMIT", doctor, { hospitalId: "hospital-1" });
+    });
+    at(t0 + stay, () => send("DISCHARGE", doctor));
+    at(t0 + stay + 2 * HOUR, async () => {
+      await send("START_REHAB", staff);
+      await send("TASK_OPEN", staff, { service: "housekeeping" });
+    });
+    at(t0 + stay + rng.int(10, 30) * 24 * HOUR, async () => {
+      await send("TASK_DONE", staff, { service: "medical_care" });
+      await send("TASK_DONE", staff, { service: "housekeeping" });
+      await send("CLOSE", staff);
+    });
+  }
+  return { count: patients.length };
+}
+
+/** Pairing (rules 5, 11, 12): lixiu cadres paired with certified volunteers, weekly contact. */
+function planPairings(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: At) {
+  const rng = c.rng.fork("pairing");
+  const lixiu = d.persons.filter((p) => p.retirementKind === "lixiu" && p.status === "active");
+  const certified = d.volunteers.filter((v) =>
+    v.certifications.some((x) => x.validFrom <= `${c.year}-01-01` && (x.validTo ?? "9999") >= `${c.year}-12-31`),
+  );
+  const pairs: CadencePair[] = [];
+  const contacts: CadenceLogEntry[] = [];
+  const start = `${c.year}-01-05`;
+  for (const [i, person] of lixiu.entries()) {
+    const volunteer = certified[i % certified.length];
+    if (!volunteer) break;
+    const cert = volunteer.certifications.find(
+      (x) => x.validFrom <= `${c.year}-01-01` && (x.validTo ?? "9999") >= `${c.year}-12-31`,
+    );
+    if (!cert) continue;
+    const id = `pair-${String(i + 1).padStart(5, "0")}`;
+    pairs.push({
+      pairId: id,
+      volunteerId: volunteer.id,
+      personId: person.id,
+      from: start,
+      communityId: person.communityId,
+    } as CadencePair);
+    const staff = communityStaff(person.communityId);
+    const vActor: WorkflowActor = { id: volunteer.id, role: "volunteer", communityId: person.communityId };
+    const diligence = rng.chance(0.8) ? 0.97 : 0.7;
+    let e = 0;
+    const send = async (type: string, actor: WorkflowActor, payload?: Record<string, unknown>) => {
+      try {
+        await flow.workflows.send(id, { id: `${id}:${++e}`, type, actor, ...(payload ? { payload } : {}) });
+      } catch {
+        // refused events change nothing
+      }
+    };
+    at(instant(start, 9), async () => {
+      await flow.workflows.start("pairing", {
+        id,
+        input: {
+          communityId: person.communityId,
+          volunteerId: volunteer.id,
+          personId: person.id,
+          skill: cert.skill,
+          level: cert.level,
+        },
+        actor: staff,
+      });
+      await send("ACTIVATE", staff);
+    });
+    // One call most weeks; three or four home visits most months.
+    for (let day = start; day <= `${c.year}-12-31`; day = addDays(day, 7)) {
+      if (rng.chance(diligence)) {
+        const when = addDays(day, rng.int(0, 6));
+        if (when > `${c.year}-12-31`) continue;
+        const t = instant(when, rng.int(9, 19), rng.int(0, 59));
+        contacts.push({ pairId: id, at: formatInstant(t, "Asia/Shanghai"), kind: "contact" });
+        at(t, () => send("CONTACT", vActor, { kind: "call" }));
+      }
+    }
+    for (let m = 1; m <= 12; m++) {
+      const visits = rng.chance(diligence) ? rng.int(3, 4) : rng.int(1, 2);
+      for (let v = 0; v < visits; v++) {
+        const t = instant(randomDay(rng, c.year, m), rng.int(9, 17));
+        if (t < instant(start, 10)) continue;
+        contacts.push({ pairId: id, at: formatInstant(t, "Asia/Shanghai"), kind: "home_visit" });
+        at(t, () => send("CONTACT", vActor, { kind: "visit" }));
+      }
+    }
+  }
+  return {
+    pairs,
+    async compliance() {
+      const byCommunity = new Map<string, { compliant: number; total: number }>();
+      for (let m = 1; m <= 12; m++) {
+        const month = `${c.year}-${String(m).padStart(2, "0")}`;
+        const report = await flow.checkCadence(pairs, contacts, month);
+        const communityOf = new Map(
+          pairs.map((p) => [p.pairId, (p as CadencePair & { communityId: string }).communityId]),
+        );
+        for (const r of report.pairs) {
+          if (r.weeksRequired === 0 && r.homeVisitsRequired === 0) continue;
+          const cid = communityOf.get(r.pairId) as string;
+          const agg = byCommunity.get(cid) ?? { compliant: 0, total: 0 };
+          agg.total++;
+          if (r.compliant) agg.compliant++;
+          byCommunity.set(cid, agg);
+        }
+      }
+      return [...byCommunity]
+        .map(([communityId, v]) => ({ communityId, ...v }))
+        .sort((a, b) => (a.communityId < b.communityId ? -1 : 1));
+    },
+  };
+}
+
+/** The time bank (rules 13, 14): services verified through the workflow, family withdrawals, quarterly closes. */
+async function planTimeBank(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: At) {
+  const rng = c.rng.fork("timebank");
+  const bank = flow.timebank;
+  const communities = [...new Set(d.volunteers.map((v) => v.communityId))].sort();
+  const registrar = (cid: string) => `sec-${cid}`;
+  const verifier = (cid: string) => `ver-${cid}`;
+  const setup: Record<string, unknown>[] = [];
+  for (const cid of communities) {
+    setup.push({
+      op: "grant",
+      key: `grant:${registrar(cid)}`,
+      person: registrar(cid),
+      role: "registrar",
+      community: cid,
+    });
+    setup.push({ op: "grant", key: `grant:${verifier(cid)}`, person: verifier(cid), role: "verifier", community: cid });
+  }
+  const households = new Map(d.households.map((h) => [h.id, h]));
+  for (const v of d.volunteers) {
+    const h = v.householdId === undefined ? undefined : households.get(v.householdId);
+    const family = (h?.members ?? []).filter((m) => m.relation !== "self").map((m) => m.personId);
+    setup.push({ op: "enroll", key: `enroll:${v.id}`, volunteer: v.id, community: v.communityId, family });
+  }
+  // Hours banked in earlier years (stars count cumulative verified service, rule 14).
+  for (const v of d.volunteers) {
+    const hours = [
+      rng.int(0, 99),
+      rng.int(100, 199),
+      rng.int(200, 299),
+      rng.int(300, 399),
+      rng.int(400, 499),
+      rng.int(500, 700),
+    ][rng.weighted([40, 24, 16, 10, 6, 4])] as number;
+    if (hours === 0) continue;
+    const key = `opening:${v.id}`;
+    const on = `${c.year - 1}-12-20`;
+    setup.push(
+      {
+        op: "record",
+        key,
+        volunteer: v.id,
+        recipient: `${v.id}-earlier`,
+        minutes: hours * 60,
+        on,
+        signedBy: `${v.id}-earlier`,
+        registeredBy: registrar(v.communityId),
+      },
+      { op: "verify", key: `${key}:verify`, entry: key, by: verifier(v.communityId), on },
+    );
+  }
+  const setupResults = await bank.submitMany(setup);
+  const setupFailed = setupResults.filter((r) => !r.ok);
+  if (setupFailed.length > 0)
+    c.log(
+      `time bank set-up: ${setupFailed.length} commands refused (${setupFailed[0]?.ok === false ? setupFailed[0].code : ""})`,
+    );
+  const active = d.persons.filter((p) => p.status === "active");
+  const byCommunity = new Map<string, Person[]>();
+  for (const p of active) byCommunity.set(p.communityId, [...(byCommunity.get(p.communityId) ?? []), p]);
+  let entries = 0;
+  const withdrawals: string[] = [];
+  for (const v of d.volunteers) {
+    const neighbours = byCommunity.get(v.communityId) ?? active;
+    for (let m = 1; m <= 12; m++) {
+      const services = rng.int(2, 5);
+      for (let s = 0; s < services; s++) {
+        const day = randomDay(rng, c.year, m);
+        const recipient = rng.pick(neighbours);
+        const id = `svc-${v.id}-${m}-${s}`;
+        const minutes = rng.pick([30, 45, 60, 60, 90, 120, 180]);
+        entries++;
+        const actorV: WorkflowActor = { id: v.id, role: "volunteer", communityId: v.communityId };
+        const cadre: WorkflowActor = { id: recipient.id, role: "cadre", communityId: v.communityId };
+        const reg: WorkflowActor = {
+          id: registrar(v.communityId),
+          role: "party_secretary",
+          communityId: v.communityId,
+        };
+        const ver: WorkflowActor = { id: verifier(v.communityId), role: "community_staff", communityId: v.communityId };
+        const reject = rng.chance(0.02);
+        const t = instant(day, rng.int(9, 17));
+        const send = async (n: number, type: string, actor: WorkflowActor, payload?: Record<string, unknown>) => {
+          try {
+            await flow.workflows.send(id, { id: `${id}:${n}`, type, actor, ...(payload ? { payload } : {}) });
+          } catch {
+            // refused events change nothing
+          }
+        };
+        at(t, async () => {
+          await flow.workflows.start("verification", {
+            id,
+            input: {
+              communityId: v.communityId,
+              entryId: id,
+              volunteerId: v.id,
+              recipientId: recipient.id,
+              serviceKind: v.skills[0] ?? "housekeeping",
+              minutes,
+              servedOn: day,
+            },
+            actor: actorV,
+          });
+          await send(1, "SIGN", cadre);
+          await send(2, "REGISTER", reg);
+        });
+        // Verified weekly: on the Monday after the service (rule 13: 每周核实).
+        const monday = addDays(day, 8 - isoWeekday(day));
+        at(instant(monday, 10), () =>
+          reject ? send(3, "REJECT", ver, { reason: "wrong_duration" }) : send(3, "VERIFY", ver),
+        );
+      }
+      if (rng.chance(0.15)) {
+        const h = v.householdId === undefined ? undefined : households.get(v.householdId);
+        const family = (h?.members ?? []).filter((x) => x.relation !== "self").map((x) => x.personId);
+        const beneficiary = family.length > 0 && rng.chance(0.6) ? rng.pick(family) : v.id;
+        const day = randomDay(rng, c.year, m);
+        const key = `wd-${v.id}-${m}`;
+        at(instant(day, 15), async () => {
+          await flow.pump();
+          const acc = bank.account(v.id);
+          const minutes = Math.min(120, acc?.availableMinutes ?? 0);
+          if (minutes < 30) return;
+          const r = await bank.submit({ op: "withdraw", key, volunteer: v.id, beneficiary, minutes, on: day });
+          if (r.ok) withdrawals.push(key);
+        });
+        at(instant(addDays(day, 3), 15), async () => {
+          if (withdrawals.includes(key))
+            await bank.submit({ op: "fulfil", key: `${key}:fulfil`, withdrawal: key, on: addDays(day, 3) });
+        });
+      }
+    }
+  }
+  // Quarterly close and public notice (每季公示), ten days after the quarter ends.
+  const notices: number[] = [];
+  for (let q = 1; q <= 4; q++) {
+    const closeDay = q < 4 ? formatIsoDate(c.year, q * 3 + 1, 10) : `${c.year + 1}-01-10`;
+    at(instant(closeDay, 18), async () => {
+      await flow.pump();
+      const period = `${c.year}-Q${q}`;
+      await bank.submitMany(
+        communities.map((cid) => ({
+          op: "closePeriod",
+          key: `close:${cid}:${period}`,
+          community: cid,
+          period,
+          by: registrar(cid),
+        })),
+      );
+      let lines = 0;
+      for (const cid of communities) lines += bank.publicNotice(cid, period).lines.length;
+      notices.push(lines);
+    });
+  }
+  return {
+    async result() {
+      await flow.pump();
+      const accounts = bank.accounts();
+      const stars = [0, 1, 2, 3, 4, 5].map((s) => ({
+        stars: s,
+        volunteers: accounts.filter((a) => a.stars === s).length,
+      }));
+      const monthlyHours: { month: string; hours: number }[] = [];
+      for (let m = 1; m <= 12; m++) {
+        const month = `${c.year}-${String(m).padStart(2, "0")}`;
+        let minutes = 0;
+        for (const cid of communities) minutes += bank.monthlySummary(cid, month).earnedMinutes;
+        monthlyHours.push({ month, hours: Math.round(minutes / 6) / 10 });
+      }
+      const journal = await bank.verifyJournal();
+      const earned = accounts.reduce((a, x) => a + x.earnedMinutes, 0);
+      return {
+        stars,
+        monthlyHours,
+        journalOk: journal.ok,
+        summary: [
+          { label: { "zh-CN": "服务记录条数", en: "service entries recorded" }, value: entries },
+          {
+            label: { "zh-CN": "核实服务时长（小时）", en: "verified service hours (earned)" },
+            value: Math.round(earned / 60),
+          },
+          {
+            label: { "zh-CN": "本人及家属支取次数", en: "withdrawals by volunteers and family" },
+            value: withdrawals.length,
+          },
+          {
+            label: { "zh-CN": "季度公示行数", en: "quarterly notices published (lines)" },
+            value: notices.reduce((a, b) => a + b, 0),
+          },
+          {
+            label: { "zh-CN": "获星级志愿者人数", en: "volunteers with at least one star" },
+            value: accounts.filter((a) => a.stars > 0).length,
+          },
+        ],
+      };
+    },
+  };
+}
