@@ -1,0 +1,52 @@
+import { isoWeekday } from "@elderflow/core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { NAMES, runScenario, type ScenarioResult } from "../src/scenario";
+
+describe("Decheng's time bank and legal-aid days (seed 004)", () => {
+  let r: ScenarioResult;
+  beforeAll(async () => {
+    r = await runScenario();
+  });
+
+  it("credits a service only once signed, registered and verified; the weekly batch and monthly summary add up", () => {
+    // e1 (120 min) and e2 (180 min) verified on Friday; e3 was disputed by the recipient.
+    expect(r.week1.verified.map((i) => [i.key, i.minutes])).toEqual([
+      ["svc:e1", 120],
+      ["svc:e2", 180],
+    ]);
+    expect(r.week1.verifiedMinutes).toBe(300);
+    expect(r.january.earnedMinutes).toBe(300);
+    expect(r.refused).toEqual(["SELF_REGISTRATION"]);
+  });
+
+  it("publishes the quarter with masked names, quarter and cumulative hours, and stars per 100 h", () => {
+    expect(r.notice.closed).toBe(true);
+    expect(r.notice.lines.map((l) => [l.volunteer, l.name, l.minutes, l.cumulativeMinutes, l.stars])).toEqual([
+      ["v-01", "冯*才", 720, 6120, 1],
+      ["v-02", "张*兰", 1380, 30180, 5],
+      ["v-03", "李*国", 360, 360, 0],
+    ]);
+    const text = JSON.stringify(r.notice);
+    for (const name of Object.values(NAMES)) expect(text).not.toContain(name);
+  });
+
+  it("refuses a service dated in the closed quarter", () => {
+    expect(r.failedPostings).toEqual([
+      { key: "svc:e7", code: "PERIOD_CLOSED" },
+      { key: "svc:e7:verify", code: "NOT_PENDING" },
+    ]);
+    expect(r.accounts["v-03"]?.earnedMinutes).toBe(360);
+  });
+
+  it("lets family spend banked hours without lowering the star rating", () => {
+    expect(r.accounts["v-01"]).toMatchObject({ earnedMinutes: 6120, balanceMinutes: 6120 - 180, stars: 1 });
+    expect(r.starsBeforeSpending["v-01"]).toBe(1);
+    expect(r.journalOk).toBe(true);
+  });
+
+  it("holds legal aid every Tuesday afternoon and law day on the 18th of every month", () => {
+    expect(r.legalAid.dates).toHaveLength(13);
+    expect(r.legalAid.dates.every((d) => isoWeekday(d) === 2)).toBe(true);
+    expect(r.lawDays).toEqual(["2027-01-18", "2027-02-18", "2027-03-18"]);
+  });
+});
