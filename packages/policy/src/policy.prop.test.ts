@@ -209,6 +209,16 @@ describe("policies as data (property)", () => {
           expect(JSON.stringify(traced)).toEqual(JSON.stringify(a));
           const m = attempt(() => original.matches(facts, on));
           expect(m.ok ? m.value : m.code).toEqual(a.ok ? (a.value as { granted: boolean }).granted : a.code);
+          const ev = attempt(() => again.evaluator(on)(facts));
+          expect(ev.ok ? ev.value : ev.code).toEqual(a.ok ? (a.value as { granted: boolean }).granted : a.code);
+          // A named version evaluated as if in effect decides as the loaded copy and the interpreter do.
+          for (const version of ["1", "2"]) {
+            const x = attempt(() => original.decide(facts, on, { version }));
+            expect(attempt(() => again.decide(facts, on, { version }))).toEqual(x);
+            expect(JSON.stringify(attempt(() => explain(original, facts, on, { version }).decision))).toEqual(
+              JSON.stringify(x),
+            );
+          }
         }
       }),
       { numRuns: 300 },
