@@ -6,7 +6,14 @@ import { serviceRequestMachine } from "./machines/serviceRequest";
 import { verificationMachine } from "./machines/verification";
 import { toMermaid } from "./mermaid";
 
-/** The five built-in machines by workflow name. */
+/**
+ * The five built-in machines by workflow name.
+ *
+ * @example
+ * ```ts
+ * toMermaid(BUILT_IN_MACHINES.pairing);
+ * ```
+ */
 export const BUILT_IN_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
   serviceRequest: serviceRequestMachine,
   escalation: escalationMachine,

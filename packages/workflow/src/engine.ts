@@ -284,7 +284,8 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       machineVersion: def.version,
     };
     const addTimers: StoredTimer[] = [];
-    for (const s of result.schedule) addTimers.push({ instanceId: id, timerId: s.id, fireAt: at + s.delay, event: s.event });
+    for (const s of result.schedule)
+      addTimers.push({ instanceId: id, timerId: s.id, fireAt: at + s.delay, event: s.event });
     const outbox: OutboxItem[] = [];
     for (let n = 0; n < result.emitted.length; n++) {
       const { type, ...payload } = result.emitted[n] as { type: string };
@@ -470,7 +471,11 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     const key = (t: StoredTimer) => `${t.instanceId}\u0000${t.timerId}\u0000${t.fireAt}`;
     const fire = async (t: StoredTimer) => {
       try {
-        const r = await apply(t.instanceId, { id: `timer:${t.timerId}@${t.fireAt}`, type: t.event.type, actor: SYSTEM_ACTOR }, t);
+        const r = await apply(
+          t.instanceId,
+          { id: `timer:${t.timerId}@${t.fireAt}`, type: t.event.type, actor: SYSTEM_ACTOR },
+          t,
+        );
         if (r === "dropped" || r.duplicate) {
           await store.dropTimer(t);
           dropped++;

@@ -30,6 +30,7 @@ export {
 } from "./engine";
 export {
   type CarePathwayContext,
+  type CarePathwayEvent,
   type CarePathwayInput,
   carePathwayMachine,
   carePathwayWorkflow,
@@ -44,6 +45,7 @@ export {
   DEFAULT_ESCALATION_LIMITS,
   type EscalationContext,
   type EscalationDeps,
+  type EscalationEvent,
   type EscalationInput,
   type EscalationLevel,
   type EscalationLimits,
@@ -59,6 +61,7 @@ export {
   type CertificationQuery,
   type PairingContext,
   type PairingDeps,
+  type PairingEvent,
   type PairingInput,
   pairingMachine,
   pairingWorkflow,
@@ -72,6 +75,7 @@ export {
   type ServicePointQuery,
   type ServiceRequestContext,
   type ServiceRequestDeps,
+  type ServiceRequestEvent,
   type ServiceRequestInput,
   type Sla,
   type SlaConfig,
@@ -82,6 +86,7 @@ export {
 export {
   type ServiceVerified,
   type VerificationContext,
+  type VerificationEvent,
   type VerificationInput,
   verificationMachine,
   verificationWorkflow,

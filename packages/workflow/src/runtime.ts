@@ -122,7 +122,13 @@ export function persistSnapshot(machine: AnyStateMachine, snapshot: AnyMachineSn
   // snapshot's own fields; xstate's getPersistedSnapshot would walk the context looking for actors
   // on every step. Anything else goes through xstate.
   if (isEmpty(s.children) && (s.historyValue === undefined || isEmpty(s.historyValue))) {
-    const out: Record<string, unknown> = { status: s.status, value: s.value, historyValue: {}, context: s.context, children: {} };
+    const out: Record<string, unknown> = {
+      status: s.status,
+      value: s.value,
+      historyValue: {},
+      context: s.context,
+      children: {},
+    };
     if (s.output !== undefined) out.output = s.output;
     if (s.error !== undefined) out.error = s.error;
     return out as PersistedSnapshot;

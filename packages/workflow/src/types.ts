@@ -6,6 +6,11 @@
 /**
  * The roles that may act on a workflow. Cross-community roles (`department`, `bureau`, `system`) may
  * act on instances of any community; every other role only on instances of its own community.
+ *
+ * @example
+ * ```ts
+ * ROLES.includes("volunteer"); // true
+ * ```
  */
 export const ROLES = [
   "cadre",
@@ -26,7 +31,14 @@ export const ROLES = [
 /** A role from {@link ROLES}. */
 export type Role = (typeof ROLES)[number];
 
-/** Roles that act across communities (the district's own bodies and the engine's timers). */
+/**
+ * Roles that act across communities (the district's own bodies and the engine's timers).
+ *
+ * @example
+ * ```ts
+ * CROSS_COMMUNITY_ROLES.includes("bureau"); // true
+ * ```
+ */
 export const CROSS_COMMUNITY_ROLES: readonly Role[] = ["department", "bureau", "system"];
 
 /**
@@ -44,7 +56,14 @@ export interface WorkflowActor {
   readonly orgId?: string;
 }
 
-/** The engine's own actor, which fires timers. */
+/**
+ * The engine's own actor, which fires timers (callers may not send as it).
+ *
+ * @example
+ * ```ts
+ * log.filter((e) => e.actorId === SYSTEM_ACTOR.id); // the timer firings
+ * ```
+ */
 export const SYSTEM_ACTOR: WorkflowActor = { id: "system", role: "system" };
 
 /** Fields the engine adds to every event it hands to a machine. */

@@ -2,7 +2,14 @@ import { assign, emit, setup } from "xstate";
 import { defineWorkflow, type WorkflowDefinition } from "../definition";
 import type { MachineEvent } from "./common";
 
-/** The five extended services of rule 9: medical care, housekeeping, study, emotional comfort, emergency help. */
+/**
+ * The five extended services of rule 9: medical care, housekeeping, study, emotional comfort, emergency help.
+ *
+ * @example
+ * ```ts
+ * EXTENDED_SERVICES.includes("housekeeping"); // true
+ * ```
+ */
 export const EXTENDED_SERVICES = [
   "medical_care",
   "housekeeping",
@@ -43,7 +50,8 @@ export interface CarePathwayInput {
   readonly rank: string;
 }
 
-type CareEvent =
+/** The events of the care pathway as the machine sees them (payload plus the engine's meta fields). */
+export type CarePathwayEvent =
   | MachineEvent<"REFER", { hospitalId?: string }>
   | MachineEvent<"CANCEL_REFERRAL">
   | MachineEvent<"ADMIT", { hospitalId: string }>
@@ -92,7 +100,7 @@ const NO_TASKS: Record<ExtendedService, TaskState> = {
 export const carePathwayMachine = setup({
   types: {
     context: {} as CarePathwayContext,
-    events: {} as CareEvent,
+    events: {} as CarePathwayEvent,
     input: {} as CarePathwayInput,
     emitted: {} as HospitalVisitDue | { type: "carePathway.discharged"; personId: string; hospitalId: string | null },
   },

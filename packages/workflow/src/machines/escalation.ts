@@ -6,7 +6,14 @@ import { actorIs, actorRoleIn, type MachineEvent } from "./common";
 /** The three levels of rule 8: the cadres' own association, the community, the responsible department. */
 export type EscalationLevel = "association" | "community" | "department";
 
-/** Why a problem went up a level (a code; details stay out of the log). */
+/**
+ * Why a problem went up a level (a code; details stay out of the log).
+ *
+ * @example
+ * ```ts
+ * engine.send("esc-1", { id: "e2", type: "HAND_UP", actor, payload: { reason: HAND_UP_REASONS[0] } });
+ * ```
+ */
 export const HAND_UP_REASONS = [
   "beyond_competence",
   "needs_funding",
@@ -100,12 +107,20 @@ export interface EscalationInput {
   readonly departmentHours?: number;
 }
 
-type EscalationEvent =
+/** The events of an escalation as the machine sees them. */
+export type EscalationEvent =
   | MachineEvent<"RESOLVE", { outcome: string }>
   | MachineEvent<"HAND_UP", { reason: (typeof HAND_UP_REASONS)[number]; departmentId?: string }>
   | MachineEvent<"WITHDRAW">;
 
-/** The role that answers for each level: only it may resolve or hand up there. */
+/**
+ * The role that answers for each level: only it may resolve or hand up there.
+ *
+ * @example
+ * ```ts
+ * RESPONSIBLE_ROLE.community; // "community_staff"
+ * ```
+ */
 export const RESPONSIBLE_ROLE: Readonly<Record<EscalationLevel, Role>> = {
   association: "association",
   community: "community_staff",

@@ -60,7 +60,8 @@ export interface PairingInput {
   readonly level: number;
 }
 
-type PairingEvent =
+/** The events of a pairing as the machine sees them (`certified` is recorded by the engine). */
+export type PairingEvent =
   | MachineEvent<"ACTIVATE", { certified: boolean }>
   | MachineEvent<"DECLINE">
   | MachineEvent<"CONTACT", { kind: "call" | "visit" }>

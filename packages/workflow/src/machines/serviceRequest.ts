@@ -165,9 +165,9 @@ export interface ServiceRequestInput {
   readonly receivedAt?: number;
 }
 
-type Triage = MachineEvent<"TRIAGE", { serviceKind: string; priority?: boolean; candidates: string[]; sla: SlaMs }>;
-type ServiceRequestEvent =
-  | Triage
+/** The events of a service request as the machine sees them (`candidates` and `sla` are recorded at triage). */
+export type ServiceRequestEvent =
+  | MachineEvent<"TRIAGE", { serviceKind: string; priority?: boolean; candidates: string[]; sla: SlaMs }>
   | MachineEvent<"ACCEPT">
   | MachineEvent<"DECLINE">
   | MachineEvent<"ARRIVE">

@@ -75,7 +75,8 @@ export interface ServiceVerified {
   readonly communityId: string;
 }
 
-type VerificationEvent =
+/** The events of a service-entry verification as the machine sees them. */
+export type VerificationEvent =
   | MachineEvent<"SIGN">
   | MachineEvent<"DISPUTE", { reason: string }>
   | MachineEvent<"REGISTER">

@@ -3,6 +3,11 @@ import type { Migration } from "@elderflow/core";
 /**
  * The workflow tables, versioned. `S` is the schema (validated as a plain identifier before use).
  * Times are epoch milliseconds (bigint) so that every store and the clock agree exactly.
+ *
+ * @example
+ * ```ts
+ * await runMigrations(client, "workflow", workflowMigrations("public"));
+ * ```
  */
 export function workflowMigrations(schema: string): Migration[] {
   const S = schema;
