@@ -347,6 +347,35 @@ describe("bulk and impact", () => {
     expect(out.every((r) => r.ok && r.explanation !== undefined)).toBe(true);
   });
 
+  it("compares two versions of one policy, each evaluated as if in effect", async () => {
+    const json = birthdayPolicyBuilder()
+      .version({ version: "2030", from: "2030-01-01", params: { from: 75 } }, (d) =>
+        d.rules("first", [
+          d.rule(
+            "all",
+            t("all"),
+            d.all(d.ge("age", d.param("from")), d.multipleOf("age", 5)),
+            d.grant(["birthday_visit"]),
+          ),
+        ]),
+      )
+      .toJSON();
+    const policy = createPolicy<BirthdayFacts>(
+      { ...json, versions: [{ ...json.versions[0], to: "2029-12-31" }, json.versions[1]] },
+      BirthdayFactSet,
+    );
+    const report = await analyseImpact(population, {
+      on: "2027-01-01",
+      before: { policy, version: "2009" },
+      after: { policy, version: "2030" },
+      idOf: (_f, i) => `p${i}`,
+    });
+    expect(report.before.version).toBe("2009");
+    expect(report.after.version).toBe("2030");
+    expect(report.gains.map((g) => g.id)).toEqual(["p0", "p3"]);
+    expect(report.losses.map((g) => g.id)).toEqual(["p2"]);
+  });
+
   it("lists who gains and who loses between two versions, with counts", async () => {
     const report = await analyseImpact(population, {
       on: "2027-01-01",
