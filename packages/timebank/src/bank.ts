@@ -76,9 +76,10 @@ export interface TimeBank {
   close(): Promise<void>;
 }
 
+/** A group of commands submitted together; it resolves once, with one result per command. */
 interface Pending {
-  readonly raw: unknown;
-  readonly resolve: (r: CommandResult) => void;
+  readonly raws: readonly unknown[];
+  readonly resolve: (r: CommandResult[]) => void;
   readonly reject: (e: unknown) => void;
 }
 
@@ -126,23 +127,34 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
 
   async function loop(): Promise<void> {
     while (queue.length > 0) {
-      const batch = queue.splice(0, maxBatch);
+      // Group commit: take whole submissions until the batch is full.
+      const batch: Pending[] = [];
+      let size = 0;
+      while (queue.length > 0 && (batch.length === 0 || size + (queue[0] as Pending).raws.length <= maxBatch)) {
+        const item = queue.shift() as Pending;
+        batch.push(item);
+        size += item.raws.length;
+      }
       try {
         const results = await store.commit(state.seq, (missed) => {
           for (const e of missed) if (e.seq > state.seq) state.replay(e);
           const at = new Date(clock.now()).toISOString();
           const entries: JournalEntry[] = [];
           const notes: { key: string; text: string }[] = [];
-          const out: CommandResult[] = [];
+          const out: CommandResult[][] = [];
           for (const item of batch) {
-            const d = state.decide(item.raw, at);
-            out.push(d.result);
-            if (d.entry) entries.push(d.entry);
-            if (d.note) notes.push(d.note);
+            const mine: CommandResult[] = [];
+            for (const raw of item.raws) {
+              const d = state.decide(raw, at);
+              mine.push(d.result);
+              if (d.entry) entries.push(d.entry);
+              if (d.note) notes.push(d.note);
+            }
+            out.push(mine);
           }
           return { entries, accounts: state.takeTouched(), notes, value: out };
         });
-        for (let i = 0; i < batch.length; i++) (batch[i] as Pending).resolve(results[i] as CommandResult);
+        for (let i = 0; i < batch.length; i++) (batch[i] as Pending).resolve(results[i] as CommandResult[]);
       } catch (error) {
         const wrapped = isElderflowError(error)
           ? error
@@ -162,25 +174,25 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
     running = false;
   }
 
-  function enqueue(items: Pending[]): void {
-    for (const item of items) queue.push(item);
+  function enqueue(raws: readonly unknown[]): Promise<CommandResult[]> {
+    const chunks: Promise<CommandResult[]>[] = [];
+    for (let i = 0; i < raws.length; i += maxBatch) {
+      const slice = raws.length <= maxBatch ? raws : raws.slice(i, i + maxBatch);
+      chunks.push(new Promise<CommandResult[]>((resolve, reject) => queue.push({ raws: slice, resolve, reject })));
+    }
     if (!running) {
       running = true;
       void loop();
     }
+    return chunks.length === 1 ? (chunks[0] as Promise<CommandResult[]>) : Promise.all(chunks).then((r) => r.flat());
   }
 
   const bank: TimeBank = {
-    submit(command) {
-      return new Promise<CommandResult>((resolve, reject) => enqueue([{ raw: command, resolve, reject }]));
+    async submit(command) {
+      return (await enqueue([command]))[0] as CommandResult;
     },
     submitMany(commands) {
-      const items: Pending[] = [];
-      const all = Promise.all(
-        commands.map((raw) => new Promise<CommandResult>((resolve, reject) => items.push({ raw, resolve, reject }))),
-      );
-      enqueue(items);
-      return all;
+      return commands.length === 0 ? Promise.resolve([]) : enqueue(commands);
     },
     async refresh() {
       await catchUp(state);

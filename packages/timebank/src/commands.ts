@@ -5,7 +5,14 @@ const Key = z.string().min(1).max(200);
 const Minutes = z.number().int().positive().max(1_000_000);
 const Reason = z.string().min(1).max(500);
 
-/** 季度 period: `YYYY-Qn`. */
+/**
+ * A quarter (季度), the period that is closed and published: `YYYY-Qn`.
+ *
+ * @example
+ * ```ts
+ * PeriodSchema.parse("2027-Q1");
+ * ```
+ */
 export const PeriodSchema = z.string().regex(/^\d{4}-Q[1-4]$/);
 
 /** Grants a person a role in one community (registrar: team leader or party secretary 书记; verifier). */

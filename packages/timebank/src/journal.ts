@@ -1,7 +1,14 @@
 import { createHash } from "node:crypto";
 import type { CommandResult, StoredCommand } from "./commands";
 
-/** The hash the first journal entry links to. */
+/**
+ * The hash the first journal entry links to.
+ *
+ * @example
+ * ```ts
+ * journal[0]?.prevHash === GENESIS_HASH; // true
+ * ```
+ */
 export const GENESIS_HASH = "0".repeat(64);
 
 /**

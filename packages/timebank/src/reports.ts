@@ -230,7 +230,14 @@ export function monthlySummaryOf(state: BankState, community: string, month: str
   };
 }
 
-/** First and last day of a quarter `YYYY-Qn`. */
+/**
+ * First and last day of a quarter `YYYY-Qn`.
+ *
+ * @example
+ * ```ts
+ * quarterBounds("2028-Q1"); // { from: "2028-01-01", to: "2028-03-31" }
+ * ```
+ */
 export function quarterBounds(period: string): { from: string; to: string } {
   const year = period.slice(0, 4);
   const q = Number(period.slice(6));

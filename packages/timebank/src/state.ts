@@ -157,7 +157,14 @@ export interface BankState {
   hasRole(community: string, person: string, role: "registrar" | "verifier"): boolean;
 }
 
-/** The quarter a date falls in: `2027-04-03` -> `2027-Q2`. */
+/**
+ * The quarter (季度) a date falls in, the period that `closePeriod` closes.
+ *
+ * @example
+ * ```ts
+ * periodOf("2027-04-03"); // "2027-Q2"
+ * ```
+ */
 export function periodOf(date: string): string {
   return `${date.slice(0, 4)}-Q${Math.floor((Number(date.slice(5, 7)) - 1) / 3) + 1}`;
 }
