@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createBirthdayCheck } from "./birthday";
+import { createPolicy } from "../policy";
+import { BirthdayFactSet, type BirthdayFacts, birthdayPolicyBuilder, createBirthdayCheck } from "./birthday";
 import { hospitalVisitors } from "./hospital";
 import { starsForMinutes } from "./stars";
 
@@ -55,5 +56,41 @@ describe("cross-package contract", () => {
     expect(() => hospitalVisitors({ rank: "general" }, "2027-01-01")).toThrowError(
       expect.objectContaining({ code: "UNKNOWN_RANK" }),
     );
+  });
+
+  it("follows the version in effect on each call, dates alternating across versions and parameter changes", () => {
+    const json = birthdayPolicyBuilder({ from: "2009-01-01" })
+      .version(
+        {
+          version: "2030",
+          from: "2030-01-01",
+          params: { from: { value: 80, changes: [{ from: "2031-01-01", value: 70 }] } },
+        },
+        (d) =>
+          d.rules("first", [
+            d.rule(
+              "any",
+              { "zh-CN": "任何人", en: "anyone" },
+              d.ge("age", d.param("from")),
+              d.grant(["birthday_visit"]),
+            ),
+          ]),
+      )
+      .toJSON();
+    const policy = createPolicy<BirthdayFacts>(
+      { ...json, versions: [{ ...json.versions[0], to: "2029-12-31" }, json.versions[1]] },
+      BirthdayFactSet,
+    );
+    const check = createBirthdayCheck({ policy });
+    const person = { retirementKind: "tuixiu" as const, rank: "section" };
+    const dates = ["2029-12-31", "2030-01-01", "2030-12-31", "2031-01-01", "2029-06-01", "2031-06-01", "2030-06-01"];
+    for (let round = 0; round < 3; round++)
+      for (const on of dates)
+        for (const age of [71, 75, 80, 83]) {
+          expect(check(person, age, on)).toBe(policy.decide({ ...person, age }, on).granted);
+        }
+    expect(check(person, 71, "2031-01-01")).toBe(true);
+    expect(check(person, 71, "2030-12-31")).toBe(false);
+    expect(check(person, 83, "2029-12-31")).toBe(false);
   });
 });
