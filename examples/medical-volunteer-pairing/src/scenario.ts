@@ -101,7 +101,7 @@ export async function runScenario(): Promise<ScenarioResult> {
       await flow.workflows.send(pairId, { id: `ev-${++n}`, type, actor, ...(payload ? { payload } : {}) });
     } catch (e) {
       if (!isElderflowError(e)) throw e;
-      (refused[pairId] ??= []).push(e.code);
+      refused[pairId] = [...(refused[pairId] ?? []), e.code];
     }
   };
 
@@ -137,9 +137,8 @@ export async function runScenario(): Promise<ScenarioResult> {
       if (kind === undefined) continue;
       await send(p.pairId, "CONTACT", { id: p.volunteerId, role: "volunteer", communityId: p.communityId }, { kind });
       log.push({ pairId: p.pairId, at: day(d), kind: kind === "visit" ? "home_visit" : "contact" });
-      const s = (subsidyBasis[p.volunteerId] ??= { visits: 0, calls: 0 });
-      if (kind === "visit") s.visits++;
-      else s.calls++;
+      const s = subsidyBasis[p.volunteerId] ?? { visits: 0, calls: 0 };
+      subsidyBasis[p.volunteerId] = kind === "visit" ? { ...s, visits: s.visits + 1 } : { ...s, calls: s.calls + 1 };
     }
   }
   clock.set("2027-04-01T10:00:00+08:00");
