@@ -21,6 +21,9 @@ for (const a of Object.values(r.accounts))
   console.log(
     `  ${a.volunteer}: balance ${h(a.balanceMinutes)}, earned ${h(a.earnedMinutes)}, stars ${a.stars} (before: ${r.starsBeforeSpending[a.volunteer]})`,
   );
+console.log("年底星级评定 year-end rating:");
+for (const [v, rating] of Object.entries(r.ratings))
+  console.log(`  ${v}: ${rating.stars} — ${rating.why["zh-CN"]} / ${rating.why.en}`);
 console.log(`journal hash chain: ${r.journalOk ? "ok" : "BROKEN"}`);
 console.log(
   `法律援助 Tuesday afternoons: ${r.legalAid.dates.length} sessions (${r.legalAid.dates[0]} …)` +

@@ -1,5 +1,5 @@
 import { isElderflowError, manualClock } from "@elderflow/core";
-import { createElderflow, schedule, type timebank, type workflow } from "elderflow";
+import { createElderflow, policy, schedule, type timebank, type workflow } from "elderflow";
 
 /** 丰华社区, home of the 霞光红 volunteer team; 岔河社区 hosts the legal-aid team. */
 export const FENGHUA = "decheng-fenghua";
@@ -44,6 +44,8 @@ export interface ScenarioResult {
   readonly accounts: Readonly<Record<string, timebank.VolunteerAccount>>;
   /** Stars just before the withdrawal, to show spending never lowers a rating. */
   readonly starsBeforeSpending: Readonly<Record<string, number>>;
+  /** The year-end star rating of each volunteer, explained by the star policy (name masked). */
+  readonly ratings: Readonly<Record<string, { readonly stars: number; readonly why: policy.Text }>>;
   /** Error codes of refused workflow events. */
   readonly refused: readonly string[];
   /** Time-bank commands that failed when the wiring posted them (a service dated in a closed quarter). */
@@ -182,6 +184,14 @@ export async function runScenario(): Promise<ScenarioResult> {
   await bank.submit({ op: "fulfil", key: "w-1:done", withdrawal: "w-1", on: "2027-04-06" });
   const accounts = Object.fromEntries(bank.accounts().map((a) => [a.volunteer, a]));
   const journalOk = (await bank.verifyJournal()).ok;
+  // 年底星级评定: the star policy decides from cumulative verified minutes and says why.
+  const stars = policy.starPolicy();
+  const ratings = Object.fromEntries(
+    Object.values(accounts).map((a) => {
+      const e = policy.explain(stars, { name: NAMES[a.volunteer], verifiedMinutes: a.earnedMinutes }, "2027-12-31");
+      return [a.volunteer, { stars: e.decision.values.stars as number, why: e.sentence }];
+    }),
+  );
 
   // 岔河社区: legal aid every Tuesday afternoon, law-study day on the 18th.
   const calendar = schedule.createHolidayCalendar();
@@ -195,6 +205,7 @@ export async function runScenario(): Promise<ScenarioResult> {
     notice,
     accounts,
     starsBeforeSpending,
+    ratings,
     refused,
     failedPostings: late.failed,
     journalOk,

@@ -44,6 +44,16 @@ describe("Decheng's time bank and legal-aid days (seed 004)", () => {
     expect(r.journalOk).toBe(true);
   });
 
+  it("explains each year-end rating with the star policy, names masked", () => {
+    expect(Object.fromEntries(Object.entries(r.ratings).map(([v, x]) => [v, x.stars]))).toEqual({
+      "v-01": 1,
+      "v-02": 5,
+      "v-03": 0,
+    });
+    expect(r.ratings["v-01"]?.why["zh-CN"]).toContain("冯*才");
+    for (const name of Object.values(NAMES)) expect(JSON.stringify(r.ratings)).not.toContain(name);
+  });
+
   it("holds legal aid every Tuesday afternoon and law day on the 18th of every month", () => {
     expect(r.legalAid.dates).toHaveLength(13);
     expect(r.legalAid.dates.every((d) => isoWeekday(d) === 2)).toBe(true);
