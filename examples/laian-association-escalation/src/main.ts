@@ -13,6 +13,9 @@ const LEVEL: Record<string, string> = {
 };
 
 const result = await runScenario();
+console.log(
+  `来安社区 Laian: ${result.network.committees} residents' committees, ${result.network.blocks} blocks (片/组)`,
+);
 for (const c of result.cases) {
   console.log(`${c.id} (${c.category}): ${c.levels.map((l) => LEVEL[l] ?? l).join(" → ")}`);
   if (c.reasons.length > 0) console.log(`    handed up because: ${c.reasons.join(", ")}`);

@@ -1,10 +1,27 @@
-import { isElderflowError, manualClock } from "@elderflow/core";
+import { buildOrgTree, isElderflowError, manualClock, type OrgTree, type OrgUnit } from "@elderflow/core";
 import { createElderflow, type workflow } from "elderflow";
 
 type Actor = workflow.WorkflowActor;
 
 /** Laian community (来安社区), 众兴镇: the pilot of seed 000. */
 export const LAIAN = "laian";
+
+/**
+ * Laian's two-level network: 22 residents' committees, and under the association one 片(组) per
+ * committee (seed 000: "在老干部协会(支部)下面设立以居委会为单位的片(组)，每片(组)1-2个村，形成两级网络").
+ */
+export function laianNetwork(): OrgTree {
+  const units: OrgUnit[] = [
+    { id: "zhongxing", kind: "street_office", name: "众兴镇" },
+    { id: LAIAN, kind: "community", name: "来安社区", parentId: "zhongxing" },
+  ];
+  for (let i = 1; i <= 22; i++) {
+    const committee = `laian-r${String(i).padStart(2, "0")}`;
+    units.push({ id: committee, kind: "residents_committee", name: `居委会${i}`, parentId: LAIAN });
+    units.push({ id: `${committee}-b1`, kind: "block", name: `第${i}片`, parentId: committee });
+  }
+  return buildOrgTree(units);
+}
 
 /** The three bodies of rule 8, acting by id and role only. */
 export const ASSOCIATION: Actor = { id: "laian-association", role: "association", communityId: LAIAN };
@@ -38,6 +55,8 @@ export interface ScenarioResult {
   readonly refused: readonly string[];
   /** Timers fired by the clock (the association's 72-hour limit). */
   readonly timersFired: number;
+  /** Residents' committees and blocks of the network. */
+  readonly network: { readonly committees: number; readonly blocks: number };
 }
 
 /**
@@ -64,15 +83,25 @@ export async function runScenario(): Promise<ScenarioResult> {
       refused.push(e.code);
     }
   };
+  // Each cadre reports through the block (片) they live in; the tree finds the block's community.
+  const network = laianNetwork();
+  const blockOf: Readonly<Record<string, string>> = {
+    "cadre-01": "laian-r03-b1",
+    "cadre-02": "laian-r07-b1",
+    "cadre-03": "laian-r12-b1",
+    "cadre-04": "laian-r22-b1",
+  };
   let n = 0;
   const send = (id: string, type: string, actor: Actor, payload?: Record<string, unknown>) =>
     flow.workflows.send(id, { id: `e${++n}`, type, actor, ...(payload === undefined ? {} : { payload }) });
-  const start = (id: string, personId: string, category: string) =>
-    flow.workflows.start("escalation", {
+  const start = (id: string, personId: string, category: string) => {
+    const communityId = network.communityOf(blockOf[personId] as string)?.id as string;
+    return flow.workflows.start("escalation", {
       id,
-      actor: { id: personId, role: "cadre", communityId: LAIAN },
-      input: { communityId: LAIAN, personId, category },
+      actor: { id: personId, role: "cadre", communityId },
+      input: { communityId, personId, category },
     });
+  };
 
   // 1. A question about a policy: the association explains it (协会能解决的自己解决).
   await start("case-1", "cadre-01", "policy_question");
@@ -112,5 +141,10 @@ export async function runScenario(): Promise<ScenarioResult> {
     });
   }
   await flow.close();
-  return { cases, refused, timersFired: tick.fired };
+  return {
+    cases,
+    refused,
+    timersFired: tick.fired,
+    network: { committees: network.ofKind("residents_committee").length, blocks: network.ofKind("block").length },
+  };
 }

@@ -9,6 +9,10 @@ describe("Laian's association → community → department escalation (seed 000)
     byId = new Map(result.cases.map((c) => [c.id, c]));
   });
 
+  it("models Laian's two-level network: 22 residents' committees, one block (片) under each", () => {
+    expect(result.network).toEqual({ committees: 22, blocks: 22 });
+  });
+
   it("lets the association solve what it can without involving anyone else", () => {
     expect(byId.get("case-1")).toMatchObject({
       state: "resolved",
