@@ -349,22 +349,29 @@ async function restore(ctx: BenchContext, commits: Commit[], count: number): Pro
 
 /** Workflow: the engine beside raw xstate, persisted throughput with 8 workers, and restart with 100,000 open requests. */
 export async function run(ctx: BenchContext): Promise<void> {
-  await memoryVsRaw(ctx);
+  // Optional section names after the area (memory, persisted, restore) run only those sections.
+  const only = new Set(ctx.args.filter((a) => !a.startsWith("--")));
+  const want = (section: string) => only.size === 0 || only.has(section);
+  if (want("memory")) await memoryVsRaw(ctx);
 
-  const pgl = await pgliteStore();
-  await persisted(ctx, "pglite", pgl);
-  await pgl.close();
-  const schema = `wf_benchp_${process.pid}`;
-  const pgs = await postgresStore({ connectionString: PG_URL, schema, max: 8 });
-  await persisted(ctx, "postgres", pgs);
-  await pgs.close();
-  const pool = new pg.Pool({ connectionString: PG_URL, max: 1 });
-  await pool.query(`drop schema if exists ${schema} cascade`);
-  await pool.query("delete from elderflow_migrations where namespace = $1", [`workflow:${schema}`]);
-  await pool.end();
+  if (want("persisted")) {
+    const pgl = await pgliteStore();
+    await persisted(ctx, "pglite", pgl);
+    await pgl.close();
+    const schema = `wf_benchp_${process.pid}`;
+    const pgs = await postgresStore({ connectionString: PG_URL, schema, max: 8 });
+    await persisted(ctx, "postgres", pgs);
+    await pgs.close();
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 1 });
+    await pool.query(`drop schema if exists ${schema} cascade`);
+    await pool.query("delete from elderflow_migrations where namespace = $1", [`workflow:${schema}`]);
+    await pool.end();
+  }
 
-  const count = ctx.quick ? 10_000 : 100_000;
-  ctx.log(`building ${count} open requests …`);
-  const commits = await openRequests(count);
-  await restore(ctx, commits, count);
+  if (want("restore")) {
+    const count = ctx.quick ? 10_000 : 100_000;
+    ctx.log(`building ${count} open requests …`);
+    const commits = await openRequests(count);
+    await restore(ctx, commits, count);
+  }
 }

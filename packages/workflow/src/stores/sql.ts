@@ -1,4 +1,4 @@
-import { ElderflowError, runMigrations, type SqlClient, type SqlQueryable } from "@elderflow/core";
+import { ElderflowError, runMigrations, type SqlClient } from "@elderflow/core";
 import type {
   Commit,
   ListFilter,
@@ -105,113 +105,124 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
     o: `${S}.wf_outbox`,
   };
 
-  async function write(tx: SqlQueryable, c: Commit): Promise<void> {
+  const TIMER_COLS = "x(instance_id text, timer_id text, fire_at bigint, event jsonb)";
+  const OUTBOX_COLS = "x(ord int, id text, instance_id text, machine text, type text, payload jsonb, at bigint)";
+  const effects = (gate: string, first: number) => `
+    del as (delete from ${T.t} where instance_id = $1 and timer_id = any($${first}::text[]) and exists (select 1 from ${gate})),
+    addt as (
+      insert into ${T.t} (instance_id, timer_id, fire_at, event)
+      select x.instance_id, x.timer_id, x.fire_at, x.event from jsonb_to_recordset($${first + 1}::jsonb) as ${TIMER_COLS}
+      where exists (select 1 from ${gate})
+      on conflict (instance_id, timer_id) do update set fire_at = excluded.fire_at, event = excluded.event),
+    box as (
+      insert into ${T.o} (id, instance_id, machine, type, payload, at)
+      select x.id, x.instance_id, x.machine, x.type, x.payload, x.at from jsonb_to_recordset($${first + 2}::jsonb) as ${OUTBOX_COLS}
+      where exists (select 1 from ${gate}) order by x.ord
+      on conflict (id) do nothing)
+    insert into ${T.e} (instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version)
+    select $1, $${first + 3}, $${first + 4}, $${first + 5}, $${first + 6}, $${first + 7}, $${first + 8}, $${first + 9},
+           $${first + 10}::jsonb, $${first + 11}, $${first + 12}, $${first + 13}
+    from ${gate} returning seq`;
+  // One statement per commit (atomic on its own, one round trip): the instance row is written only
+  // if its version (and the fired timer) is as expected, and every other write is gated on it. A
+  // repeated event id violates the log's unique key, which undoes the whole statement.
+  const CREATE = `with gate as (
+      insert into ${T.i} (id, machine, machine_version, version, state, status, community_id, priority, snapshot, created_at, updated_at)
+      values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11) on conflict (id) do nothing returning id),
+    ${effects("gate", 12)}`;
+  const UPDATE = `with gate as (
+      update ${T.i} set machine_version = $3, version = $4, state = $5, status = $6, priority = $7, snapshot = $8::jsonb, updated_at = $9
+      where id = $1 and version = $2
+        and ($10::text is null or exists (select 1 from ${T.t} where instance_id = $1 and timer_id = $10 and fire_at = $11))
+      returning id),
+    ${effects("gate", 12)}`;
+
+  async function write(c: Commit): Promise<void> {
     const i = c.instance;
-    const snap = JSON.stringify(i.snapshot);
-    if (c.expectedVersion === 0) {
-      const r = await tx.query(
-        `insert into ${T.i} (id, machine, machine_version, version, state, status, community_id, priority, snapshot, created_at, updated_at)
-         values ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10,$11) on conflict (id) do nothing returning id`,
-        [
-          i.id,
-          i.machine,
-          i.machineVersion,
-          i.version,
-          i.state,
-          i.status,
-          i.communityId,
-          i.priority,
-          snap,
-          i.createdAt,
-          i.updatedAt,
-        ],
-      );
-      if (r.rows.length === 0) throw new ElderflowError("DUPLICATE_ID", { params: { id: i.id } });
-    } else {
-      const r = await tx.query(
-        `update ${T.i} set machine_version=$3, version=$4, state=$5, status=$6, priority=$7, snapshot=$8::jsonb, updated_at=$9
-         where id=$1 and version=$2 returning id`,
-        [i.id, c.expectedVersion, i.machineVersion, i.version, i.state, i.status, i.priority, snap, i.updatedAt],
-      );
-      if (r.rows.length === 0) {
-        const now = await tx.query<{ version: number }>(`select version from ${T.i} where id=$1`, [i.id]);
-        const row = now.rows[0];
-        if (row === undefined) throw new ElderflowError("UNKNOWN_INSTANCE", { params: { instance: i.id } });
-        throw new ElderflowError("CONCURRENT_UPDATE", {
-          params: { expected: c.expectedVersion, actual: num(row.version) },
-        });
-      }
-    }
-    let cancel = c.cancelTimers;
-    if (c.firedTimer !== undefined) {
-      const f = c.firedTimer;
-      const r = await tx.query(
-        `delete from ${T.t} where instance_id=$1 and timer_id=$2 and fire_at=$3 returning timer_id`,
-        [i.id, f.timerId, f.fireAt],
-      );
-      if (r.rows.length === 0)
-        throw new ElderflowError("CONCURRENT_UPDATE", { params: { expected: c.expectedVersion, actual: "?" } });
-      cancel = cancel.filter((t) => t !== f.timerId);
-    }
     const e = c.entry;
-    const ins = await tx.query(
-      `insert into ${T.e} (instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version)
-       values ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10,$11,$12) on conflict do nothing returning seq`,
-      [
-        e.instanceId,
-        e.seq,
-        e.eventId,
-        e.type,
-        e.actorId,
-        e.role,
-        e.orgId,
-        e.at,
-        JSON.stringify(e.payload),
-        e.from,
-        e.to,
-        e.machineVersion,
-      ],
+    const readded = new Set(c.addTimers.map((t) => t.timerId));
+    const drop = [...c.cancelTimers, ...(c.firedTimer === undefined ? [] : [c.firedTimer.timerId])].filter(
+      (t) => !readded.has(t),
     );
-    if (ins.rows.length === 0) throw new ElderflowError("DUPLICATE_ID", { params: { id: e.eventId.slice(0, 64) } });
-    if (cancel.length > 0)
-      await tx.query(`delete from ${T.t} where instance_id=$1 and timer_id = any($2::text[])`, [i.id, cancel]);
-    if (c.addTimers.length > 0)
-      await tx.query(
-        `insert into ${T.t} (instance_id, timer_id, fire_at, event)
-         select x.instance_id, x.timer_id, x.fire_at, x.event from jsonb_to_recordset($1::jsonb)
-           as x(instance_id text, timer_id text, fire_at bigint, event jsonb)
-         on conflict (instance_id, timer_id) do update set fire_at = excluded.fire_at, event = excluded.event`,
-        [
-          JSON.stringify(
-            c.addTimers.map((t) => ({
-              instance_id: t.instanceId,
-              timer_id: t.timerId,
-              fire_at: t.fireAt,
-              event: t.event,
-            })),
-          ),
-        ],
-      );
-    if (c.outbox.length > 0)
-      await tx.query(
-        `insert into ${T.o} (id, instance_id, machine, type, payload, at)
-         select x.id, x.instance_id, x.machine, x.type, x.payload, x.at from jsonb_to_recordset($1::jsonb)
-           as x(ord int, id text, instance_id text, machine text, type text, payload jsonb, at bigint)
-         order by x.ord on conflict (id) do nothing`,
-        [
-          JSON.stringify(
-            c.outbox.map((o, ord) => ({
-              ord,
-              id: o.id,
-              instance_id: o.instanceId,
-              machine: o.machine,
-              type: o.type,
-              payload: o.payload,
-              at: o.at,
-            })),
-          ),
-        ],
-      );
+    const tail = [
+      [...new Set(drop)],
+      JSON.stringify(
+        c.addTimers.map((t) => ({ instance_id: t.instanceId, timer_id: t.timerId, fire_at: t.fireAt, event: t.event })),
+      ),
+      JSON.stringify(
+        c.outbox.map((o, ord) => ({
+          ord,
+          id: o.id,
+          instance_id: o.instanceId,
+          machine: o.machine,
+          type: o.type,
+          payload: o.payload,
+          at: o.at,
+        })),
+      ),
+      e.seq,
+      e.eventId,
+      e.type,
+      e.actorId,
+      e.role,
+      e.orgId,
+      e.at,
+      JSON.stringify(e.payload),
+      e.from,
+      e.to,
+      e.machineVersion,
+    ];
+    const snap = JSON.stringify(i.snapshot);
+    let rows: unknown[];
+    try {
+      rows =
+        c.expectedVersion === 0
+          ? (
+              await client.query(CREATE, [
+                i.id,
+                i.machine,
+                i.machineVersion,
+                i.version,
+                i.state,
+                i.status,
+                i.communityId,
+                i.priority,
+                snap,
+                i.createdAt,
+                i.updatedAt,
+                ...tail,
+              ])
+            ).rows
+          : (
+              await client.query(UPDATE, [
+                i.id,
+                c.expectedVersion,
+                i.machineVersion,
+                i.version,
+                i.state,
+                i.status,
+                i.priority,
+                snap,
+                i.updatedAt,
+                c.firedTimer?.timerId ?? null,
+                c.firedTimer?.fireAt ?? null,
+                ...tail,
+              ])
+            ).rows;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === "23505")
+        throw new ElderflowError("DUPLICATE_ID", { params: { id: e.eventId.slice(0, 64) }, cause: err });
+      throw err;
+    }
+    if (rows.length === 1) return;
+    if (c.expectedVersion === 0) throw new ElderflowError("DUPLICATE_ID", { params: { id: i.id } });
+    const now = await client.query<{ version: number }>(`select version from ${T.i} where id = $1`, [i.id]);
+    const row = now.rows[0];
+    if (row === undefined) throw new ElderflowError("UNKNOWN_INSTANCE", { params: { instance: i.id } });
+    // Either another writer moved the version on, or the timer being fired was fired or replaced.
+    throw new ElderflowError("CONCURRENT_UPDATE", {
+      params: { expected: c.expectedVersion, actual: num(row.version) },
+    });
   }
 
   return {
@@ -226,7 +237,7 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
       return row === undefined ? undefined : { instance: toInstance(row), seen: row.seen === true };
     },
     async commit(c) {
-      await client.transaction((tx) => write(tx, c));
+      await write(c);
     },
     async list(f: ListFilter) {
       const where: string[] = [];
