@@ -207,7 +207,7 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
     },
     ledgerAccounts() {
       return [...state.ledger.accounts()]
-        .map((a) => state.accountRow(a.id) as AccountRow)
+        .map((a) => state.accountRow(String(a.id)) as AccountRow)
         .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
     verificationBatch: (community, weekOf) => verificationBatchOf(state, community, weekOf),

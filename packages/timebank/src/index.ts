@@ -40,6 +40,7 @@ export {
   type Ledger,
   type LedgerAccount,
   type LedgerAccountFlags,
+  type LedgerId,
   type LedgerTransfer,
   type TransferError,
   type TransferInput,

@@ -5,6 +5,12 @@
  * synchronous, allocation-light: the time bank is built on it and the in-memory bench measures it.
  */
 
+/**
+ * An account or transfer id: a string (the time bank uses its command keys), or a number for
+ * callers that, like TigerBeetle's clients, number their transfers (cheaper to hash).
+ */
+export type LedgerId = string | number;
+
 /** Account flags. */
 export interface LedgerAccountFlags {
   /**
@@ -17,7 +23,7 @@ export interface LedgerAccountFlags {
 /** A snapshot of one account's four running totals, in minutes, read in O(1). */
 export interface LedgerAccount {
   /** Account id. */
-  readonly id: string;
+  readonly id: LedgerId;
   /** Whether overdraft is refused. */
   readonly debitsMustNotExceedCredits: boolean;
   /** Minutes reserved to leave the account (pending debits). */
@@ -33,17 +39,17 @@ export interface LedgerAccount {
 /** A transfer as submitted. `pending`, `post` and `void` follow TigerBeetle's two-phase flags. */
 export interface TransferInput {
   /** Unique transfer id. */
-  readonly id: string;
+  readonly id: LedgerId;
   /** Account debited (ignored for post/void, which take the pending transfer's accounts). */
-  readonly debit: string;
+  readonly debit: LedgerId;
   /** Account credited (ignored for post/void). */
-  readonly credit: string;
+  readonly credit: LedgerId;
   /** Whole minutes, > 0 (for post/void: must equal the pending amount, or 0 for "all"). */
   readonly amount: number;
   /** `single` moves at once; `pending` reserves; `post`/`void` settle the pending transfer `pendingId`. */
   readonly kind?: "single" | "pending" | "post" | "void";
   /** For post/void: the pending transfer they settle. */
-  readonly pendingId?: string;
+  readonly pendingId?: LedgerId;
 }
 
 /** Why a transfer was refused. */
@@ -64,17 +70,17 @@ export type TransferState = "posted" | "pending" | "voided" | "settled";
 /** A stored transfer. */
 export interface LedgerTransfer {
   /** Id. */
-  readonly id: string;
+  readonly id: LedgerId;
   /** Debited account. */
-  readonly debit: string;
+  readonly debit: LedgerId;
   /** Credited account. */
-  readonly credit: string;
+  readonly credit: LedgerId;
   /** Minutes. */
   readonly amount: number;
   /** Kind as submitted. */
   readonly kind: "single" | "pending" | "post" | "void";
   /** For post/void: the pending transfer. */
-  readonly pendingId: string | undefined;
+  readonly pendingId: LedgerId | undefined;
   /** `pending` until posted (`settled` once posted by a later post) or `voided`; singles/posts are `posted`. */
   readonly state: TransferState;
 }
@@ -82,13 +88,13 @@ export interface LedgerTransfer {
 /** The in-memory double-entry ledger. */
 export interface Ledger {
   /** Opens an account (a no-op if it already exists). */
-  openAccount(id: string, flags?: LedgerAccountFlags): LedgerAccount;
+  openAccount(id: LedgerId, flags?: LedgerAccountFlags): LedgerAccount;
   /** An account, or undefined. O(1). */
-  account(id: string): LedgerAccount | undefined;
+  account(id: LedgerId): LedgerAccount | undefined;
   /** Every account, in creation order. */
   accounts(): IterableIterator<LedgerAccount>;
   /** A transfer by id. */
-  transfer(id: string): LedgerTransfer | undefined;
+  transfer(id: LedgerId): LedgerTransfer | undefined;
   /** Applies one transfer; returns undefined on success or the reason it was refused. */
   apply(input: TransferInput): TransferError | undefined;
   /**
@@ -117,16 +123,16 @@ export interface Ledger {
  * ```
  */
 export function createLedger(): Ledger {
-  const accountIndex = new Map<string, number>();
-  const accountIds: string[] = [];
+  const accountIndex = new Map<LedgerId, number>();
+  const accountIds: LedgerId[] = [];
   let noOverdraft = new Uint8Array(1024);
   let debitsPending = new Float64Array(1024);
   let debitsPosted = new Float64Array(1024);
   let creditsPending = new Float64Array(1024);
   let creditsPosted = new Float64Array(1024);
 
-  const transferIndex = new Map<string, number>();
-  const transferIds: string[] = [];
+  const transferIndex = new Map<LedgerId, number>();
+  const transferIds: LedgerId[] = [];
   let transferCount = 0;
   let tDebit = new Int32Array(1 << 16);
   let tCredit = new Int32Array(1 << 16);
@@ -146,7 +152,7 @@ export function createLedger(): Ledger {
     return next;
   }
 
-  function openAccount(id: string, flags: LedgerAccountFlags = {}): LedgerAccount {
+  function openAccount(id: LedgerId, flags: LedgerAccountFlags = {}): LedgerAccount {
     if (!accountIndex.has(id)) {
       const i = accountIds.length;
       if (i === noOverdraft.length) {
@@ -164,7 +170,7 @@ export function createLedger(): Ledger {
     return account(id) as LedgerAccount;
   }
 
-  function account(id: string): LedgerAccount | undefined {
+  function account(id: LedgerId): LedgerAccount | undefined {
     const i = accountIndex.get(id);
     if (i === undefined) return undefined;
     return {
@@ -178,7 +184,7 @@ export function createLedger(): Ledger {
   }
 
   function push(
-    id: string,
+    id: LedgerId,
     debit: number,
     credit: number,
     amount: number,
@@ -251,7 +257,7 @@ export function createLedger(): Ledger {
   }
 
   /** Undoes the most recent transfer (linked chains are undone newest first). */
-  function undoLast(id: string): void {
+  function undoLast(id: LedgerId): void {
     const t = transferIndex.get(id);
     if (t === undefined || t !== transferCount - 1) return;
     transferIndex.delete(id);
@@ -291,8 +297,8 @@ export function createLedger(): Ledger {
       const p = tPending[t] as number;
       return {
         id,
-        debit: accountIds[tDebit[t] as number] as string,
-        credit: accountIds[tCredit[t] as number] as string,
+        debit: accountIds[tDebit[t] as number] as LedgerId,
+        credit: accountIds[tCredit[t] as number] as LedgerId,
         amount: tAmount[t] as number,
         kind: KINDS[tKind[t] as number] as LedgerTransfer["kind"],
         pendingId: p >= 0 ? transferIds[p] : undefined,

@@ -217,8 +217,8 @@ export function createBankState(): BankState {
     for (const t of inputs) {
       const stored = ledger.transfer(t.id);
       if (stored) {
-        touched.add(stored.debit);
-        touched.add(stored.credit);
+        touched.add(String(stored.debit));
+        touched.add(String(stored.credit));
       }
     }
     return true;
@@ -542,7 +542,7 @@ export function createBankState(): BankState {
       return accountView(
         volunteer,
         {
-          id: a.id,
+          id: String(a.id),
           debitsPending: a.debitsPending,
           debitsPosted: a.debitsPosted,
           creditsPending: a.creditsPending,
