@@ -3,6 +3,7 @@ import {
   BirthdayFactSet,
   type BirthdayFacts,
   birthdayPolicyBuilder,
+  type DecisionLogic,
   definePolicy,
   type Param,
   type Policy,
@@ -24,13 +25,31 @@ export const ORDINARY_FROM_AGE = 75;
  *
  * Nothing of the preset is copied: its version (logic and parameters) is taken from the preset's
  * builder and re-declared twice through `definePolicy` — once closed at the end of 2026, once
- * open from 2027 with one parameter changed. If the preset's logic is ever fixed, both versions
- * get the fix.
+ * open from 2027 with one parameter changed (and the label of the rule that reads it). If the
+ * preset's logic is ever fixed, both versions get the fix.
  */
 export function countyBirthdayPolicy(): Policy<BirthdayFacts> {
   const preset = birthdayPolicyBuilder().toJSON();
   const current = preset.versions[0] as PolicyVersion;
   const ordinary = current.params.ordinaryFromAge as Param;
+  // The logic is the preset's; only the label of the rule that reads the parameter says 75 now.
+  const reformed: DecisionLogic =
+    current.decision.kind === "rules"
+      ? {
+          ...current.decision,
+          rules: current.decision.rules.map((r) =>
+            r.id === "ordinary"
+              ? {
+                  ...r,
+                  label: {
+                    "zh-CN": `一般干部从${ORDINARY_FROM_AGE}周岁起逢五排十祝寿`,
+                    en: `every other retired cadre, from ${ORDINARY_FROM_AGE}, at ages ending in 0 or 5`,
+                  },
+                }
+              : r,
+          ),
+        }
+      : current.decision;
   return definePolicy(BirthdayFactSet, {
     id: preset.id,
     title: preset.title,
@@ -53,7 +72,7 @@ export function countyBirthdayPolicy(): Policy<BirthdayFacts> {
         from: REFORM_FROM,
         params: { ...current.params, ordinaryFromAge: { ...ordinary, value: ORDINARY_FROM_AGE } },
       },
-      () => current.decision,
+      () => reformed,
     )
     .build();
 }

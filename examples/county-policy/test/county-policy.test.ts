@@ -46,6 +46,23 @@ describe("the county's birthday policy", () => {
     expect(results.filter((r) => !r.passed).map((r) => [r.name, r.failures])).toEqual([]);
   });
 
+  it("adds one version that changes only the ordinary cadres' age and the label that states it", () => {
+    const [old, reform] = county.json.versions;
+    expect([old?.version, old?.to, reform?.version, reform?.from, reform?.to]).toEqual([
+      "2009",
+      "2026-12-31",
+      REFORM_VERSION,
+      "2027-01-01",
+      undefined,
+    ]);
+    expect(reform?.params.ordinaryFromAge?.value).toBe(75);
+    expect({ ...reform?.params, ordinaryFromAge: null }).toEqual({ ...old?.params, ordinaryFromAge: null });
+    const label = (v: typeof old) =>
+      v?.decision.kind === "rules" ? v.decision.rules.find((r) => r.id === "ordinary")?.label.en : undefined;
+    expect(label(old)).toContain("from 80");
+    expect(label(reform)).toContain("from 75");
+  });
+
   it("keeps its JSON form (what the CLI loads) up to date with src/policy.ts", () => {
     expect(readFileSync(join(policies, "birthday.policy.json"), "utf8")).toBe(serializePolicy(county));
   });
