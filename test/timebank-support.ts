@@ -10,19 +10,6 @@ export const testStars = (earnedMinutes: number): number => Math.max(0, Math.min
 /** The PostgreSQL URL of the test server. */
 export const PG_URL = process.env.ELDERFLOW_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-/** Whether PostgreSQL answers; under CI an unreachable server is an error, never a skip. */
-export async function pgAvailable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch (error) {
-    if (process.env.CI === "true") throw error;
-    return false;
-  }
-}
-
 /** A fresh schema name unique to this test file and process. */
 export function schemaName(tag: string): string {
   return `tb_${tag}_${process.pid}_${Math.floor(Math.random() * 1e9).toString(36)}`.toLowerCase();

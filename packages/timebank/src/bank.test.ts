@@ -1,8 +1,9 @@
-import { fixedClock } from "@elderflow/core";
+import { fixedClock, isElderflowError } from "@elderflow/core";
 import { describe, expect, it } from "vitest";
 import { cmd, SETUP, testStars } from "../../../test/timebank-support";
 import { createTimeBank, type TimeBank } from "./bank";
 import { memoryStore } from "./stores/memory";
+import type { TimeBankStore } from "./stores/types";
 
 const clock = fixedClock("2027-01-04T09:00:00+08:00");
 
@@ -252,6 +253,33 @@ describe("the journal", () => {
     const text = JSON.stringify(await bank.journal());
     expect(text).not.toContain("张小三");
     expect(text).not.toContain("13812345678");
+    expect(await bank.verifyJournal()).toMatchObject({ ok: true, length: SETUP.length + 3 });
+  });
+});
+
+describe("a failed commit", () => {
+  it("rejects the batch, leaves nothing half-applied, and the same keys can be sent again", async () => {
+    const inner = memoryStore();
+    let failNext = false;
+    const store: TimeBankStore = {
+      ...inner,
+      async commit(afterSeq, prepare) {
+        if (!failNext) return inner.commit(afterSeq, prepare);
+        failNext = false;
+        prepare([]); // decided in memory, then the database connection drops
+        throw new Error("connection reset");
+      },
+    };
+    const bank = await createTimeBank({ store, clock, stars: testStars });
+    await bank.submitMany([...SETUP, cmd.record("r1", "v1", 100)]);
+    failNext = true;
+    const error = await bank.submitMany([cmd.verify("vf1", "r1"), cmd.record("r2", "v1", 5)]).catch((e: unknown) => e);
+    expect(isElderflowError(error) && error.code).toBe("INTERNAL");
+    expect(bank.account("v1")).toMatchObject({ pendingInMinutes: 100, earnedMinutes: 0 });
+    expect(await bank.submitMany([cmd.verify("vf1", "r1"), cmd.record("r2", "v1", 5)])).toEqual([
+      { key: "vf1", ok: true, status: "posted" },
+      { key: "r2", ok: true, status: "pending" },
+    ]);
     expect(await bank.verifyJournal()).toMatchObject({ ok: true, length: SETUP.length + 3 });
   });
 });

@@ -118,6 +118,8 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
 
   const queue: Pending[] = [];
   let running = false;
+  /** Set when a reload after a failed commit failed too: the state must be rebuilt before deciding. */
+  let stale = false;
 
   async function reload(): Promise<void> {
     const fresh = createBankState();
@@ -136,6 +138,10 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
         size += item.raws.length;
       }
       try {
+        if (stale) {
+          await reload();
+          stale = false;
+        }
         const results = await store.commit(state.seq, (missed) => {
           for (const e of missed) if (e.seq > state.seq) state.replay(e);
           const at = new Date(clock.now()).toISOString();
@@ -162,13 +168,15 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
               params: { detail: error instanceof Error ? error.message.slice(0, 200) : "store failure" },
               cause: error,
             });
-        for (const item of batch) item.reject(wrapped);
-        // The batch may have been decided in memory but not stored: rebuild from what is durable.
+        // The batch may have been decided in memory but not stored: rebuild from what is durable
+        // before anyone hears of the failure, so that nobody reads a half-applied state.
         try {
           await reload();
         } catch {
-          // The store is unreachable; the next commit will fail and retry the reload.
+          state = createBankState();
+          stale = true;
         }
+        for (const item of batch) item.reject(wrapped);
       }
     }
     running = false;

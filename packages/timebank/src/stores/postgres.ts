@@ -40,7 +40,14 @@ export function postgresStore(options: PostgresStoreOptions): TimeBankStore {
     ...inner,
     kind: "postgres",
     async open() {
-      if (schema !== undefined && options.pool === undefined) await pool.query(`create schema if not exists ${schema}`);
+      if (schema !== undefined && options.pool === undefined) {
+        try {
+          await pool.query(`create schema if not exists ${schema}`);
+        } catch (error) {
+          // Two processes creating the schema at the same instant: one wins, the other sees 23505.
+          if ((error as { code?: string }).code !== "23505") throw error;
+        }
+      }
       await inner.open();
     },
   };
