@@ -22,7 +22,7 @@ import {
   LEGAL_AID_SERIES,
   studyPlan,
 } from "@elderflow/schedule";
-import { formatInstant, type WorkflowActor } from "@elderflow/workflow";
+import type { WorkflowActor } from "@elderflow/workflow";
 import { createElderflow, type Elderflow, type StoreSpec } from "../system/elderflow";
 
 /** Options of {@link simulateYear}. */
@@ -88,8 +88,13 @@ type Action = { at: number; seq: number; run: () => Promise<void> };
 const HOUR = 3_600_000;
 const MIN = 60_000;
 
+/** The ISO instant of a wall-clock time in Asia/Shanghai (UTC+8 all year, no DST since 1991). */
+function isoAt(date: string, hour: number, minute = 0): string {
+  return `${date}T${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}:00+08:00`;
+}
+
 function instant(date: string, hour: number, minute = 0): number {
-  return Date.parse(`${date}T${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}:00+08:00`);
+  return Date.parse(isoAt(date, hour, minute));
 }
 
 function randomDay(rng: Random, year: number, month?: number): string {
@@ -555,17 +560,19 @@ function planPairings(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: 
       if (rng.chance(diligence)) {
         const when = addDays(day, rng.int(0, 6));
         if (when > `${c.year}-12-31`) continue;
-        const t = instant(when, rng.int(9, 19), rng.int(0, 59));
-        contacts.push({ pairId: id, at: formatInstant(t, "Asia/Shanghai"), kind: "contact" });
+        const iso = isoAt(when, rng.int(9, 19), rng.int(0, 59));
+        const t = Date.parse(iso);
+        contacts.push({ pairId: id, at: iso, kind: "contact" });
         at(t, () => send("CONTACT", vActor, { kind: "call" }));
       }
     }
     for (let m = 1; m <= 12; m++) {
       const visits = rng.chance(diligence) ? rng.int(3, 4) : rng.int(1, 2);
       for (let v = 0; v < visits; v++) {
-        const t = instant(randomDay(rng, c.year, m), rng.int(9, 17));
+        const iso = isoAt(randomDay(rng, c.year, m), rng.int(9, 17));
+        const t = Date.parse(iso);
         if (t < instant(start, 10)) continue;
-        contacts.push({ pairId: id, at: formatInstant(t, "Asia/Shanghai"), kind: "home_visit" });
+        contacts.push({ pairId: id, at: iso, kind: "home_visit" });
         at(t, () => send("CONTACT", vActor, { kind: "visit" }));
       }
     }
