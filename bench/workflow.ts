@@ -160,12 +160,17 @@ async function memoryVsRaw(ctx: BenchContext): Promise<void> {
   });
 }
 
-async function persisted(ctx: BenchContext, name: string, store: WorkflowStore): Promise<void> {
+async function persisted(
+  ctx: BenchContext,
+  name: string,
+  store: WorkflowStore,
+  peerQuery: (sql: string, params?: unknown[]) => Promise<unknown>,
+): Promise<void> {
   const workers = 8;
   const perWorker = ctx.quick ? 25 : 150;
   const clock = movingClock();
   const engines = Array.from({ length: workers }, () => createWorkflowEngine({ store, clock, machines: machines() }));
-  const t = performance.now();
+  let t = performance.now();
   await Promise.all(
     engines.map(async (engine, w) => {
       for (let j = 0; j < perWorker; j++) {
@@ -179,12 +184,26 @@ async function persisted(ctx: BenchContext, name: string, store: WorkflowStore):
   );
   const ms = performance.now() - t;
   const events = workers * perWorker * 7;
+  // Peer: the floor of any durable engine on this database — one autocommitted insert of a
+  // snapshot-sized JSON row per event, from the same 8 workers.
+  await peerQuery("create table if not exists wf_bench_peer (id text, n int, body jsonb)");
+  const body = JSON.stringify((await store.load("r0"))?.instance.snapshot ?? {});
+  t = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      for (let j = 0; j < perWorker * 7; j++)
+        await peerQuery("insert into wf_bench_peer values ($1, $2, $3::jsonb)", [`w${w}`, j, body]);
+    }),
+  );
+  const peerMs = performance.now() - t;
+  await peerQuery("drop table wf_bench_peer");
   ctx.emit({
     bench: `workflow.persisted.${name}`,
     workers,
     events,
     elderflow_events_s: Math.round(events / (ms / 1000)),
-    ms_per_event: Math.round((ms / events) * 1000) / 1000,
+    peer_insert_rows_s: Math.round(events / (peerMs / 1000)),
+    cost_ratio: Math.round((ms / peerMs) * 100) / 100,
   });
 }
 
@@ -355,14 +374,19 @@ export async function run(ctx: BenchContext): Promise<void> {
   if (want("memory")) await memoryVsRaw(ctx);
 
   if (want("persisted")) {
-    const pgl = await pgliteStore();
-    await persisted(ctx, "pglite", pgl);
+    const db = new PGlite();
+    const pgl = await pgliteStore({ db });
+    await persisted(ctx, "pglite", pgl, (sql, params) => db.query(sql, params));
     await pgl.close();
+    await db.close();
     const schema = `wf_benchp_${process.pid}`;
     const pgs = await postgresStore({ connectionString: PG_URL, schema, max: 8 });
-    await persisted(ctx, "postgres", pgs);
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 8 });
+    await pool.query(`create schema if not exists ${schema}`);
+    await persisted(ctx, "postgres", pgs, (sql, params) =>
+      pool.query(sql.replace("wf_bench_peer", `${schema}.wf_bench_peer`), params),
+    );
     await pgs.close();
-    const pool = new pg.Pool({ connectionString: PG_URL, max: 1 });
     await pool.query(`drop schema if exists ${schema} cascade`);
     await pool.query("delete from elderflow_migrations where namespace = $1", [`workflow:${schema}`]);
     await pool.end();

@@ -1,0 +1,80 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fixedClock } from "@elderflow/core";
+import { diagramDocuments } from "@elderflow/workflow";
+import { runCli } from "elderflow";
+import { describe, expect, it } from "vitest";
+
+function memoryIO() {
+  const io = {
+    out: "",
+    err: "",
+    stdout: (t: string) => {
+      io.out += t;
+    },
+    stderr: (t: string) => {
+      io.err += t;
+    },
+    env: {},
+    clock: fixedClock("2027-03-01T09:00:00+08:00"),
+    cwd: mkdtempSync(join(tmpdir(), "elderflow-wf-cli-")),
+  };
+  return io;
+}
+
+describe("elderflow workflow (CLI)", () => {
+  it("prints a machine's Mermaid diagram, and refuses an unknown machine with exit 2", async () => {
+    const io = memoryIO();
+    expect(await runCli(["workflow", "diagram", "verification"], io)).toBe(0);
+    expect(io.out).toContain("registered --> verified : VERIFY [notTheVolunteer]");
+    const bad = memoryIO();
+    expect(await runCli(["workflow", "diagram", "nope"], bad)).toBe(2);
+  });
+
+  it("writes the diagram pages, then --check passes; a stale page fails the check", async () => {
+    const io = memoryIO();
+    expect(await runCli(["workflow", "diagrams", "--out", "d"], io)).toBe(0);
+    const first = diagramDocuments()[0];
+    if (first === undefined) throw new Error("no diagrams");
+    expect(readFileSync(join(io.cwd, "d", first.file), "utf8")).toBe(first.content);
+    expect(await runCli(["workflow", "diagrams", "--out", "d", "--check"], io)).toBe(0);
+    writeFileSync(join(io.cwd, "d", first.file), "stale");
+    expect(await runCli(["workflow", "diagrams", "--out", "d", "--check"], io)).toBe(1);
+  });
+
+  it("runs a JSONL script with one result per line, failing lines as typed errors", async () => {
+    const io = memoryIO();
+    const staff = { id: "s1", role: "hotline_staff", communityId: "c01" };
+    const lines = [
+      { op: "start", machine: "serviceRequest", id: "r1", input: { communityId: "c01", personId: "p1" }, actor: staff },
+      {
+        op: "send",
+        instance: "r1",
+        event: { id: "e1", type: "TRIAGE", actor: staff, payload: { serviceKind: "plumbing" } },
+      },
+      { op: "send", instance: "r1", event: { id: "e2", type: "CLOSE", actor: { ...staff, communityId: "c09" } } },
+      { op: "timers", at: "2027-03-01T10:00:00+08:00" },
+      { op: "open311", instance: "r1", actor: staff },
+    ];
+    writeFileSync(join(io.cwd, "s.jsonl"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\nnot json\n`);
+    expect(await runCli(["--format", "json", "workflow", "run", "s.jsonl"], io)).toBe(1);
+    const results = JSON.parse(io.out) as {
+      line: number;
+      ok: boolean;
+      code?: string;
+      result?: Record<string, unknown>;
+    }[];
+    expect(results.map((r) => [r.line, r.ok, r.code ?? null])).toEqual([
+      [1, true, null],
+      [2, true, null],
+      [3, false, "WRONG_COMMUNITY"],
+      [4, true, null],
+      [5, true, null],
+      [6, false, "INVALID_JSON"],
+    ]);
+    expect(results[1]?.result?.to).toBe("dispatched");
+    expect(results[3]?.result).toMatchObject({ fired: 1 });
+    expect(results[4]?.result).toMatchObject({ service_request_id: "r1", status: "open", service_code: "plumbing" });
+  });
+});
