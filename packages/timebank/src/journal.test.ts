@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cmd, SETUP, testStars } from "../../../test/timebank-support";
 import { createTimeBank } from "./bank";
-import { canonicalJson, entryHash, type JournalEntry, verifyJournal } from "./journal";
+import { canonicalJson, entryHash, type JournalEntry, sha256, verifyJournal } from "./journal";
 import { memoryStore } from "./stores/memory";
 
 let journal: JournalEntry[] = [];
@@ -98,5 +98,18 @@ describe("verifyJournal", () => {
       position: journal.length - 2,
       problem: "truncated",
     });
+  });
+});
+
+describe("entryHash", () => {
+  it("hashes the canonical JSON of the entry's content after its predecessor's hash", () => {
+    for (const e of journal) {
+      const { hash, prevHash, ...rest } = e;
+      expect(hash).toBe(
+        sha256(
+          `${prevHash}\n${canonicalJson({ seq: rest.seq, key: rest.key, fingerprint: rest.fingerprint, at: rest.at, command: rest.command, result: rest.result })}`,
+        ),
+      );
+    }
   });
 });

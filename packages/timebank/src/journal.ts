@@ -102,15 +102,10 @@ export function sha256(text: string): string {
  * ```
  */
 export function entryHash(entry: Omit<JournalEntry, "hash">): string {
+  // The canonical JSON of {seq, key, fingerprint, at, command, result}, keys in sorted order,
+  // written out directly (this runs once per command).
   return sha256(
-    `${entry.prevHash}\n${canonicalJson({
-      seq: entry.seq,
-      key: entry.key,
-      fingerprint: entry.fingerprint,
-      at: entry.at,
-      command: entry.command,
-      result: entry.result,
-    })}`,
+    `${entry.prevHash}\n{"at":${canonicalJson(entry.at)},"command":${canonicalJson(entry.command)},"fingerprint":${canonicalJson(entry.fingerprint)},"key":${canonicalJson(entry.key)},"result":${canonicalJson(entry.result)},"seq":${canonicalJson(entry.seq)}}`,
   );
 }
 
