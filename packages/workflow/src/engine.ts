@@ -196,7 +196,13 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
   const cacheSize = options.cacheSize ?? 10_000;
   const cache = new Map<string, { version: number; snapshot: AnyMachineSnapshot }>();
   const remember = (id: string, version: number, snapshot: AnyMachineSnapshot) => {
-    cache.delete(id);
+    const hit = cache.get(id);
+    if (hit !== undefined) {
+      // Update in place: eviction is first-in first-out, which is enough for a snapshot cache.
+      hit.version = version;
+      hit.snapshot = snapshot;
+      return;
+    }
     cache.set(id, { version, snapshot });
     if (cache.size > cacheSize) {
       const oldest = cache.keys().next().value;
