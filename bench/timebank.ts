@@ -245,7 +245,8 @@ async function pgbench(seconds: number, ctx: BenchContext): Promise<number | nul
   const args = ["-h", url.hostname, "-p", url.port || "5432", "-U", decodeURIComponent(url.username || "postgres")];
   try {
     await admin.query(`create database ${db}`);
-    await execFileAsync("pgbench", [...args, "-i", "-s", "1", "-q", db]);
+    // Scale 8: one branch per client, so that tpcb-like is not serialised on a single branch row.
+    await execFileAsync("pgbench", [...args, "-i", "-s", String(CLIENTS), "-q", db]);
     const out = await execFileAsync("pgbench", [
       ...args,
       "-c",

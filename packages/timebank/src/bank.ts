@@ -158,7 +158,8 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
             }
             out.push(mine);
           }
-          return { entries, accounts: state.takeTouched(), notes, value: out };
+          const touched = state.takeTouched();
+          return { entries, accounts: touched.rows, created: touched.created, notes, value: out };
         });
         for (let i = 0; i < batch.length; i++) (batch[i] as Pending).resolve(results[i] as CommandResult[]);
       } catch (error) {

@@ -148,7 +148,7 @@ export interface BankState {
   /** Applies an entry that is already in the journal (catch-up and load). */
   replay(entry: JournalEntry): void;
   /** Account ids changed since the last call, with their rows. */
-  takeTouched(): AccountRow[];
+  takeTouched(): { rows: AccountRow[]; created: string[] };
   /** A volunteer's account view. */
   volunteerAccount(volunteer: string, stars: (earnedMinutes: number) => number): VolunteerAccount | undefined;
   /** A ledger account row. */
@@ -191,6 +191,8 @@ export function createBankState(): BankState {
   const earned = new Map<string, number>();
   const keys = new Map<string, { fingerprint: string; result: CommandResult }>();
   let touched = new Set<string>();
+  /** Accounts opened since the last takeTouched (the rest already have a stored row). */
+  let created: string[] = [];
   let seq = 0;
   let headHash = GENESIS_HASH;
 
@@ -204,6 +206,7 @@ export function createBankState(): BankState {
       if (ledger.account(id) === undefined) {
         ledger.openAccount(id);
         touched.add(id);
+        created.push(id);
       }
     }
   }
@@ -250,6 +253,7 @@ export function createBankState(): BankState {
         const id = volunteerAccountId(cmd.volunteer);
         ledger.openAccount(id, { debitsMustNotExceedCredits: true });
         touched.add(id);
+        created.push(id);
         volunteers.set(cmd.volunteer, {
           volunteer: cmd.volunteer,
           community: cmd.community,
@@ -514,6 +518,9 @@ export function createBankState(): BankState {
       seq = entry.seq;
       headHash = entry.hash;
       keys.set(entry.key, { fingerprint: entry.fingerprint, result: entry.result });
+      // The writer of this entry stored its account rows in the same transaction.
+      touched = new Set();
+      created = [];
     },
     takeTouched() {
       const rows: AccountRow[] = [];
@@ -522,7 +529,9 @@ export function createBankState(): BankState {
         if (row) rows.push(row);
       }
       touched = new Set();
-      return rows;
+      const opened = created;
+      created = [];
+      return { rows, created: opened };
     },
     accountRow(id) {
       const a = ledger.account(id);

@@ -1,7 +1,7 @@
 /**
  * The one query module of the SQL stores (PGlite and PostgreSQL run the same statements).
  */
-import { runMigrations, type SqlClient, type SqlQueryable } from "@elderflow/core";
+import { ElderflowError, runMigrations, type SqlClient, type SqlQueryable } from "@elderflow/core";
 import type { CommandResult } from "../commands";
 import type { JournalEntry } from "../journal";
 import { TIMEBANK_MIGRATIONS } from "../migrations";
@@ -84,22 +84,38 @@ async function writeBatch(tx: SqlQueryable, p: PreparedBatch<unknown>): Promise<
     await tx.query("update timebank_head set seq = $1, hash = $2 where id = 1", [last.seq, last.hash]);
   }
   if (p.accounts.length > 0) {
-    const cols: unknown[][] = [[], [], [], [], [], []];
-    for (const a of p.accounts) {
-      cols[0]?.push(a.id);
-      cols[1]?.push(a.debitsPending);
-      cols[2]?.push(a.debitsPosted);
-      cols[3]?.push(a.creditsPending);
-      cols[4]?.push(a.creditsPosted);
-      cols[5]?.push(a.earned);
+    // New accounts are inserted; existing ones updated in place (cheaper than an upsert, and the
+    // count of updated rows proves that none was missing).
+    const created = new Set(p.created);
+    for (const fresh of [true, false]) {
+      const rows = p.accounts.filter((a) => created.has(a.id) === fresh);
+      if (rows.length === 0) continue;
+      const cols = [
+        rows.map((a) => a.id),
+        rows.map((a) => a.debitsPending),
+        rows.map((a) => a.debitsPosted),
+        rows.map((a) => a.creditsPending),
+        rows.map((a) => a.creditsPosted),
+        rows.map((a) => a.earned),
+      ];
+      if (fresh) {
+        await tx.query(
+          `insert into timebank_accounts (id, debits_pending, debits_posted, credits_pending, credits_posted, earned)
+           select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])`,
+          cols,
+        );
+      } else {
+        const updated = await tx.query(
+          `update timebank_accounts a set debits_pending = u.dp, debits_posted = u.dpo, credits_pending = u.cp,
+             credits_posted = u.cpo, earned = u.e
+           from unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) as u(id, dp, dpo, cp, cpo, e)
+           where a.id = u.id returning 1`,
+          cols,
+        );
+        if (updated.rows.length !== rows.length)
+          throw new ElderflowError("INTERNAL", { params: { detail: "account row missing" } });
+      }
     }
-    await tx.query(
-      `insert into timebank_accounts (id, debits_pending, debits_posted, credits_pending, credits_posted, earned)
-       select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
-       on conflict (id) do update set debits_pending = excluded.debits_pending, debits_posted = excluded.debits_posted,
-         credits_pending = excluded.credits_pending, credits_posted = excluded.credits_posted, earned = excluded.earned`,
-      cols,
-    );
   }
   if (p.notes.length > 0) {
     await tx.query(

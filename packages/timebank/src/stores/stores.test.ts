@@ -137,7 +137,13 @@ describeStoreContract("memory", async () => {
     async updateInPlace() {
       // The memory store exposes no update path at all; its commit refuses a rewritten seq.
       return store
-        .commit(0, () => ({ entries: [store.entries[0] as JournalEntry], accounts: [], notes: [], value: 0 }))
+        .commit(0, () => ({
+          entries: [store.entries[0] as JournalEntry],
+          accounts: [],
+          created: [],
+          notes: [],
+          value: 0,
+        }))
         .then(
           () => undefined,
           (e: unknown) => e,

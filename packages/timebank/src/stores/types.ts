@@ -7,6 +7,8 @@ export interface PreparedBatch<T> {
   readonly entries: readonly JournalEntry[];
   /** Account rows changed by the batch (written whole: balances are read in O(1)). */
   readonly accounts: readonly AccountRow[];
+  /** Ids among `accounts` opened by this batch (no stored row yet); the others are updated in place. */
+  readonly created: readonly string[];
   /** Free-text reasons, kept beside the journal so that they can be erased. */
   readonly notes: readonly { readonly key: string; readonly text: string }[];
   /** What the commit resolves to. */
