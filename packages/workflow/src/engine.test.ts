@@ -169,6 +169,33 @@ describe("engine: start, send, query", () => {
     expect(results[0]).toMatchObject({ duplicate: false, to: "accepted" });
     expect(results[1]).toMatchObject({ duplicate: false, from: "accepted", to: "cancelled" });
   });
+  it("re-reads the store when its cached copy is behind another worker", async () => {
+    const store = memoryStore();
+    const clock = manualClock("2027-03-01T09:00:00+08:00");
+    const a = anEngine({ store, clock }).engine;
+    const b = anEngine({ store, clock }).engine;
+    await a.start("serviceRequest", { id: "r1", input: start, actor: staff });
+    await a.send("r1", { id: "e1", type: "TRIAGE", actor: staff, payload: { serviceKind: "plumbing" } });
+    await b.send("r1", { id: "acc", type: "ACCEPT", actor: sp1 }); // a still holds "dispatched"
+    expect((await a.send("r1", { id: "arr", type: "ARRIVE", actor: sp1 })).to).toBe("onSite");
+    // The same id again, no longer accepted in this state: a duplicate, not an error.
+    expect((await a.send("r1", { id: "acc", type: "ACCEPT", actor: sp1 })).duplicate).toBe(true);
+    await b.send("r1", { id: "fin", type: "FINISH", actor: sp1 });
+    const r = await a.send("r1", { id: "conf", type: "CONFIRM", actor: anActor("cadre", "p1"), expectedVersion: 5 });
+    expect(r.to).toBe("confirmed");
+    expect((await a.history("r1", staff)).map((e) => e.eventId)).toEqual([
+      "start:r1",
+      "e1",
+      "acc",
+      "arr",
+      "fin",
+      "conf",
+    ]);
+    // A stale writer naming the version it saw still loses.
+    expect(await codeOf(b.send("r1", { id: "late", type: "CLOSE", actor: staff, expectedVersion: 5 }))).toBe(
+      "CONCURRENT_UPDATE",
+    );
+  });
 });
 
 describe("engine: durable timers", () => {

@@ -194,16 +194,19 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
   }
   const retries = options.retries ?? 3;
   const cacheSize = options.cacheSize ?? 10_000;
-  const cache = new Map<string, { version: number; snapshot: AnyMachineSnapshot }>();
-  const remember = (id: string, version: number, snapshot: AnyMachineSnapshot) => {
-    const hit = cache.get(id);
+  // What this engine last committed per instance. A send starts from it without reading the store:
+  // the commit is guarded by the version (and the log's unique event ids), so a stale entry only
+  // costs a failed commit and a fresh read.
+  const cache = new Map<string, { instance: StoredInstance; snapshot: AnyMachineSnapshot }>();
+  const remember = (instance: StoredInstance, snapshot: AnyMachineSnapshot) => {
+    const hit = cache.get(instance.id);
     if (hit !== undefined) {
       // Update in place: eviction is first-in first-out, which is enough for a snapshot cache.
-      hit.version = version;
+      hit.instance = instance;
       hit.snapshot = snapshot;
       return;
     }
-    cache.set(id, { version, snapshot });
+    cache.set(instance.id, { instance, snapshot });
     if (cache.size > cacheSize) {
       const oldest = cache.keys().next().value;
       if (oldest !== undefined) cache.delete(oldest);
@@ -218,7 +221,8 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
 
   const live = (def: WorkflowDefinition, inst: StoredInstance): AnyMachineSnapshot => {
     const hit = cache.get(inst.id);
-    if (hit !== undefined && hit.version === inst.version && inst.machineVersion === def.version) return hit.snapshot;
+    if (hit !== undefined && hit.instance.version === inst.version && inst.machineVersion === def.version)
+      return hit.snapshot;
     const persisted =
       inst.machineVersion === def.version ? inst.snapshot : migrateSnapshot(def, inst.machineVersion, inst.snapshot);
     return restoreSnapshot(def.machine, persisted);
@@ -354,7 +358,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       }
       throw e;
     }
-    remember(opts.id, commit.instance.version, result.next);
+    remember(commit.instance, result.next);
     inspectStep(def, opts.id, undefined, input, undefined);
     return { instance: view(commit.instance), duplicate: false, from: null, to: commit.instance.state };
   }
@@ -364,18 +368,38 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     input: WorkflowEventInput,
     firedTimer: StoredTimer | undefined,
   ): Promise<SendResult | "dropped"> {
+    let fresh = false;
     for (let attempt = 0; ; attempt++) {
-      const loaded = await store.load(instanceId, input.id);
-      if (loaded === undefined)
-        throw new ElderflowError("UNKNOWN_INSTANCE", { params: { instance: instanceId.slice(0, 64) } });
-      const inst = loaded.instance;
+      const hit = fresh ? undefined : cache.get(instanceId);
+      const fromCache = hit !== undefined;
+      let inst: StoredInstance;
       const actor = input.actor;
-      assertAccess(actor, inst.communityId);
-      if (loaded.seen) return duplicateResult(inst);
-      if (input.expectedVersion !== undefined && input.expectedVersion !== inst.version)
+      if (hit !== undefined) {
+        inst = hit.instance;
+        assertAccess(actor, inst.communityId);
+      } else {
+        const loaded = await store.load(instanceId, input.id);
+        if (loaded === undefined)
+          throw new ElderflowError("UNKNOWN_INSTANCE", { params: { instance: instanceId.slice(0, 64) } });
+        inst = loaded.instance;
+        assertAccess(actor, inst.communityId);
+        if (loaded.seen) return duplicateResult(inst);
+      }
+      // From here on, anything that depends on the stored state is re-checked against the store
+      // before it becomes an error: the cached copy may be behind another writer.
+      const refresh = () => {
+        fresh = true;
+        attempt--;
+      };
+      if (input.expectedVersion !== undefined && input.expectedVersion !== inst.version) {
+        if (fromCache) {
+          refresh();
+          continue;
+        }
         throw new ElderflowError("CONCURRENT_UPDATE", {
           params: { expected: input.expectedVersion, actual: inst.version },
         });
+      }
       const def = definition(inst.machine);
       let payload: Readonly<Record<string, unknown>>;
       if (firedTimer === undefined) {
@@ -405,6 +429,10 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       const event = { ...data, type: input.type, actor, at, eventId: input.id };
       const result = step(def.machine, before, event);
       if (result.next === before) {
+        if (fromCache) {
+          refresh();
+          continue;
+        }
         if (firedTimer !== undefined) return "dropped";
         const code = def.explain?.({ ...args(), state: inst.state }) ?? "EVENT_NOT_ALLOWED";
         throw new ElderflowError(code, { path: ["type"], params: { event: input.type, state: inst.state } });
@@ -434,14 +462,15 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
             const again = await store.load(instanceId, input.id);
             if (again?.seen === true) return duplicateResult(again.instance);
           }
-          if (e.code === "CONCURRENT_UPDATE" && input.expectedVersion === undefined && attempt < retries) {
+          if (e.code === "CONCURRENT_UPDATE") {
             cache.delete(instanceId);
-            continue;
+            fresh = true;
+            if (input.expectedVersion === undefined && attempt < retries) continue;
           }
         }
         throw e;
       }
-      remember(instanceId, commit.instance.version, result.next);
+      remember(commit.instance, result.next);
       inspectStep(def, instanceId, before, undefined, event);
       return { instance: view(commit.instance), duplicate: false, from: inst.state, to: commit.instance.state };
     }
