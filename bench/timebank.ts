@@ -164,7 +164,7 @@ function batchMaker(client: number, label: string, pick: () => number) {
 
 /** Runs `clients` closed-loop clients against a bank for `seconds`; returns commands/s. */
 async function driveBank(
-  bank: TimeBank,
+  bank: TimeBank | readonly TimeBank[],
   label: string,
   zipf: number | undefined,
   seconds: number,
@@ -179,7 +179,8 @@ async function driveBank(
     Array.from({ length: clients }, async (_, c) => {
       const next = batchMaker(c, label, sampler(ACCOUNTS, zipf, 100 + c));
       while (performance.now() < end) {
-        const results = await bank.submitMany(next(pairsPerBatch));
+        const target = Array.isArray(bank) ? (bank[c % bank.length] as TimeBank) : (bank as TimeBank);
+        const results = await target.submitMany(next(pairsPerBatch));
         ops += results.length;
         for (const r of results) if (!r.ok) failed++;
       }
@@ -319,6 +320,25 @@ async function benchPostgres(ctx: BenchContext): Promise<void> {
         seconds,
       });
     }
+    // The same load from 8 separate banks (8 connections, as 8 processes would run): each writer
+    // catches up on the others' journal entries under the head lock before deciding its batch.
+    ctx.log("elderflow uniform, 8 separate writers…");
+    const writers: TimeBank[] = [];
+    for (let c = 0; c < CLIENTS; c++)
+      writers.push(
+        await createTimeBank({ store: postgresStore({ connectionString: PG_URL, schema, max: 1 }), clock, stars }),
+      );
+    const w = await driveBank(writers, "writers", undefined, seconds, CLIENTS, 64);
+    for (const b of writers) await b.close();
+    ctx.emit({
+      bench: "timebank.postgres.uniform.separate_writers",
+      elderflow_ops_s: Math.round(w.ops / w.s),
+      posted_ops_s: Math.round(w.ops / w.s / 2),
+      clients: CLIENTS,
+      accounts: ACCOUNTS,
+      failed: w.failed,
+      seconds,
+    });
     const check = await admin.query(
       `select sum(credits_posted - debits_posted)::bigint as s from ${schema}.timebank_accounts`,
     );

@@ -102,10 +102,21 @@ export function sha256(text: string): string {
  * ```
  */
 export function entryHash(entry: Omit<JournalEntry, "hash">): string {
+  return entryHashOf(entry, canonicalJson(entry.command), canonicalJson(entry.result));
+}
+
+/**
+ * The canonical JSON of an entry's command and result, kept from hashing so that a SQL store writes
+ * the same text without serialising again. Internal: not exported from the package.
+ */
+export const entryTexts = new WeakMap<JournalEntry, { readonly command: string; readonly result: string }>();
+
+/** {@link entryHash} with the command's and result's canonical JSON already computed. */
+export function entryHashOf(entry: Omit<JournalEntry, "hash">, commandText: string, resultText: string): string {
   // The canonical JSON of {seq, key, fingerprint, at, command, result}, keys in sorted order,
   // written out directly (this runs once per command).
   return sha256(
-    `${entry.prevHash}\n{"at":${canonicalJson(entry.at)},"command":${canonicalJson(entry.command)},"fingerprint":${canonicalJson(entry.fingerprint)},"key":${canonicalJson(entry.key)},"result":${canonicalJson(entry.result)},"seq":${canonicalJson(entry.seq)}}`,
+    `${entry.prevHash}\n{"at":${canonicalJson(entry.at)},"command":${commandText},"fingerprint":${canonicalJson(entry.fingerprint)},"key":${canonicalJson(entry.key)},"result":${resultText},"seq":${canonicalJson(entry.seq)}}`,
   );
 }
 

@@ -12,7 +12,7 @@ import {
   TimeBankCommand,
   type WithdrawCommand,
 } from "./commands";
-import { canonicalJson, entryHash, GENESIS_HASH, type JournalEntry, sha256 } from "./journal";
+import { canonicalJson, entryHash, entryHashOf, entryTexts, GENESIS_HASH, type JournalEntry, sha256 } from "./journal";
 import { createLedger, type Ledger, type TransferInput } from "./ledger";
 
 /** A recorded service or a withdrawal, with where it stands. */
@@ -453,7 +453,10 @@ export function createBankState(): BankState {
     result: CommandResult,
   ): JournalEntry {
     const body = { seq: seq + 1, key, fingerprint, at, command, result, prevHash: headHash };
-    const entry: JournalEntry = { ...body, hash: entryHash(body) };
+    const commandText = canonicalJson(command);
+    const resultText = canonicalJson(result);
+    const entry: JournalEntry = { ...body, hash: entryHashOf(body, commandText, resultText) };
+    entryTexts.set(entry, { command: commandText, result: resultText });
     seq = entry.seq;
     headHash = entry.hash;
     keys.set(key, { fingerprint, result });

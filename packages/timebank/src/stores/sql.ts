@@ -3,7 +3,7 @@
  */
 import { ElderflowError, runMigrations, type SqlClient, type SqlQueryable } from "@elderflow/core";
 import type { CommandResult } from "../commands";
-import type { JournalEntry } from "../journal";
+import { entryTexts, type JournalEntry } from "../journal";
 import { TIMEBANK_MIGRATIONS } from "../migrations";
 import type { AccountRow } from "../state";
 import type { PreparedBatch, TimeBankStore } from "./types";
@@ -70,8 +70,9 @@ async function writeBatch(tx: SqlQueryable, p: PreparedBatch<unknown>): Promise<
       cols[1]?.push(e.key);
       cols[2]?.push(e.fingerprint);
       cols[3]?.push(e.at);
-      cols[4]?.push(e.command === null ? null : JSON.stringify(e.command));
-      cols[5]?.push(JSON.stringify(e.result));
+      const texts = entryTexts.get(e);
+      cols[4]?.push(e.command === null ? null : (texts?.command ?? JSON.stringify(e.command)));
+      cols[5]?.push(texts?.result ?? JSON.stringify(e.result));
       cols[6]?.push(e.prevHash);
       cols[7]?.push(e.hash);
     }
