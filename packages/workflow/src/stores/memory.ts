@@ -20,6 +20,12 @@ interface Slot {
  */
 export function memoryStore(): WorkflowStore {
   const slots = new Map<string, Slot>();
+  // Only the slots with pending timers, so that finding due timers does not scan finished instances.
+  const timed = new Set<Slot>();
+  const track = (slot: Slot) => {
+    if (slot.timers.size > 0) timed.add(slot);
+    else timed.delete(slot);
+  };
   // Insertion-ordered; delivered items are deleted, so reading the outbox stays cheap.
   const outbox = new Map<string, OutboxItem>();
   const matches = (i: StoredInstance, f: ListFilter) =>
@@ -63,6 +69,7 @@ export function memoryStore(): WorkflowStore {
       if (c.firedTimer !== undefined) slot.timers.delete(c.firedTimer.timerId);
       for (const t of c.cancelTimers) slot.timers.delete(t);
       for (const t of c.addTimers) slot.timers.set(t.timerId, t);
+      track(slot);
       for (const o of c.outbox) outbox.set(o.id, o);
     },
     async list(filter) {
@@ -79,14 +86,17 @@ export function memoryStore(): WorkflowStore {
     },
     async dueTimers(now, limit) {
       const due: StoredTimer[] = [];
-      for (const slot of slots.values()) for (const t of slot.timers.values()) if (t.fireAt <= now) due.push(t);
+      for (const slot of timed) for (const t of slot.timers.values()) if (t.fireAt <= now) due.push(t);
       due.sort((a, b) => a.fireAt - b.fireAt || (a.instanceId < b.instanceId ? -1 : 1));
       return due.slice(0, limit);
     },
     async dropTimer(timer) {
       const slot = slots.get(timer.instanceId);
       const t = slot?.timers.get(timer.timerId);
-      if (t !== undefined && t.fireAt === timer.fireAt) slot?.timers.delete(timer.timerId);
+      if (slot !== undefined && t !== undefined && t.fireAt === timer.fireAt) {
+        slot.timers.delete(timer.timerId);
+        track(slot);
+      }
     },
     async outbox(limit) {
       const out: OutboxItem[] = [];
