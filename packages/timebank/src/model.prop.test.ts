@@ -209,8 +209,8 @@ const freshKey = fc.oneof(
   { weight: 3, arbitrary: fc.integer({ min: 0, max: 1_000_000 }).map((n) => `u${n}`) },
   { weight: 1, arbitrary: key },
 );
-/** Entries referenced: new keys, or the setup's verified record s5 and reserved withdrawal s7. */
-const ref = fc.constantFrom("k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "s5", "s6", "s7");
+/** Entries referenced: new keys, or the setup's verified record s5, reserved withdrawal s7, pending record s8 and small verified record s9. */
+const ref = fc.constantFrom("k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "s5", "s6", "s7", "s8", "s9");
 const volunteer = fc.constantFrom("v1", "v1", "v1", "v2", "w1", "ghost");
 const registrar = fc.constantFrom("reg1", "reg1", "reg1", "reg2", "v1");
 const verifier = fc.constantFrom("ver1", "ver1", "ver1", "ver2", "v1");
@@ -219,7 +219,7 @@ const beneficiary = fc.constantFrom("v1", "v1", "f1", "r1");
 const person = fc.constantFrom("v1", "v2", "w1", "reg1", "ver1", "reg2", "ver2", "f1", "r1");
 const community = fc.constantFrom("c1", "c2");
 const minutes = fc.constantFrom(0, 30, 60, 6000, 6000);
-const date = fc.constantFrom("2027-03-30", "2027-04-02", "2027-04-02");
+const date = fc.constantFrom("2027-03-30", "2027-03-30", "2027-04-02");
 
 const raw = fc.oneof(
   {
@@ -270,7 +270,7 @@ const raw = fc.oneof(
   },
   { weight: 3, arbitrary: fc.record({ op: fc.constant("withdraw"), key, volunteer, beneficiary, minutes, on: date }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("fulfil"), key: freshKey, withdrawal: ref, on: date }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("cancel"), key: freshKey, withdrawal: key }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("cancel"), key: freshKey, withdrawal: ref }) },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -283,11 +283,11 @@ const raw = fc.oneof(
     }),
   },
   {
-    weight: 1,
+    weight: 2,
     arbitrary: fc.record({
       op: fc.constant("closePeriod"),
       key: freshKey,
-      community,
+      community: fc.constantFrom("c1", "c1", "c2"),
       period: fc.constant("2027-Q1"),
       by: verifier,
     }),
@@ -363,6 +363,27 @@ const SETUP = [
   },
   { op: "verify", key: "s6", entry: "s5", by: "ver1", on: "2027-03-03" },
   { op: "withdraw", key: "s7", volunteer: "v1", beneficiary: "f1", minutes: 60, on: "2027-03-04" },
+  {
+    op: "record",
+    key: "s8",
+    volunteer: "v1",
+    recipient: "r1",
+    minutes: 60,
+    on: "2027-03-05",
+    signedBy: "r1",
+    registeredBy: "reg1",
+  },
+  {
+    op: "record",
+    key: "s9",
+    volunteer: "v1",
+    recipient: "r1",
+    minutes: 30,
+    on: "2027-03-06",
+    signedBy: "r1",
+    registeredBy: "reg1",
+  },
+  { op: "verify", key: "s10", entry: "s9", by: "ver1", on: "2027-03-07" },
 ];
 
 describe("the time bank against a reference model", () => {
