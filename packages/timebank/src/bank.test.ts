@@ -283,3 +283,20 @@ describe("a failed commit", () => {
     expect(await bank.verifyJournal()).toMatchObject({ ok: true, length: SETUP.length + 3 });
   });
 });
+
+describe("refused commands", () => {
+  it("leave no trace: a refused withdrawal in another community opens no accounts there", async () => {
+    const bank = await bankWith();
+    const before = bank.ledgerAccounts();
+    expect(await bank.submit({ ...cmd.withdraw("w1", "v1", 30, "f1"), community: "c9" })).toMatchObject({
+      code: "INSUFFICIENT_BALANCE",
+    });
+    expect(bank.ledgerAccounts()).toEqual(before);
+    // What a bank rebuilt from the journal holds is what this one holds.
+    const store = memoryStore();
+    const a = await createTimeBank({ store, clock, stars: testStars });
+    await a.submitMany([...SETUP, { ...cmd.withdraw("w1", "v1", 30, "f1"), community: "c9" }]);
+    const b = await createTimeBank({ store, clock, stars: testStars });
+    expect(b.ledgerAccounts()).toEqual(a.ledgerAccounts());
+  });
+});

@@ -125,23 +125,23 @@ export interface Ledger {
 export function createLedger(): Ledger {
   const accountIndex = new Map<LedgerId, number>();
   const accountIds: LedgerId[] = [];
-  let noOverdraft = new Uint8Array(1024);
-  let debitsPending = new Float64Array(1024);
-  let debitsPosted = new Float64Array(1024);
-  let creditsPending = new Float64Array(1024);
-  let creditsPosted = new Float64Array(1024);
+  let noOverdraft = new Uint8Array(64);
+  let debitsPending = new Float64Array(64);
+  let debitsPosted = new Float64Array(64);
+  let creditsPending = new Float64Array(64);
+  let creditsPosted = new Float64Array(64);
 
   const transferIndex = new Map<LedgerId, number>();
   const transferIds: LedgerId[] = [];
   let transferCount = 0;
-  let tDebit = new Int32Array(1 << 16);
-  let tCredit = new Int32Array(1 << 16);
-  let tAmount = new Float64Array(1 << 16);
+  let tDebit = new Int32Array(256);
+  let tCredit = new Int32Array(256);
+  let tAmount = new Float64Array(256);
   /** 0 single, 1 pending, 2 post, 3 void. */
-  let tKind = new Uint8Array(1 << 16);
+  let tKind = new Uint8Array(256);
   /** 0 posted, 1 pending, 2 voided, 3 settled. */
-  let tState = new Uint8Array(1 << 16);
-  let tPending = new Int32Array(1 << 16);
+  let tState = new Uint8Array(256);
+  let tPending = new Int32Array(256);
 
   const KINDS = ["single", "pending", "post", "void"] as const;
   const STATES: readonly TransferState[] = ["posted", "pending", "voided", "settled"];

@@ -13,6 +13,7 @@ import type { CommandResult } from "./commands";
 import { memoryStore } from "./stores/memory";
 
 const RUNS = Number(process.env.TIMEBANK_MODEL_RUNS ?? 10_000);
+const clock = fixedClock("2027-03-01T09:00:00+08:00");
 
 type Status = "pending" | "posted" | "voided" | "reversed";
 interface MEntry {
@@ -20,6 +21,8 @@ interface MEntry {
   minutes: number;
   status: Status;
   kind: "record" | "withdrawal";
+  /** Where a withdrawal is served (its community, or another one through clearing). */
+  servedIn?: string;
 }
 
 /** The reference model: plain maps and sums, no ledger. */
@@ -147,7 +150,8 @@ class Model {
         const v = this.vols.get(s("volunteer"));
         if (!v) return "UNKNOWN_ACCOUNT";
         if (s("beneficiary") !== s("volunteer") && !v.family.has(s("beneficiary"))) return "NOT_FAMILY";
-        if (this.isClosed(v.community, s("on"))) return "PERIOD_CLOSED";
+        const servedIn = (c.community as string | undefined) ?? v.community;
+        if (this.isClosed(v.community, s("on")) || this.isClosed(servedIn, s("on"))) return "PERIOD_CLOSED";
         if (this.available(s("volunteer")) < minutes) return "INSUFFICIENT_BALANCE";
         this.entries.set(s("key"), {
           vol: s("volunteer"),
@@ -155,6 +159,7 @@ class Model {
           status: "pending",
           kind: "withdrawal",
           community: v.community,
+          servedIn,
         });
         return "reserved";
       }
@@ -162,7 +167,8 @@ class Model {
       case "cancel": {
         const e = this.entries.get(s("withdrawal"));
         if (e?.kind !== "withdrawal" || e.status !== "pending") return "NOT_PENDING";
-        if (c.op === "fulfil" && this.isClosed(e.community, s("on"))) return "PERIOD_CLOSED";
+        if (c.op === "fulfil" && (this.isClosed(e.community, s("on")) || this.isClosed(e.servedIn ?? "", s("on"))))
+          return "PERIOD_CLOSED";
         this.refs.set(s("key"), s("withdrawal"));
         if (c.op === "cancel") {
           e.status = "voided";
@@ -177,7 +183,8 @@ class Model {
         if (e?.status !== "posted") return "NOT_REVERSIBLE";
         if (s("by") === e.vol) return "SELF_VERIFICATION";
         if (!this.has(e.community, s("by"), "verifier")) return "NOT_AUTHORIZED";
-        if (this.isClosed(e.community, s("on"))) return "PERIOD_CLOSED";
+        if (this.isClosed(e.community, s("on")) || this.isClosed(e.servedIn ?? e.community, s("on")))
+          return "PERIOD_CLOSED";
         if (e.kind === "record") {
           if (this.available(e.vol) < e.minutes) return "INSUFFICIENT_BALANCE";
           this.earned.set(e.vol, (this.earned.get(e.vol) ?? 0) - e.minutes);
@@ -268,7 +275,20 @@ const raw = fc.oneof(
       reason: fc.constant("x"),
     }),
   },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant("withdraw"), key, volunteer, beneficiary, minutes, on: date }) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({
+        op: fc.constant("withdraw"),
+        key,
+        volunteer,
+        beneficiary,
+        minutes,
+        on: date,
+        servedIn: fc.constantFrom(undefined, undefined, "c2", "c9"),
+      })
+      .map(({ servedIn, ...c }) => (servedIn === undefined ? c : { ...c, community: servedIn })),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("fulfil"), key: freshKey, withdrawal: ref, on: date }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("cancel"), key: freshKey, withdrawal: ref }) },
   {
@@ -393,15 +413,18 @@ describe("the time bank against a reference model", () => {
         fc.commands([raw.map((c) => new Submit(c)), fc.nat().map((i) => new Resubmit(i))], { maxCommands: 12 }),
         async (cmds) => {
           const model = new Model();
-          const bank = await createTimeBank({
-            store: memoryStore(),
-            clock: fixedClock("2027-03-01T09:00:00+08:00"),
-            stars: testStars,
-          });
+          const store = memoryStore();
+          const bank = await createTimeBank({ store, clock, stars: testStars });
           const real: Real = { bank, stars: new Map() };
           for (const c of SETUP) expect(await bank.submit(c)).toEqual(model.submit(c));
           await fc.asyncModelRun(() => ({ model, real }), cmds);
           expect(await bank.verifyJournal()).toMatchObject({ ok: true });
+          // The journal alone rebuilds exactly this state, and the stored rows are the state's.
+          const rebuilt = await createTimeBank({ store, clock, stars: testStars });
+          expect(rebuilt.ledgerAccounts()).toEqual(bank.ledgerAccounts());
+          expect(rebuilt.accounts()).toEqual(bank.accounts());
+          expect(rebuilt.anchor()).toEqual(bank.anchor());
+          for (const row of bank.ledgerAccounts()) expect(await store.readAccount(row.id)).toEqual(row);
         },
       ),
       { numRuns: RUNS },

@@ -13,7 +13,7 @@ import {
   type WithdrawCommand,
 } from "./commands";
 import { canonicalJson, entryHash, entryHashOf, entryTexts, GENESIS_HASH, type JournalEntry, sha256 } from "./journal";
-import { createLedger, type Ledger, type TransferInput } from "./ledger";
+import { createLedger, type Ledger, type LedgerAccount, type TransferInput } from "./ledger";
 
 /** A recorded service or a withdrawal, with where it stands. */
 export interface Entry {
@@ -339,6 +339,9 @@ export function createBankState(): BankState {
         if (cmd.beneficiary !== cmd.volunteer && !v.family.has(cmd.beneficiary)) return fail("NOT_FAMILY");
         const servedIn = (cmd as WithdrawCommand).community ?? v.community;
         if (isClosed(v.community, cmd.on) || isClosed(servedIn, cmd.on)) return fail("PERIOD_CLOSED");
+        // Check before opening the serving community's accounts: a refused command changes nothing.
+        const a = ledger.account(volunteerAccountId(cmd.volunteer)) as LedgerAccount;
+        if (a.creditsPosted - a.debitsPosted - a.debitsPending < cmd.minutes) return fail("INSUFFICIENT_BALANCE");
         openCommunity(servedIn);
         const legs = withdrawalLegs(cmd.key, { ...cmd, community: v.community, servedIn }).map((l) => ({
           ...l,
