@@ -113,3 +113,27 @@ describe("entryHash", () => {
     }
   });
 });
+
+describe("the stored command text", () => {
+  it("is always the canonical JSON of the stored command, whatever was submitted", async () => {
+    const store = memoryStore();
+    const bank = await createTimeBank({ store, clock: fixedClock("2027-01-04T09:00:00+08:00"), stars: testStars });
+    await bank.submitMany([
+      ...SETUP,
+      { key: "x1", op: "enroll", community: "c1", volunteer: "v9" }, // family defaulted
+      { ...cmd.record("x2", "v9", 10), extra: "dropped" }, // unknown field stripped
+      cmd.record("x3", "v9", 10),
+      cmd.reject("x4", "x3"), // reason kept beside the journal
+    ]);
+    for (const e of store.entries) {
+      expect(e.hash).toBe(entryHash(e));
+    }
+    expect(store.entries.find((e) => e.key === "x1")?.command).toEqual({
+      op: "enroll",
+      key: "x1",
+      volunteer: "v9",
+      community: "c1",
+      family: [],
+    });
+  });
+});

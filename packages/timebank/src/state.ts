@@ -454,9 +454,10 @@ export function createBankState(): BankState {
     at: string,
     command: JournalEntry["command"],
     result: CommandResult,
+    knownCommandText?: string,
   ): JournalEntry {
     const body = { seq: seq + 1, key, fingerprint, at, command, result, prevHash: headHash };
-    const commandText = canonicalJson(command);
+    const commandText = knownCommandText ?? canonicalJson(command);
     const resultText = canonicalJson(result);
     const entry: JournalEntry = { ...body, hash: entryHashOf(body, commandText, resultText) };
     entryTexts.set(entry, { command: commandText, result: resultText });
@@ -492,7 +493,8 @@ export function createBankState(): BankState {
           : null;
       if (key === null || key.length === 0 || key.length > 200)
         return { result: { key: typeof key === "string" ? key : null, ok: false, code: "INVALID_INPUT" } };
-      const fingerprint = sha256(canonicalJson(raw));
+      const rawText = canonicalJson(raw);
+      const fingerprint = sha256(rawText);
       const prior = keys.get(key);
       if (prior !== undefined) {
         if (prior.fingerprint === fingerprint) return { result: { ...prior.result, replayed: true } };
@@ -508,7 +510,12 @@ export function createBankState(): BankState {
       const result: CommandResult = outcome.ok
         ? { key, ok: true, status: outcome.status }
         : { key, ok: false, code: outcome.code };
-      const entry = append(key, fingerprint, at, outcome.ok ? stripReason(cmd) : null, result);
+      const stored = outcome.ok ? stripReason(cmd) : null;
+      // The schemas only check and strip (no transforms): a parsed command with as many fields as
+      // the submitted one is the same content, so its canonical text is the one already made.
+      const sameText =
+        stored !== null && stored === cmd && Object.keys(cmd).length === Object.keys(raw as object).length;
+      const entry = append(key, fingerprint, at, stored, result, sameText ? rawText : undefined);
       if (outcome.ok && (cmd.op === "reject" || cmd.op === "reverse"))
         return { result, entry, note: { key, text: cmd.reason } };
       return { result, entry };
