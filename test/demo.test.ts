@@ -1,30 +1,17 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fixedClock } from "@elderflow/core";
-import { type CliIO, runCli } from "elderflow";
+import { runCli } from "elderflow";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SimulationResult, simulateYear } from "../packages/elderflow/src/demo/simulate";
 
 const dir = mkdtempSync(join(tmpdir(), "elderflow-demo-"));
 const report = join(dir, "report.html");
-let out = "";
-let err = "";
 let exitCode = -1;
 let result: SimulationResult & { report: string };
 
-const io: CliIO = {
-  stdout: (t) => {
-    out += t;
-  },
-  stderr: (t) => {
-    err += t;
-  },
-  env: {},
-  clock: fixedClock("2026-11-26T10:00:00+08:00"),
-  cwd: dir,
-};
+const io = memoryIO({ cwd: dir });
 
 const value = (r: SimulationResult, en: string) => r.summary.find((s) => s.label.en === en)?.value;
 
@@ -34,7 +21,7 @@ describe("the demo: a year in a district (README's first command)", () => {
       ["demo", "--store", "pglite:db", "--report", report, "--format", "json", "--lang", "en"],
       io,
     );
-    result = JSON.parse(out);
+    result = JSON.parse(io.out);
   }, 1_800_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -66,7 +53,7 @@ describe("the demo: a year in a district (README's first command)", () => {
     expect(result.stars.reduce((a, s) => a + s.volunteers, 0)).toBe(350);
     expect(result.monthlyHours).toHaveLength(12);
     expect(result.monthlyHours.every((m) => m.hours > 0)).toBe(true);
-    expect(err).toContain("2026-06");
+    expect(io.err).toContain("2026-06");
   });
 
   it("is deterministic: the same seed on another store gives the same year", async () => {

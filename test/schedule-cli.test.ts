@@ -1,11 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fixedClock } from "@elderflow/core";
 import ICAL from "ical.js";
 import { afterAll, describe, expect, it } from "vitest";
-import type { CliIO } from "../packages/elderflow/src/cli/io";
-import { runCli } from "../packages/elderflow/src/cli/program";
+import { runIn } from "./support/cli";
 
 const dir = mkdtempSync(join(tmpdir(), "elderflow-schedule-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,23 +14,7 @@ function file(name: string, value: unknown): string {
   return p;
 }
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIO = {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-    env: {},
-    clock: fixedClock("2026-11-26T09:00:00+08:00"),
-    cwd: dir,
-  };
-  const code = await runCli(argv, io);
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runIn(dir, ...argv);
 
 const base = { name: "测试", gender: "male", communityId: "c01" };
 const persons = [

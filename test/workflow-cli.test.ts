@@ -1,27 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fixedClock } from "@elderflow/core";
 import { diagramDocuments } from "@elderflow/workflow";
 import { runCli } from "elderflow";
 import { describe, expect, it } from "vitest";
+import { memoryIO as supportIO } from "./support/cli";
 
-function memoryIO() {
-  const io = {
-    out: "",
-    err: "",
-    stdout: (t: string) => {
-      io.out += t;
-    },
-    stderr: (t: string) => {
-      io.err += t;
-    },
-    env: {},
-    clock: fixedClock("2027-03-01T09:00:00+08:00"),
-    cwd: mkdtempSync(join(tmpdir(), "elderflow-wf-cli-")),
-  };
-  return io;
-}
+const memoryIO = () => supportIO({ clock: fixedClock("2027-03-01T09:00:00+08:00") });
 
 describe("elderflow workflow (CLI)", () => {
   it("prints a machine's Mermaid diagram, and refuses an unknown machine with exit 2", async () => {

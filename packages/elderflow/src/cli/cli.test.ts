@@ -1,27 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fixedClock } from "@elderflow/core";
 import { describe, expect, it } from "vitest";
-import type { CliIO } from "./io";
+import { memoryIO } from "../../../../test/support/cli";
 import { runCli } from "./program";
-
-function memoryIO(): CliIO & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    stdout: (t: string) => {
-      io.out += t;
-    },
-    stderr: (t: string) => {
-      io.err += t;
-    },
-    env: {},
-    clock: fixedClock("2026-11-26T10:00:00+08:00"),
-    cwd: mkdtempSync(join(tmpdir(), "elderflow-cli-")),
-  };
-  return io;
-}
 
 const good = {
   id: "p1",
