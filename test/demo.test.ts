@@ -5,6 +5,7 @@ import { runCli } from "elderflow";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SimulationResult, simulateYear } from "../packages/elderflow/src/demo/simulate";
+import { memoryIO } from "./support/cli";
 
 const dir = mkdtempSync(join(tmpdir(), "elderflow-demo-"));
 const report = join(dir, "report.html");
