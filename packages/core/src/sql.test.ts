@@ -83,3 +83,24 @@ contract(
     await sql.query(`drop schema ${schema} cascade`);
   },
 );
+
+describe("runMigrations on PostgreSQL from several processes at once", () => {
+  it("applies each migration exactly once when many clients open a fresh schema together", async () => {
+    const fresh = `core_race_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+    const admin = new pg.Pool({ connectionString: PG_URL, max: 1 });
+    await admin.query(`create schema ${fresh}`);
+    const clients = Array.from({ length: 6 }, () =>
+      sqlFromPgPool(new pg.Pool({ connectionString: PG_URL, max: 2, options: `-c search_path=${fresh}` })),
+    );
+    try {
+      const applied = await Promise.all(clients.map((c) => runMigrations(c, "race", migrations)));
+      expect(applied.flat().sort()).toEqual([1, 2]);
+      const rows = await admin.query(`select count(*)::int as n from ${fresh}.elderflow_migrations`);
+      expect(rows.rows[0].n).toBe(2);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+      await admin.query(`drop schema ${fresh} cascade`);
+      await admin.end();
+    }
+  });
+});

@@ -197,13 +197,14 @@ export async function runMigrations(
     if ((sorted[i] as Migration).version === (sorted[i - 1] as Migration).version)
       throw new ElderflowError("DUPLICATE_ID", { params: { id: `${namespace}@${(sorted[i] as Migration).version}` } });
   }
-  await client.exec(
-    "create table if not exists elderflow_migrations (namespace text not null, version integer not null, name text not null, primary key (namespace, version))",
-  );
   const applied: number[] = [];
   await client.transaction(async (tx) => {
-    if (client.dialect === "postgres")
-      await tx.query("select pg_advisory_xact_lock(hashtext($1))", [`elderflow:${namespace}`]);
+    // One lock for every namespace: the bookkeeping table itself is created under it, so two
+    // processes opening a fresh database at once never race on `create table`.
+    if (client.dialect === "postgres") await tx.query("select pg_advisory_xact_lock(hashtext('elderflow:migrations'))");
+    await tx.query(
+      "create table if not exists elderflow_migrations (namespace text not null, version integer not null, name text not null, primary key (namespace, version))",
+    );
     const done = await tx.query<{ version: number }>("select version from elderflow_migrations where namespace = $1", [
       namespace,
     ]);
