@@ -81,15 +81,15 @@ describe("16 concurrent clients on PostgreSQL", () => {
     // Every result a client got equals the serial decision (replays carry the first result).
     let replays = 0;
     let insufficient = 0;
-    results.forEach((rs, c) =>
-      rs.forEach((r, i) => {
+    for (const [c, rs] of results.entries()) {
+      for (const [i, r] of rs.entries()) {
         const sent = (streams[c] as Record<string, unknown>[])[i] as Record<string, unknown>;
         const { replayed, ...plain } = r as CommandResult & { replayed?: true };
         if (replayed) replays++;
         if (!r.ok && r.code === "INSUFFICIENT_BALANCE") insufficient++;
         expect(plain).toEqual(serialByKey.get(sent.key as string));
-      }),
-    );
+      }
+    }
     // The shared commands were decided once each and replayed to the other clients.
     expect(replays).toBe(3 * (CLIENTS - 1));
     // The race was real: some withdrawals lost it.
