@@ -227,6 +227,15 @@ export function createBankState(): BankState {
     return true;
   }
 
+  /** Posts (or voids) every pending leg of an entry under the settling command's key. */
+  function settle(e: Entry, key: string, post: boolean): void {
+    const kind = post ? "post" : "void";
+    move(e.transfers.map((p, i) => ({ id: `${key}#${i + 1}`, debit: "", credit: "", amount: 0, kind, pendingId: p })));
+    e.status = post ? "posted" : "voided";
+    e.settledKey = key;
+    refs.set(key, e.key);
+  }
+
   function withdrawalLegs(key: string, e: { volunteer: string; community: string; servedIn: string; minutes: number }) {
     const from = volunteerAccountId(e.volunteer);
     if (e.servedIn === e.community)
@@ -300,21 +309,8 @@ export function createBankState(): BankState {
         if (cmd.by === e.volunteer) return fail("SELF_VERIFICATION");
         if (!hasRole(e.community, cmd.by, "verifier")) return fail("NOT_AUTHORIZED");
         if (cmd.op === "verify" && isClosed(e.community, cmd.on)) return fail("PERIOD_CLOSED");
-        const kind = cmd.op === "verify" ? "post" : "void";
-        move(
-          e.transfers.map((p, i) => ({
-            id: `${cmd.key}#${i + 1}`,
-            debit: "",
-            credit: "",
-            amount: 0,
-            kind,
-            pendingId: p,
-          })),
-        );
-        e.status = cmd.op === "verify" ? "posted" : "voided";
-        e.settledKey = cmd.key;
+        settle(e, cmd.key, cmd.op === "verify");
         e.settledBy = cmd.by;
-        refs.set(cmd.key, e.key);
         if (cmd.op === "verify") {
           e.settledOn = cmd.on;
           earned.set(e.volunteer, (earned.get(e.volunteer) ?? 0) + e.minutes);
@@ -369,20 +365,7 @@ export function createBankState(): BankState {
         if (e === undefined || e.kind !== "withdrawal" || e.status !== "pending") return fail("NOT_PENDING");
         if (cmd.op === "fulfil" && (isClosed(e.community, cmd.on) || isClosed(e.servedIn, cmd.on)))
           return fail("PERIOD_CLOSED");
-        const kind = cmd.op === "fulfil" ? "post" : "void";
-        move(
-          e.transfers.map((p, i) => ({
-            id: `${cmd.key}#${i + 1}`,
-            debit: "",
-            credit: "",
-            amount: 0,
-            kind,
-            pendingId: p,
-          })),
-        );
-        e.status = cmd.op === "fulfil" ? "posted" : "voided";
-        e.settledKey = cmd.key;
-        refs.set(cmd.key, e.key);
+        settle(e, cmd.key, cmd.op === "fulfil");
         if (cmd.op === "fulfil") {
           e.settledOn = cmd.on;
           movements.push({
