@@ -3,17 +3,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { birthdayPolicyBuilder, serializePolicy } from "@elderflow/policy";
 import { afterAll, describe, expect, it } from "vitest";
-import { runIn } from "./support/cli";
+import { fileWriter, runIn } from "./support/cli";
 
 const dir = mkdtempSync(join(tmpdir(), "elderflow-policy-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const PRESETS = resolve(__dirname, "../packages/policy/src/presets");
 
-function file(name: string, content: unknown): string {
-  const p = join(dir, name);
-  writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content));
-  return p;
-}
+const file = fileWriter(dir);
 
 const run = (...argv: string[]) => runIn(dir, ...argv);
 

@@ -1,18 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ICAL from "ical.js";
 import { afterAll, describe, expect, it } from "vitest";
-import { runIn } from "./support/cli";
+import { fileWriter, runIn } from "./support/cli";
 
 const dir = mkdtempSync(join(tmpdir(), "elderflow-schedule-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function file(name: string, value: unknown): string {
-  const p = join(dir, name);
-  writeFileSync(p, JSON.stringify(value));
-  return p;
-}
+const file = fileWriter(dir);
 
 const run = (...argv: string[]) => runIn(dir, ...argv);
 

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Clock, fixedClock } from "@elderflow/core";
@@ -36,4 +36,13 @@ export async function runIn(cwd: string, ...argv: string[]): Promise<{ code: num
   const io = memoryIO({ cwd });
   const code = await runCli(argv, io);
   return { code, out: io.out, err: io.err };
+}
+
+/** Returns a writer of test input files in `dir`: strings as they are, anything else as JSON; it returns the path. */
+export function fileWriter(dir: string): (name: string, content: unknown) => string {
+  return (name, content) => {
+    const p = join(dir, name);
+    writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content));
+    return p;
+  };
 }
