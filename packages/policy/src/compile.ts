@@ -193,7 +193,8 @@ class Gen {
       case "in":
       case "notIn": {
         if (Array.isArray(rv) && rv.length <= 8) {
-          if (rv.length === 0) return { code: "false", cost: 0 };
+          // Nothing is in an empty list: `in` never holds, `notIn` always does.
+          if (rv.length === 0) return { code: c.op === "in" ? "false" : "true", cost: 0 };
           const t = this.temp(`${a[0]} ?? null`);
           const test = rv.map((x, i) => `${i === 0 ? t.bind : t.name} === ${lit(x)}`).join(" || ");
           return { code: c.op === "in" ? `(${test})` : `!(${test})`, cost: base + 1 + 0.5 * rv.length };

@@ -225,3 +225,19 @@ describe("policies as data (property)", () => {
     );
   });
 });
+
+describe("policies as data (regressions found by the property)", () => {
+  it("compiles notIn an empty list as always true, like the interpreter (seed 341400721)", () => {
+    fc.assert(
+      fc.property(policyArb, fc.array(fc.tuple(factsArb, dateArb), { minLength: 1, maxLength: 8 }), (json, cases) => {
+        const original = build(json);
+        if (typeof original === "string") return;
+        for (const [facts, on] of cases) {
+          const a = attempt(() => original.decide(facts, on));
+          expect(JSON.stringify(attempt(() => explain(original, facts, on).decision))).toEqual(JSON.stringify(a));
+        }
+      }),
+      { numRuns: 100, seed: 341400721, path: "77:13:1:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2:2", endOnFailure: true },
+    );
+  });
+});
