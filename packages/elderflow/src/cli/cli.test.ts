@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { memoryIO } from "../../../../test/support/cli";
+import { parseStoreOption } from "./options";
 import { runCli } from "./program";
 
 const good = {
@@ -75,5 +76,18 @@ describe("elderflow CLI", () => {
     writeFileSync(join(io.cwd, "bad.json"), "[{");
     expect(await runCli(["--lang", "zh-CN", "validate", "persons", "bad.json"], io)).toBe(1);
     expect(io.err).toMatch(/^INVALID_JSON: JSON 解析失败/);
+  });
+
+  it("reads every form of --store the same way in every command", () => {
+    expect(parseStoreOption("memory", "/w")).toEqual({ kind: "memory" });
+    expect(parseStoreOption("pglite", "/w")).toEqual({ kind: "pglite" });
+    expect(parseStoreOption("pglite:db", "/w")).toEqual({ kind: "pglite", dataDir: "/w/db" });
+    expect(parseStoreOption("pglite:/abs", "/w")).toEqual({ kind: "pglite", dataDir: "/abs" });
+    const url = "postgres://postgres@127.0.0.1:5432/test";
+    expect(parseStoreOption(url, "/w")).toEqual({ kind: "postgres", url });
+    expect(parseStoreOption(`postgres:${url}`, "/w")).toEqual({ kind: "postgres", url });
+    expect(parseStoreOption("postgresql://h/db", "/w")).toEqual({ kind: "postgres", url: "postgresql://h/db" });
+    expect(() => parseStoreOption("mysql:x", "/w")).toThrow();
+    expect(() => parseStoreOption("pglite:", "/w")).toThrow();
   });
 });

@@ -1,4 +1,6 @@
+import { resolve } from "node:path";
 import { isIsoDate } from "@elderflow/core";
+import type { StoreSpec } from "../system/elderflow";
 import { usageError } from "./io";
 
 /** Parses an integer option or stops with a usage error. */
@@ -11,4 +13,25 @@ export function parseIntOption(name: string, value: string): number {
 export function parseDateOption(name: string, value: string): string {
   if (!isIsoDate(value)) usageError(`${name} expects an existing date YYYY-MM-DD, got ${value.slice(0, 20)}`);
   return value;
+}
+
+/**
+ * Parses the `--store` option every stateful command shares: `memory`, `pglite` (in memory),
+ * `pglite:<dir>` (relative to the working directory), `postgres:<url>`, or a bare `postgres://…` URL.
+ */
+export function parseStoreOption(value: string, cwd: string): StoreSpec {
+  if (value === "memory") return { kind: "memory" };
+  if (value === "pglite") return { kind: "pglite" };
+  if (value.startsWith("pglite:")) {
+    const dir = value.slice("pglite:".length);
+    if (dir.length === 0) usageError("--store pglite:<dir> needs a directory");
+    return { kind: "pglite", dataDir: resolve(cwd, dir) };
+  }
+  // Both `postgres:<url>` (the documented form) and a bare `postgres://…` URL are accepted.
+  const prefix = value.startsWith("postgres:") ? "postgres:" : value.startsWith("postgresql:") ? "postgresql:" : "";
+  if (prefix !== "") {
+    const rest = value.slice(prefix.length);
+    return { kind: "postgres", url: rest.startsWith("//") ? value : rest };
+  }
+  return usageError(`--store must be memory, pglite, pglite:<dir> or postgres://…, got ${value.slice(0, 40)}`);
 }

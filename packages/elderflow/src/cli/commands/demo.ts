@@ -4,18 +4,9 @@ import { ElderflowError } from "@elderflow/core";
 import type { Command } from "commander";
 import { simulateYear } from "../../demo/simulate";
 import { renderDemoReport } from "../../report/html";
-import type { StoreSpec } from "../../system/elderflow";
 import { CliExit, type CommandContext, EXIT, emit, usageError } from "../io";
-import { parseIntOption } from "../options";
+import { parseIntOption, parseStoreOption } from "../options";
 import { renderTable } from "../table";
-
-/** Parses `--store memory | pglite:<dir> | postgres:<url>`. */
-export function parseStoreOption(value: string, cwd: string): StoreSpec {
-  if (value === "memory") return { kind: "memory" };
-  if (value.startsWith("pglite:")) return { kind: "pglite", dataDir: resolve(cwd, value.slice(7)) };
-  if (value.startsWith("postgres:")) return { kind: "postgres", url: value.slice(9) };
-  return usageError(`--store expects memory, pglite:<dir> or postgres:<url>, got ${value.slice(0, 40)}`);
-}
 
 /**
  * `elderflow demo`: simulates one year in a synthetic district at the reports' scale on the embedded

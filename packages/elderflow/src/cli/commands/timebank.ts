@@ -16,7 +16,7 @@ import {
 } from "@elderflow/timebank";
 import type { Command } from "commander";
 import { CliExit, type CommandContext, EXIT, emit, readJsonFile, readTextFile, usageError } from "../io";
-import { parseDateOption } from "../options";
+import { parseDateOption, parseStoreOption } from "../options";
 import { renderTable } from "../table";
 
 interface StoreOptions {
@@ -26,20 +26,12 @@ interface StoreOptions {
   starsOn?: string;
 }
 
-function openStore(spec: string, schema: string | undefined, cwd: string): TimeBankStore {
-  if (spec === "memory") return memoryStore();
-  if (spec === "pglite") return pgliteStore();
-  if (spec.startsWith("pglite:")) {
-    const dir = spec.slice("pglite:".length);
-    if (dir.length === 0) usageError("--store pglite:<dir> needs a directory");
-    return pgliteStore({ dataDir: dir.startsWith("/") ? dir : `${cwd}/${dir}` });
-  }
-  if (spec.startsWith("postgres:") || spec.startsWith("postgresql:")) {
-    const url = spec.startsWith("postgres:") ? spec.slice("postgres:".length) : spec.slice("postgresql:".length);
-    const connectionString = url.startsWith("//") ? `postgres:${url}` : url;
-    return postgresStore({ connectionString, max: 2, ...(schema === undefined ? {} : { schema }) });
-  }
-  return usageError(`--store must be memory, pglite:<dir> or postgres:<url>, got ${spec.slice(0, 40)}`);
+function openStore(value: string, schema: string | undefined, cwd: string): TimeBankStore {
+  const spec = parseStoreOption(value, cwd);
+  if (spec.kind === "pglite") return pgliteStore(spec.dataDir === undefined ? {} : { dataDir: spec.dataDir });
+  if (spec.kind === "postgres")
+    return postgresStore({ connectionString: spec.url, max: 2, ...(schema === undefined ? {} : { schema }) });
+  return memoryStore();
 }
 
 /** Parses a JSONL text into raw commands; a line that is not JSON stays as a marker that fails. */

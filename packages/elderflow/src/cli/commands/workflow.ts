@@ -16,23 +16,16 @@ import {
   type WorkflowStore,
 } from "@elderflow/workflow";
 import type { Command } from "commander";
-import { CliExit, type CommandContext, EXIT, emit, readTextFile, usageError } from "../io";
-import { parseIntOption } from "../options";
+import { CliExit, type CommandContext, EXIT, emit, readTextFile } from "../io";
+import { parseIntOption, parseStoreOption } from "../options";
 import { renderTable } from "../table";
 
-async function openStore(spec: string, schema: string | undefined, cwd: string): Promise<WorkflowStore> {
+async function openStore(value: string, schema: string | undefined, cwd: string): Promise<WorkflowStore> {
+  const spec = parseStoreOption(value, cwd);
   const s = schema === undefined ? {} : { schema };
-  if (spec === "memory") return memoryStore();
-  if (spec === "pglite") return pgliteStore(s);
-  if (spec.startsWith("pglite:")) {
-    const dir = spec.slice("pglite:".length);
-    if (dir.length === 0) usageError("--store pglite:<dir> needs a directory");
-    return pgliteStore({ ...s, dataDir: dir.startsWith("/") ? dir : `${cwd}/${dir}` });
-  }
-  if (spec.startsWith("postgres:") || spec.startsWith("postgresql:")) {
-    return postgresStore({ ...s, connectionString: spec, max: 2 });
-  }
-  return usageError(`--store must be memory, pglite, pglite:<dir> or postgres://…, got ${spec.slice(0, 40)}`);
+  if (spec.kind === "pglite") return pgliteStore(spec.dataDir === undefined ? s : { ...s, dataDir: spec.dataDir });
+  if (spec.kind === "postgres") return postgresStore({ ...s, connectionString: spec.url, max: 2 });
+  return memoryStore();
 }
 
 /** The engine of the CLI: the five workflows, wired to a synthetic district's service points and volunteers. */
