@@ -10,6 +10,7 @@ import {
   type SyntheticDistrict,
   seededRandom,
   today,
+  type Volunteer,
 } from "@elderflow/core";
 import {
   type CadenceLogEntry,
@@ -129,7 +130,16 @@ export async function simulateYear(options: SimulationOptions = {}): Promise<Sim
     },
   });
   try {
-    return await run(flow, district, { seed, year, scale, rng, log, clock, started });
+    return await run(flow, district, {
+      seed,
+      year,
+      scale,
+      rng,
+      log,
+      clock,
+      started,
+      active: district.persons.filter((p) => p.status === "active"),
+    });
   } finally {
     await flow.close();
   }
@@ -148,6 +158,8 @@ interface RunContext {
   log: (m: string) => void;
   clock: ReturnType<typeof manualClock>;
   started: number;
+  /** The persons served (status active at the start of the year). */
+  active: readonly Person[];
 }
 
 async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promise<SimulationResult> {
@@ -204,9 +216,9 @@ async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promis
   const agenda: Action[] = [];
   let seq = 0;
   const at = (t: number, runIt: () => Promise<void>) => agenda.push({ at: t, seq: seq++, run: runIt });
-  const requests = planHotline(flow, d, c, at);
-  const escalations = planEscalations(flow, d, c, at);
-  const care = planCarePathways(flow, d, c, at);
+  const requests = planHotline(flow, c, at);
+  const escalations = planEscalations(flow, c, at);
+  const care = planCarePathways(flow, c, at);
   const pairing = planPairings(flow, d, c, at);
   const bank = await planTimeBank(flow, d, c, at);
 
@@ -288,6 +300,22 @@ async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promis
 
 type At = (t: number, run: () => Promise<void>) => void;
 
+/**
+ * Sends events to one instance with the ids `<instance>:1`, `:2`, … in the order they are sent. An
+ * event that no longer applies (the instance moved on, e.g. through a timer) is refused with a typed
+ * error and changes nothing; the simulation carries on as a real caller would.
+ */
+function eventSender(flow: Elderflow, id: string) {
+  let n = 0;
+  return async (type: string, actor: WorkflowActor, payload?: Record<string, unknown>): Promise<void> => {
+    try {
+      await flow.workflows.send(id, { id: `${id}:${++n}`, type, actor, ...(payload ? { payload } : {}) });
+    } catch {
+      // refused: see above
+    }
+  };
+}
+
 const staffOf = (communityId: string): WorkflowActor => ({
   id: `hotline-${communityId}`,
   role: "hotline_staff",
@@ -300,10 +328,10 @@ const communityStaff = (communityId: string): WorkflowActor => ({
 });
 
 /** Hotline requests (rule 7): about 180 a year per district, some slow to accept or arrive. */
-function planHotline(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: At) {
+function planHotline(flow: Elderflow, c: RunContext, at: At) {
   const rng = c.rng.fork("hotline");
   const n = 180 * c.scale + rng.int(0, 20 * c.scale);
-  const active = d.persons.filter((p) => p.status === "active");
+  const { active } = c;
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const person = rng.pick(active);
@@ -315,15 +343,7 @@ function planHotline(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: A
     const cadre: WorkflowActor = { id: person.id, role: "cadre", communityId: person.communityId };
     const slow = rng.chance(0.12);
     const cancel = rng.chance(0.03);
-    let e = 0;
-    const send = async (type: string, actor: WorkflowActor, payload?: Record<string, unknown>) => {
-      try {
-        await flow.workflows.send(id, { id: `${id}:${++e}`, type, actor, ...(payload ? { payload } : {}) });
-      } catch {
-        // An event that no longer applies (the request moved on through a timer) is refused with a
-        // typed error and changes nothing; the simulation carries on like a real caller would.
-      }
-    };
+    const send = eventSender(flow, id);
     const assignee = async (): Promise<WorkflowActor | undefined> => {
       const q = await flow.workflows.query(id, staff);
       const sp = q.context.assigneeId;
@@ -384,10 +404,10 @@ function planHotline(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: A
 }
 
 /** Escalations (rule 8): association first, then community, then the responsible department. */
-function planEscalations(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: At) {
+function planEscalations(flow: Elderflow, c: RunContext, at: At) {
   const rng = c.rng.fork("escalation");
   const n = 40 * c.scale;
-  const active = d.persons.filter((p) => p.status === "active");
+  const { active } = c;
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const person = rng.pick(active);
@@ -401,14 +421,7 @@ function planEscalations(flow: Elderflow, d: SyntheticDistrict, c: RunContext, a
     };
     const dept = rng.pick(["dept-civil-affairs", "dept-housing", "dept-health"]);
     const path = rng.weighted([55, 30, 15]);
-    let e = 0;
-    const send = async (type: string, actor: WorkflowActor, payload: Record<string, unknown>) => {
-      try {
-        await flow.workflows.send(id, { id: `${id}:${++e}`, type, actor, payload });
-      } catch {
-        // refused events change nothing (see planHotline)
-      }
-    };
+    const send = eventSender(flow, id);
     at(t0, async () => {
       await flow.workflows.start("escalation", {
         id,
@@ -463,9 +476,9 @@ function planEscalations(flow: Elderflow, d: SyntheticDistrict, c: RunContext, a
 }
 
 /** Care pathways (rule 9): about 6% of cadres are admitted to hospital in a year. */
-function planCarePathways(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: At) {
+function planCarePathways(flow: Elderflow, c: RunContext, at: At) {
   const rng = c.rng.fork("care");
-  const active = d.persons.filter((p) => p.status === "active");
+  const { active } = c;
   const patients = active.filter(() => rng.chance(0.06));
   for (const [i, p] of patients.entries()) {
     const id = `care-${String(i + 1).padStart(5, "0")}`;
@@ -473,14 +486,7 @@ function planCarePathways(flow: Elderflow, d: SyntheticDistrict, c: RunContext, 
     const staff = communityStaff(p.communityId);
     const t0 = instant(randomDay(rng, c.year), rng.int(8, 16));
     const stay = rng.int(3, 20) * 24 * HOUR;
-    let e = 0;
-    const send = async (type: string, actor: WorkflowActor, payload?: Record<string, unknown>) => {
-      try {
-        await flow.workflows.send(id, { id: `${id}:${++e}`, type, actor, ...(payload ? { payload } : {}) });
-      } catch {
-        // refused events change nothing
-      }
-    };
+    const send = eventSender(flow, id);
     at(t0, async () => {
       await flow.workflows.start("carePathway", {
         id,
@@ -508,19 +514,18 @@ function planCarePathways(flow: Elderflow, d: SyntheticDistrict, c: RunContext, 
 /** Pairing (rules 5, 11, 12): lixiu cadres paired with certified volunteers, weekly contact. */
 function planPairings(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: At) {
   const rng = c.rng.fork("pairing");
-  const lixiu = d.persons.filter((p) => p.retirementKind === "lixiu" && p.status === "active");
-  const certified = d.volunteers.filter((v) =>
-    v.certifications.some((x) => x.validFrom <= `${c.year}-01-01` && (x.validTo ?? "9999") >= `${c.year}-12-31`),
-  );
+  const lixiu = c.active.filter((p) => p.retirementKind === "lixiu");
+  // A certificate valid the whole year, so that the pairing stays certified (rule 11).
+  const wholeYear = (x: Volunteer["certifications"][number]) =>
+    x.validFrom <= `${c.year}-01-01` && (x.validTo ?? "9999") >= `${c.year}-12-31`;
+  const certified = d.volunteers.filter((v) => v.certifications.some(wholeYear));
   const pairs: CadencePair[] = [];
   const contacts: CadenceLogEntry[] = [];
   const start = `${c.year}-01-05`;
   for (const [i, person] of lixiu.entries()) {
     const volunteer = certified[i % certified.length];
     if (!volunteer) break;
-    const cert = volunteer.certifications.find(
-      (x) => x.validFrom <= `${c.year}-01-01` && (x.validTo ?? "9999") >= `${c.year}-12-31`,
-    );
+    const cert = volunteer.certifications.find(wholeYear);
     if (!cert) continue;
     const id = `pair-${String(i + 1).padStart(5, "0")}`;
     pairs.push({
@@ -529,18 +534,11 @@ function planPairings(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: 
       personId: person.id,
       from: start,
       communityId: person.communityId,
-    } as CadencePair);
+    });
     const staff = communityStaff(person.communityId);
     const vActor: WorkflowActor = { id: volunteer.id, role: "volunteer", communityId: person.communityId };
     const diligence = rng.chance(0.8) ? 0.97 : 0.7;
-    let e = 0;
-    const send = async (type: string, actor: WorkflowActor, payload?: Record<string, unknown>) => {
-      try {
-        await flow.workflows.send(id, { id: `${id}:${++e}`, type, actor, ...(payload ? { payload } : {}) });
-      } catch {
-        // refused events change nothing
-      }
-    };
+    const send = eventSender(flow, id);
     at(instant(start, 9), async () => {
       await flow.workflows.start("pairing", {
         id,
@@ -581,15 +579,13 @@ function planPairings(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: 
     pairs,
     async compliance() {
       const byCommunity = new Map<string, { compliant: number; total: number }>();
+      const communityOf = new Map(pairs.map((p) => [p.pairId, p.communityId ?? ""]));
       for (let m = 1; m <= 12; m++) {
         const month = `${c.year}-${String(m).padStart(2, "0")}`;
         const report = await flow.checkCadence(pairs, contacts, month);
-        const communityOf = new Map(
-          pairs.map((p) => [p.pairId, (p as CadencePair & { communityId: string }).communityId]),
-        );
         for (const r of report.pairs) {
           if (r.weeksRequired === 0 && r.homeVisitsRequired === 0) continue;
-          const cid = communityOf.get(r.pairId) as string;
+          const cid = communityOf.get(r.pairId) ?? "";
           const agg = byCommunity.get(cid) ?? { compliant: 0, total: 0 };
           agg.total++;
           if (r.compliant) agg.compliant++;
@@ -660,7 +656,7 @@ async function planTimeBank(flow: Elderflow, d: SyntheticDistrict, c: RunContext
     c.log(
       `time bank set-up: ${setupFailed.length} commands refused (${setupFailed[0]?.ok === false ? setupFailed[0].code : ""})`,
     );
-  const active = d.persons.filter((p) => p.status === "active");
+  const { active } = c;
   const byCommunity = new Map<string, Person[]>();
   for (const p of active) byCommunity.set(p.communityId, [...(byCommunity.get(p.communityId) ?? []), p]);
   let entries = 0;
@@ -685,13 +681,7 @@ async function planTimeBank(flow: Elderflow, d: SyntheticDistrict, c: RunContext
         const ver: WorkflowActor = { id: verifier(v.communityId), role: "community_staff", communityId: v.communityId };
         const reject = rng.chance(0.02);
         const t = instant(day, rng.int(9, 17));
-        const send = async (n: number, type: string, actor: WorkflowActor, payload?: Record<string, unknown>) => {
-          try {
-            await flow.workflows.send(id, { id: `${id}:${n}`, type, actor, ...(payload ? { payload } : {}) });
-          } catch {
-            // refused events change nothing
-          }
-        };
+        const send = eventSender(flow, id);
         at(t, async () => {
           await flow.workflows.start("verification", {
             id,
@@ -706,13 +696,13 @@ async function planTimeBank(flow: Elderflow, d: SyntheticDistrict, c: RunContext
             },
             actor: actorV,
           });
-          await send(1, "SIGN", cadre);
-          await send(2, "REGISTER", reg);
+          await send("SIGN", cadre);
+          await send("REGISTER", reg);
         });
         // Verified weekly: on the Monday after the service (rule 13: 每周核实).
         const monday = addDays(day, 8 - isoWeekday(day));
         at(instant(monday, 10), () =>
-          reject ? send(3, "REJECT", ver, { reason: "wrong_duration" }) : send(3, "VERIFY", ver),
+          reject ? send("REJECT", ver, { reason: "wrong_duration" }) : send("VERIFY", ver),
         );
       }
       if (rng.chance(0.15)) {

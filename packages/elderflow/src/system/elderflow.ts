@@ -52,7 +52,7 @@ import {
   type WorkflowEngineOptions,
   type WorkflowStore,
 } from "@elderflow/workflow";
-import { memoryTaskBoard, sqlTaskBoard, type Task, type TaskBoard } from "./tasks";
+import { memoryTaskBoard, sqlTaskBoard, type TaskBoard } from "./tasks";
 
 /**
  * Where the wired system keeps its state. All parts (time bank, workflows, tasks) share one database:
@@ -225,10 +225,7 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
   // (ids derived from the event id) make a second delivery change nothing.
   const sink: EventSink = async (item) => {
     try {
-      const r = await route([item]);
-      routed.posted += r.posted;
-      routed.tasks += r.tasks;
-      routed.failed.push(...r.failed);
+      await route(item);
     } catch (error) {
       // A malformed event can never be routed: record it and move on rather than retry forever.
       if (!isElderflowError(error)) throw error;
@@ -259,15 +256,14 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
   });
 
-  async function route(items: readonly OutboxItem[]): Promise<Omit<PumpResult, "delivered">> {
-    const tasks: Task[] = [];
-    const commands: Record<string, unknown>[] = [];
-    for (const item of items) {
-      const p = item.payload;
-      const day = isoDateAt(item.at, clock.zone);
-      if (item.type === "carePathway.hospital_visit_due") {
-        const plan = visitors({ rank: str(p, "rank") }, day);
-        tasks.push({
+  /** Routes one emitted event to its consumer and counts what it did in `routed`. */
+  async function route(item: OutboxItem): Promise<void> {
+    const p = item.payload;
+    const day = isoDateAt(item.at, clock.zone);
+    if (item.type === "carePathway.hospital_visit_due") {
+      const plan = visitors({ rank: str(p, "rank") }, day);
+      routed.tasks += await backends.tasks.add([
+        {
           id: `hospital:${item.id}`,
           kind: "hospital_visit",
           personId: str(p, "personId"),
@@ -275,24 +271,30 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
           due: day,
           assignees: [...plan.bodies],
           details: { mode: plan.mode, rule: plan.rule, policyVersion: plan.version, instanceId: item.instanceId },
-        });
-      } else if (item.type === "verification.service_verified") {
-        const key = `svc:${str(p, "entryId")}`;
-        commands.push(
-          {
-            op: "record",
-            key,
-            volunteer: str(p, "volunteerId"),
-            recipient: str(p, "recipientId"),
-            minutes: p.minutes,
-            on: str(p, "servedOn"),
-            signedBy: typeof p.signedBy === "string" ? p.signedBy : str(p, "recipientId"),
-            registeredBy: str(p, "registeredBy"),
-          },
-          { op: "verify", key: `${key}:verify`, entry: key, by: str(p, "verifiedBy"), on: day },
-        );
-      } else if (item.type === "pairing.missed_contact") {
-        tasks.push({
+        },
+      ]);
+    } else if (item.type === "verification.service_verified") {
+      const key = `svc:${str(p, "entryId")}`;
+      const results = await timebank.submitMany([
+        {
+          op: "record",
+          key,
+          volunteer: str(p, "volunteerId"),
+          recipient: str(p, "recipientId"),
+          minutes: p.minutes,
+          on: str(p, "servedOn"),
+          signedBy: typeof p.signedBy === "string" ? p.signedBy : str(p, "recipientId"),
+          registeredBy: str(p, "registeredBy"),
+        },
+        { op: "verify", key: `${key}:verify`, entry: key, by: str(p, "verifiedBy"), on: day },
+      ]);
+      for (const r of results) {
+        if (!r.ok) routed.failed.push({ key: r.key ?? "", code: r.code });
+        else if (r.status === "posted") routed.posted++;
+      }
+    } else if (item.type === "pairing.missed_contact") {
+      routed.tasks += await backends.tasks.add([
+        {
           id: `missed:${item.id}`,
           kind: "missed_contact_alert",
           personId: str(p, "personId"),
@@ -302,13 +304,9 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
             missedWeeks: typeof p.missedWeeks === "number" ? p.missedWeeks : null,
             instanceId: item.instanceId,
           },
-        });
-      }
+        },
+      ]);
     }
-    const results = commands.length > 0 ? await timebank.submitMany(commands) : [];
-    const failed = results.flatMap((r) => (r.ok ? [] : [{ key: r.key ?? "", code: r.code }]));
-    const posted = results.filter((r) => r.ok && r.status === "posted").length;
-    return { posted, failed, tasks: await backends.tasks.add(tasks) };
   }
 
   async function pump(limit = 10_000): Promise<PumpResult> {
