@@ -35,9 +35,9 @@ describe("ageOn (周岁, completed years)", () => {
     expect(ageOn("1952-12-31", "2027-01-01")).toBe(74);
   });
 
-  it("is zero on the day of birth and negative before it", () => {
+  it("is zero on the day of birth and refuses a date before it with FUTURE_DATE", () => {
     expect(ageOn("2026-11-26", "2026-11-26")).toBe(0);
-    expect(ageOn("2026-11-26", "2026-11-25")).toBe(-1);
+    expect(() => ageOn("2026-11-26", "2026-11-25")).toThrow(expect.objectContaining({ code: "FUTURE_DATE" }));
   });
 
   it("lets a Feb 29 birth complete its year on Mar 1 in common years by default", () => {
@@ -65,6 +65,11 @@ describe("ageOn (周岁, completed years)", () => {
 });
 
 describe("calendar helpers", () => {
+  it("refuses a day count that is not a safe integer with NOT_A_NUMBER", () => {
+    for (const n of [Number.NaN, Number.POSITIVE_INFINITY, 1.5, 2 ** 60])
+      expect(() => addDays("2026-01-01", n)).toThrow(expect.objectContaining({ code: "NOT_A_NUMBER", path: ["days"] }));
+  });
+
   it("adds days across month and year ends", () => {
     expect(addDays("2024-02-28", 1)).toBe("2024-02-29");
     expect(addDays("2023-02-28", 1)).toBe("2023-03-01");

@@ -147,6 +147,7 @@ export function isoDateAt(epochMs: number, zone: string = DEFAULT_ZONE): IsoDate
  * ```
  */
 export function addDays(date: IsoDate, days: number): IsoDate {
+  if (!Number.isSafeInteger(days)) throw new ElderflowError("NOT_A_NUMBER", { path: ["days"] });
   const { year, month, day } = parseIsoDate(date);
   const t = new Date(Date.UTC(year, month - 1, day + days));
   return formatIsoDate(t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate());
@@ -206,6 +207,8 @@ export interface AgeOptions {
 export function ageOn(birthDate: IsoDate, on: IsoDate, options: AgeOptions = {}): number {
   const b = parseIsoDate(birthDate, ["birthDate"]);
   const d = parseIsoDate(on, ["on"]);
+  if (compareIsoDates(birthDate, on) > 0)
+    throw new ElderflowError("FUTURE_DATE", { path: ["birthDate"], params: { limit: on } });
   let age = d.year - b.year;
   let bMonth = b.month;
   let bDay = b.day;

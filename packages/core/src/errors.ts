@@ -1,5 +1,35 @@
 import type { z } from "zod";
+import { redactPersonalData } from "./mask";
 import { type ErrorCode, formatMessage, isErrorCode, type Lang, type MessageParams } from "./messages";
+
+/** Longest string param an error keeps; longer ones are cut (an error never repeats a large input). */
+export const MAX_PARAM_LENGTH = 80;
+
+/**
+ * Makes params safe to print: strings lose control characters and lone surrogates, anything shaped
+ * like an ID number or mobile phone is masked, and the length is bounded. Applied to every
+ * {@link ElderflowError}, so no error can carry such data whatever a caller passes in.
+ *
+ * @example
+ * ```ts
+ * safeParams({ key: "k-13800138000" }); // { key: "k-138****8000" }
+ * ```
+ */
+export function safeParams(params: MessageParams): MessageParams {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(params)) out[k] = typeof v === "string" ? safeString(v) : v;
+  return out;
+}
+
+const UNSAFE_CHARS =
+  /[\u0000-\u001F\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function safeString(value: string): string {
+  const text = redactPersonalData(value.replace(UNSAFE_CHARS, "\uFFFD"));
+  if (text.length <= MAX_PARAM_LENGTH) return text;
+  const cut = /[\uD800-\uDBFF]/.test(text.charAt(MAX_PARAM_LENGTH - 2)) ? MAX_PARAM_LENGTH - 2 : MAX_PARAM_LENGTH - 1;
+  return `${text.slice(0, cut)}…`;
+}
 
 /** A path into the input: object keys and array indexes, outermost first. */
 export type FieldPath = readonly (string | number)[];
@@ -49,8 +79,8 @@ export class ElderflowError extends Error {
   readonly issues: readonly ElderflowIssue[];
 
   constructor(code: ErrorCode, options: ElderflowErrorOptions = {}) {
-    const path = options.path ?? [];
-    const params = options.params ?? {};
+    const path = safePath(options.path ?? []);
+    const params = safeParams(options.params ?? {});
     super(`${code}${path.length > 0 ? ` at ${formatPath(path)}` : ""}: ${formatMessage(code, "en", params)}`, {
       cause: options.cause,
     });
@@ -58,7 +88,10 @@ export class ElderflowError extends Error {
     this.code = code;
     this.path = path;
     this.params = params;
-    this.issues = options.issues && options.issues.length > 0 ? options.issues : [{ code, path, params }];
+    this.issues =
+      options.issues && options.issues.length > 0
+        ? options.issues.map((i) => ({ code: i.code, path: safePath(i.path), params: safeParams(i.params) }))
+        : [{ code, path, params }];
   }
 
   /**
@@ -106,6 +139,11 @@ export interface ElderflowIssueJSON {
 export interface ElderflowErrorJSON extends ElderflowIssueJSON {
   /** Every issue, the first being the error's own. */
   issues: ElderflowIssueJSON[];
+}
+
+/** Path segments are field names and indexes; one that came from an input's keys is made safe too. */
+function safePath(path: FieldPath): FieldPath {
+  return path.map((p) => (typeof p === "number" ? p : safeString(p)));
 }
 
 /**

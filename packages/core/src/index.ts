@@ -5,6 +5,22 @@
  *
  * @packageDocumentation
  */
+export {
+  ACTOR_ROLES,
+  Actor,
+  type ActorInput,
+  type ActorRole,
+  actorHasRole,
+  actorReaches,
+  actsAs,
+  assertActsAs,
+  assertReaches,
+  DISTRICT_ROLES,
+  isDistrictActor,
+  type MovementAct,
+  type MovementParties,
+  movementConflict,
+} from "./authority";
 export { type Clock, fixedClock, type ManualClock, manualClock, parseInstant, systemClock, today } from "./clock";
 export {
   type AgeOptions,
@@ -38,11 +54,13 @@ export {
   fromZodError,
   ISSUE_CODE_PARAM,
   isElderflowError,
+  MAX_PARAM_LENGTH,
   type Result,
+  safeParams,
 } from "./errors";
 export { checkIdNumber, type IdNumberInfo, idNumberCheckChar, makeIdNumber } from "./idnumber";
 export { createIdGenerator, type IdGeneratorOptions, isUuid } from "./ids";
-export { maskIdNumber, maskName, maskPhone } from "./mask";
+export { containsPersonalData, maskIdNumber, maskName, maskPhone, redactPersonalData } from "./mask";
 export {
   ERROR_MESSAGES,
   type ErrorCode,
@@ -82,7 +100,6 @@ export {
   HealthFacts,
   Household,
   HouseholdFacts,
-  IdSchema,
   IsoDateSchema,
   KNOWN_SERVICE_KINDS,
   OrgUnit,
@@ -117,6 +134,21 @@ export {
   type TransactionOptions,
 } from "./sql";
 export { generateDistrict, type SyntheticDistrict, type SyntheticDistrictOptions } from "./synthetic";
+export {
+  assertText,
+  canonicalJson,
+  FREE_TEXT_RULES,
+  FreeTextSchema,
+  ID_RULES,
+  IdSchema,
+  isWellFormedText,
+  type JsonLimits,
+  KEY_RULES,
+  KeySchema,
+  parseJsonText,
+  type TextRules,
+  textProblem,
+} from "./text";
 export {
   type BatchValidation,
   type InvalidRecord,

@@ -53,3 +53,44 @@ export function maskPhone(phone: string): string {
   if (digits.length <= 4) return "*".repeat(digits.length);
   return `${"*".repeat(digits.length - 4)}${digits.slice(-4)}`;
 }
+
+/**
+ * A resident ID number (18 characters, GB 11643, or the old 15-digit form) standing alone in a
+ * string, or an 11-digit mainland mobile number. Digits around the match rule it out, so a longer
+ * number is not taken for one of these.
+ */
+const ID_NUMBER_SHAPE = /(?<![0-9])(?:[1-9][0-9]{16}[0-9Xx]|[1-9][0-9]{14})(?![0-9Xx])/g;
+const MOBILE_SHAPE = /(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}(?![0-9])/g;
+
+/**
+ * Whether a string holds something shaped like a resident ID number or a mobile phone number.
+ *
+ * @example
+ * ```ts
+ * containsPersonalData("k-13800138000"); // true
+ * containsPersonalData("p-0001");        // false
+ * ```
+ */
+export function containsPersonalData(text: string): boolean {
+  ID_NUMBER_SHAPE.lastIndex = 0;
+  MOBILE_SHAPE.lastIndex = 0;
+  return ID_NUMBER_SHAPE.test(text) || MOBILE_SHAPE.test(text);
+}
+
+/**
+ * Masks, by their shape, every ID number and mobile number inside a free text: what audit
+ * exports, histories and messages do with text a person typed.
+ *
+ * @example
+ * ```ts
+ * redactPersonalData("call 13812345678"); // "call 138****5678"
+ * ```
+ */
+export function redactPersonalData(text: string): string {
+  return text
+    .replace(ID_NUMBER_SHAPE, (m) => `${m.slice(0, 6)}${"*".repeat(m.length - 10)}${m.slice(-4)}`)
+    .replace(MOBILE_SHAPE, (m) => {
+      const d = m.replace(/[^0-9]/g, "").slice(-11);
+      return `${d.slice(0, 3)}****${d.slice(7)}`;
+    });
+}

@@ -64,7 +64,40 @@ export const ERROR_MESSAGES = {
   DUPLICATE_ID: { "zh-CN": "编号重复：{id}", en: "Duplicate id: {id}" },
   NOT_FOUND: { "zh-CN": "未找到：{what}", en: "Not found: {what}" },
   FILE_NOT_FOUND: { "zh-CN": "文件不存在：{file}", en: "File not found: {file}" },
-  INVALID_JSON: { "zh-CN": "JSON 解析失败：{detail}", en: "Could not parse JSON: {detail}" },
+  INVALID_JSON: {
+    "zh-CN": "JSON 解析失败：第{line}行第{column}列",
+    en: "Could not parse JSON at line {line}, column {column}",
+  },
+  MALFORMED_TEXT: {
+    "zh-CN": "文本含有不成对的代理字符（不是合法的 Unicode）",
+    en: "Text holds a lone surrogate (not well-formed Unicode)",
+  },
+  CONTROL_CHARACTER: { "zh-CN": "文本含有控制字符", en: "Text holds a control character" },
+  NOT_NORMALIZED: {
+    "zh-CN": "文本不是 Unicode NFC 规范形式",
+    en: "Text is not in Unicode normal form NFC",
+  },
+  PERSONAL_DATA_IN_ID: {
+    "zh-CN": "编号或键中不得含有身份证号码或手机号码",
+    en: "Ids and keys may not hold a resident ID number or a mobile phone number",
+  },
+  TOO_DEEP: { "zh-CN": "嵌套层数过多（最多{maximum}层）", en: "Nested too deeply (at most {maximum} levels)" },
+  TOO_MANY_ITEMS: { "zh-CN": "条目过多（最多{maximum}条）", en: "Too many items (at most {maximum})" },
+  ACTOR_MISMATCH: {
+    "zh-CN": "操作人与记录中署名的人不一致，且无委托",
+    en: "The actor is not the person named in the record and holds no delegation",
+  },
+  UNAUTHENTICATED: { "zh-CN": "未认证：缺少或无效的令牌", en: "Not authenticated: missing or unknown token" },
+  PAYLOAD_TOO_LARGE: { "zh-CN": "请求过大（最多{maximum}）", en: "Request too large (at most {maximum})" },
+  RESERVED_ID: {
+    "zh-CN": "编号使用了系统保留的前缀：{prefix}",
+    en: "The id uses a prefix reserved for the engine: {prefix}",
+  },
+  NOT_A_NUMBER: { "zh-CN": "数值无效（应为有限整数）", en: "Not a valid number (expected a finite integer)" },
+  DATA_DIR_UNAVAILABLE: {
+    "zh-CN": "无法创建或打开数据目录",
+    en: "The data folder cannot be created or opened",
+  },
   USAGE: { "zh-CN": "用法错误：{detail}", en: "Usage error: {detail}" },
   INTERNAL: { "zh-CN": "内部错误：{detail}", en: "Internal error: {detail}" },
 

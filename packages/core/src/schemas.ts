@@ -3,6 +3,7 @@ import { isIsoDate, isValidTimeZone } from "./dates";
 import { ISSUE_CODE_PARAM } from "./errors";
 import { checkIdNumber } from "./idnumber";
 import { defaultRankScale, type RankScale } from "./ranks";
+import { IdSchema } from "./text";
 
 const code = (c: string, extra: Record<string, string | number> = {}) => ({
   params: { [ISSUE_CODE_PARAM]: c, ...extra },
@@ -27,16 +28,6 @@ export const IsoDateSchema = z.string().refine(isIsoDate, code("INVALID_DATE"));
  * ```
  */
 export const TimeZoneSchema = z.string().refine(isValidTimeZone, code("UNKNOWN_TIME_ZONE"));
-
-/**
- * A record id: 1 to 64 characters of letters, digits, `_`, `-`, `.` or `:`.
- *
- * @example
- * ```ts
- * IdSchema.parse("p-0001");
- * ```
- */
-export const IdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
 
 /** Gender as recorded on the ID card. */
 export const Gender = z.enum(["male", "female"]);
