@@ -199,3 +199,27 @@ export function movementConflict(act: MovementAct, person: string, parties: Move
       return volunteerSide || counterpartSide ? "SELF_VERIFICATION" : null;
   }
 }
+
+/** The movement an act is about, as an engine knows it. */
+export interface MovementRef {
+  /** The community whose roles apply (the volunteer's). */
+  readonly communityId: string;
+  /** The volunteer who earns or spends. */
+  readonly volunteer: string;
+  /** The recipient of the service, or the beneficiary of a withdrawal. */
+  readonly counterpart?: string;
+}
+
+/**
+ * Decides whether a person may do an act on a movement: the roles their community gave them and
+ * {@link movementConflict}. The time bank provides one (`bank.authority`, from its grants and
+ * enrolments); the verification workflow takes one, so that the workflow never reaches a state the
+ * ledger would refuse. Returns the refusal code, or null.
+ *
+ * @example
+ * ```ts
+ * const authority: MovementAuthority = (act, person, m) =>
+ *   movementConflict(act, person, { volunteer: m.volunteer, ...(m.counterpart ? { counterpart: m.counterpart } : {}) });
+ * ```
+ */
+export type MovementAuthority = (act: MovementAct, person: string, movement: MovementRef) => ErrorCode | null;

@@ -18,7 +18,9 @@ export {
   DISTRICT_ROLES,
   isDistrictActor,
   type MovementAct,
+  type MovementAuthority,
   type MovementParties,
+  type MovementRef,
   movementConflict,
 } from "./authority";
 export { type Clock, fixedClock, type ManualClock, manualClock, parseInstant, systemClock, today } from "./clock";

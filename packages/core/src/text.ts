@@ -330,7 +330,7 @@ function jsonSyntaxErrorOffset(text: string): number {
   for (;;) {
     ws();
     const top = stack[stack.length - 1];
-    if (top === undefined) return i < text.length ? i : text.length;
+    if (top === undefined) return Math.min(i, text.length);
     const c = text.charAt(i);
     if (c === ",") {
       i++;
