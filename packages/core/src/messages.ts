@@ -136,7 +136,7 @@ export const ERROR_MESSAGES = {
   },
 
   // ---- timebank
-  UNKNOWN_ACCOUNT: { "zh-CN": "未知账户：{account}", en: "Unknown account: {account}" },
+  UNKNOWN_ACCOUNT: { "zh-CN": "未知账户（或不在本社区范围内）", en: "Unknown account (or not in your communities)" },
   NOT_AUTHORIZED: { "zh-CN": "无权执行此操作", en: "Not authorised for this action" },
   SELF_REGISTRATION: {
     "zh-CN": "志愿者不能登记自己的服务",
@@ -160,8 +160,8 @@ export const ERROR_MESSAGES = {
     en: "Insufficient available time ({available} min available, {requested} min requested)",
   },
   IDEMPOTENCY_CONFLICT: {
-    "zh-CN": "幂等键已用于不同的内容：{key}",
-    en: "Idempotency key was already used with different content: {key}",
+    "zh-CN": "幂等键已用于不同的内容",
+    en: "Idempotency key was already used with different content",
   },
   PERIOD_CLOSED: { "zh-CN": "会计期间已关闭：{period}", en: "Period is closed: {period}" },
   JOURNAL_TAMPERED: {
