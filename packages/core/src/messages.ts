@@ -168,6 +168,10 @@ export const ERROR_MESSAGES = {
     "zh-CN": "流水账被篡改，首个异常位置：{position}",
     en: "Journal has been tampered with; first bad entry at {position}",
   },
+  HASH_SUITE_MISMATCH: {
+    "zh-CN": "流水账以{stored}哈希算法写成，不能以{requested}打开",
+    en: "The journal is hashed with {stored}; it cannot be opened with {requested}",
+  },
 
   // ---- workflow
   CONCURRENT_UPDATE: {
