@@ -134,6 +134,10 @@ export const ERROR_MESSAGES = {
     "zh-CN": "超出支持范围：{detail}",
     en: "Out of the supported range: {detail}",
   },
+  TOO_MANY_OCCURRENCES: {
+    "zh-CN": "展开的日程超过上限（最多{maximum}次）",
+    en: "The schedule expands to too many occurrences (at most {maximum})",
+  },
 
   // ---- timebank
   UNKNOWN_ACCOUNT: { "zh-CN": "未知账户（或不在本社区范围内）", en: "Unknown account (or not in your communities)" },
