@@ -1,5 +1,9 @@
-import { createHash } from "node:crypto";
+import { canonicalJson as coreCanonicalJson, ElderflowError, isWellFormedText } from "@elderflow/core";
+import { type AnchorVerifier, type SignedAnchor, verifyAnchorSignature } from "./anchor";
 import type { CommandResult, StoredCommand } from "./commands";
+import { type HashSuite, sha256Suite } from "./hash";
+import type { AccountRow } from "./state";
+import type { TimeBankStore } from "./stores/types";
 
 /**
  * The hash the first journal entry links to.
@@ -12,8 +16,8 @@ import type { CommandResult, StoredCommand } from "./commands";
 export const GENESIS_HASH = "0".repeat(64);
 
 /**
- * One journal entry: a command that was decided, its result, and the SHA-256 link to the entry
- * before it. It holds ids, numbers, dates and codes only: never names, ID numbers or phones, and
+ * One journal entry: a command that was decided, its result, and the hash link (SHA-256, or the
+ * bank's {@link HashSuite}) to the entry before it. It holds ids, numbers, dates and codes only: never names, ID numbers or phones, and
  * free-text reasons are kept beside the journal (erasable) rather than in it.
  */
 export interface JournalEntry {
@@ -21,7 +25,7 @@ export interface JournalEntry {
   readonly seq: number;
   /** The command's idempotency key (unique in the journal). */
   readonly key: string;
-  /** SHA-256 of the command as submitted (canonical JSON), to tell a replay from a conflict. */
+  /** Digest of the command as submitted (canonical JSON), to tell a replay from a conflict. */
   readonly fingerprint: string;
   /** When it was decided (ISO 8601 instant, from the bank's clock). */
   readonly at: string;
@@ -31,13 +35,21 @@ export interface JournalEntry {
   readonly result: CommandResult;
   /** Hash of the entry before (GENESIS_HASH for the first). */
   readonly prevHash: string;
-  /** SHA-256 over `prevHash` and this entry's content. */
+  /** Digest over `prevHash` and this entry's content. */
   readonly hash: string;
 }
+
+/** Bounds of the canonical JSON the journal hashes (core's defaults for untrusted JSON). */
+const MAX_DEPTH = 32;
+const MAX_NODES = 100_000;
+const MAX_STRING = 100_000;
 
 /**
  * JSON with object keys sorted at every level, so that equal content always hashes equally
  * (whatever order the keys were written in, and after a round trip through a database).
+ * Iterative, so no nesting depth can overflow the stack; over the bounds (32 levels, 100,000
+ * values, strings of 100,000), or with a lone surrogate, a non-finite number or a non-JSON value,
+ * it throws core's typed error with the path of the offending part and none of its content.
  *
  * @example
  * ```ts
@@ -45,44 +57,92 @@ export interface JournalEntry {
  * ```
  */
 export function canonicalJson(value: unknown): string {
-  // Hot path (twice per command): plain loops and string concatenation, no intermediate arrays.
-  if (value === null) return "null";
-  switch (typeof value) {
-    case "string":
-      return JSON.stringify(value);
-    case "number":
-      return Number.isFinite(value) ? String(value) : "null";
-    case "boolean":
-      return value ? "true" : "false";
-    case "object":
-      break;
-    default:
-      return "null";
-  }
-  if (Array.isArray(value)) {
-    let out = "[";
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) out += ",";
-      out += canonicalJson(value[i]);
+  // Core's canonicalJson writes the same text and names the path of a problem, but tracks a path
+  // for every value; this runs twice per command, so it tracks none and asks core only to explain.
+  return fastCanonicalJson(value) ?? coreCanonicalJson(value);
+}
+
+/** The canonical text, or undefined when core must explain what is wrong with the value. */
+function fastCanonicalJson(value: unknown): string | undefined {
+  let out = "";
+  // Three parallel stacks (no object per item): a value or literal text, which of the two, depth.
+  const items: unknown[] = [value];
+  const literal: boolean[] = [false];
+  const depths: number[] = [0];
+  let nodes = 0;
+  while (items.length > 0) {
+    const v = items.pop();
+    const depth = depths.pop() as number;
+    if (literal.pop()) {
+      out += v as string;
+      continue;
     }
-    return `${out}]`;
+    if (++nodes > MAX_NODES) return undefined;
+    if (v === null) {
+      out += "null";
+      continue;
+    }
+    switch (typeof v) {
+      case "string":
+        if (v.length > MAX_STRING || !isWellFormedText(v)) return undefined;
+        out += JSON.stringify(v);
+        continue;
+      case "number":
+        if (!Number.isFinite(v)) return undefined;
+        out += JSON.stringify(v);
+        continue;
+      case "boolean":
+        out += v ? "true" : "false";
+        continue;
+      case "object":
+        break;
+      default:
+        return undefined;
+    }
+    if (depth >= MAX_DEPTH) return undefined;
+    if (Array.isArray(v)) {
+      out += "[";
+      items.push("]");
+      literal.push(true);
+      depths.push(0);
+      for (let i = v.length - 1; i >= 0; i--) {
+        items.push(v[i]);
+        literal.push(false);
+        depths.push(depth + 1);
+        if (i > 0) {
+          items.push(",");
+          literal.push(true);
+          depths.push(0);
+        }
+      }
+      continue;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return undefined;
+    const obj = v as Record<string, unknown>;
+    const keys = Object.keys(obj)
+      .filter((k) => obj[k] !== undefined)
+      .sort();
+    out += "{";
+    items.push("}");
+    literal.push(true);
+    depths.push(0);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const k = keys[i] as string;
+      if (!isWellFormedText(k)) return undefined;
+      items.push(obj[k]);
+      literal.push(false);
+      depths.push(depth + 1);
+      items.push(`${i > 0 ? "," : ""}${JSON.stringify(k)}:`);
+      literal.push(true);
+      depths.push(0);
+    }
   }
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).sort();
-  let out = "{";
-  let first = true;
-  for (const k of keys) {
-    const v = obj[k];
-    if (v === undefined || typeof v === "function" || typeof v === "symbol") continue;
-    if (!first) out += ",";
-    first = false;
-    out += `${JSON.stringify(k)}:${canonicalJson(v)}`;
-  }
-  return `${out}}`;
+  return out;
 }
 
 /**
- * Hex SHA-256 of a string.
+ * Hex SHA-256 of a string (the default suite's digest).
  *
  * @example
  * ```ts
@@ -90,19 +150,21 @@ export function canonicalJson(value: unknown): string {
  * ```
  */
 export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return sha256Suite.digest(text);
 }
 
 /**
- * The hash an entry must carry, computed from its content and its `prevHash`.
+ * The hash an entry must carry, computed from its content and its `prevHash` with a suite
+ * (SHA-256 unless told).
  *
  * @example
  * ```ts
  * const ok = entryHash(entry) === entry.hash;
+ * const okSm3 = entryHash(entry, sm3Suite) === entry.hash;
  * ```
  */
-export function entryHash(entry: Omit<JournalEntry, "hash">): string {
-  return entryHashOf(entry, canonicalJson(entry.command), canonicalJson(entry.result));
+export function entryHash(entry: Omit<JournalEntry, "hash">, suite: HashSuite = sha256Suite): string {
+  return entryHashOf(entry, canonicalJson(entry.command), canonicalJson(entry.result), suite);
 }
 
 /**
@@ -112,13 +174,21 @@ export function entryHash(entry: Omit<JournalEntry, "hash">): string {
 export const entryTexts = new WeakMap<JournalEntry, { readonly command: string; readonly result: string }>();
 
 /** {@link entryHash} with the command's and result's canonical JSON already computed. */
-export function entryHashOf(entry: Omit<JournalEntry, "hash">, commandText: string, resultText: string): string {
+export function entryHashOf(
+  entry: Omit<JournalEntry, "hash">,
+  commandText: string,
+  resultText: string,
+  suite: HashSuite = sha256Suite,
+): string {
   // The canonical JSON of {seq, key, fingerprint, at, command, result}, keys in sorted order,
   // written out directly (this runs once per command).
-  return sha256(
+  return suite.digest(
     `${entry.prevHash}\n{"at":${canonicalJson(entry.at)},"command":${commandText},"fingerprint":${canonicalJson(entry.fingerprint)},"key":${canonicalJson(entry.key)},"result":${resultText},"seq":${canonicalJson(entry.seq)}}`,
   );
 }
+
+/** Where a journal stopped being what it should be. */
+export type JournalProblem = "altered" | "removed" | "inserted" | "truncated" | "bad-anchor";
 
 /** What {@link verifyJournal} found. */
 export type JournalVerification =
@@ -129,8 +199,12 @@ export type JournalVerification =
       readonly position: number;
       /** The seq the journal should have at that position. */
       readonly expectedSeq: number;
-      /** What happened there. */
-      readonly problem: "altered" | "removed" | "inserted" | "truncated";
+      /**
+       * What happened there; `bad-anchor` means the anchor itself cannot be trusted (its signature
+       * does not verify, no verifier was given for it, or it names another hash suite), and
+       * `position` is then the anchor's length.
+       */
+      readonly problem: JournalProblem;
     };
 
 /** An anchor kept elsewhere (e.g. printed on the last public notice) to detect a cut-off tail. */
@@ -141,29 +215,55 @@ export interface JournalAnchor {
   readonly headHash: string;
 }
 
+/** Options of {@link verifyJournal}. */
+export interface VerifyJournalOptions {
+  /**
+   * A checkpoint kept elsewhere: the journal must hold it unchanged (same length, same head) and
+   * may only extend it. A {@link SignedAnchor} is trusted only if `verifier` accepts its signature.
+   */
+  readonly anchor?: JournalAnchor | SignedAnchor;
+  /** Checks a signed anchor's signature (required when the anchor is signed). */
+  readonly verifier?: AnchorVerifier;
+  /** The suite the journal was written with (default SHA-256). */
+  readonly suite?: HashSuite;
+}
+
 /**
- * Walks the hash chain and names the first entry that was altered, removed or inserted.
+ * Walks the hash chain and names the first entry that was altered, removed or inserted, then
+ * checks it against an anchor kept elsewhere.
  *
  * - `altered`: an entry's content no longer matches its hash, or an intact entry links to a
- *   predecessor that was rewritten with a fresh hash (the predecessor is named);
+ *   predecessor that was rewritten with a fresh hash (the predecessor is named); a history
+ *   rewritten with every hash recomputed is `altered` at the anchor, whose head it no longer has;
  * - `removed`: the sequence jumps (a renumbered follower whose hash fits `seq + 1` also counts);
  * - `inserted`: a sequence number repeats, or an entry that the chain skips over (its successor
  *   links to the entry before it), or followers renumbered down by one;
- * - `truncated`: with an anchor kept elsewhere, the journal is shorter than the anchor.
+ * - `truncated`: the journal is shorter than the anchor;
+ * - `bad-anchor`: the anchor is signed and its signature does not verify (or names another suite).
+ *
+ * Entries after the anchor that chain from its head are extensions, and accepted.
  *
  * @example
  * ```ts
- * const report = verifyJournal(entries);
+ * const report = verifyJournal(entries, { anchor, verifier: ed25519Verifier(publicKey) });
  * if (!report.ok) console.log(report.problem, "at", report.position);
  * ```
  */
-export function verifyJournal(entries: readonly JournalEntry[], anchor?: JournalAnchor): JournalVerification {
-  const bad = (index: number, problem: "altered" | "removed" | "inserted" | "truncated"): JournalVerification => ({
+export function verifyJournal(
+  entries: readonly JournalEntry[],
+  options: VerifyJournalOptions = {},
+): JournalVerification {
+  const suite = options.suite ?? sha256Suite;
+  const hashOf = (e: Omit<JournalEntry, "hash">) => entryHash(e, suite);
+  const bad = (index: number, problem: JournalProblem): JournalVerification => ({
     ok: false,
     position: index + 1,
     expectedSeq: index + 1,
     problem,
   });
+  const anchor = options.anchor;
+  if (anchor !== undefined && !anchorTrusted(anchor, options.verifier, suite))
+    return bad(anchor.length - 1, "bad-anchor");
   let prevHash = GENESIS_HASH;
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i] as JournalEntry;
@@ -179,16 +279,16 @@ export function verifyJournal(entries: readonly JournalEntry[], anchor?: Journal
       }
       return bad(i, "inserted");
     }
-    if (entryHash(e) !== e.hash) {
+    if (hashOf(e) !== e.hash) {
       // The chain continues from the entry before this one, skipping it: it was inserted.
       if (
         next !== undefined &&
         next.prevHash === prevHash &&
-        (entryHash(next) === next.hash || entryHash({ ...next, seq: next.seq - 1 }) === next.hash)
+        (hashOf(next) === next.hash || hashOf({ ...next, seq: next.seq - 1 }) === next.hash)
       )
         return bad(i, "inserted");
-      if (i > 0 && entryHash({ ...e, seq: e.seq - 1 }) === e.hash) return bad(i - 1, "inserted");
-      if (entryHash({ ...e, seq: e.seq + 1 }) === e.hash) return bad(i, "removed");
+      if (i > 0 && hashOf({ ...e, seq: e.seq - 1 }) === e.hash) return bad(i - 1, "inserted");
+      if (hashOf({ ...e, seq: e.seq + 1 }) === e.hash) return bad(i, "removed");
       return bad(i, "altered");
     }
     if (e.prevHash !== prevHash) {
@@ -199,8 +299,77 @@ export function verifyJournal(entries: readonly JournalEntry[], anchor?: Journal
   }
   if (anchor !== undefined) {
     if (entries.length < anchor.length) return bad(entries.length, "truncated");
-    if (anchor.length > 0 && entries[anchor.length - 1]?.hash !== anchor.headHash)
-      return bad(anchor.length - 1, "altered");
+    const anchoredHead = anchor.length === 0 ? GENESIS_HASH : entries[anchor.length - 1]?.hash;
+    if (anchoredHead !== anchor.headHash) return bad(Math.max(0, anchor.length - 1), "altered");
   }
   return { ok: true, length: entries.length, headHash: prevHash };
+}
+
+/** Whether an anchor may be relied on: unsigned ones as given, signed ones only if they verify. */
+function anchorTrusted(anchor: JournalAnchor | SignedAnchor, verifier: AnchorVerifier | undefined, suite: HashSuite) {
+  if (!Number.isSafeInteger(anchor.length) || anchor.length < 0 || typeof anchor.headHash !== "string") return false;
+  const signed = "signature" in anchor ? (anchor as SignedAnchor) : undefined;
+  if (signed === undefined) return verifier === undefined;
+  return verifier !== undefined && signed.suite === suite.name && verifyAnchorSignature(signed, verifier);
+}
+
+/** The part of a bank's state the open check reads and advances. */
+interface ReplayingState {
+  readonly seq: number;
+  readonly headHash: string;
+  replay(entry: JournalEntry): void;
+  readonly ledger: { accounts(): Iterable<{ readonly id: unknown }> };
+  accountRow(id: string): AccountRow | undefined;
+}
+
+const tampered = (position: number, table: string) =>
+  new ElderflowError("JOURNAL_TAMPERED", { params: { position, table } });
+
+/**
+ * Opens a journal with proof that the store is whole: replays it up to the head the store
+ * records, then requires the head (length and hash) to be the journal's own and every stored
+ * account row to be the balance the journal rebuilds. The head and the accounts are read at one
+ * point (no writer in between), so a concurrent writer cannot make a whole store look tampered.
+ * Throws `HASH_SUITE_MISMATCH` for a journal of another suite, and `JOURNAL_TAMPERED` with the
+ * position and the table at fault (never a value) when a journal was cut (TRUNCATE with its
+ * trigger dropped), the head was edited, or an account row was. Internal: the bank calls it.
+ */
+export async function openChecked(
+  store: Pick<TimeBankStore, "readSnapshot" | "readJournal">,
+  state: ReplayingState,
+  suite: HashSuite,
+): Promise<void> {
+  const { head, accounts } = await store.readSnapshot();
+  if (head === undefined) throw tampered(0, "timebank_head");
+  // A head of migration 1 had no suite: it was SHA-256, the only one then.
+  const stored = head.seq > 0 ? (head.suite ?? sha256Suite.name) : null;
+  if (stored !== null && stored !== suite.name)
+    throw new ElderflowError("HASH_SUITE_MISMATCH", { params: { stored, requested: suite.name } });
+  while (state.seq < head.seq) {
+    const page = await store.readJournal(state.seq, Math.min(10_000, head.seq - state.seq));
+    if (page.length === 0) break;
+    for (const e of page) if (e.seq > state.seq && e.seq <= head.seq) state.replay(e);
+  }
+  if (state.seq < head.seq) throw tampered(state.seq + 1, "timebank_journal");
+  if (state.seq !== head.seq || state.headHash !== head.hash) throw tampered(head.seq, "timebank_head");
+  const rows = new Map<string, AccountRow>();
+  for (const r of accounts) rows.set(r.id, r);
+  let expected = 0;
+  for (const a of state.ledger.accounts()) {
+    const id = String(a.id);
+    const want = state.accountRow(id);
+    const got = rows.get(id);
+    expected++;
+    if (
+      want === undefined ||
+      got === undefined ||
+      got.debitsPending !== want.debitsPending ||
+      got.debitsPosted !== want.debitsPosted ||
+      got.creditsPending !== want.creditsPending ||
+      got.creditsPosted !== want.creditsPosted ||
+      got.earned !== want.earned
+    )
+      throw tampered(head.seq, "timebank_accounts");
+  }
+  if (rows.size !== expected) throw tampered(head.seq, "timebank_accounts");
 }

@@ -1,18 +1,26 @@
 import { ElderflowError } from "@elderflow/core";
-import type { JournalEntry } from "../journal";
+import { GENESIS_HASH, type JournalEntry } from "../journal";
 import type { AccountRow } from "../state";
-import type { PreparedBatch, TimeBankStore } from "./types";
+import { assertStorable, assertStorableText } from "./storable";
+import type { ErasureRecord, PreparedBatch, StoreHead, TimeBankStore } from "./types";
 
 /** The in-memory store, for tests, simulations and the fastest bench. */
 export interface MemoryStore extends TimeBankStore {
   readonly kind: "memory";
   /** The stored journal itself (tests tamper with it to exercise `verifyJournal`). */
   readonly entries: JournalEntry[];
+  /** The stored account rows by ledger id (tests tamper with them to exercise the open check). */
+  readonly accountRows: Map<string, AccountRow>;
+  /** The stored head, as a database would keep it beside the journal (tests tamper with it too). */
+  head: StoreHead;
+  /** The stored notes by command key. */
+  readonly notes: Map<string, string>;
 }
 
 /**
  * A store that keeps everything in this process. Several banks may share one (they serialise on
- * it like separate processes on one database).
+ * it like separate processes on one database). It refuses exactly what the SQL stores refuse, so
+ * every backend decides alike.
  *
  * @example
  * ```ts
@@ -21,33 +29,69 @@ export interface MemoryStore extends TimeBankStore {
  */
 export function memoryStore(): MemoryStore {
   const entries: JournalEntry[] = [];
-  const accounts = new Map<string, AccountRow>();
+  const accountRows = new Map<string, AccountRow>();
   const notes = new Map<string, string>();
-  return {
+  const erasures: ErasureRecord[] = [];
+  const missedAfter = (afterSeq: number) => (afterSeq < entries.length ? entries.slice(afterSeq) : []);
+  const store: MemoryStore = {
     kind: "memory",
     entries,
+    accountRows,
+    notes,
+    head: { seq: 0, hash: GENESIS_HASH, suite: null },
     async open() {},
-    async commit<T>(afterSeq: number, prepare: (missed: readonly JournalEntry[]) => PreparedBatch<T>): Promise<T> {
+    async commit<T>(
+      afterSeq: number,
+      prepare: (missed: readonly JournalEntry[]) => PreparedBatch<T>,
+      suite: string,
+    ): Promise<T> {
       // No await between reading and writing: a commit is atomic on the event loop.
-      const p = prepare(afterSeq < entries.length ? entries.slice(afterSeq) : []);
+      const head = store.head;
+      if (head.seq > 0 && head.suite !== null && head.suite !== suite)
+        throw new ElderflowError("HASH_SUITE_MISMATCH", { params: { stored: head.suite, requested: suite } });
+      const p = prepare(missedAfter(afterSeq));
+      assertStorable(p);
+      let seq = head.seq;
       for (const e of p.entries) {
-        if (e.seq !== entries.length + 1)
+        if (e.seq !== seq + 1 || e.seq !== entries.length + 1)
           throw new ElderflowError("INTERNAL", { params: { detail: "journal sequence broken" } });
+        seq = e.seq;
         entries.push(e);
       }
-      for (const a of p.accounts) accounts.set(a.id, a);
-      for (const n of p.notes) notes.set(n.key, n.text);
+      for (const a of p.accounts) accountRows.set(a.id, a);
+      for (const n of p.notes) if (!notes.has(n.key)) notes.set(n.key, n.text);
+      const last = p.entries[p.entries.length - 1];
+      if (last !== undefined) store.head = { seq: last.seq, hash: last.hash, suite: head.suite ?? suite };
       return p.value;
     },
     async readJournal(afterSeq, limit = Number.POSITIVE_INFINITY) {
       return entries.slice(afterSeq, afterSeq + Math.min(limit, entries.length));
     },
     async readAccount(id) {
-      return accounts.get(id);
+      return accountRows.get(id);
     },
     async readNote(key) {
       return notes.get(key);
     },
+    async readHead() {
+      return store.head;
+    },
+    async readSnapshot() {
+      return { head: store.head, accounts: [...accountRows.values()] };
+    },
+    async erase(afterSeq, plan) {
+      const p = plan(missedAfter(afterSeq));
+      assertStorableText([...p.keys, p.record.person, p.record.actor, p.record.at], "erasure");
+      let removed = 0;
+      for (const key of new Set(p.keys)) if (notes.delete(key)) removed++;
+      const record: ErasureRecord = { ...p.record, seq: erasures.length + 1, notes: removed };
+      erasures.push(record);
+      return record;
+    },
+    async readErasures() {
+      return [...erasures];
+    },
     async close() {},
   };
+  return store;
 }

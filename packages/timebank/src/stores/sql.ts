@@ -6,7 +6,8 @@ import type { CommandResult } from "../commands";
 import { entryTexts, type JournalEntry } from "../journal";
 import { TIMEBANK_MIGRATIONS } from "../migrations";
 import type { AccountRow } from "../state";
-import type { PreparedBatch, TimeBankStore } from "./types";
+import { assertStorable, assertStorableText } from "./storable";
+import type { ErasureRecord, PreparedBatch, StoreHead, TimeBankStore } from "./types";
 
 const JOURNAL_COLUMNS = "seq, key, fingerprint, at, command, result, prev_hash, hash";
 
@@ -43,6 +44,15 @@ function toEntry(r: JournalRow): JournalEntry {
   };
 }
 
+interface ErasureDbRow {
+  seq: string | number;
+  person: string;
+  actor: string;
+  at: string;
+  journal_length: string | number;
+  notes: string | number;
+}
+
 function toAccount(r: AccountDbRow): AccountRow {
   return {
     id: r.id,
@@ -62,7 +72,20 @@ async function readJournalWith(q: SqlQueryable, afterSeq: number, limit?: number
   return rows.rows.map(toEntry);
 }
 
-async function writeBatch(tx: SqlQueryable, p: PreparedBatch<unknown>): Promise<void> {
+interface HeadRow {
+  seq: string | number;
+  hash: string;
+  suite: string | null;
+}
+
+const toHead = (r: HeadRow | undefined): StoreHead | undefined =>
+  r === undefined ? undefined : { seq: Number(r.seq), hash: r.hash, suite: r.suite };
+
+/** A missing head row: only tampering removes it (a trigger refuses DELETE and TRUNCATE). */
+const headMissing = () => new ElderflowError("JOURNAL_TAMPERED", { params: { position: 0, table: "timebank_head" } });
+
+async function writeBatch(tx: SqlQueryable, p: PreparedBatch<unknown>, suite: string): Promise<void> {
+  assertStorable(p);
   if (p.entries.length > 0) {
     const cols: unknown[][] = [[], [], [], [], [], [], [], []];
     for (const e of p.entries) {
@@ -82,7 +105,11 @@ async function writeBatch(tx: SqlQueryable, p: PreparedBatch<unknown>): Promise<
       cols,
     );
     const last = p.entries[p.entries.length - 1] as JournalEntry;
-    await tx.query("update timebank_head set seq = $1, hash = $2 where id = 1", [last.seq, last.hash]);
+    await tx.query("update timebank_head set seq = $1, hash = $2, suite = coalesce(suite, $3) where id = 1", [
+      last.seq,
+      last.hash,
+      suite,
+    ]);
   }
   if (p.accounts.length > 0) {
     // New accounts are inserted; existing ones updated in place (cheaper than an upsert, and the
@@ -143,15 +170,76 @@ export function sqlStore(sql: SqlClient): TimeBankStore {
     async open() {
       await runMigrations(sql, "timebank", TIMEBANK_MIGRATIONS);
     },
-    commit<T>(afterSeq: number, prepare: (missed: readonly JournalEntry[]) => PreparedBatch<T>): Promise<T> {
+    commit<T>(
+      afterSeq: number,
+      prepare: (missed: readonly JournalEntry[]) => PreparedBatch<T>,
+      suite: string,
+    ): Promise<T> {
       return sql.transaction(async (tx) => {
-        const head = await tx.query<{ seq: string | number }>("select seq from timebank_head where id = 1 for update");
-        const headSeq = Number(head.rows[0]?.seq ?? 0);
-        const missed = headSeq > afterSeq ? await readJournalWith(tx, afterSeq) : [];
+        const head = toHead(
+          (await tx.query<HeadRow>("select seq, hash, suite from timebank_head where id = 1 for update")).rows[0],
+        );
+        if (head === undefined) throw headMissing();
+        if (head.seq > 0 && head.suite !== null && head.suite !== suite)
+          throw new ElderflowError("HASH_SUITE_MISMATCH", { params: { stored: head.suite, requested: suite } });
+        const missed = head.seq > afterSeq ? await readJournalWith(tx, afterSeq) : [];
         const p = prepare(missed);
-        await writeBatch(tx, p);
+        await writeBatch(tx, p, suite);
         return p.value;
       });
+    },
+    async readHead() {
+      return toHead((await sql.query<HeadRow>("select seq, hash, suite from timebank_head where id = 1")).rows[0]);
+    },
+    readSnapshot() {
+      // The share lock waits for a writer holding the head and keeps the next one out until the
+      // accounts are read, so head and accounts belong to the same journal position.
+      return sql.transaction(async (tx) => {
+        const head = toHead(
+          (await tx.query<HeadRow>("select seq, hash, suite from timebank_head where id = 1 for share")).rows[0],
+        );
+        const rows = await tx.query<AccountDbRow>(
+          "select id, debits_pending, debits_posted, credits_pending, credits_posted, earned from timebank_accounts",
+        );
+        return { head, accounts: rows.rows.map(toAccount) };
+      });
+    },
+    erase(afterSeq, plan) {
+      return sql.transaction(async (tx) => {
+        const head = toHead(
+          (await tx.query<HeadRow>("select seq, hash, suite from timebank_head where id = 1 for update")).rows[0],
+        );
+        if (head === undefined) throw headMissing();
+        const p = plan(head.seq > afterSeq ? await readJournalWith(tx, afterSeq) : []);
+        const keys = [...new Set(p.keys)];
+        assertStorableText([...keys, p.record.person, p.record.actor, p.record.at], "erasure");
+        const removed =
+          keys.length === 0
+            ? 0
+            : (await tx.query("delete from timebank_notes where key = any($1::text[]) returning 1", [keys])).rows
+                .length;
+        const r = p.record;
+        const inserted = await tx.query<{ seq: string | number }>(
+          "insert into timebank_erasures (person, actor, at, journal_length, notes) values ($1, $2, $3, $4, $5) returning seq",
+          [r.person, r.actor, r.at, r.journalLength, removed],
+        );
+        return { ...r, seq: Number(inserted.rows[0]?.seq), notes: removed };
+      });
+    },
+    async readErasures() {
+      const rows = await sql.query<ErasureDbRow>(
+        "select seq, person, actor, at, journal_length, notes from timebank_erasures order by seq",
+      );
+      return rows.rows.map(
+        (r): ErasureRecord => ({
+          seq: Number(r.seq),
+          person: r.person,
+          actor: r.actor,
+          at: r.at,
+          journalLength: Number(r.journal_length),
+          notes: Number(r.notes),
+        }),
+      );
     },
     readJournal: (afterSeq, limit) => readJournalWith(sql, afterSeq, limit),
     async readAccount(id) {

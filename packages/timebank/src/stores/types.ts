@@ -15,6 +15,48 @@ export interface PreparedBatch<T> {
   readonly value: T;
 }
 
+/** The end of the hash chain as the store records it, beside the journal rows. */
+export interface StoreHead {
+  /** Journal length. */
+  readonly seq: number;
+  /** Hash of the last entry (the genesis hash when empty). */
+  readonly hash: string;
+  /** The hash suite the journal is written with; null until its first entry. */
+  readonly suite: string | null;
+}
+
+/** The head and every account row, read at one consistent point (no writer in between). */
+export interface StoreSnapshot {
+  /** The head row; undefined when it is missing (which only tampering can do). */
+  readonly head: StoreHead | undefined;
+  /** Every stored account row, in no particular order. */
+  readonly accounts: readonly AccountRow[];
+}
+
+/** One erasure of a person's data outside the chain, as recorded: ids and a count only. */
+export interface ErasureRecord {
+  /** Position among erasures, from 1. */
+  readonly seq: number;
+  /** Whose data was erased (an id, never a name). */
+  readonly person: string;
+  /** Who erased it (the actor's id). */
+  readonly actor: string;
+  /** When (ISO 8601 instant, from the bank's clock). */
+  readonly at: string;
+  /** Journal length when the erasure was made (later entries were not looked at). */
+  readonly journalLength: number;
+  /** How many free-text notes were removed. */
+  readonly notes: number;
+}
+
+/** What an erasure removes and how it is recorded (the store counts the notes and numbers it). */
+export interface ErasurePlan {
+  /** Command keys whose notes to remove. */
+  readonly keys: readonly string[];
+  /** The record, without what the store fills in. */
+  readonly record: Omit<ErasureRecord, "seq" | "notes">;
+}
+
 /**
  * The small interface every time-bank backend implements (memory, PGlite, PostgreSQL). The bank
  * decides in memory; a store makes the decisions durable and serialises writers.
@@ -29,8 +71,28 @@ export interface TimeBankStore {
   readonly kind: "memory" | "pglite" | "postgres";
   /** Creates or migrates the schema. Safe to call more than once. */
   open(): Promise<void>;
-  /** Appends one batch atomically (see the interface doc). */
-  commit<T>(afterSeq: number, prepare: (missed: readonly JournalEntry[]) => PreparedBatch<T>): Promise<T>;
+  /**
+   * Appends one batch atomically (see the interface doc), hashed with the named suite: a journal
+   * written with another suite refuses it with `HASH_SUITE_MISMATCH` before `prepare` runs; the
+   * first batch records the suite. A string the store could not return unchanged (a lone
+   * surrogate or NUL in a key, reason or id) refuses the batch and writes nothing.
+   */
+  commit<T>(
+    afterSeq: number,
+    prepare: (missed: readonly JournalEntry[]) => PreparedBatch<T>,
+    suite: string,
+  ): Promise<T>;
+  /** The head row (length, head hash, suite). */
+  readHead(): Promise<StoreHead | undefined>;
+  /** The head and every account row at one consistent point, for the cross-check on open. */
+  readSnapshot(): Promise<StoreSnapshot>;
+  /**
+   * Removes notes and records the erasure atomically, under the same lock as `commit`: `plan`
+   * sees the journal entries appended after `afterSeq`, so no note decided meanwhile escapes it.
+   */
+  erase(afterSeq: number, plan: (missed: readonly JournalEntry[]) => ErasurePlan): Promise<ErasureRecord>;
+  /** Every recorded erasure, in order. */
+  readErasures(): Promise<ErasureRecord[]>;
   /** Journal entries with seq > afterSeq, in order (at most `limit`). */
   readJournal(afterSeq: number, limit?: number): Promise<JournalEntry[]>;
   /** One account row by ledger id, in O(1) (primary-key lookup). */
