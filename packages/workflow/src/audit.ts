@@ -1,4 +1,4 @@
-import { ElderflowError, maskIdNumber, maskName, maskPhone } from "@elderflow/core";
+import { ElderflowError, maskIdNumber, maskName, maskPhone, redactPersonalData } from "@elderflow/core";
 import type { AnyMachineSnapshot } from "xstate";
 import type { WorkflowDefinition } from "./definition";
 import { flattenState, initialStep, persistSnapshot, step } from "./runtime";
@@ -44,30 +44,83 @@ const TEXT_KEYS = new Set([
   "health",
 ]);
 
-function maskValue(key: string, value: unknown, extra: ReadonlySet<string>): unknown {
-  if (typeof value === "string") {
-    if (NAME_KEYS.has(key)) return maskName(value);
-    if (PHONE_KEYS.has(key)) return maskPhone(value);
-    if (ID_NUMBER_KEYS.has(key)) return maskIdNumber(value);
-    if (TEXT_KEYS.has(key) || extra.has(key)) return "***";
-    return value;
-  }
-  if (TEXT_KEYS.has(key) || extra.has(key)) return "***";
-  if (Array.isArray(value)) return value.map((v) => maskValue("", v, extra));
-  if (typeof value === "object" && value !== null) return maskRecord(value as Record<string, unknown>, extra);
-  return value;
-}
+/** How a string at a field of a given name leaves: masked by the field's name, then by its shape. */
+type KeyMask = (key: string, value: string) => string | undefined;
 
-function maskRecord(record: Readonly<Record<string, unknown>>, extra: ReadonlySet<string>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) out[k] = maskValue(k, v, extra);
-  return out;
+/** Deepest nesting walked; anything deeper is replaced whole (payloads are bounded far below). */
+const MAX_DEPTH = 64;
+
+/**
+ * A copy of a JSON value with every string passed through `leaf` (by the name of the field it is
+ * in), walked with an explicit stack so that no input depth can overflow the call stack.
+ */
+function mapJson(
+  value: unknown,
+  leaf: (key: string, value: string) => unknown,
+  whole: (key: string, value: unknown) => unknown,
+): unknown {
+  const root: { v: unknown } = { v: undefined };
+  const stack: { src: unknown; key: string; set: (v: unknown) => void; depth: number }[] = [
+    { src: value, key: "", set: (v) => (root.v = v), depth: 0 },
+  ];
+  while (stack.length > 0) {
+    const { src, key, set, depth } = stack.pop() as (typeof stack)[number];
+    const replaced = whole(key, src);
+    if (replaced !== src) set(replaced);
+    else if (typeof src === "string") set(leaf(key, src));
+    else if (typeof src !== "object" || src === null) set(src);
+    else if (depth >= MAX_DEPTH) set("***");
+    else if (Array.isArray(src)) {
+      const out: unknown[] = new Array(src.length);
+      set(out);
+      for (let i = 0; i < src.length; i++) stack.push({ src: src[i], key, set: (v) => (out[i] = v), depth: depth + 1 });
+    } else {
+      const out: Record<string, unknown> = {};
+      set(out);
+      for (const [k, v] of Object.entries(src as Record<string, unknown>))
+        stack.push({ src: v, key: k, set: (x) => (out[k] = x), depth: depth + 1 });
+    }
+  }
+  return root.v;
 }
 
 /**
- * Turns log entries into audit records with personal data masked: names, phones and ID numbers
- * through core's maskers, free text (addresses, descriptions, notes, health) replaced by `***`,
- * plus any extra field names given. People appear by id only, so erasing a person's personal data
+ * A copy of a JSON value in which every ID number and mobile phone inside any string is masked by
+ * its shape (core's `redactPersonalData`), iteratively. Used for history views and exports.
+ *
+ * @example
+ * ```ts
+ * redactJson({ note: "call 13812345678" }); // { note: "call 138****5678" }
+ * ```
+ */
+export function redactJson(value: unknown): unknown {
+  return mapJson(
+    value,
+    (_k, v) => redactPersonalData(v),
+    (_k, v) => v,
+  );
+}
+
+function maskRecord(record: Readonly<Record<string, unknown>>, extra: ReadonlySet<string>): Record<string, unknown> {
+  const byName: KeyMask = (key, value) => {
+    if (NAME_KEYS.has(key)) return maskName(value);
+    if (PHONE_KEYS.has(key)) return maskPhone(value);
+    if (ID_NUMBER_KEYS.has(key)) return maskIdNumber(value);
+    return undefined;
+  };
+  return mapJson(
+    record,
+    (key, value) => byName(key, value) ?? redactPersonalData(value),
+    (key, value) => (value !== null && value !== undefined && (TEXT_KEYS.has(key) || extra.has(key)) ? "***" : value),
+  ) as Record<string, unknown>;
+}
+
+/**
+ * Turns log entries into audit records with personal data masked, recursively (and iteratively)
+ * over payload values: names, phones and ID numbers by field name through core's maskers; free
+ * text (addresses, descriptions, notes, health) replaced by `***`, plus any extra field names
+ * given; and in every other string, ID numbers and mobiles masked by their shape (core's
+ * `redactPersonalData`), whatever field they were typed into. People appear by id only, so erasing a person's personal data
  * elsewhere never requires rewriting this history.
  *
  * @example

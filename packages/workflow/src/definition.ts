@@ -1,14 +1,15 @@
 import { ElderflowError, type ErrorCode } from "@elderflow/core";
 import type { AnyStateMachine } from "xstate";
-import type { PayloadSpec } from "./payload";
+import type { z } from "zod";
+import { isStrictObject } from "./schemas";
 import type { PersistedSnapshot, Role, WorkflowActor } from "./types";
 
-/** What an event type requires: the roles that may send it and the shape of its payload. */
+/** What an event type requires: the roles that may send it and the schema of its payload. */
 export interface EventSpec {
   /** Roles allowed to send it; anyone else gets `WRONG_ROLE` and nothing changes. */
   readonly roles: readonly Role[];
-  /** Payload fields (none if absent). */
-  readonly payload?: PayloadSpec;
+  /** The payload, a `z.strictObject` (absent: no payload fields at all). */
+  readonly payload?: z.ZodObject;
   /** One line for the docs and the CLI. */
   readonly description?: string;
 }
@@ -56,8 +57,8 @@ export interface WorkflowDefinition<TMachine extends AnyStateMachine = AnyStateM
   readonly machine: TMachine;
   /** Roles that may start an instance. */
   readonly startRoles: readonly Role[];
-  /** The start input (must include `communityId`). */
-  readonly input: PayloadSpec;
+  /** The start input, a `z.strictObject` with a `communityId`. */
+  readonly input: z.ZodObject;
   /** Every event type the outside may send. */
   readonly events: Readonly<Record<string, EventSpec>>;
   /** Ordering weight from the context: higher is listed first (default 0). */
@@ -69,19 +70,23 @@ export interface WorkflowDefinition<TMachine extends AnyStateMachine = AnyStateM
   ) => Promise<Record<string, unknown>> | Record<string, unknown>;
   /** Adds facts to an event before the machine sees it (recorded in the log). */
   readonly enrich?: (args: EnrichArgs) => Promise<Record<string, unknown>> | Record<string, unknown>;
-  /** Names a more specific error than `EVENT_NOT_ALLOWED` when the machine refuses an event. */
+  /**
+   * Names a more specific error than `EVENT_NOT_ALLOWED` when the machine refuses an event (its
+   * `payload` includes what `enrich` recorded).
+   */
   readonly explain?: (args: EnrichArgs & { readonly state: string }) => ErrorCode | undefined;
   /** Snapshot migrations from older versions. */
   readonly migrations?: readonly SnapshotMigration[];
 }
 
 /**
- * Checks a workflow definition and returns it typed (a definition is a plain value).
+ * Checks a workflow definition (name, version, strict schemas, a `communityId` in the input,
+ * migrations one step at a time) and returns it typed (a definition is a plain value).
  *
  * @example
  * ```ts
  * const def = defineWorkflow({ name: "demo", version: 1, machine, startRoles: ["community_staff"],
- *   input: { communityId: { kind: "id" } }, events: { GO: { roles: ["community_staff"] } } });
+ *   input: z.strictObject({ communityId: IdSchema }), events: { GO: { roles: ["community_staff"] } } });
  * ```
  */
 export function defineWorkflow<TMachine extends AnyStateMachine>(
@@ -91,8 +96,17 @@ export function defineWorkflow<TMachine extends AnyStateMachine>(
     throw new ElderflowError("INVALID_FORMAT", { path: ["name"], params: { format: "workflow name" } });
   if (!Number.isInteger(definition.version) || definition.version < 1)
     throw new ElderflowError("TOO_SMALL", { path: ["version"], params: { minimum: 1 } });
-  if (definition.input.communityId?.kind !== "id")
+  if (!isStrictObject(definition.input))
+    throw new ElderflowError("INVALID_INPUT", { path: ["input"], params: { detail: "a z.strictObject" } });
+  if (!Object.hasOwn(definition.input.shape, "communityId"))
     throw new ElderflowError("REQUIRED", { path: ["input", "communityId"] });
+  for (const [type, spec] of Object.entries(definition.events)) {
+    if (spec.payload !== undefined && !isStrictObject(spec.payload))
+      throw new ElderflowError("INVALID_INPUT", {
+        path: ["events", type, "payload"],
+        params: { detail: "a z.strictObject" },
+      });
+  }
   for (const m of definition.migrations ?? []) {
     if (m.to !== m.from + 1)
       throw new ElderflowError("INVALID_INPUT", {

@@ -1,8 +1,9 @@
 import { rmSync } from "node:fs";
-import { isElderflowError, manualClock } from "@elderflow/core";
+import { IdSchema, isElderflowError, manualClock } from "@elderflow/core";
 import { PGlite } from "@electric-sql/pglite";
 import { describe, expect, it } from "vitest";
 import { assign, type InspectionEvent, setup } from "xstate";
+import { z } from "zod";
 import { defineWorkflow, type WorkflowDefinition } from "./definition";
 import { createWorkflowEngine } from "./engine";
 import { anActor, anEngine, codeOf, MIN } from "./fixtures.testkit";
@@ -287,7 +288,7 @@ const counter = (version: number, machine: typeof v1 | typeof v2, migrations: Wo
     version,
     machine: machine as never,
     startRoles: ["community_staff"],
-    input: { communityId: { kind: "id" } },
+    input: z.strictObject({ communityId: IdSchema }),
     events: { INC: { roles: ["community_staff"] } },
     migrations,
   }) as WorkflowDefinition;

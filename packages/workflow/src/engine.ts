@@ -1,8 +1,10 @@
-import { type Clock, ElderflowError, isElderflowError } from "@elderflow/core";
+import { type Clock, ElderflowError, type FieldPath, isElderflowError, parseOrThrow } from "@elderflow/core";
 import { type AnyMachineSnapshot, createActor, type InspectionEvent, type Observer } from "xstate";
+import { z } from "zod";
+import { redactJson } from "./audit";
 import { migrateSnapshot, type WorkflowDefinition } from "./definition";
-import { checkPayload } from "./payload";
 import { flattenState, initialStep, persistSnapshot, restoreSnapshot, type StepResult, step } from "./runtime";
+import { checkCallerId, freeTextFields, parsePayload, WorkflowActorSchema } from "./schemas";
 import type { WorkflowStore } from "./stores/store";
 import {
   type Commit,
@@ -10,7 +12,7 @@ import {
   type ListFilter,
   type LogEntry,
   type OutboxItem,
-  ROLES,
+  type Role,
   type StoredInstance,
   type StoredTimer,
   SYSTEM_ACTOR,
@@ -89,6 +91,16 @@ export interface StartOptions {
   readonly eventId?: string;
 }
 
+/** Outcome of {@link WorkflowEngine.erasePerson}. */
+export interface ErasureResult {
+  /** Instances whose free text was replaced (each got an erasure entry in its log). */
+  readonly instances: readonly string[];
+  /** Log entries whose payload changed, over all instances. */
+  readonly entries: number;
+  /** Instances naming the person in communities the actor does not reach (left as they are). */
+  readonly outOfReach: number;
+}
+
 /** Outcome of {@link WorkflowEngine.runDueTimers}. */
 export interface TimerRun {
   /** Timers whose event was applied. */
@@ -118,29 +130,35 @@ export interface WorkflowEngine {
    * due order, up to `concurrency` instances at a time (default 8).
    */
   runDueTimers(now?: number, options?: { readonly batch?: number; readonly concurrency?: number }): Promise<TimerRun>;
+  /**
+   * Erases a person's free text (reasons' notes, descriptions: every field declared with core's
+   * `FreeTextSchema`) from the log payloads and snapshot contexts of the instances that name them
+   * (in their context or as an actor), in the communities the actor reaches. Ids, codes, numbers,
+   * dates and states stay, so the log still replays; each instance records the erasure as a log
+   * entry of type `elderflow.erasure` holding ids only.
+   */
+  erasePerson(personId: string, actor: WorkflowActor): Promise<ErasureResult>;
   /** Delivers undelivered emitted events to the sinks; returns how many were delivered. */
   deliver(limit?: number): Promise<number>;
   /** The definition of a machine by name. */
   definition(machine: string): WorkflowDefinition;
-  /** The store. */
+  /**
+   * The store, unscoped: the host's own handle (the one it passed in), for maintenance. Reads on
+   * behalf of an actor go through `query`, `list`, `history` and `timers`, which are scoped.
+   */
   readonly store: WorkflowStore;
 }
 
-const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-const EVENT_ID = /^[A-Za-z0-9_.:@#/-]{1,200}$/;
+/** The log entry type of an erasure. */
+const ERASURE = "elderflow.erasure";
+/** What replaces erased free text. */
+const ERASED = "[erased]";
+/** Roles that may erase a person's free text in the communities they reach. */
+const ERASE_ROLES: readonly Role[] = ["admin", "community_staff", "bureau", "system"];
 
-function checkActor(actor: unknown, path: (string | number)[]): WorkflowActor {
+function checkActor(actor: unknown, path: FieldPath): WorkflowActor {
   if (typeof actor !== "object" || actor === null) throw new ElderflowError("REQUIRED", { path });
-  const a = actor as Record<string, unknown>;
-  if (typeof a.id !== "string" || !ID.test(a.id))
-    throw new ElderflowError("INVALID_FORMAT", { path: [...path, "id"], params: { format: "id" } });
-  if (typeof a.role !== "string" || !(ROLES as readonly string[]).includes(a.role))
-    throw new ElderflowError("INVALID_ENUM", { path: [...path, "role"], params: { options: ROLES.join(", ") } });
-  if (a.communityId !== undefined && (typeof a.communityId !== "string" || !ID.test(a.communityId)))
-    throw new ElderflowError("INVALID_FORMAT", { path: [...path, "communityId"], params: { format: "id" } });
-  if (a.orgId !== undefined && (typeof a.orgId !== "string" || !ID.test(a.orgId)))
-    throw new ElderflowError("INVALID_FORMAT", { path: [...path, "orgId"], params: { format: "id" } });
-  return actor as WorkflowActor;
+  return parseOrThrow(WorkflowActorSchema, actor, path) as WorkflowActor;
 }
 
 function mayAccess(actor: WorkflowActor, communityId: string): boolean {
@@ -166,6 +184,8 @@ function view(i: StoredInstance): WorkflowInstance {
     updatedAt: i.updatedAt,
   };
 }
+
+const NO_PAYLOAD = z.strictObject({});
 
 const INERT_CLOCK = { setTimeout: () => 0, clearTimeout: () => {} };
 
@@ -321,15 +341,14 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
 
   async function start(machine: string, opts: StartOptions): Promise<SendResult> {
     const def = definition(machine);
-    if (typeof opts.id !== "string" || !ID.test(opts.id))
-      throw new ElderflowError("INVALID_FORMAT", { path: ["id"], params: { format: "id" } });
+    checkCallerId(opts.id, "instance", ["id"]);
     const actor = checkActor(opts.actor, ["actor"]);
-    const eventId = opts.eventId ?? `start:${opts.id}`;
-    if (!EVENT_ID.test(eventId))
-      throw new ElderflowError("INVALID_FORMAT", { path: ["eventId"], params: { format: "event id" } });
+    const ownStartId = `start:${opts.id}`;
+    const eventId = opts.eventId ?? ownStartId;
+    if (eventId !== ownStartId) checkCallerId(eventId, "event", ["eventId"]);
     if (!def.startRoles.includes(actor.role))
       throw new ElderflowError("WRONG_ROLE", { path: ["actor", "role"], params: { role: actor.role, event: "start" } });
-    const checked = checkPayload(def.input, opts.input, ["input"]);
+    const checked = parsePayload(def.input, opts.input, ["input"]) as Record<string, unknown>;
     const communityId = checked.communityId as string;
     assertAccess(actor, communityId);
     const existing = await store.load(opts.id, eventId);
@@ -411,10 +430,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
             path: ["actor", "role"],
             params: { role: actor.role, event: input.type },
           });
-        payload =
-          spec.payload === undefined && input.payload === undefined
-            ? {}
-            : checkPayload(spec.payload ?? {}, input.payload);
+        payload = parsePayload(spec.payload ?? NO_PAYLOAD, input.payload ?? {}, ["payload"]) as Record<string, unknown>;
       } else {
         const { type: _type, ...rest } = firedTimer.event;
         payload = { ...rest, fireAt: firedTimer.fireAt };
@@ -434,7 +450,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
           continue;
         }
         if (firedTimer !== undefined) return "dropped";
-        const code = def.explain?.({ ...args(), state: inst.state }) ?? "EVENT_NOT_ALLOWED";
+        const code = def.explain?.({ ...args(), payload: data, state: inst.state }) ?? "EVENT_NOT_ALLOWED";
         throw new ElderflowError(code, { path: ["type"], params: { event: input.type, state: inst.state } });
       }
       const commit = buildCommit(
@@ -478,8 +494,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
 
   async function send(instanceId: string, input: WorkflowEventInput): Promise<SendResult> {
     if (typeof input !== "object" || input === null) throw new ElderflowError("REQUIRED", { path: [] });
-    if (typeof input.id !== "string" || !EVENT_ID.test(input.id))
-      throw new ElderflowError("INVALID_FORMAT", { path: ["id"], params: { format: "event id" } });
+    checkCallerId(input.id, "event", ["id"]);
     if (typeof input.type !== "string" || input.type.length === 0)
       throw new ElderflowError("REQUIRED", { path: ["type"] });
     checkActor(input.actor, ["actor"]);
@@ -559,6 +574,100 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     return items.length;
   }
 
+  // The free-text fields of each definition: every field of its input and payloads declared with
+  // core's FreeTextSchema. Context fields of the same name hold the same text.
+  const freeText = new Map<string, ReadonlySet<string>>();
+  const freeTextOf = (def: WorkflowDefinition): ReadonlySet<string> => {
+    let set = freeText.get(def.name);
+    if (set === undefined) {
+      set = new Set([
+        ...freeTextFields(def.input),
+        ...Object.values(def.events).flatMap((e) => (e.payload === undefined ? [] : freeTextFields(e.payload))),
+      ]);
+      freeText.set(def.name, set);
+    }
+    return set;
+  };
+  const scrub = (record: Readonly<Record<string, unknown>>, fields: ReadonlySet<string>) => {
+    let out: Record<string, unknown> | undefined;
+    for (const key of fields) {
+      const v = record[key];
+      if (typeof v === "string" && v !== ERASED) {
+        out ??= { ...record };
+        out[key] = ERASED;
+      }
+    }
+    return out;
+  };
+
+  async function erasePerson(personId: string, actorInput: WorkflowActor): Promise<ErasureResult> {
+    checkCallerId(personId, "instance", ["personId"]);
+    const actor = checkActor(actorInput, ["actor"]);
+    if (!ERASE_ROLES.includes(actor.role))
+      throw new ElderflowError("WRONG_ROLE", { path: ["actor", "role"], params: { role: actor.role, event: "erase" } });
+    const instances: string[] = [];
+    let entries = 0;
+    let outOfReach = 0;
+    for (const id of await store.naming(personId)) {
+      for (let attempt = 0; ; attempt++) {
+        const loaded = await store.load(id);
+        if (loaded === undefined) break;
+        const inst = loaded.instance;
+        if (!mayAccess(actor, inst.communityId)) {
+          outOfReach++;
+          break;
+        }
+        const def = defs.get(inst.machine);
+        if (def === undefined) break;
+        const fields = freeTextOf(def);
+        const payloads: { seq: number; payload: Record<string, unknown> }[] = [];
+        for (const e of await store.events(id)) {
+          const p = scrub(e.payload, fields);
+          if (p !== undefined) payloads.push({ seq: e.seq, payload: p });
+        }
+        const context = scrub(inst.snapshot.context, fields);
+        if (payloads.length === 0 && context === undefined) break;
+        const at = clock.now();
+        const version = inst.version + 1;
+        try {
+          await store.erase({
+            instance: {
+              ...inst,
+              version,
+              updatedAt: at,
+              snapshot: context === undefined ? inst.snapshot : { ...inst.snapshot, context },
+            },
+            expectedVersion: inst.version,
+            entry: {
+              instanceId: id,
+              seq: version,
+              eventId: `erasure:${version}:${personId}`,
+              type: ERASURE,
+              actorId: actor.id,
+              role: actor.role,
+              orgId: actor.orgId ?? null,
+              at,
+              payload: { personId, entries: payloads.length },
+              from: inst.state,
+              to: inst.state,
+              machineVersion: inst.machineVersion,
+            },
+            payloads,
+          });
+        } catch (e) {
+          if (isElderflowError(e) && e.code === "CONCURRENT_UPDATE" && attempt < retries) continue;
+          throw e;
+        } finally {
+          cache.delete(id);
+        }
+        instances.push(id);
+        entries += payloads.length;
+        break;
+      }
+    }
+    return { instances, entries, outOfReach };
+  }
+
   async function loadFor(instanceId: string, actor: WorkflowActor): Promise<StoredInstance> {
     checkActor(actor, ["actor"]);
     const loaded = await store.load(instanceId);
@@ -595,8 +704,13 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     },
     async history(instanceId, actor) {
       await loadFor(instanceId, actor);
-      return store.events(instanceId);
+      // A view for people: ID numbers and phones typed into free text are masked by their shape.
+      return (await store.events(instanceId)).map((e) => ({
+        ...e,
+        payload: redactJson(e.payload) as Record<string, unknown>,
+      }));
     },
+    erasePerson,
     async timers(instanceId, actor) {
       await loadFor(instanceId, actor);
       return store.timers(instanceId);

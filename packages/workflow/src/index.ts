@@ -2,13 +2,15 @@
  * @elderflow/workflow: durable xstate v5 workflows for hotline requests, escalation, care
  * pathways, volunteer pairing and service-entry verification. Snapshots plus append-only event
  * logs with optimistic concurrency, persisted timers that survive restarts, versioned machines
- * with snapshot migrations, role and community rules on every event, masked audit export,
- * Open311 and Mermaid interop.
+ * with snapshot migrations, zod contracts for inputs, payloads and emitted events, role and
+ * community rules on every event, one movement authority for who may sign and verify, masked
+ * audit export, erasure of free text, Open311 and Mermaid interop.
  *
  * @packageDocumentation
  */
 
-export { type AuditRecord, exportAudit, type Replay, replayLog } from "./audit";
+export { workflowActor } from "./actor";
+export { type AuditRecord, exportAudit, type Replay, redactJson, replayLog } from "./audit";
 export {
   defineWorkflow,
   type EnrichArgs,
@@ -18,8 +20,10 @@ export {
   type WorkflowDefinition,
 } from "./definition";
 export { BUILT_IN_MACHINES, diagramDocuments } from "./diagrams";
+export { EMITTED_EVENT_TYPES, EmittedEvent, type EmittedEventOf, parseEmitted } from "./emitted";
 export {
   createWorkflowEngine,
+  type ErasureResult,
   type EventSink,
   type SendResult,
   type StartOptions,
@@ -31,12 +35,14 @@ export {
 export {
   type CarePathwayContext,
   type CarePathwayEvent,
-  type CarePathwayInput,
+  CarePathwayInput,
+  CarePathwayPayloads,
   carePathwayMachine,
   carePathwayWorkflow,
+  Discharged,
   EXTENDED_SERVICES,
   type ExtendedService,
-  type HospitalVisitDue,
+  HospitalVisitDue,
   type TaskState,
 } from "./machines/carePathway";
 export { certificationFromVolunteers } from "./machines/certification";
@@ -46,9 +52,14 @@ export {
   type EscalationContext,
   type EscalationDeps,
   type EscalationEvent,
-  type EscalationInput,
+  EscalationHandedUp,
+  EscalationInput,
   type EscalationLevel,
   type EscalationLimits,
+  type EscalationMachineInput,
+  EscalationOverdue,
+  EscalationPayloads,
+  EscalationResolved,
   escalationMachine,
   escalationWorkflow,
   HAND_UP_REASONS,
@@ -59,10 +70,12 @@ export { builtInWorkflows, type WorkflowDeps } from "./machines/index";
 export {
   type CertificationCheck,
   type CertificationQuery,
+  MissedContact,
   type PairingContext,
   type PairingDeps,
   type PairingEvent,
-  type PairingInput,
+  PairingInput,
+  PairingPayloads,
   pairingMachine,
   pairingWorkflow,
 } from "./machines/pairing";
@@ -70,24 +83,33 @@ export { distanceMetres, servicePointDirectory } from "./machines/servicePoints"
 export {
   DEFAULT_SLA,
   type PriorityCheck,
+  RequestClosed,
+  RequestEscalated,
   resolveSla,
   type ServicePointLookup,
   type ServicePointQuery,
   type ServiceRequestContext,
   type ServiceRequestDeps,
   type ServiceRequestEvent,
-  type ServiceRequestInput,
+  ServiceRequestInput,
+  type ServiceRequestMachineInput,
+  ServiceRequestPayloads,
   type Sla,
+  SlaBreached,
   type SlaConfig,
   type SlaMs,
   serviceRequestMachine,
   serviceRequestWorkflow,
 } from "./machines/serviceRequest";
 export {
-  type ServiceVerified,
+  defaultMovementAuthority,
+  ServiceRejected,
+  ServiceVerified,
   type VerificationContext,
+  type VerificationDeps,
   type VerificationEvent,
-  type VerificationInput,
+  VerificationInput,
+  VerificationPayloads,
   verificationMachine,
   verificationWorkflow,
 } from "./machines/verification";
@@ -99,9 +121,19 @@ export {
   type Open311ServiceRequest,
   toOpen311,
 } from "./open311";
-export { checkPayload, type FieldKind, type FieldSpec, type PayloadSpec } from "./payload";
 export { createTimerRunner, type TimerRunner, type TimerRunnerOptions } from "./runner";
 export { flattenState, initialStep, persistSnapshot, restoreSnapshot, type StepResult, step } from "./runtime";
+export {
+  BoundedJson,
+  checkCallerId,
+  freeTextFields,
+  isStrictObject,
+  PAYLOAD_LIMITS,
+  parsePayload,
+  RESERVED_ID_PREFIXES,
+  reservedPrefix,
+  WorkflowActorSchema,
+} from "./schemas";
 export { memoryStore } from "./stores/memory";
 export { type PgliteStoreOptions, pgliteStore } from "./stores/pglite";
 export { type PostgresStoreOptions, postgresStore } from "./stores/postgres";
@@ -110,6 +142,7 @@ export type { WorkflowStore } from "./stores/store";
 export {
   type Commit,
   CROSS_COMMUNITY_ROLES,
+  type Erasure,
   type EventMeta,
   type Json,
   type ListFilter,

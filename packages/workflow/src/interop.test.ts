@@ -46,6 +46,7 @@ describe("Open311 GeoReport v2", () => {
       status: "open",
       status_notes: "accepted",
       service_code: "plumbing",
+      description: null,
       agency_responsible: "sp1",
       requested_datetime: "2027-03-01T09:00:00+08:00",
       updated_datetime: "2027-03-01T09:05:00+08:00",

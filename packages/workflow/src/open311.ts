@@ -1,4 +1,4 @@
-import { ElderflowError } from "@elderflow/core";
+import { ElderflowError, IdSchema, redactPersonalData } from "@elderflow/core";
 import type { WorkflowInstance } from "./engine";
 import type { ServiceRequestContext, ServiceRequestInput } from "./machines/serviceRequest";
 
@@ -12,6 +12,8 @@ export interface Open311ServiceRequest {
   readonly status_notes: string | null;
   /** The service code (Elderflow service kind). */
   readonly service_code: string | null;
+  /** What the caller asked for, with ID numbers and phones masked by their shape. */
+  readonly description: string | null;
   /** The service point (agency) responsible now. */
   readonly agency_responsible: string | null;
   /** When it was received (ISO 8601 with offset). */
@@ -71,7 +73,8 @@ export function formatInstant(ms: number, zone: string): string {
 /**
  * Maps a service-request instance to Open311 GeoReport v2: `status` is `closed` once the work is
  * done (done, confirmed, closed, archived or cancelled), `agency_responsible` is the service point
- * dispatched, `expected_datetime` the end of the SLA while open.
+ * dispatched, `expected_datetime` the end of the SLA while open. Every string leaves with ID
+ * numbers and mobile phones masked by their shape, whatever field they were typed into.
  *
  * @example
  * ```ts
@@ -80,18 +83,20 @@ export function formatInstant(ms: number, zone: string): string {
  */
 export function toOpen311(instance: WorkflowInstance, zone = "Asia/Shanghai"): Open311ServiceRequest {
   if (instance.machine !== "serviceRequest")
-    throw new ElderflowError("UNKNOWN_MACHINE", { params: { machine: instance.machine } });
+    throw new ElderflowError("UNKNOWN_MACHINE", { params: { machine: instance.machine.slice(0, 64) } });
   const c = instance.context as unknown as ServiceRequestContext;
   const closed = CLOSED_STATES.has(instance.state);
   const received = c.receivedAt > 0 ? c.receivedAt : instance.createdAt;
   const expected =
     closed || c.serviceKind === null ? null : received + c.sla.acceptMs + c.sla.arriveMs + c.sla.finishMs;
+  const out = (v: string | null | undefined) => (typeof v === "string" ? redactPersonalData(v) : null);
   return {
-    service_request_id: c.externalId ?? instance.id,
+    service_request_id: out(c.externalId) ?? out(instance.id) ?? "",
     status: closed ? "closed" : "open",
-    status_notes: instance.state,
-    service_code: c.serviceKind,
-    agency_responsible: c.assigneeId,
+    status_notes: out(instance.state),
+    service_code: out(c.serviceKind),
+    description: out(c.description),
+    agency_responsible: out(c.assigneeId),
     requested_datetime: formatInstant(received, zone),
     updated_datetime: formatInstant(instance.updatedAt, zone),
     expected_datetime: expected === null ? null : formatInstant(expected, zone),
@@ -127,7 +132,7 @@ export function fromOpen311(
 ): ServiceRequestInput {
   if (typeof request.service_code !== "string" || !/^[a-z][a-z0-9_]{0,47}$/.test(request.service_code))
     throw new ElderflowError("INVALID_FORMAT", { path: ["service_code"], params: { format: "service kind" } });
-  if (typeof request.account_id !== "string" || !/^[A-Za-z0-9_.:-]{1,64}$/.test(request.account_id))
+  if (typeof request.account_id !== "string" || !IdSchema.safeParse(request.account_id).success)
     throw new ElderflowError("REQUIRED", { path: ["account_id"] });
   const lat = coord(request.lat, "lat", -90, 90);
   const lng = coord(request.long, "long", -180, 180);

@@ -1,45 +1,35 @@
+import { ACTOR_ROLES, type ActorRole, DISTRICT_ROLES } from "@elderflow/core";
+
 /**
  * The vocabulary shared by the engine, the stores and the machines: who acts, what an event looks
  * like on the wire and in the log, and what an instance looks like when stored.
  */
 
 /**
- * The roles that may act on a workflow. Cross-community roles (`department`, `bureau`, `system`) may
- * act on instances of any community; every other role only on instances of its own community.
+ * The roles that may act on a workflow: core's {@link ACTOR_ROLES}, under the name this package
+ * always used. District roles (`department`, `bureau`, `system`) may act on instances of any
+ * community; every other role only on instances of its own community.
  *
  * @example
  * ```ts
  * ROLES.includes("volunteer"); // true
  * ```
  */
-export const ROLES = [
-  "cadre",
-  "family",
-  "hotline_staff",
-  "community_staff",
-  "service_point",
-  "volunteer",
-  "team_leader",
-  "party_secretary",
-  "association",
-  "doctor",
-  "department",
-  "bureau",
-  "system",
-] as const;
+export const ROLES = ACTOR_ROLES;
 
-/** A role from {@link ROLES}. */
-export type Role = (typeof ROLES)[number];
+/** A role from {@link ROLES}: core's `ActorRole`. */
+export type Role = ActorRole;
 
 /**
- * Roles that act across communities (the district's own bodies and the engine's timers).
+ * Roles that act across communities: core's {@link DISTRICT_ROLES} (the district's own bodies and
+ * the engine's timers).
  *
  * @example
  * ```ts
  * CROSS_COMMUNITY_ROLES.includes("bureau"); // true
  * ```
  */
-export const CROSS_COMMUNITY_ROLES: readonly Role[] = ["department", "bureau", "system"];
+export const CROSS_COMMUNITY_ROLES: readonly Role[] = DISTRICT_ROLES;
 
 /**
  * Who performs an event: a person or body referred to by id only (never by name, so that the log
@@ -220,4 +210,19 @@ export interface ListFilter {
   readonly activeOnly?: boolean;
   /** At most this many (default 100). */
   readonly limit?: number;
+}
+
+/**
+ * Everything one erasure writes, atomically: free text replaced in an instance's log payloads and
+ * snapshot, and the erasure recorded as a log entry (ids only). Version-guarded like a commit.
+ */
+export interface Erasure {
+  /** The instance row after the erasure (same state, version + 1, scrubbed snapshot). */
+  readonly instance: StoredInstance;
+  /** The version the eraser read. */
+  readonly expectedVersion: number;
+  /** The log entry that records the erasure. */
+  readonly entry: LogEntry;
+  /** Log entries whose payload changes, by position. */
+  readonly payloads: readonly { readonly seq: number; readonly payload: Readonly<Record<string, unknown>> }[];
 }

@@ -1,4 +1,6 @@
+import { FreeTextSchema, IdSchema } from "@elderflow/core";
 import { assign, emit, setup } from "xstate";
+import { z } from "zod";
 import { defineWorkflow, type WorkflowDefinition } from "../definition";
 import type { MachineEvent } from "./common";
 
@@ -40,15 +42,101 @@ export interface CarePathwayContext {
   readonly tasks: Readonly<Record<ExtendedService, TaskState>>;
 }
 
-/** Start input. */
-export interface CarePathwayInput {
+/**
+ * Start input of a care pathway, as callers send it.
+ *
+ * @example
+ * ```ts
+ * CarePathwayInput.parse({ communityId: "c01", personId: "p1", rank: "county" });
+ * ```
+ */
+export const CarePathwayInput = z.strictObject({
   /** Owning community. */
-  readonly communityId: string;
+  communityId: IdSchema,
   /** The cadre. */
-  readonly personId: string;
+  personId: IdSchema,
   /** Rank id on the rank scale. */
-  readonly rank: string;
-}
+  rank: IdSchema,
+});
+/** Start input of a care pathway. */
+export type CarePathwayInput = z.infer<typeof CarePathwayInput>;
+
+const SERVICE = z.strictObject({ service: z.enum(EXTENDED_SERVICES), note: FreeTextSchema.optional() });
+
+/**
+ * The payloads of the care-pathway events, as callers send them. A task's `note` is free text,
+ * kept in the log only.
+ *
+ * @example
+ * ```ts
+ * CarePathwayPayloads.ADMIT.parse({ hospitalId: "h1" });
+ * ```
+ */
+export const CarePathwayPayloads = {
+  /** Refer to hospital. */
+  REFER: z.strictObject({ hospitalId: IdSchema.optional() }),
+  /** The referral is cancelled. */
+  CANCEL_REFERRAL: z.strictObject({}),
+  /** Admitted. */
+  ADMIT: z.strictObject({ hospitalId: IdSchema }),
+  /** Discharged. */
+  DISCHARGE: z.strictObject({}),
+  /** Rehabilitation starts. */
+  START_REHAB: z.strictObject({}),
+  /** Admitted again. */
+  READMIT: z.strictObject({ hospitalId: IdSchema }),
+  /** Closed. */
+  CLOSE: z.strictObject({}),
+  /** An extended-service task opens. */
+  TASK_OPEN: SERVICE,
+  /** An extended-service task is done. */
+  TASK_DONE: SERVICE,
+} as const;
+
+/**
+ * The event emitted on every admission; rule 2 turns it into hospital visits.
+ *
+ * @example
+ * ```ts
+ * HospitalVisitDue.parse({ type: "carePathway.hospital_visit_due", personId: "p1", rank: "county",
+ *   communityId: "c01", hospitalId: "h1", admission: 1 });
+ * ```
+ */
+export const HospitalVisitDue = z.strictObject({
+  /** Event type. */
+  type: z.literal("carePathway.hospital_visit_due"),
+  /** The cadre. */
+  personId: IdSchema,
+  /** The cadre's rank (deputy-county and above: district leaders visit; others: the three offices). */
+  rank: IdSchema,
+  /** Community. */
+  communityId: IdSchema,
+  /** Hospital. */
+  hospitalId: IdSchema.nullable(),
+  /** Admission number. */
+  admission: z.int().min(1),
+});
+/** The event emitted on every admission. */
+export type HospitalVisitDue = z.infer<typeof HospitalVisitDue>;
+
+/**
+ * The event emitted on discharge.
+ *
+ * @example
+ * ```ts
+ * Discharged.parse({ type: "carePathway.discharged", personId: "p1", hospitalId: "h1" });
+ * ```
+ */
+export const Discharged = z.strictObject({
+  /** Event type. */
+  type: z.literal("carePathway.discharged"),
+  /** The cadre. */
+  personId: IdSchema,
+  /** Hospital. */
+  hospitalId: IdSchema.nullable(),
+});
+/** The event emitted on discharge. */
+export type Discharged = z.infer<typeof Discharged>;
 
 /** The events of the care pathway as the machine sees them (payload plus the engine's meta fields). */
 export type CarePathwayEvent =
@@ -59,24 +147,8 @@ export type CarePathwayEvent =
   | MachineEvent<"START_REHAB">
   | MachineEvent<"READMIT", { hospitalId: string }>
   | MachineEvent<"CLOSE">
-  | MachineEvent<"TASK_OPEN", { service: ExtendedService }>
-  | MachineEvent<"TASK_DONE", { service: ExtendedService }>;
-
-/** The event emitted on every admission; rule 2 turns it into hospital visits. */
-export interface HospitalVisitDue {
-  /** Event type. */
-  readonly type: "carePathway.hospital_visit_due";
-  /** The cadre. */
-  readonly personId: string;
-  /** The cadre's rank (deputy-county and above: district leaders visit; others: the three offices). */
-  readonly rank: string;
-  /** Community. */
-  readonly communityId: string;
-  /** Hospital. */
-  readonly hospitalId: string | null;
-  /** Admission number. */
-  readonly admission: number;
-}
+  | MachineEvent<"TASK_OPEN", { service: ExtendedService; note?: string }>
+  | MachineEvent<"TASK_DONE", { service: ExtendedService; note?: string }>;
 
 const NO_TASKS: Record<ExtendedService, TaskState> = {
   medical_care: "none",
@@ -102,7 +174,7 @@ export const carePathwayMachine = setup({
     context: {} as CarePathwayContext,
     events: {} as CarePathwayEvent,
     input: {} as CarePathwayInput,
-    emitted: {} as HospitalVisitDue | { type: "carePathway.discharged"; personId: string; hospitalId: string | null },
+    emitted: {} as HospitalVisitDue | Discharged,
   },
   guards: {
     taskIsOpen: ({ context, event }) => event.type === "TASK_DONE" && context.tasks[event.service] === "open",
@@ -189,7 +261,6 @@ export const carePathwayMachine = setup({
 });
 
 const CARE = ["doctor", "community_staff"] as const;
-const service = { service: { kind: "enum" as const, values: EXTENDED_SERVICES } };
 
 /**
  * The care-pathway workflow.
@@ -205,17 +276,33 @@ export function carePathwayWorkflow(): WorkflowDefinition<typeof carePathwayMach
     version: 1,
     machine: carePathwayMachine,
     startRoles: CARE,
-    input: { communityId: { kind: "id" }, personId: { kind: "id" }, rank: { kind: "id" } },
+    input: CarePathwayInput,
     events: {
-      REFER: { roles: CARE, payload: { hospitalId: { kind: "id", optional: true } }, description: "refer to hospital" },
-      CANCEL_REFERRAL: { roles: CARE },
-      ADMIT: { roles: CARE, payload: { hospitalId: { kind: "id" } }, description: "admitted: hospital visit due" },
-      DISCHARGE: { roles: CARE },
-      START_REHAB: { roles: CARE, description: "rehabilitation in the community starts" },
-      READMIT: { roles: CARE, payload: { hospitalId: { kind: "id" } } },
-      CLOSE: { roles: ["community_staff"], description: "close (no extended-service task may be open)" },
-      TASK_OPEN: { roles: [...CARE, "volunteer"], payload: service, description: "open an extended-service task" },
-      TASK_DONE: { roles: [...CARE, "volunteer"], payload: service, description: "finish an extended-service task" },
+      REFER: { roles: CARE, payload: CarePathwayPayloads.REFER, description: "refer to hospital" },
+      CANCEL_REFERRAL: { roles: CARE, payload: CarePathwayPayloads.CANCEL_REFERRAL },
+      ADMIT: { roles: CARE, payload: CarePathwayPayloads.ADMIT, description: "admitted: hospital visit due" },
+      DISCHARGE: { roles: CARE, payload: CarePathwayPayloads.DISCHARGE },
+      START_REHAB: {
+        roles: CARE,
+        payload: CarePathwayPayloads.START_REHAB,
+        description: "rehabilitation in the community starts",
+      },
+      READMIT: { roles: CARE, payload: CarePathwayPayloads.READMIT },
+      CLOSE: {
+        roles: ["community_staff"],
+        payload: CarePathwayPayloads.CLOSE,
+        description: "close (no extended-service task may be open)",
+      },
+      TASK_OPEN: {
+        roles: [...CARE, "volunteer"],
+        payload: CarePathwayPayloads.TASK_OPEN,
+        description: "open an extended-service task",
+      },
+      TASK_DONE: {
+        roles: [...CARE, "volunteer"],
+        payload: CarePathwayPayloads.TASK_DONE,
+        description: "finish an extended-service task",
+      },
     },
   });
 }

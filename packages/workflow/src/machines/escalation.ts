@@ -1,4 +1,6 @@
+import { FreeTextSchema, IdSchema } from "@elderflow/core";
 import { and, assign, emit, setup } from "xstate";
+import { z } from "zod";
 import { defineWorkflow, type WorkflowDefinition } from "../definition";
 import type { Role } from "../types";
 import { actorIs, actorRoleIn, type MachineEvent } from "./common";
@@ -89,17 +91,33 @@ export interface EscalationContext {
   } | null;
 }
 
-/** Start input. */
-export interface EscalationInput {
+const LEVEL = z.enum(["association", "community", "department"]);
+const OUTCOMES = ["solved", "explained", "referred_elsewhere", "not_solvable"] as const;
+
+/**
+ * Start input of an escalation, as callers send it.
+ *
+ * @example
+ * ```ts
+ * EscalationInput.parse({ communityId: "c01", personId: "p1", category: "housing" });
+ * ```
+ */
+export const EscalationInput = z.strictObject({
   /** Owning community. */
-  readonly communityId: string;
+  communityId: IdSchema,
   /** The cadre. */
-  readonly personId: string;
+  personId: IdSchema,
   /** Category code. */
-  readonly category: string;
+  category: IdSchema,
   /** Responsible department, if known at the start. */
-  readonly departmentId?: string;
-  /** Limits in hours (filled from the config). */
+  departmentId: IdSchema.optional(),
+});
+/** Start input of an escalation. */
+export type EscalationInput = z.infer<typeof EscalationInput>;
+
+/** The start input as the machine sees it: the caller's plus the limits recorded at the start. */
+export interface EscalationMachineInput extends EscalationInput {
+  /** Association limit in hours (filled from the config). */
   readonly associationHours?: number;
   /** Community limit in hours. */
   readonly communityHours?: number;
@@ -107,10 +125,91 @@ export interface EscalationInput {
   readonly departmentHours?: number;
 }
 
+/**
+ * The payloads of the escalation events, as callers send them. A `note` is free text, kept in the
+ * log only.
+ *
+ * @example
+ * ```ts
+ * EscalationPayloads.HAND_UP.parse({ reason: "needs_department", departmentId: "dept-housing" });
+ * ```
+ */
+export const EscalationPayloads = {
+  /** The responsible body of the current level resolves it. */
+  RESOLVE: z.strictObject({ outcome: z.enum(OUTCOMES), note: FreeTextSchema.optional() }),
+  /** The current level hands the problem up, with a reason. */
+  HAND_UP: z.strictObject({
+    reason: z.enum(HAND_UP_REASONS).exclude(["time_limit"]),
+    departmentId: IdSchema.optional(),
+    note: FreeTextSchema.optional(),
+  }),
+  /** The cadre withdraws the problem. */
+  WITHDRAW: z.strictObject({}),
+} as const;
+
+/**
+ * Emitted when a case goes up a level (by hand or on a missed limit).
+ *
+ * @example
+ * ```ts
+ * EscalationHandedUp.parse({ type: "escalation.handed_up", from: "association", to: "community", reason: "time_limit" });
+ * ```
+ */
+export const EscalationHandedUp = z.strictObject({
+  /** Event type. */
+  type: z.literal("escalation.handed_up"),
+  /** Level it left. */
+  from: LEVEL,
+  /** Level it went to. */
+  to: LEVEL,
+  /** Reason code. */
+  reason: z.enum(HAND_UP_REASONS),
+});
+/** Emitted when a case goes up a level. */
+export type EscalationHandedUp = z.infer<typeof EscalationHandedUp>;
+
+/**
+ * Emitted when a limit is missed with nowhere higher to go.
+ *
+ * @example
+ * ```ts
+ * EscalationOverdue.parse({ type: "escalation.overdue", departmentId: null, personId: "p1" });
+ * ```
+ */
+export const EscalationOverdue = z.strictObject({
+  /** Event type. */
+  type: z.literal("escalation.overdue"),
+  /** The responsible department, if known. */
+  departmentId: IdSchema.nullable(),
+  /** The cadre. */
+  personId: IdSchema,
+});
+/** Emitted when a limit is missed with nowhere higher to go. */
+export type EscalationOverdue = z.infer<typeof EscalationOverdue>;
+
+/**
+ * Emitted when a case is resolved.
+ *
+ * @example
+ * ```ts
+ * EscalationResolved.parse({ type: "escalation.resolved", level: "community", personId: "p1" });
+ * ```
+ */
+export const EscalationResolved = z.strictObject({
+  /** Event type. */
+  type: z.literal("escalation.resolved"),
+  /** The level that resolved it. */
+  level: LEVEL,
+  /** The cadre. */
+  personId: IdSchema,
+});
+/** Emitted when a case is resolved. */
+export type EscalationResolved = z.infer<typeof EscalationResolved>;
+
 /** The events of an escalation as the machine sees them. */
 export type EscalationEvent =
-  | MachineEvent<"RESOLVE", { outcome: string }>
-  | MachineEvent<"HAND_UP", { reason: (typeof HAND_UP_REASONS)[number]; departmentId?: string }>
+  | MachineEvent<"RESOLVE", { outcome: string; note?: string }>
+  | MachineEvent<"HAND_UP", { reason: (typeof HAND_UP_REASONS)[number]; departmentId?: string; note?: string }>
   | MachineEvent<"WITHDRAW">;
 
 /**
@@ -142,11 +241,8 @@ export const escalationMachine = setup({
   types: {
     context: {} as EscalationContext,
     events: {} as EscalationEvent,
-    input: {} as EscalationInput,
-    emitted: {} as
-      | { type: "escalation.handed_up"; from: EscalationLevel; to: EscalationLevel; reason: string }
-      | { type: "escalation.overdue"; departmentId: string | null; personId: string }
-      | { type: "escalation.resolved"; level: EscalationLevel; personId: string },
+    input: {} as EscalationMachineInput,
+    emitted: {} as EscalationHandedUp | EscalationOverdue | EscalationResolved,
   },
   delays: {
     associationLimit: ({ context }) => context.limits.association,
@@ -310,27 +406,23 @@ export function escalationWorkflow(deps: EscalationDeps = {}): WorkflowDefinitio
     version: 1,
     machine: escalationMachine,
     startRoles: ["cadre", "family", "association", "community_staff", "hotline_staff"],
-    input: {
-      communityId: { kind: "id" },
-      personId: { kind: "id" },
-      category: { kind: "id" },
-      departmentId: { kind: "id", optional: true },
-    },
+    input: EscalationInput,
     events: {
       RESOLVE: {
         roles: ["association", "community_staff", "department"],
-        payload: { outcome: { kind: "enum", values: ["solved", "explained", "referred_elsewhere", "not_solvable"] } },
+        payload: EscalationPayloads.RESOLVE,
         description: "the responsible body of the current level resolves it",
       },
       HAND_UP: {
         roles: ["association", "community_staff"],
-        payload: {
-          reason: { kind: "enum", values: HAND_UP_REASONS.filter((r) => r !== "time_limit") },
-          departmentId: { kind: "id", optional: true },
-        },
+        payload: EscalationPayloads.HAND_UP,
         description: "the current level hands the problem up, with a reason",
       },
-      WITHDRAW: { roles: ["cadre", "community_staff"], description: "the cadre withdraws the problem" },
+      WITHDRAW: {
+        roles: ["cadre", "community_staff"],
+        payload: EscalationPayloads.WITHDRAW,
+        description: "the cadre withdraws the problem",
+      },
     },
     async enrichInput(input) {
       const dept =

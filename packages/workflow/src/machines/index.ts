@@ -3,7 +3,7 @@ import { carePathwayWorkflow } from "./carePathway";
 import { type EscalationDeps, escalationWorkflow } from "./escalation";
 import { type PairingDeps, pairingWorkflow } from "./pairing";
 import { type ServiceRequestDeps, serviceRequestWorkflow } from "./serviceRequest";
-import { verificationWorkflow } from "./verification";
+import { type VerificationDeps, verificationWorkflow } from "./verification";
 
 /** Everything the five built-in workflows need from the outside. */
 export interface WorkflowDeps {
@@ -13,6 +13,8 @@ export interface WorkflowDeps {
   readonly pairing: PairingDeps;
   /** Escalation configuration (limits, department lookup). */
   readonly escalation?: EscalationDeps;
+  /** Verification dependencies (the movement authority: pass the time bank's). */
+  readonly verification?: VerificationDeps;
 }
 
 /**
@@ -23,6 +25,7 @@ export interface WorkflowDeps {
  * const machines = builtInWorkflows({
  *   serviceRequest: { servicePoints: servicePointDirectory(points) },
  *   pairing: { certification: () => true },
+ *   verification: { authority: bank.authority },
  * });
  * ```
  */
@@ -32,6 +35,6 @@ export function builtInWorkflows(deps: WorkflowDeps): WorkflowDefinition[] {
     escalationWorkflow(deps.escalation),
     carePathwayWorkflow(),
     pairingWorkflow(deps.pairing),
-    verificationWorkflow(),
+    verificationWorkflow(deps.verification),
   ] as WorkflowDefinition[];
 }

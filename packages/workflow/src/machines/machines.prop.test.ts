@@ -1,10 +1,10 @@
-import { isElderflowError } from "@elderflow/core";
+import { FreeTextSchema, isElderflowError } from "@elderflow/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AnyStateMachine } from "xstate";
+import { z } from "zod";
 import { replayLog } from "../audit";
 import { anEngine, MIN, testWorkflows } from "../fixtures.testkit";
-import type { FieldSpec } from "../payload";
 import { ROLES, type Role, type WorkflowActor } from "../types";
 
 const INPUTS: Record<string, Record<string, unknown>> = {
@@ -39,22 +39,22 @@ function statesOf(machine: AnyStateMachine): Set<string> {
 }
 
 const ids = ["p1", "p2", "v1", "v-cert", "sp1", "sp2", "sp9", "dept-housing", "a1", "h1"];
-const fieldValue = (spec: FieldSpec): fc.Arbitrary<unknown> => {
-  switch (spec.kind) {
-    case "enum":
-      return fc.constantFrom(...(spec.values ?? ["x"]));
-    case "id":
-      return fc.constantFrom(...ids);
-    case "string":
-      return fc.constantFrom("plumbing", "emergency_help", "nothing");
-    case "int":
-      return fc.integer({ min: spec.min ?? 0, max: spec.max ?? 100 });
-    case "boolean":
-      return fc.boolean();
-    default:
-      return fc.constant(1);
-  }
+const KINDS = ["plumbing", "emergency_help", "nothing"];
+/** Values for one field of a payload schema: read from the schema itself. */
+const fieldValue = (key: string, schema: z.ZodType): fc.Arbitrary<unknown> => {
+  if (schema === FreeTextSchema) return fc.constantFrom("上门服务，老人满意", "note");
+  if (schema instanceof z.ZodEnum) return fc.constantFrom(...(schema.options as string[]));
+  if (schema instanceof z.ZodBoolean) return fc.boolean();
+  if (schema instanceof z.ZodNumber)
+    return fc.integer({ min: Math.max(schema.minValue ?? 0, -1000), max: Math.min(schema.maxValue ?? 100, 1000) });
+  if (schema instanceof z.ZodString) return fc.constantFrom(...(key === "serviceKind" ? KINDS : ids));
+  return fc.constant(1);
 };
+const fieldsOf = (schema: z.ZodObject | undefined) =>
+  Object.entries((schema?.shape ?? {}) as Record<string, z.ZodType>).map(([key, field]) => {
+    const optional = field instanceof z.ZodOptional;
+    return { key, optional, value: fieldValue(key, optional ? (field.unwrap() as z.ZodType) : field) };
+  });
 
 // Mostly actors the event allows (so that the machine moves), sometimes anyone (so that refusals are exercised).
 const actorArb = (allowed: readonly Role[]): fc.Arbitrary<WorkflowActor> =>
@@ -93,17 +93,14 @@ describe.each(testWorkflows().map((d) => [d.name, d] as const))("property: %s", 
           }),
         )
         .chain(({ type, actor, malformed }) => {
-          const spec = def.events[type]?.payload ?? {};
+          const spec = fieldsOf(def.events[type]?.payload);
           const fields = Object.fromEntries(
-            Object.entries(spec).map(([k, f]) => [
-              k,
-              f.optional === true ? fc.option(fieldValue(f), { nil: undefined }) : fieldValue(f),
-            ]),
+            spec.map((f) => [f.key, f.optional ? fc.option(f.value, { nil: undefined }) : f.value]),
           );
           const payload = malformed
             ? fc.constantFrom<Record<string, unknown> | undefined>(
                 { junk: 1 },
-                { ...Object.fromEntries(Object.keys(spec).map((k) => [k, 42])) },
+                { ...Object.fromEntries(spec.map((f) => [f.key, 42])) },
               )
             : fc.record(fields).map((p) => Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)));
           return payload.map((p) => ({

@@ -1,4 +1,6 @@
+import { FreeTextSchema, IdSchema } from "@elderflow/core";
 import { assign, emit, setup } from "xstate";
+import { z } from "zod";
 import { defineWorkflow, type WorkflowDefinition } from "../definition";
 import { actorIs, actorRoleIn, DAY, type MachineEvent } from "./common";
 
@@ -46,28 +48,88 @@ export interface PairingContext {
   readonly pauseReason: string | null;
 }
 
-/** Start input. */
-export interface PairingInput {
+/**
+ * Start input of a pairing, as callers send it.
+ *
+ * @example
+ * ```ts
+ * PairingInput.parse({ communityId: "c01", volunteerId: "v1", personId: "p1", skill: "medical_care", level: 2 });
+ * ```
+ */
+export const PairingInput = z.strictObject({
   /** Owning community. */
-  readonly communityId: string;
+  communityId: IdSchema,
   /** The volunteer. */
-  readonly volunteerId: string;
+  volunteerId: IdSchema,
   /** The cadre. */
-  readonly personId: string;
+  personId: IdSchema,
   /** Skill needed. */
-  readonly skill: string;
+  skill: IdSchema,
   /** Level needed (1–5). */
-  readonly level: number;
-}
+  level: z.int().min(1).max(5),
+});
+/** Start input of a pairing. */
+export type PairingInput = z.infer<typeof PairingInput>;
+
+/**
+ * The payloads of the pairing events, as callers send them. A `note` is free text, kept in the
+ * log only.
+ *
+ * @example
+ * ```ts
+ * PairingPayloads.CONTACT.parse({ kind: "visit" });
+ * ```
+ */
+export const PairingPayloads = {
+  /** Activate, if the volunteer is certified for the level. */
+  ACTIVATE: z.strictObject({}),
+  /** Declined. */
+  DECLINE: z.strictObject({}),
+  /** The paired volunteer records a call or a home visit. */
+  CONTACT: z.strictObject({ kind: z.enum(["call", "visit"]), note: FreeTextSchema.optional() }),
+  /** Paused, with a reason code. */
+  PAUSE: z.strictObject({
+    reason: z.enum(["illness", "travel", "volunteer_unavailable", "other"]),
+    note: FreeTextSchema.optional(),
+  }),
+  /** Resume, if still certified. */
+  RESUME: z.strictObject({}),
+  /** Ended, with a reason code. */
+  END: z.strictObject({
+    reason: z.enum(["completed", "moved", "deceased", "mismatch", "other"]),
+    note: FreeTextSchema.optional(),
+  }),
+} as const;
+
+/**
+ * Emitted for every week without a contact (rule 5).
+ *
+ * @example
+ * ```ts
+ * MissedContact.parse({ type: "pairing.missed_contact", volunteerId: "v1", personId: "p1", missedWeeks: 1 });
+ * ```
+ */
+export const MissedContact = z.strictObject({
+  /** Event type. */
+  type: z.literal("pairing.missed_contact"),
+  /** The volunteer. */
+  volunteerId: IdSchema,
+  /** The cadre. */
+  personId: IdSchema,
+  /** Weeks without contact so far. */
+  missedWeeks: z.int().min(1),
+});
+/** Emitted for every week without a contact. */
+export type MissedContact = z.infer<typeof MissedContact>;
 
 /** The events of a pairing as the machine sees them (`certified` is recorded by the engine). */
 export type PairingEvent =
   | MachineEvent<"ACTIVATE", { certified: boolean }>
   | MachineEvent<"DECLINE">
-  | MachineEvent<"CONTACT", { kind: "call" | "visit" }>
-  | MachineEvent<"PAUSE", { reason: string }>
+  | MachineEvent<"CONTACT", { kind: "call" | "visit"; note?: string }>
+  | MachineEvent<"PAUSE", { reason: string; note?: string }>
   | MachineEvent<"RESUME", { certified: boolean }>
-  | MachineEvent<"END", { reason: string }>;
+  | MachineEvent<"END", { reason: string; note?: string }>;
 
 /**
  * Volunteer pairing (rules 5, 11, 12): proposed → active ⇄ paused → ended. Only a volunteer
@@ -85,7 +147,7 @@ export const pairingMachine = setup({
     context: {} as PairingContext,
     events: {} as PairingEvent,
     input: {} as PairingInput,
-    emitted: {} as { type: "pairing.missed_contact"; volunteerId: string; personId: string; missedWeeks: number },
+    emitted: {} as MissedContact,
   },
   delays: { weeklyCheck: 7 * DAY },
   guards: {
@@ -193,30 +255,22 @@ export function pairingWorkflow(deps: PairingDeps): WorkflowDefinition<typeof pa
     version: 1,
     machine: pairingMachine,
     startRoles: STAFF,
-    input: {
-      communityId: { kind: "id" },
-      volunteerId: { kind: "id" },
-      personId: { kind: "id" },
-      skill: { kind: "id" },
-      level: { kind: "int", min: 1, max: 5 },
-    },
+    input: PairingInput,
     events: {
-      ACTIVATE: { roles: STAFF, description: "activate, if the volunteer is certified for the level" },
-      DECLINE: { roles: [...STAFF, "cadre", "volunteer"] },
+      ACTIVATE: {
+        roles: STAFF,
+        payload: PairingPayloads.ACTIVATE,
+        description: "activate, if the volunteer is certified for the level",
+      },
+      DECLINE: { roles: [...STAFF, "cadre", "volunteer"], payload: PairingPayloads.DECLINE },
       CONTACT: {
         roles: ["volunteer"],
-        payload: { kind: { kind: "enum", values: ["call", "visit"] } },
+        payload: PairingPayloads.CONTACT,
         description: "the paired volunteer records a call or a home visit",
       },
-      PAUSE: {
-        roles: [...STAFF, "volunteer", "cadre"],
-        payload: { reason: { kind: "enum", values: ["illness", "travel", "volunteer_unavailable", "other"] } },
-      },
-      RESUME: { roles: STAFF, description: "resume, if still certified" },
-      END: {
-        roles: STAFF,
-        payload: { reason: { kind: "enum", values: ["completed", "moved", "deceased", "mismatch", "other"] } },
-      },
+      PAUSE: { roles: [...STAFF, "volunteer", "cadre"], payload: PairingPayloads.PAUSE },
+      RESUME: { roles: STAFF, payload: PairingPayloads.RESUME, description: "resume, if still certified" },
+      END: { roles: STAFF, payload: PairingPayloads.END },
     },
     async enrich({ type, context, at }) {
       if (type !== "ACTIVATE" && type !== "RESUME") return {};

@@ -1,4 +1,6 @@
+import { FreeTextSchema, IdSchema } from "@elderflow/core";
 import { assign, emit, setup } from "xstate";
+import { z } from "zod";
 import { defineWorkflow, type WorkflowDefinition } from "../definition";
 import { actorIs, actorRoleIn, DAY, type MachineEvent, MINUTE } from "./common";
 
@@ -139,31 +141,143 @@ export interface ServiceRequestContext {
   readonly closedAt: number | null;
   /** Why it was cancelled (a code). */
   readonly cancelReason: string | null;
+  /** What the caller asked for, in their words (free text: masked on export, erased by `erasePerson`). */
+  readonly description: string | null;
 }
 
-/** Start input of a service request. */
-export interface ServiceRequestInput {
+const CHANNELS = ["hotline", "open311", "walk_in"] as const;
+const CANCEL_REASONS = ["caller_withdrew", "duplicate", "resolved_otherwise", "other"] as const;
+
+/**
+ * Start input of a service request, as callers send it.
+ *
+ * @example
+ * ```ts
+ * ServiceRequestInput.parse({ communityId: "c01", personId: "p1", serviceKind: "plumbing" });
+ * ```
+ */
+export const ServiceRequestInput = z.strictObject({
   /** Owning community. */
-  readonly communityId: string;
+  communityId: IdSchema,
   /** The cadre. */
-  readonly personId: string;
+  personId: IdSchema,
   /** Channel (default hotline). */
-  readonly channel?: "hotline" | "open311" | "walk_in";
-  /** External id. */
-  readonly externalId?: string;
+  channel: z.enum(CHANNELS).optional(),
+  /** Id in an external system (Open311 `service_request_id`). */
+  externalId: IdSchema.optional(),
   /** Service kind, when known at intake. */
-  readonly serviceKind?: string;
+  serviceKind: IdSchema.optional(),
   /** Latitude. */
-  readonly lat?: number;
+  lat: z.number().min(-90).max(90).optional(),
   /** Longitude. */
-  readonly lng?: number;
-  /** Priority target (rule 10). */
-  readonly priority?: boolean;
+  lng: z.number().min(-180).max(180).optional(),
+  /** Priority target (rule 10), when no priority check is injected. */
+  priority: z.boolean().optional(),
+  /** What the caller asked for, in their words (free text). */
+  description: FreeTextSchema.optional(),
+});
+/** Start input of a service request. */
+export type ServiceRequestInput = z.infer<typeof ServiceRequestInput>;
+
+/** The start input as the machine sees it: the caller's plus what the engine recorded at intake. */
+export interface ServiceRequestMachineInput extends ServiceRequestInput {
   /** Reopen window in ms (filled from the SLA config). */
   readonly reopenWindowMs?: number;
   /** Receipt time (filled by the engine's enricher). */
   readonly receivedAt?: number;
 }
+
+/**
+ * The payloads of the service-request events, as callers send them.
+ *
+ * @example
+ * ```ts
+ * ServiceRequestPayloads.TRIAGE.parse({ serviceKind: "plumbing" });
+ * ```
+ */
+export const ServiceRequestPayloads = {
+  /** Staff set the service kind (and priority). */
+  TRIAGE: z.strictObject({ serviceKind: IdSchema, priority: z.boolean().optional() }),
+  /** The dispatched service point takes the job. */
+  ACCEPT: z.strictObject({}),
+  /** The dispatched service point cannot. */
+  DECLINE: z.strictObject({}),
+  /** On site. */
+  ARRIVE: z.strictObject({}),
+  /** Work done. */
+  FINISH: z.strictObject({}),
+  /** The cadre confirms. */
+  CONFIRM: z.strictObject({}),
+  /** Staff close it. */
+  CLOSE: z.strictObject({}),
+  /** Reopened within the window. */
+  REOPEN: z.strictObject({}),
+  /** Cancelled, with a reason code and an optional note (free text, log only). */
+  CANCEL: z.strictObject({ reason: z.enum(CANCEL_REASONS), note: FreeTextSchema.optional() }),
+  /** Staff dispatch a chosen service point by hand. */
+  ASSIGN: z.strictObject({ servicePointId: IdSchema }),
+} as const;
+
+const STAGE = z.enum(["accept", "arrive", "finish"]);
+
+/**
+ * Emitted when a service point misses a limit.
+ *
+ * @example
+ * ```ts
+ * SlaBreached.parse({ type: "serviceRequest.sla_breached", stage: "accept", servicePointId: "sp1" });
+ * ```
+ */
+export const SlaBreached = z.strictObject({
+  /** Event type. */
+  type: z.literal("serviceRequest.sla_breached"),
+  /** Which limit. */
+  stage: STAGE,
+  /** The service point that missed it. */
+  servicePointId: IdSchema.nullable(),
+});
+/** Emitted when a service point misses a limit. */
+export type SlaBreached = z.infer<typeof SlaBreached>;
+
+/**
+ * Emitted when no service point could take a request in time: staff must assign one.
+ *
+ * @example
+ * ```ts
+ * RequestEscalated.parse({ type: "serviceRequest.escalated", personId: "p1", communityId: "c01", serviceKind: null });
+ * ```
+ */
+export const RequestEscalated = z.strictObject({
+  /** Event type. */
+  type: z.literal("serviceRequest.escalated"),
+  /** The cadre. */
+  personId: IdSchema,
+  /** Community. */
+  communityId: IdSchema,
+  /** Service kind. */
+  serviceKind: IdSchema.nullable(),
+});
+/** Emitted when no service point could take a request in time. */
+export type RequestEscalated = z.infer<typeof RequestEscalated>;
+
+/**
+ * Emitted when staff close a request.
+ *
+ * @example
+ * ```ts
+ * RequestClosed.parse({ type: "serviceRequest.closed", personId: "p1", servicePointId: "sp1" });
+ * ```
+ */
+export const RequestClosed = z.strictObject({
+  /** Event type. */
+  type: z.literal("serviceRequest.closed"),
+  /** The cadre. */
+  personId: IdSchema,
+  /** The service point that did the work. */
+  servicePointId: IdSchema.nullable(),
+});
+/** Emitted when staff close a request. */
+export type RequestClosed = z.infer<typeof RequestClosed>;
 
 /** The events of a service request as the machine sees them (`candidates` and `sla` are recorded at triage). */
 export type ServiceRequestEvent =
@@ -175,7 +289,7 @@ export type ServiceRequestEvent =
   | MachineEvent<"CONFIRM">
   | MachineEvent<"CLOSE">
   | MachineEvent<"REOPEN">
-  | MachineEvent<"CANCEL", { reason: string }>
+  | MachineEvent<"CANCEL", { reason: string; note?: string }>
   | MachineEvent<"ASSIGN", { servicePointId: string }>;
 
 const NO_SLA: SlaMs = { acceptMs: 15 * MINUTE, arriveMs: 60 * MINUTE, finishMs: 240 * MINUTE };
@@ -196,11 +310,8 @@ export const serviceRequestMachine = setup({
   types: {
     context: {} as ServiceRequestContext,
     events: {} as ServiceRequestEvent,
-    input: {} as ServiceRequestInput,
-    emitted: {} as
-      | { type: "serviceRequest.sla_breached"; stage: "accept" | "arrive" | "finish"; servicePointId: string | null }
-      | { type: "serviceRequest.escalated"; personId: string; communityId: string; serviceKind: string | null }
-      | { type: "serviceRequest.closed"; personId: string; servicePointId: string | null },
+    input: {} as ServiceRequestMachineInput,
+    emitted: {} as SlaBreached | RequestEscalated | RequestClosed,
   },
   delays: {
     acceptBy: ({ context }) => context.sla.acceptMs,
@@ -286,6 +397,7 @@ export const serviceRequestMachine = setup({
     receivedAt: input.receivedAt ?? 0,
     closedAt: null,
     cancelReason: null,
+    description: input.description ?? null,
   }),
   initial: "received",
   states: {
@@ -373,43 +485,55 @@ export function serviceRequestWorkflow(deps: ServiceRequestDeps): WorkflowDefini
   const sla = deps.sla ?? DEFAULT_SLA;
   return defineWorkflow({
     name: "serviceRequest",
-    version: 1,
+    version: 2,
     machine: serviceRequestMachine,
     startRoles: ["hotline_staff", "community_staff", "cadre", "family"],
-    input: {
-      communityId: { kind: "id" },
-      personId: { kind: "id" },
-      channel: { kind: "enum", values: ["hotline", "open311", "walk_in"], optional: true },
-      externalId: { kind: "string", max: 64, optional: true },
-      serviceKind: { kind: "string", min: 1, max: 48, optional: true },
-      lat: { kind: "number", min: -90, max: 90, optional: true },
-      lng: { kind: "number", min: -180, max: 180, optional: true },
-      priority: { kind: "boolean", optional: true },
-    },
+    input: ServiceRequestInput,
     events: {
       TRIAGE: {
         roles: STAFF,
-        payload: { serviceKind: { kind: "string", min: 1, max: 48 }, priority: { kind: "boolean", optional: true } },
+        payload: ServiceRequestPayloads.TRIAGE,
         description: "staff set the service kind (and priority); the nearest service points are looked up",
       },
-      ACCEPT: { roles: ["service_point"], description: "the dispatched service point takes the job" },
-      DECLINE: { roles: ["service_point"], description: "the dispatched service point cannot; try the next" },
-      ARRIVE: { roles: ["service_point"], description: "on site" },
-      FINISH: { roles: ["service_point"], description: "work done" },
-      CONFIRM: { roles: ["cadre", "family", ...STAFF], description: "the cadre confirms the service" },
-      CLOSE: { roles: STAFF, description: "staff close the request" },
-      REOPEN: { roles: ["cadre", "family", ...STAFF], description: "reopen within the window" },
-      CANCEL: {
-        roles: ["cadre", "family", ...STAFF],
-        payload: { reason: { kind: "enum", values: ["caller_withdrew", "duplicate", "resolved_otherwise", "other"] } },
+      ACCEPT: {
+        roles: ["service_point"],
+        payload: ServiceRequestPayloads.ACCEPT,
+        description: "the dispatched service point takes the job",
       },
+      DECLINE: {
+        roles: ["service_point"],
+        payload: ServiceRequestPayloads.DECLINE,
+        description: "the dispatched service point cannot; try the next",
+      },
+      ARRIVE: { roles: ["service_point"], payload: ServiceRequestPayloads.ARRIVE, description: "on site" },
+      FINISH: { roles: ["service_point"], payload: ServiceRequestPayloads.FINISH, description: "work done" },
+      CONFIRM: {
+        roles: ["cadre", "family", ...STAFF],
+        payload: ServiceRequestPayloads.CONFIRM,
+        description: "the cadre confirms the service",
+      },
+      CLOSE: { roles: STAFF, payload: ServiceRequestPayloads.CLOSE, description: "staff close the request" },
+      REOPEN: {
+        roles: ["cadre", "family", ...STAFF],
+        payload: ServiceRequestPayloads.REOPEN,
+        description: "reopen within the window",
+      },
+      CANCEL: { roles: ["cadre", "family", ...STAFF], payload: ServiceRequestPayloads.CANCEL },
       ASSIGN: {
         roles: STAFF,
-        payload: { servicePointId: { kind: "id" } },
+        payload: ServiceRequestPayloads.ASSIGN,
         description: "staff dispatch a chosen service point by hand",
       },
     },
     priorityOf: (context) => (context.priority === true ? 1 : 0),
+    // Version 2 keeps the caller's description (free text) in the context.
+    migrations: [
+      {
+        from: 1,
+        to: 2,
+        migrate: (snapshot) => ({ ...snapshot, context: { ...snapshot.context, description: null } }),
+      },
+    ],
     async enrichInput(input, at) {
       const priority =
         deps.priority === undefined

@@ -1,92 +1,161 @@
+import {
+  FreeTextSchema,
+  IdSchema,
+  IsoDateSchema,
+  isErrorCode,
+  type MovementAct,
+  type MovementAuthority,
+  movementConflict,
+} from "@elderflow/core";
 import { assign, emit, setup } from "xstate";
+import { z } from "zod";
 import { defineWorkflow, type WorkflowDefinition } from "../definition";
-import { actorIs, actorRoleIn, type MachineEvent } from "./common";
+import type { MachineEvent } from "./common";
+
+/**
+ * Start input of a service-entry verification: the entry as the volunteer recorded it, by id.
+ *
+ * @example
+ * ```ts
+ * VerificationInput.parse({ communityId: "c01", entryId: "se1", volunteerId: "v1", recipientId: "p1",
+ *   serviceKind: "housekeeping", minutes: 90, servedOn: "2027-03-01" });
+ * ```
+ */
+export const VerificationInput = z.strictObject({
+  /** Owning community. */
+  communityId: IdSchema,
+  /** Entry id (shared with the time bank). */
+  entryId: IdSchema,
+  /** The volunteer who served. */
+  volunteerId: IdSchema,
+  /** The person served. */
+  recipientId: IdSchema,
+  /** Service kind. */
+  serviceKind: IdSchema,
+  /** Minutes served. */
+  minutes: z.int().min(1).max(1440),
+  /** The day served (YYYY-MM-DD). */
+  servedOn: IsoDateSchema,
+});
+/** Start input of a service-entry verification. */
+export type VerificationInput = z.infer<typeof VerificationInput>;
+
+/** Why an entry is disputed by the recipient side. */
+const DISPUTE_REASONS = ["not_served", "wrong_duration", "other"] as const;
+/** Why an entry is rejected at verification. */
+const REJECT_REASONS = ["not_served", "wrong_duration", "duplicate", "other"] as const;
+
+/**
+ * The payloads of the verification events, as callers send them. A `note` is free text: it is
+ * kept in the log only (never in the context), masked on export and erased by `erasePerson`.
+ *
+ * @example
+ * ```ts
+ * VerificationPayloads.REJECT.parse({ reason: "duplicate" });
+ * ```
+ */
+export const VerificationPayloads = {
+  /** The recipient (or whoever the authority allows) signs. */
+  SIGN: z.strictObject({}),
+  /** The recipient side disputes the entry. */
+  DISPUTE: z.strictObject({ reason: z.enum(DISPUTE_REASONS), note: FreeTextSchema.optional() }),
+  /** The team leader or party secretary registers. */
+  REGISTER: z.strictObject({}),
+  /** Weekly verification. */
+  VERIFY: z.strictObject({}),
+  /** Rejected at verification. */
+  REJECT: z.strictObject({ reason: z.enum(REJECT_REASONS), note: FreeTextSchema.optional() }),
+} as const;
+
+/**
+ * The event a time bank consumes once a service entry is verified: everything needed to credit
+ * the volunteer's hours, by id.
+ *
+ * @example
+ * ```ts
+ * ServiceVerified.parse({ type: "verification.service_verified", ...fields });
+ * ```
+ */
+export const ServiceVerified = z.strictObject({
+  /** Event type. */
+  type: z.literal("verification.service_verified"),
+  /** Entry id (the time bank's idempotency key). */
+  entryId: IdSchema,
+  /** Volunteer to credit. */
+  volunteerId: IdSchema,
+  /** Person served. */
+  recipientId: IdSchema,
+  /** Service kind. */
+  serviceKind: IdSchema,
+  /** Minutes. */
+  minutes: z.int().min(1).max(1440),
+  /** Day served. */
+  servedOn: IsoDateSchema,
+  /** Who signed (the recipient, or whom the authority allowed). */
+  signedBy: IdSchema,
+  /** Who registered (team leader or party secretary). */
+  registeredBy: IdSchema,
+  /** Who verified. */
+  verifiedBy: IdSchema,
+  /** Community. */
+  communityId: IdSchema,
+});
+/** The event a time bank consumes once a service entry is verified. */
+export type ServiceVerified = z.infer<typeof ServiceVerified>;
+
+/**
+ * The event emitted when an entry is disputed or rejected: no hours are credited.
+ *
+ * @example
+ * ```ts
+ * ServiceRejected.parse({ type: "verification.service_rejected", entryId: "se1", volunteerId: "v1", reason: "duplicate" });
+ * ```
+ */
+export const ServiceRejected = z.strictObject({
+  /** Event type. */
+  type: z.literal("verification.service_rejected"),
+  /** Entry id. */
+  entryId: IdSchema,
+  /** The volunteer. */
+  volunteerId: IdSchema,
+  /** The reason code. */
+  reason: z.enum(REJECT_REASONS).nullable(),
+});
+/** The event emitted when an entry is disputed or rejected. */
+export type ServiceRejected = z.infer<typeof ServiceRejected>;
 
 /** Context of a service entry under verification (rule 13). */
-export interface VerificationContext {
-  /** Owning community. */
-  readonly communityId: string;
-  /** The service entry id (shared with the time bank). */
-  readonly entryId: string;
-  /** The volunteer who served. */
-  readonly volunteerId: string;
-  /** The person served. */
-  readonly recipientId: string;
-  /** Service kind. */
-  readonly serviceKind: string;
-  /** Minutes served. */
-  readonly minutes: number;
-  /** The day served (YYYY-MM-DD). */
-  readonly servedOn: string;
-  /** Who signed (recipient or family member). */
+export interface VerificationContext extends VerificationInput {
+  /** Who signed (the recipient, or whom the authority allowed). */
   readonly signedBy: string | null;
   /** Who registered (team leader or party secretary). */
   readonly registeredBy: string | null;
   /** Who verified. */
   readonly verifiedBy: string | null;
   /** Why rejected (a code). */
-  readonly rejection: string | null;
+  readonly rejection: (typeof REJECT_REASONS)[number] | null;
 }
 
-/** Start input. */
-export interface VerificationInput {
-  /** Owning community. */
-  readonly communityId: string;
-  /** Entry id. */
-  readonly entryId: string;
-  /** Volunteer. */
-  readonly volunteerId: string;
-  /** Recipient. */
-  readonly recipientId: string;
-  /** Service kind. */
-  readonly serviceKind: string;
-  /** Minutes. */
-  readonly minutes: number;
-  /** Day served. */
-  readonly servedOn: string;
+/** What the engine records on each act: the authority's refusal code, or null when allowed. */
+interface Decided {
+  /** The {@link MovementAuthority}'s answer, asked at send time and recorded in the log. */
+  readonly refusal: string | null;
 }
 
-/**
- * The event a time bank consumes once a service entry is verified: everything needed to credit
- * the volunteer's hours, by id.
- */
-export interface ServiceVerified {
-  /** Event type. */
-  readonly type: "verification.service_verified";
-  /** Entry id (the time bank's idempotency key). */
-  readonly entryId: string;
-  /** Volunteer to credit. */
-  readonly volunteerId: string;
-  /** Person served. */
-  readonly recipientId: string;
-  /** Service kind. */
-  readonly serviceKind: string;
-  /** Minutes. */
-  readonly minutes: number;
-  /** Day served. */
-  readonly servedOn: string;
-  /** Who signed (the recipient, or a family member). */
-  readonly signedBy: string;
-  /** Who registered (team leader or party secretary). */
-  readonly registeredBy: string;
-  /** Who verified. */
-  readonly verifiedBy: string;
-  /** Community. */
-  readonly communityId: string;
-}
-
-/** The events of a service-entry verification as the machine sees them. */
+/** The events of a service-entry verification as the machine sees them (`refusal` is recorded by the engine). */
 export type VerificationEvent =
-  | MachineEvent<"SIGN">
-  | MachineEvent<"DISPUTE", { reason: string }>
-  | MachineEvent<"REGISTER">
-  | MachineEvent<"VERIFY">
-  | MachineEvent<"REJECT", { reason: string }>;
+  | MachineEvent<"SIGN", Decided>
+  | MachineEvent<"DISPUTE", Decided & { reason: (typeof DISPUTE_REASONS)[number]; note?: string }>
+  | MachineEvent<"REGISTER", Decided>
+  | MachineEvent<"VERIFY", Decided>
+  | MachineEvent<"REJECT", Decided & { reason: (typeof REJECT_REASONS)[number]; note?: string }>;
 
 /**
- * Service entry verification (rule 13): recorded → signed by the recipient → registered by the
- * team leader or party secretary → verified or rejected. The volunteer never registers or
- * verifies their own entry. Verification emits `verification.service_verified` for the time bank.
+ * Service entry verification (rule 13): recorded → signed by the recipient side → registered by
+ * the team leader or party secretary → verified or rejected. Who may do each act is not decided
+ * here: the `authorized` guard reads the answer of the injected {@link MovementAuthority} (the
+ * same rule the time bank applies), recorded in the event, so that the workflow never reaches a
+ * state the ledger would refuse. Verification emits `verification.service_verified`.
  *
  * @example
  * ```ts
@@ -99,14 +168,10 @@ export const verificationMachine = setup({
     context: {} as VerificationContext,
     events: {} as VerificationEvent,
     input: {} as VerificationInput,
-    emitted: {} as
-      | ServiceVerified
-      | { type: "verification.service_rejected"; entryId: string; volunteerId: string; reason: string | null },
+    emitted: {} as ServiceVerified | ServiceRejected,
   },
   guards: {
-    signerIsRecipientSide: ({ context, event }) =>
-      actorIs(event, context.recipientId) || actorRoleIn(event, ["family"]),
-    notTheVolunteer: ({ context, event }) => !actorIs(event, context.volunteerId),
+    authorized: ({ event }) => event.refusal === null,
   },
   actions: {
     recordSignature: assign(({ event }) => ({ signedBy: event.actor.id })),
@@ -138,7 +203,13 @@ export const verificationMachine = setup({
 }).createMachine({
   id: "verification",
   context: ({ input }) => ({
-    ...input,
+    communityId: input.communityId,
+    entryId: input.entryId,
+    volunteerId: input.volunteerId,
+    recipientId: input.recipientId,
+    serviceKind: input.serviceKind,
+    minutes: input.minutes,
+    servedOn: input.servedOn,
     signedBy: null,
     registeredBy: null,
     verifiedBy: null,
@@ -149,18 +220,18 @@ export const verificationMachine = setup({
     recorded: {
       description: "The volunteer recorded the service.",
       on: {
-        SIGN: { guard: "signerIsRecipientSide", target: "signed", actions: "recordSignature" },
-        DISPUTE: { guard: "signerIsRecipientSide", target: "rejected", actions: "recordRejection" },
+        SIGN: { guard: "authorized", target: "signed", actions: "recordSignature" },
+        DISPUTE: { guard: "authorized", target: "rejected", actions: "recordRejection" },
       },
     },
     signed: {
-      on: { REGISTER: { guard: "notTheVolunteer", target: "registered", actions: "recordRegistration" } },
+      on: { REGISTER: { guard: "authorized", target: "registered", actions: "recordRegistration" } },
     },
     registered: {
       description: "Scored the same day; verified weekly.",
       on: {
-        VERIFY: { guard: "notTheVolunteer", target: "verified", actions: "recordVerification" },
-        REJECT: { guard: "notTheVolunteer", target: "rejected", actions: "recordRejection" },
+        VERIFY: { guard: "authorized", target: "verified", actions: "recordVerification" },
+        REJECT: { guard: "authorized", target: "rejected", actions: "recordRejection" },
       },
     },
     verified: { type: "final", entry: "announceVerified" },
@@ -170,48 +241,97 @@ export const verificationMachine = setup({
 
 const REGISTRARS = ["team_leader", "party_secretary"] as const;
 
+/** Which act of the one rule each event is. */
+const ACTS: Readonly<Record<string, MovementAct>> = {
+  SIGN: "sign",
+  DISPUTE: "sign",
+  REGISTER: "register",
+  VERIFY: "verify",
+  REJECT: "reject",
+};
+
+/** The state each event leaves, where a refusal is the authority's and not the state's. */
+const SOURCE: Readonly<Record<string, string>> = {
+  SIGN: "recorded",
+  DISPUTE: "recorded",
+  REGISTER: "signed",
+  VERIFY: "registered",
+  REJECT: "registered",
+};
+
 /**
- * The verification workflow.
+ * The authority used when the host supplies none: core's {@link movementConflict} with no
+ * household knowledge, so only the recipient signs and nobody party to the entry registers or
+ * verifies it.
  *
  * @example
  * ```ts
- * const engine = createWorkflowEngine({ store, clock, machines: [verificationWorkflow()] });
+ * defaultMovementAuthority("sign", "p1", { communityId: "c01", volunteer: "v1", counterpart: "p1" }); // null
  * ```
  */
-export function verificationWorkflow(): WorkflowDefinition<typeof verificationMachine> {
+export const defaultMovementAuthority: MovementAuthority = (act, person, m) =>
+  movementConflict(act, person, {
+    volunteer: m.volunteer,
+    ...(m.counterpart === undefined ? {} : { counterpart: m.counterpart }),
+  });
+
+/** What {@link verificationWorkflow} takes. */
+export interface VerificationDeps {
+  /**
+   * Who may sign, register, verify or reject (default {@link defaultMovementAuthority}). Pass the
+   * time bank's `bank.authority`, which knows households and grants, so both apply one rule.
+   */
+  readonly authority?: MovementAuthority;
+}
+
+/**
+ * The verification workflow. Every act asks the {@link MovementAuthority} once, at send time; its
+ * answer is recorded in the log and the refusal code (`NOT_AUTHORIZED`, `SELF_REGISTRATION`,
+ * `SELF_VERIFICATION`, or whatever the authority returns) is the error the sender gets.
+ *
+ * @example
+ * ```ts
+ * const engine = createWorkflowEngine({ store, clock, machines: [verificationWorkflow({ authority: bank.authority })] });
+ * ```
+ */
+export function verificationWorkflow(deps: VerificationDeps = {}): WorkflowDefinition<typeof verificationMachine> {
+  const authority = deps.authority ?? defaultMovementAuthority;
   return defineWorkflow({
     name: "verification",
-    version: 1,
+    version: 2,
     machine: verificationMachine,
     startRoles: ["volunteer", "team_leader", "community_staff"],
-    input: {
-      communityId: { kind: "id" },
-      entryId: { kind: "id" },
-      volunteerId: { kind: "id" },
-      recipientId: { kind: "id" },
-      serviceKind: { kind: "id" },
-      minutes: { kind: "int", min: 1, max: 1440 },
-      servedOn: { kind: "date" },
-    },
+    input: VerificationInput,
     events: {
-      SIGN: { roles: ["cadre", "family"], description: "the recipient (or family) signs" },
-      DISPUTE: {
-        roles: ["cadre", "family"],
-        payload: { reason: { kind: "enum", values: ["not_served", "wrong_duration", "other"] } },
+      SIGN: { roles: ["cadre", "family"], payload: VerificationPayloads.SIGN, description: "the recipient signs" },
+      DISPUTE: { roles: ["cadre", "family"], payload: VerificationPayloads.DISPUTE },
+      REGISTER: {
+        roles: REGISTRARS,
+        payload: VerificationPayloads.REGISTER,
+        description: "team leader or party secretary registers",
       },
-      REGISTER: { roles: REGISTRARS, description: "team leader or party secretary registers" },
-      VERIFY: { roles: [...REGISTRARS, "community_staff"], description: "weekly verification" },
-      REJECT: {
-        roles: [...REGISTRARS, "community_staff"],
-        payload: { reason: { kind: "enum", values: ["not_served", "wrong_duration", "duplicate", "other"] } },
+      VERIFY: {
+        roles: [...REGISTRARS, "community_staff", "verifier"],
+        payload: VerificationPayloads.VERIFY,
+        description: "weekly verification",
       },
+      REJECT: { roles: [...REGISTRARS, "community_staff", "verifier"], payload: VerificationPayloads.REJECT },
     },
-    explain: ({ type, context, actor, state }) => {
-      const own = actor.id === context.volunteerId || actor.orgId === context.volunteerId;
-      if (own && type === "REGISTER" && state === "signed") return "SELF_REGISTRATION";
-      if (own && (type === "VERIFY" || type === "REJECT") && state === "registered") return "SELF_VERIFICATION";
-      if ((type === "SIGN" || type === "DISPUTE") && state === "recorded") return "NOT_AUTHORIZED";
-      return undefined;
+    enrich({ type, context, actor }) {
+      const act = ACTS[type];
+      if (act === undefined) return {};
+      const refusal = authority(act, actor.id, {
+        communityId: context.communityId as string,
+        volunteer: context.volunteerId as string,
+        counterpart: context.recipientId as string,
+      });
+      return { refusal };
     },
+    explain: ({ type, payload, state }) =>
+      SOURCE[type] === state && typeof payload.refusal === "string" && isErrorCode(payload.refusal)
+        ? payload.refusal
+        : undefined,
+    // Version 2 asks the authority instead of fixed guards; the context is unchanged.
+    migrations: [{ from: 1, to: 2, migrate: (snapshot) => snapshot }],
   });
 }

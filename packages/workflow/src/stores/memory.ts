@@ -1,5 +1,5 @@
 import { ElderflowError } from "@elderflow/core";
-import type { Commit, ListFilter, LogEntry, OutboxItem, StoredInstance, StoredTimer } from "../types";
+import type { Commit, Erasure, ListFilter, LogEntry, OutboxItem, StoredInstance, StoredTimer } from "../types";
 import type { WorkflowStore } from "./store";
 
 interface Slot {
@@ -108,6 +108,35 @@ export function memoryStore(): WorkflowStore {
     },
     async markDelivered(ids) {
       for (const id of ids) outbox.delete(id);
+    },
+    async naming(personId) {
+      const out: string[] = [];
+      for (const [id, slot] of slots) {
+        const named =
+          Object.values(slot.instance.snapshot.context).some((v) => v === personId) ||
+          slot.log.some((e) => e.actorId === personId);
+        if (named) out.push(id);
+      }
+      return out;
+    },
+    async erase(e: Erasure) {
+      const id = e.instance.id;
+      const slot = slots.get(id);
+      if (slot === undefined) throw new ElderflowError("UNKNOWN_INSTANCE", { params: { instance: id } });
+      if (slot.instance.version !== e.expectedVersion)
+        throw new ElderflowError("CONCURRENT_UPDATE", {
+          params: { expected: e.expectedVersion, actual: slot.instance.version },
+        });
+      if (slot.eventIds.has(e.entry.eventId))
+        throw new ElderflowError("DUPLICATE_ID", { params: { id: e.entry.eventId } });
+      const bySeq = new Map(e.payloads.map((p) => [p.seq, p.payload]));
+      slot.log = slot.log.map((entry) => {
+        const payload = bySeq.get(entry.seq);
+        return payload === undefined ? entry : { ...entry, payload };
+      });
+      slot.log.push(e.entry);
+      slot.eventIds.add(e.entry.eventId);
+      slot.instance = e.instance;
     },
     async close() {},
   };

@@ -1,6 +1,7 @@
 import { ElderflowError, runMigrations, type SqlClient } from "@elderflow/core";
 import type {
   Commit,
+  Erasure,
   ListFilter,
   LogEntry,
   OutboxItem,
@@ -315,6 +316,59 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
     },
     async markDelivered(ids) {
       if (ids.length > 0) await client.query(`update ${T.o} set delivered = true where id = any($1::text[])`, [ids]);
+    },
+    async naming(personId) {
+      const r = await client.query<{ id: string }>(
+        `select i.id from ${T.i} i
+          where exists (select 1 from jsonb_each(i.snapshot->'context') kv where kv.value = to_jsonb($1::text))
+         union
+         select distinct e.instance_id from ${T.e} e where e.actor_id = $1`,
+        [personId],
+      );
+      return r.rows.map((x) => x.id);
+    },
+    async erase(x: Erasure) {
+      const i = x.instance;
+      const e = x.entry;
+      await client.transaction(async (tx) => {
+        const gate = await tx.query<{ id: string }>(
+          `update ${T.i} set version = $3, snapshot = $4::jsonb, updated_at = $5 where id = $1 and version = $2 returning id`,
+          [i.id, x.expectedVersion, i.version, JSON.stringify(i.snapshot), i.updatedAt],
+        );
+        if (gate.rows.length !== 1) {
+          const now = await tx.query<{ version: number }>(`select version from ${T.i} where id = $1`, [i.id]);
+          const row = now.rows[0];
+          if (row === undefined) throw new ElderflowError("UNKNOWN_INSTANCE", { params: { instance: i.id } });
+          throw new ElderflowError("CONCURRENT_UPDATE", {
+            params: { expected: x.expectedVersion, actual: num(row.version) },
+          });
+        }
+        if (x.payloads.length > 0)
+          await tx.query(
+            `update ${T.e} e set payload = x.payload
+               from jsonb_to_recordset($2::jsonb) as x(seq int, payload jsonb)
+              where e.instance_id = $1 and e.seq = x.seq`,
+            [i.id, JSON.stringify(x.payloads.map((p) => ({ seq: p.seq, payload: p.payload })))],
+          );
+        await tx.query(
+          `insert into ${T.e} (instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12)`,
+          [
+            i.id,
+            e.seq,
+            e.eventId,
+            e.type,
+            e.actorId,
+            e.role,
+            e.orgId,
+            e.at,
+            JSON.stringify(e.payload),
+            e.from,
+            e.to,
+            e.machineVersion,
+          ],
+        );
+      });
     },
     async close() {
       if (options.ownsClient ?? true) await client.close();

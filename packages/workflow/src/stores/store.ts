@@ -1,4 +1,4 @@
-import type { Commit, ListFilter, LogEntry, OutboxItem, StoredInstance, StoredTimer } from "../types";
+import type { Commit, Erasure, ListFilter, LogEntry, OutboxItem, StoredInstance, StoredTimer } from "../types";
 
 /**
  * Where the engine keeps instances, event logs, timers and the outbox. One small interface with
@@ -31,6 +31,16 @@ export interface WorkflowStore {
   outbox(limit: number): Promise<OutboxItem[]>;
   /** Marks outbox items delivered. */
   markDelivered(ids: readonly string[]): Promise<void>;
+  /**
+   * Ids of the instances that name a person: a top-level value of the snapshot context equal to
+   * the id, or the person as the actor of a log entry.
+   */
+  naming(personId: string): Promise<string[]>;
+  /**
+   * Applies one erasure atomically: the instance row (guarded by `expectedVersion`, else
+   * `CONCURRENT_UPDATE`), the changed log payloads and the erasure's own log entry.
+   */
+  erase(erasure: Erasure): Promise<void>;
   /** Releases resources the store owns. */
   close(): Promise<void>;
 }
