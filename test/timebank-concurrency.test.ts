@@ -5,9 +5,19 @@
  * same journal (equal head hash), minutes conserved.
  */
 import { fixedClock, seededRandom } from "@elderflow/core";
-import { type CommandResult, createTimeBank, memoryStore, postgresStore, type TimeBank } from "@elderflow/timebank";
+import { type CommandResult, createTimeBank, memoryStore, postgresStore } from "@elderflow/timebank";
 import { afterAll, describe, expect, it } from "vitest";
-import { cmd, dropSchema, inSchema, PG_URL, SETUP, schemaName, testStars } from "./timebank-support";
+import {
+  asHost,
+  cmd,
+  dropSchema,
+  type HostBank,
+  inSchema,
+  PG_URL,
+  SETUP,
+  schemaName,
+  testStars,
+} from "./timebank-support";
 
 const CLIENTS = 16;
 const clock = fixedClock("2027-01-04T09:00:00+08:00");
@@ -38,22 +48,26 @@ function clientStream(client: number): Record<string, unknown>[] {
 
 describe("16 concurrent clients on PostgreSQL", () => {
   it("end in the state of the serial replay of the committed order", async () => {
-    const setup = await createTimeBank({
-      store: postgresStore({ connectionString: PG_URL, schema, max: 1 }),
-      clock,
-      stars: testStars,
-    });
+    const setup = asHost(
+      await createTimeBank({
+        store: postgresStore({ connectionString: PG_URL, schema, max: 1 }),
+        clock,
+        stars: testStars,
+      }),
+    );
     await setup.submitMany(SETUP);
     await setup.close();
 
-    const banks: TimeBank[] = [];
+    const banks: HostBank[] = [];
     for (let c = 0; c < CLIENTS; c++)
       banks.push(
-        await createTimeBank({
-          store: postgresStore({ connectionString: PG_URL, schema, max: 1 }),
-          clock,
-          stars: testStars,
-        }),
+        asHost(
+          await createTimeBank({
+            store: postgresStore({ connectionString: PG_URL, schema, max: 1 }),
+            clock,
+            stars: testStars,
+          }),
+        ),
       );
     const streams = banks.map((_, c) => clientStream(c));
     const results = await Promise.all(
@@ -66,7 +80,7 @@ describe("16 concurrent clients on PostgreSQL", () => {
       }),
     );
 
-    const observer = banks[0] as TimeBank;
+    const observer = banks[0] as HostBank;
     await observer.refresh();
     const journal = await observer.journal();
     expect(await observer.verifyJournal()).toMatchObject({ ok: true });
@@ -74,7 +88,7 @@ describe("16 concurrent clients on PostgreSQL", () => {
     // Serial replay of the committed order, in memory.
     const byKey = new Map<string, Record<string, unknown>>();
     for (const c of [...SETUP, ...streams.flat()]) byKey.set(c.key as string, c);
-    const serial = await createTimeBank({ store: memoryStore(), clock, stars: testStars });
+    const serial = asHost(await createTimeBank({ store: memoryStore(), clock, stars: testStars }));
     const serialResults = await serial.submitMany(journal.map((e) => byKey.get(e.key)));
     const serialByKey = new Map(serialResults.map((r) => [r.key, r]));
 

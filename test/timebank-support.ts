@@ -2,7 +2,26 @@
  * Test support for the time bank: a stars fixture (the real thresholds live in @elderflow/policy),
  * command builders, and a private PostgreSQL schema per test file.
  */
+import type { ActorInput } from "@elderflow/core";
+import type { ActingTimeBank, TimeBank } from "@elderflow/timebank";
 import pg from "pg";
+
+/** The host's own batch work (replays, imports): the `system` role acts as any named person. */
+export const HOST: ActorInput = { id: "host", roles: ["system"] };
+
+/** A bank as the host uses it in tests: acting as {@link HOST}, with the journal at hand. */
+export type HostBank = ActingTimeBank & Pick<TimeBank, "journal" | "verifyJournal" | "anchor" | "close" | "refresh">;
+
+/** The host's view of a bank. */
+export function asHost(bank: TimeBank): HostBank {
+  return Object.assign(bank.as(HOST), {
+    journal: () => bank.journal(),
+    verifyJournal: (...args: Parameters<TimeBank["verifyJournal"]>) => bank.verifyJournal(...args),
+    anchor: () => bank.anchor(),
+    close: () => bank.close(),
+    refresh: () => bank.refresh(),
+  });
+}
 
 /** Test-only stars: one per 100 hours, at most five (mirrors rule 14, not imported from policy). */
 export const testStars = (earnedMinutes: number): number => Math.max(0, Math.min(5, Math.floor(earnedMinutes / 6000)));

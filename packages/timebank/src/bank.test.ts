@@ -1,20 +1,20 @@
 import { fixedClock, isElderflowError } from "@elderflow/core";
 import { describe, expect, it } from "vitest";
-import { cmd, SETUP, testStars } from "../../../test/timebank-support";
-import { createTimeBank, type TimeBank } from "./bank";
+import { asHost, cmd, type HostBank, SETUP, testStars } from "../../../test/timebank-support";
+import { createTimeBank } from "./bank";
 import { memoryStore } from "./stores/memory";
 import type { TimeBankStore } from "./stores/types";
 
 const clock = fixedClock("2027-01-04T09:00:00+08:00");
 
-async function bankWith(...commands: unknown[]): Promise<TimeBank> {
-  const bank = await createTimeBank({ store: memoryStore(), clock, stars: testStars });
+async function bankWith(...commands: unknown[]): Promise<HostBank> {
+  const bank = asHost(await createTimeBank({ store: memoryStore(), clock, stars: testStars }));
   const results = await bank.submitMany([...SETUP, ...commands]);
   for (const r of results.slice(0, SETUP.length)) expect(r.ok).toBe(true);
   return bank;
 }
 
-async function last(bank: TimeBank, command: unknown) {
+async function last(bank: HostBank, command: unknown) {
   return bank.submit(command);
 }
 
@@ -263,14 +263,14 @@ describe("a failed commit", () => {
     let failNext = false;
     const store: TimeBankStore = {
       ...inner,
-      async commit(afterSeq, prepare) {
-        if (!failNext) return inner.commit(afterSeq, prepare);
+      async commit(afterSeq, prepare, suite) {
+        if (!failNext) return inner.commit(afterSeq, prepare, suite);
         failNext = false;
         prepare([]); // decided in memory, then the database connection drops
         throw new Error("connection reset");
       },
     };
-    const bank = await createTimeBank({ store, clock, stars: testStars });
+    const bank = asHost(await createTimeBank({ store, clock, stars: testStars }));
     await bank.submitMany([...SETUP, cmd.record("r1", "v1", 100)]);
     failNext = true;
     const error = await bank.submitMany([cmd.verify("vf1", "r1"), cmd.record("r2", "v1", 5)]).catch((e: unknown) => e);
@@ -294,9 +294,9 @@ describe("refused commands", () => {
     expect(bank.ledgerAccounts()).toEqual(before);
     // What a bank rebuilt from the journal holds is what this one holds.
     const store = memoryStore();
-    const a = await createTimeBank({ store, clock, stars: testStars });
+    const a = asHost(await createTimeBank({ store, clock, stars: testStars }));
     await a.submitMany([...SETUP, { ...cmd.withdraw("w1", "v1", 30, "f1"), community: "c9" }]);
-    const b = await createTimeBank({ store, clock, stars: testStars });
+    const b = asHost(await createTimeBank({ store, clock, stars: testStars }));
     expect(b.ledgerAccounts()).toEqual(a.ledgerAccounts());
   });
 });

@@ -1,6 +1,19 @@
-import { type Clock, ElderflowError, isElderflowError } from "@elderflow/core";
+import {
+  Actor,
+  type ActorInput,
+  actorReaches,
+  assertReaches,
+  type Clock,
+  ElderflowError,
+  fromZodError,
+  isElderflowError,
+  type MovementAuthority,
+} from "@elderflow/core";
+import { type AnchorSigner, type AnchorVerifier, type SignedAnchor, signAnchor } from "./anchor";
 import type { CommandResult } from "./commands";
-import { type JournalAnchor, type JournalEntry, type JournalVerification, verifyJournal } from "./journal";
+import { erasePersonIn } from "./erase";
+import { assertHashSuite, type HashSuite, sha256Suite } from "./hash";
+import { type JournalAnchor, type JournalEntry, type JournalVerification, openChecked, verifyJournal } from "./journal";
 import {
   type Certificate,
   type CertificateOptions,
@@ -18,10 +31,12 @@ import {
   accountView,
   type BankState,
   createBankState,
+  type Entry,
+  type EntryView,
   type VolunteerAccount,
   volunteerAccountId,
 } from "./state";
-import type { TimeBankStore } from "./stores/types";
+import type { ErasureRecord, TimeBankStore } from "./stores/types";
 
 /** What {@link createTimeBank} needs. */
 export interface TimeBankOptions {
@@ -36,6 +51,58 @@ export interface TimeBankOptions {
   readonly stars: (earnedMinutes: number) => number;
   /** Most commands per transaction in group commit (default 2000). */
   readonly maxBatch?: number;
+  /** The journal's hash suite (SHA-256 unless told). */
+  readonly hash?: HashSuite;
+  /**
+   * The registered household of a person, from the host's directory: who may sign for a bedridden
+   * recipient, and who else is party to a volunteer's hours. Consulted when deciding a command,
+   * never when replaying the journal.
+   */
+  readonly households?: (personId: string) => readonly string[];
+}
+
+/** Which entries {@link ActingTimeBank.entries} lists. */
+export interface EntryFilter {
+  /** Only entries of this community (the volunteer's or the serving one). */
+  readonly community?: string;
+  /** Only entries whose key starts with this. */
+  readonly keyPrefix?: string;
+  /** Only entries in this state. */
+  readonly status?: Entry["status"];
+}
+
+/**
+ * The time bank as one authenticated actor uses it (from `bank.as(actor)`). Commands are decided for
+ * that actor: `registeredBy` and `by` must be the actor (or a person it acts for), granting needs
+ * `admin` in the community, and every other act needs an actor that reaches the community.
+ * Reads see only the communities the actor reaches; `bureau`, `department` and `system` reach the
+ * whole district.
+ */
+export interface ActingTimeBank {
+  /** The actor, as parsed. */
+  readonly actor: Actor;
+  /** Decides one command (any JSON: bad input is a failed result, never a throw). */
+  submit(command: unknown): Promise<CommandResult>;
+  /** Decides commands in order, sharing transactions with whatever else is queued. */
+  submitMany(commands: readonly unknown[]): Promise<CommandResult[]>;
+  /** A volunteer's account as this bank last saw it (O(1), no I/O); undefined if unknown or out of reach. */
+  account(volunteer: string): VolunteerAccount | undefined;
+  /** A volunteer's account read fresh from the store (one primary-key read); undefined if unknown or out of reach. */
+  readAccount(volunteer: string): Promise<VolunteerAccount | undefined>;
+  /** Every reachable volunteer's account, sorted by volunteer id. */
+  accounts(): VolunteerAccount[];
+  /** Every reachable ledger account row (volunteers and system accounts), sorted by id. */
+  ledgerAccounts(): AccountRow[];
+  /** The week's verification batch (weeks start on Monday); `WRONG_COMMUNITY` out of reach. */
+  verificationBatch(community: string, weekOf: string): VerificationBatch;
+  /** The month's summary (`YYYY-MM`); `WRONG_COMMUNITY` out of reach. */
+  monthlySummary(community: string, month: string): MonthlySummary;
+  /** The quarter's public notice (公示), names masked; `WRONG_COMMUNITY` out of reach. */
+  publicNotice(community: string, period: string, options?: PublicNoticeOptions): PublicNotice;
+  /** A volunteer's time-savings certificate (时间储蓄证明); undefined if unknown or out of reach. */
+  certificate(volunteer: string, options?: CertificateOptions): Certificate | undefined;
+  /** Records and withdrawals of reachable communities, in the order they were made. */
+  entries(filter?: EntryFilter): EntryView[];
 }
 
 /**
@@ -44,40 +111,54 @@ export interface TimeBankOptions {
  * its own result.
  */
 export interface TimeBank {
-  /** Decides one command (any JSON: bad input is a failed result, never a throw). */
-  submit(command: unknown): Promise<CommandResult>;
-  /** Decides commands in order, sharing transactions with whatever else is queued. */
-  submitMany(commands: readonly unknown[]): Promise<CommandResult[]>;
+  /**
+   * The bank as an authenticated actor uses it. The actor is parsed with core's `Actor`; one that
+   * does not parse throws a typed `ElderflowError` (paths, never values).
+   */
+  as(actor: ActorInput): ActingTimeBank;
+  /**
+   * Who may do an act on a movement of hours: this bank's grants and core's one conflict rule
+   * (`movementConflict`), with the volunteer's enrolled family and the injected households. The
+   * verification workflow calls the same function, so it never reaches a state the ledger refuses.
+   */
+  readonly authority: MovementAuthority;
   /** Catches up with commands other writers appended to the same store. */
   refresh(): Promise<void>;
-  /** A volunteer's account as this bank last saw it (O(1), no I/O). */
-  account(volunteer: string): VolunteerAccount | undefined;
-  /** A volunteer's account read fresh from the store (one primary-key read). */
-  readAccount(volunteer: string): Promise<VolunteerAccount | undefined>;
-  /** Every volunteer's account, sorted by volunteer id. */
-  accounts(): VolunteerAccount[];
-  /** Every ledger account row (volunteers and system accounts), sorted by id. */
-  ledgerAccounts(): AccountRow[];
-  /** The week's verification batch (weeks start on Monday). */
-  verificationBatch(community: string, weekOf: string): VerificationBatch;
-  /** The month's summary (`YYYY-MM`). */
-  monthlySummary(community: string, month: string): MonthlySummary;
-  /** The quarter's public notice (公示), names masked. */
-  publicNotice(community: string, period: string, options?: PublicNoticeOptions): PublicNotice;
-  /** A volunteer's time-savings certificate (时间储蓄证明). */
-  certificate(volunteer: string, options?: CertificateOptions): Certificate | undefined;
-  /** The journal, as stored. */
+  /** The journal, as stored (ids, numbers, dates and codes only). */
   journal(): Promise<JournalEntry[]>;
   /** Reads the stored journal and checks its hash chain. */
-  verifyJournal(anchor?: JournalAnchor): Promise<JournalVerification>;
+  verifyJournal(options?: BankVerifyOptions): Promise<JournalVerification>;
+  /**
+   * A signed checkpoint of the journal as stored now (length, head hash, suite, the clock's time),
+   * to keep outside the database and verify against later.
+   */
+  checkpoint(signer: AnchorSigner): Promise<SignedAnchor>;
+  /**
+   * Erases a person's personal data outside the chain: the free-text notes of every command that
+   * involves them (as volunteer, recipient, beneficiary, registrar, signer, verifier or actor),
+   * and records the erasure (ids and a count). The chain is untouched and still verifies. Needs
+   * `system`, `bureau`, or `admin` reaching every community the person appears in.
+   */
+  erasePerson(personId: string, actor: ActorInput): Promise<ErasureRecord>;
+  /** Every recorded erasure, in order. */
+  erasures(): Promise<ErasureRecord[]>;
   /** Journal length and head hash as this bank last saw them. */
   anchor(): JournalAnchor;
   /** Closes the store. */
   close(): Promise<void>;
 }
 
+/** What `bank.verifyJournal` checks the stored journal against. */
+export interface BankVerifyOptions {
+  /** A checkpoint kept elsewhere; a signed one is trusted only if `verifier` accepts it. */
+  readonly anchor?: JournalAnchor | SignedAnchor;
+  /** Checks the anchor's signature. */
+  readonly verifier?: AnchorVerifier;
+}
+
 /** A group of commands submitted together; it resolves once, with one result per command. */
 interface Pending {
+  readonly actor: Actor;
   readonly raws: readonly unknown[];
   readonly resolve: (r: CommandResult[]) => void;
   readonly reject: (e: unknown) => void;
@@ -97,15 +178,22 @@ const PAGE = 10_000;
  *   clock: fixedClock("2027-01-04T09:00:00+08:00"),
  *   stars: (minutes) => Math.min(5, Math.floor(minutes / 6000)),
  * });
- * await bank.submit({ op: "enroll", key: "e1", volunteer: "v1", community: "c1", family: [] });
- * bank.account("v1")?.availableMinutes; // 0
+ * const host = bank.as({ id: "host", roles: ["system"] });
+ * await host.submit({ op: "enroll", key: "e1", volunteer: "v1", community: "c1", family: [] });
+ * host.account("v1")?.availableMinutes; // 0
  * ```
  */
 export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank> {
   const { store, clock, stars } = options;
   const maxBatch = Math.max(1, options.maxBatch ?? 2000);
+  const stateOptions = {
+    ...(options.hash === undefined ? {} : { hash: options.hash }),
+    ...(options.households === undefined ? {} : { households: options.households }),
+  };
+  const newState = () => createBankState(stateOptions);
+  const suite = assertHashSuite(options.hash ?? sha256Suite);
   await store.open();
-  let state: BankState = createBankState();
+  let state: BankState = newState();
 
   async function catchUp(into: BankState): Promise<void> {
     for (;;) {
@@ -114,6 +202,7 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
       if (page.length < PAGE) return;
     }
   }
+  await openChecked(store, state, suite);
   await catchUp(state);
 
   const queue: Pending[] = [];
@@ -122,7 +211,7 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
   let stale = false;
 
   async function reload(): Promise<void> {
-    const fresh = createBankState();
+    const fresh = newState();
     await catchUp(fresh);
     state = fresh;
   }
@@ -142,25 +231,29 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
           await reload();
           stale = false;
         }
-        const results = await store.commit(state.seq, (missed) => {
-          for (const e of missed) if (e.seq > state.seq) state.replay(e);
-          const at = new Date(clock.now()).toISOString();
-          const entries: JournalEntry[] = [];
-          const notes: { key: string; text: string }[] = [];
-          const out: CommandResult[][] = [];
-          for (const item of batch) {
-            const mine: CommandResult[] = [];
-            for (const raw of item.raws) {
-              const d = state.decide(raw, at);
-              mine.push(d.result);
-              if (d.entry) entries.push(d.entry);
-              if (d.note) notes.push(d.note);
+        const results = await store.commit(
+          state.seq,
+          (missed) => {
+            for (const e of missed) if (e.seq > state.seq) state.replay(e);
+            const at = new Date(clock.now()).toISOString();
+            const entries: JournalEntry[] = [];
+            const notes: { key: string; text: string }[] = [];
+            const out: CommandResult[][] = [];
+            for (const item of batch) {
+              const mine: CommandResult[] = [];
+              for (const raw of item.raws) {
+                const d = state.decide(raw, at, item.actor);
+                mine.push(d.result);
+                if (d.entry) entries.push(d.entry);
+                if (d.note) notes.push(d.note);
+              }
+              out.push(mine);
             }
-            out.push(mine);
-          }
-          const touched = state.takeTouched();
-          return { entries, accounts: touched.rows, created: touched.created, notes, value: out };
-        });
+            const touched = state.takeTouched();
+            return { entries, accounts: touched.rows, created: touched.created, notes, value: out };
+          },
+          suite.name,
+        );
         for (let i = 0; i < batch.length; i++) (batch[i] as Pending).resolve(results[i] as CommandResult[]);
       } catch (error) {
         const wrapped = isElderflowError(error)
@@ -174,7 +267,7 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
         try {
           await reload();
         } catch {
-          state = createBankState();
+          state = newState();
           stale = true;
         }
         for (const item of batch) item.reject(wrapped);
@@ -183,11 +276,13 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
     running = false;
   }
 
-  function enqueue(raws: readonly unknown[]): Promise<CommandResult[]> {
+  function enqueue(actor: Actor, raws: readonly unknown[]): Promise<CommandResult[]> {
     const chunks: Promise<CommandResult[]>[] = [];
     for (let i = 0; i < raws.length; i += maxBatch) {
       const slice = raws.length <= maxBatch ? raws : raws.slice(i, i + maxBatch);
-      chunks.push(new Promise<CommandResult[]>((resolve, reject) => queue.push({ raws: slice, resolve, reject })));
+      chunks.push(
+        new Promise<CommandResult[]>((resolve, reject) => queue.push({ actor, raws: slice, resolve, reject })),
+      );
     }
     if (!running) {
       running = true;
@@ -196,33 +291,86 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
     return chunks.length === 1 ? (chunks[0] as Promise<CommandResult[]>) : Promise.all(chunks).then((r) => r.flat());
   }
 
+  /** Ledger account ids name their community after the colon; a volunteer's is the enrolment's. */
+  function communityOfAccount(id: string): string | undefined {
+    const colon = id.indexOf(":");
+    const rest = id.slice(colon + 1);
+    return id.startsWith("v:") ? state.volunteers.get(rest)?.community : rest;
+  }
+
+  function acting(actor: Actor): ActingTimeBank {
+    const reaches = (community: string | undefined) => community !== undefined && actorReaches(actor, community);
+    const reachesVolunteer = (volunteer: string) => reaches(state.volunteers.get(volunteer)?.community);
+    return {
+      actor,
+      async submit(command) {
+        return (await enqueue(actor, [command]))[0] as CommandResult;
+      },
+      submitMany(commands) {
+        return commands.length === 0 ? Promise.resolve([]) : enqueue(actor, commands);
+      },
+      account: (volunteer) => (reachesVolunteer(volunteer) ? state.volunteerAccount(volunteer, stars) : undefined),
+      async readAccount(volunteer) {
+        // An enrolment never changes community: catch up once if another writer made it.
+        if (!state.volunteers.has(volunteer)) await catchUp(state);
+        if (!reachesVolunteer(volunteer)) return undefined;
+        const row = await store.readAccount(volunteerAccountId(volunteer));
+        return row === undefined ? undefined : accountView(volunteer, row, stars);
+      },
+      accounts() {
+        return [...state.volunteers.values()]
+          .filter((v) => reaches(v.community))
+          .map((v) => v.volunteer)
+          .sort()
+          .map((v) => state.volunteerAccount(v, stars) as VolunteerAccount);
+      },
+      ledgerAccounts() {
+        return [...state.ledger.accounts()]
+          .filter((a) => reaches(communityOfAccount(String(a.id))))
+          .map((a) => state.accountRow(String(a.id)) as AccountRow)
+          .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      },
+      verificationBatch(community, weekOf) {
+        assertReaches(actor, community, ["community"]);
+        return verificationBatchOf(state, community, weekOf);
+      },
+      monthlySummary(community, month) {
+        assertReaches(actor, community, ["community"]);
+        return monthlySummaryOf(state, community, month);
+      },
+      publicNotice(community, period, opts = {}) {
+        assertReaches(actor, community, ["community"]);
+        return publicNoticeOf(state, community, period, stars, opts);
+      },
+      certificate: (volunteer, opts = {}) =>
+        reachesVolunteer(volunteer) ? certificateOf(state, volunteer, stars, opts) : undefined,
+      entries(filter = {}) {
+        if (filter.community !== undefined) assertReaches(actor, filter.community, ["community"]);
+        const out: EntryView[] = [];
+        for (const e of state.entries.values()) {
+          if (!reaches(e.community) && !reaches(e.servedIn)) continue;
+          if (filter.community !== undefined && e.community !== filter.community && e.servedIn !== filter.community)
+            continue;
+          if (filter.keyPrefix !== undefined && !e.key.startsWith(filter.keyPrefix)) continue;
+          if (filter.status !== undefined && e.status !== filter.status) continue;
+          const { transfers: _transfers, ...view } = e;
+          out.push(view);
+        }
+        return out;
+      },
+    };
+  }
+
   const bank: TimeBank = {
-    async submit(command) {
-      return (await enqueue([command]))[0] as CommandResult;
+    as(input) {
+      const parsed = Actor.safeParse(input);
+      if (!parsed.success) throw fromZodError(parsed.error, ["actor"]);
+      return acting(parsed.data);
     },
-    submitMany(commands) {
-      return commands.length === 0 ? Promise.resolve([]) : enqueue(commands);
-    },
+    authority: (act, person, movement) => state.authority(act, person, movement),
     async refresh() {
       await catchUp(state);
     },
-    account: (volunteer) => state.volunteerAccount(volunteer, stars),
-    async readAccount(volunteer) {
-      const row = await store.readAccount(volunteerAccountId(volunteer));
-      return row === undefined ? undefined : accountView(volunteer, row, stars);
-    },
-    accounts() {
-      return [...state.volunteers.keys()].sort().map((v) => state.volunteerAccount(v, stars) as VolunteerAccount);
-    },
-    ledgerAccounts() {
-      return [...state.ledger.accounts()]
-        .map((a) => state.accountRow(String(a.id)) as AccountRow)
-        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    },
-    verificationBatch: (community, weekOf) => verificationBatchOf(state, community, weekOf),
-    monthlySummary: (community, month) => monthlySummaryOf(state, community, month),
-    publicNotice: (community, period, opts = {}) => publicNoticeOf(state, community, period, stars, opts),
-    certificate: (volunteer, opts = {}) => certificateOf(state, volunteer, stars, opts),
     async journal() {
       const all: JournalEntry[] = [];
       for (;;) {
@@ -231,9 +379,16 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
         if (page.length < PAGE) return all;
       }
     },
-    async verifyJournal(anchor) {
-      return verifyJournal(await bank.journal(), anchor);
+    async verifyJournal(opts = {}) {
+      return verifyJournal(await bank.journal(), { ...opts, suite });
     },
+    async checkpoint(signer) {
+      await catchUp(state);
+      const signedAt = new Date(clock.now()).toISOString();
+      return signAnchor({ length: state.seq, headHash: state.headHash, suite: suite.name, signedAt }, signer);
+    },
+    erasePerson: (personId, actor) => erasePersonIn({ store, clock, journal: () => bank.journal() }, personId, actor),
+    erasures: () => store.readErasures(),
     anchor: () => ({ length: state.seq, headHash: state.headHash }),
     close: () => store.close(),
   };

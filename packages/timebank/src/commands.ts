@@ -1,9 +1,12 @@
-import { IdSchema, IsoDateSchema } from "@elderflow/core";
+import { FreeTextSchema, IdSchema, IsoDateSchema, KeySchema } from "@elderflow/core";
 import { z } from "zod";
 
-const Key = z.string().min(1).max(200);
+// Canonical text at the trust boundary: keys and references are core keys (well-formed, NFC, no
+// control characters, never shaped like an ID number or phone), persons and communities core ids,
+// reasons core free text. Nothing else can reach the hash chain or a store.
+const Key = KeySchema;
 const Minutes = z.number().int().positive().max(1_000_000);
-const Reason = z.string().min(1).max(500);
+const Reason = FreeTextSchema;
 
 /**
  * A quarter (季度), the period that is closed and published: `YYYY-Qn`.
@@ -171,7 +174,10 @@ export type CommandFailureCode =
   | "INSUFFICIENT_BALANCE"
   | "IDEMPOTENCY_CONFLICT"
   | "PERIOD_CLOSED"
-  | "DUPLICATE_ID";
+  | "DUPLICATE_ID"
+  | "ACTOR_MISMATCH"
+  | "WRONG_COMMUNITY"
+  | "INTERNAL";
 
 /**
  * The result of one command, exactly as the CLI prints it: `{key, ok: true, status}` or
@@ -186,7 +192,13 @@ export type CommandResult =
       readonly replayed?: true;
     };
 
-/** A command as the journal keeps it: without its free-text `reason` (kept beside the journal). */
+/**
+ * A command as the journal keeps it: without its free-text `reason` (kept beside the journal), with
+ * the id of the authenticated actor that submitted it.
+ */
 export type StoredCommand = {
-  [K in TimeBankCommand["op"]]: Omit<Extract<TimeBankCommand, { op: K }>, "reason">;
+  [K in TimeBankCommand["op"]]: Omit<Extract<TimeBankCommand, { op: K }>, "reason"> & {
+    /** Id of the actor that submitted it (absent in journals written before actors). */
+    readonly actor?: string;
+  };
 }[TimeBankCommand["op"]];

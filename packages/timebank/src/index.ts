@@ -6,7 +6,27 @@
  *
  * @packageDocumentation
  */
-export { createTimeBank, type TimeBank, type TimeBankOptions } from "./bank";
+export {
+  type AnchorSigner,
+  type AnchorVerifier,
+  anchorSigningText,
+  anchorVerifierFromKey,
+  ed25519Signer,
+  ed25519Verifier,
+  hmacSigner,
+  type JournalCheckpoint,
+  SignedAnchor,
+  signAnchor,
+  verifyAnchorSignature,
+} from "./anchor";
+export {
+  type ActingTimeBank,
+  type BankVerifyOptions,
+  createTimeBank,
+  type EntryFilter,
+  type TimeBank,
+  type TimeBankOptions,
+} from "./bank";
 export {
   CancelCommand,
   ClosePeriodCommand,
@@ -25,14 +45,18 @@ export {
   VerifyCommand,
   WithdrawCommand,
 } from "./commands";
+export { type ErasureContext, erasePersonIn, type PersonFootprint, personFootprint } from "./erase";
+export { assertHashSuite, type HashSuite, hashSuiteNamed, sha256Suite, sm3Suite } from "./hash";
 export {
   canonicalJson,
   entryHash,
   GENESIS_HASH,
   type JournalAnchor,
   type JournalEntry,
+  type JournalProblem,
   type JournalVerification,
   sha256,
+  type VerifyJournalOptions,
   verifyJournal,
 } from "./journal";
 export {
@@ -41,6 +65,7 @@ export {
   type LedgerAccount,
   type LedgerAccountFlags,
   type LedgerId,
+  type LedgerMark,
   type LedgerTransfer,
   type TransferError,
   type TransferInput,
@@ -62,9 +87,16 @@ export {
   quarterBounds,
   type VerificationBatch,
 } from "./reports";
-export { type AccountRow, periodOf, type VolunteerAccount } from "./state";
+export { type AccountRow, type EntryView, periodOf, type VolunteerAccount } from "./state";
 export { type MemoryStore, memoryStore } from "./stores/memory";
 export { type PgliteStoreOptions, pgliteStore } from "./stores/pglite";
 export { type PostgresStoreOptions, postgresStore } from "./stores/postgres";
 export { sqlStore } from "./stores/sql";
-export type { PreparedBatch, TimeBankStore } from "./stores/types";
+export type {
+  ErasurePlan,
+  ErasureRecord,
+  PreparedBatch,
+  StoreHead,
+  StoreSnapshot,
+  TimeBankStore,
+} from "./stores/types";

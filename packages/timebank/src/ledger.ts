@@ -104,6 +104,30 @@ export interface Ledger {
   applyLinked(inputs: readonly TransferInput[]): { index: number; error: TransferError } | undefined;
   /** Sum over all accounts of (credits posted - debits posted); always 0. */
   postedSum(): number;
+  /** A savepoint: how many accounts and transfers the ledger holds now. */
+  mark(): LedgerMark;
+  /**
+   * Undoes every transfer and closes every account made since the savepoint, newest first, so the
+   * ledger is exactly as it was at `mark()` (a command that failed half-way leaves no trace).
+   */
+  rollback(mark: LedgerMark): void;
+}
+
+/**
+ * A ledger savepoint from {@link Ledger.mark}.
+ *
+ * @example
+ * ```ts
+ * const m = ledger.mark();
+ * ledger.apply({ id: 1, debit: "issued", credit: "v1", amount: 60 });
+ * ledger.rollback(m); // as if never applied
+ * ```
+ */
+export interface LedgerMark {
+  /** Accounts at the savepoint. */
+  readonly accounts: number;
+  /** Transfers at the savepoint. */
+  readonly transfers: number;
 }
 
 /**
@@ -315,6 +339,19 @@ export function createLedger(): Ledger {
         }
       }
       return undefined;
+    },
+    mark: () => ({ accounts: accountIds.length, transfers: transferCount }),
+    rollback(m) {
+      while (transferCount > m.transfers) undoLast(transferIds[transferCount - 1] as LedgerId);
+      while (accountIds.length > m.accounts) {
+        const i = accountIds.length - 1;
+        accountIndex.delete(accountIds.pop() as LedgerId);
+        noOverdraft[i] = 0;
+        debitsPending[i] = 0;
+        debitsPosted[i] = 0;
+        creditsPending[i] = 0;
+        creditsPosted[i] = 0;
+      }
     },
     postedSum() {
       let sum = 0;

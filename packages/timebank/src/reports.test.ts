@@ -1,16 +1,18 @@
 import { fixedClock } from "@elderflow/core";
 import { describe, expect, it } from "vitest";
-import { cmd, SETUP, testStars } from "../../../test/timebank-support";
+import { asHost, cmd, SETUP, testStars } from "../../../test/timebank-support";
 import { createTimeBank } from "./bank";
 import { noticeToCsv, noticeToHtml, quarterBounds } from "./reports";
 import { memoryStore } from "./stores/memory";
 
 async function cycle() {
-  const bank = await createTimeBank({
-    store: memoryStore(),
-    clock: fixedClock("2027-04-02T09:00:00+08:00"),
-    stars: testStars,
-  });
+  const bank = asHost(
+    await createTimeBank({
+      store: memoryStore(),
+      clock: fixedClock("2027-04-02T09:00:00+08:00"),
+      stars: testStars,
+    }),
+  );
   await bank.submitMany([
     ...SETUP,
     cmd.record("r1", "v1", 6000, "2027-01-04"), // Monday

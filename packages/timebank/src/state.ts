@@ -2,8 +2,29 @@
  * The time bank's decision core: the bureau's rules on top of the double-entry ledger. Pure and
  * synchronous; every store replays the same journal through it, so memory, PGlite and PostgreSQL
  * decide every command identically.
+ *
+ * A command can only ever fail itself: its key and text are checked before anything is hashed,
+ * internal transfer ids are numbers that no key can collide with, and every change a decision makes
+ * is undone if deciding it throws. Who may act (the actor, the grants, the one conflict rule and
+ * the injected households) is decided in `decide` only; `replay` re-applies what the journal holds,
+ * whatever a directory says today.
  */
-import { ElderflowError } from "@elderflow/core";
+import {
+  type Actor,
+  actorHasRole,
+  actorReaches,
+  actsAs,
+  ElderflowError,
+  type ErrorCode,
+  isDistrictActor,
+  KEY_RULES,
+  type MovementAct,
+  type MovementAuthority,
+  type MovementParties,
+  movementConflict,
+  textProblem,
+} from "@elderflow/core";
+import { commandText } from "./canonical";
 import {
   type CommandFailureCode,
   type CommandResult,
@@ -12,7 +33,8 @@ import {
   TimeBankCommand,
   type WithdrawCommand,
 } from "./commands";
-import { canonicalJson, entryHash, entryHashOf, entryTexts, GENESIS_HASH, type JournalEntry, sha256 } from "./journal";
+import { type HashSuite, sha256Suite } from "./hash";
+import { canonicalJson, entryHash, entryHashOf, entryTexts, GENESIS_HASH, type JournalEntry } from "./journal";
 import { createLedger, type Ledger, type LedgerAccount, type TransferInput } from "./ledger";
 
 /** A recorded service or a withdrawal, with where it stands. */
@@ -35,21 +57,27 @@ export interface Entry {
   readonly on: string;
   /** Who registered it (records). */
   readonly registeredBy: string | undefined;
-  /** The ledger transfers that hold it pending. */
-  readonly transfers: readonly string[];
+  /** The ledger transfers that hold it pending (internal numeric ids). */
+  readonly transfers: readonly number[];
   /** `pending` (recorded / reserved), `posted`, `voided` or `reversed`. */
-  status: "pending" | "posted" | "voided" | "reversed";
+  readonly status: "pending" | "posted" | "voided" | "reversed";
   /** Key of the verify / reject / fulfil / cancel command that settled it. */
-  settledKey?: string;
+  readonly settledKey?: string;
   /** Date it was posted (verify or fulfil `on`). */
-  settledOn?: string;
+  readonly settledOn?: string;
   /** Who verified or rejected it. */
-  settledBy?: string;
+  readonly settledBy?: string;
   /** Key of the reversal. */
-  reversedKey?: string;
+  readonly reversedKey?: string;
   /** Date of the reversal. */
-  reversedOn?: string;
+  readonly reversedOn?: string;
 }
+
+/**
+ * A read-only view of a record or withdrawal, as `bank.as(actor).entries()` lists it: the entry
+ * without the ledger's internal transfer ids.
+ */
+export type EntryView = Omit<Entry, "transfers">;
 
 /** A posted movement on a volunteer's account, in journal order (what the certificate lists). */
 export interface Movement {
@@ -111,7 +139,7 @@ export interface Enrollment {
   readonly volunteer: string;
   /** Their community. */
   readonly community: string;
-  /** Family members who may draw on the hours. */
+  /** Family members who may draw on the hours (the volunteer's registered household). */
   readonly family: Set<string>;
   /** Journal position of the enrolment. */
   readonly seq: number;
@@ -121,10 +149,21 @@ export interface Enrollment {
 export interface Decision {
   /** The result for the submitter. */
   readonly result: CommandResult;
-  /** The journal entry to append (none for replays and conflicts). */
+  /** The journal entry to append (none for replays, conflicts and refused text). */
   readonly entry?: JournalEntry;
   /** A free-text reason to keep beside the journal. */
   readonly note?: { readonly key: string; readonly text: string };
+}
+
+/** What {@link createBankState} takes. */
+export interface BankStateOptions {
+  /** The hash suite of the journal (SHA-256 unless told). */
+  readonly hash?: HashSuite;
+  /**
+   * The registered household of a person (who may sign for a bedridden recipient), from the host's
+   * directory. Consulted when deciding only, never on replay.
+   */
+  readonly households?: (personId: string) => readonly string[];
 }
 
 /** The mutable state of one time bank. */
@@ -143,8 +182,12 @@ export interface BankState {
   readonly seq: number;
   /** Hash of the last journal entry. */
   readonly headHash: string;
-  /** Decides one submitted command (anything JSON) and appends its entry to the state. */
-  decide(raw: unknown, at: string): Decision;
+  /**
+   * Decides one command (anything JSON) submitted by an authenticated actor and appends its entry to
+   * the state. Never throws: whatever goes wrong is this command's failed result, and a command
+   * that fails this way leaves the state as if it had never been submitted.
+   */
+  decide(raw: unknown, at: string, actor: Actor): Decision;
   /** Applies an entry that is already in the journal (catch-up and load). */
   replay(entry: JournalEntry): void;
   /** Account ids changed since the last call, with their rows. */
@@ -155,6 +198,8 @@ export interface BankState {
   accountRow(id: string): AccountRow | undefined;
   /** Whether a person holds a role in a community. */
   hasRole(community: string, person: string, role: "registrar" | "verifier"): boolean;
+  /** Who may do an act on a movement: the grants and the one conflict rule (see `bank.authority`). */
+  readonly authority: MovementAuthority;
 }
 
 /**
@@ -178,8 +223,24 @@ type Outcome = { ok: true; status: CommandStatus } | { ok: false; code: CommandF
 const fail = (code: CommandFailureCode): Outcome => ({ ok: false, code });
 const done = (status: CommandStatus): Outcome => ({ ok: true, status });
 
-/** Creates an empty state. */
-export function createBankState(): BankState {
+/** A transfer before the state numbers it. */
+type Leg = Omit<TransferInput, "id">;
+
+const NONE: readonly string[] = [];
+const RULE_CODES: ReadonlySet<string> = new Set<CommandFailureCode>([
+  "NOT_AUTHORIZED",
+  "SELF_REGISTRATION",
+  "SELF_VERIFICATION",
+  "ACTOR_MISMATCH",
+  "WRONG_COMMUNITY",
+]);
+const asFailure = (code: ErrorCode): CommandFailureCode =>
+  RULE_CODES.has(code) ? (code as CommandFailureCode) : "NOT_AUTHORIZED";
+
+/** Creates an empty state whose journal is hashed with a suite (SHA-256 unless told). */
+export function createBankState(options: BankStateOptions = {}): BankState {
+  const suite = options.hash ?? sha256Suite;
+  const households = options.households;
   const ledger = createLedger();
   const roles = new Set<string>();
   const volunteers = new Map<string, Enrollment>();
@@ -195,11 +256,47 @@ export function createBankState(): BankState {
   let created: string[] = [];
   let seq = 0;
   let headHash = GENESIS_HASH;
+  /** Internal transfer ids are numbers: no command key, whatever its text, can collide with one. */
+  let nextTransfer = 1;
+  /** Undo actions of the decision in progress, oldest first; null while replaying the journal. */
+  let undo: (() => void)[] | null = null;
 
+  const remember = (action: () => void): void => {
+    if (undo !== null) undo.push(action);
+  };
   const roleKey = (community: string, person: string, role: string) => `${community}\u0000${person}\u0000${role}`;
   const hasRole = (community: string, person: string, role: "registrar" | "verifier") =>
     roles.has(roleKey(community, person, role));
   const isClosed = (community: string, on: string) => closed.has(`${community}|${periodOf(on)}`);
+
+  function addToSet(set: Set<string>, value: string): void {
+    if (set.has(value)) return;
+    set.add(value);
+    remember(() => set.delete(value));
+  }
+
+  function putEntry(e: Entry): void {
+    const old = entries.get(e.key);
+    entries.set(e.key, e);
+    remember(old === undefined ? () => entries.delete(e.key) : () => entries.set(e.key, old));
+  }
+
+  function putRef(key: string, entryKey: string): void {
+    refs.set(key, entryKey);
+    remember(() => refs.delete(key));
+  }
+
+  function addEarned(volunteer: string, minutes: number): void {
+    const old = earned.get(volunteer) ?? 0;
+    earned.set(volunteer, old + minutes);
+    touched.add(volunteerAccountId(volunteer));
+    remember(() => earned.set(volunteer, old));
+  }
+
+  function pushMovement(m: Movement): void {
+    movements.push(m);
+    remember(() => movements.pop());
+  }
 
   function openCommunity(c: string): void {
     for (const id of [`issued:${c}`, `redeemed:${c}`, `clearing:${c}`]) {
@@ -211,51 +308,84 @@ export function createBankState(): BankState {
     }
   }
 
-  function move(inputs: readonly TransferInput[]): boolean {
+  /** Applies legs as one linked chain; their ids, or null when the volunteer's balance would go short. */
+  function move(legs: readonly Leg[]): number[] | null {
+    const ids: number[] = [];
+    const inputs: TransferInput[] = [];
+    for (const l of legs) {
+      const id = nextTransfer + ids.length;
+      ids.push(id);
+      inputs.push({ ...l, id });
+    }
     const failed = ledger.applyLinked(inputs);
     if (failed !== undefined) {
-      if (failed.error === "exceeds_credits") return false;
+      if (failed.error === "exceeds_credits") return null;
       throw internal(`ledger refused ${failed.error}`);
     }
-    for (const t of inputs) {
-      const stored = ledger.transfer(t.id);
+    nextTransfer += ids.length;
+    for (const id of ids) {
+      const stored = ledger.transfer(id);
       if (stored) {
         touched.add(String(stored.debit));
         touched.add(String(stored.credit));
       }
     }
-    return true;
+    return ids;
   }
 
-  /** Posts (or voids) every pending leg of an entry under the settling command's key. */
-  function settle(e: Entry, key: string, post: boolean): void {
+  /** The people a movement is about: the volunteer's enrolled family and both registered households. */
+  function partiesOf(volunteer: string, counterpart: string | undefined): MovementParties {
+    const family = volunteers.get(volunteer)?.family;
+    const own = households?.(volunteer) ?? NONE;
+    const volunteerHousehold = family === undefined || family.size === 0 ? own : [...family, ...own];
+    if (counterpart === undefined) return { volunteer, volunteerHousehold };
+    return { volunteer, volunteerHousehold, counterpart, counterpartHousehold: households?.(counterpart) ?? NONE };
+  }
+
+  const authority: MovementAuthority = (act: MovementAct, person, m) => {
+    const conflict = movementConflict(act, person, partiesOf(m.volunteer, m.counterpart));
+    if (conflict !== null) return conflict;
+    if (act === "register") return hasRole(m.communityId, person, "registrar") ? null : "NOT_AUTHORIZED";
+    if (act === "verify" || act === "reject" || act === "reverse")
+      return hasRole(m.communityId, person, "verifier") ? null : "NOT_AUTHORIZED";
+    return null;
+  };
+
+  const refOf = (e: Entry) => ({ communityId: e.community, volunteer: e.volunteer, counterpart: e.counterpart });
+  const reachesAll = (actor: Actor, ...communities: string[]) => communities.every((c) => actorReaches(actor, c));
+
+  /** Posts (or voids) every pending leg of an entry. */
+  function settle(e: Entry, post: boolean): void {
     const kind = post ? "post" : "void";
-    move(e.transfers.map((p, i) => ({ id: `${key}#${i + 1}`, debit: "", credit: "", amount: 0, kind, pendingId: p })));
-    e.status = post ? "posted" : "voided";
-    e.settledKey = key;
-    refs.set(key, e.key);
+    move(e.transfers.map((p) => ({ debit: "", credit: "", amount: 0, kind, pendingId: p })));
   }
 
-  function withdrawalLegs(key: string, e: { volunteer: string; community: string; servedIn: string; minutes: number }) {
+  function withdrawalLegs(e: { volunteer: string; community: string; servedIn: string; minutes: number }): Leg[] {
     const from = volunteerAccountId(e.volunteer);
-    if (e.servedIn === e.community)
-      return [{ id: `${key}#1`, debit: from, credit: `redeemed:${e.community}`, amount: e.minutes }];
+    if (e.servedIn === e.community) return [{ debit: from, credit: `redeemed:${e.community}`, amount: e.minutes }];
     return [
-      { id: `${key}#1`, debit: from, credit: `clearing:${e.community}`, amount: e.minutes },
-      { id: `${key}#2`, debit: `clearing:${e.servedIn}`, credit: `redeemed:${e.servedIn}`, amount: e.minutes },
+      { debit: from, credit: `clearing:${e.community}`, amount: e.minutes },
+      { debit: `clearing:${e.servedIn}`, credit: `redeemed:${e.servedIn}`, amount: e.minutes },
     ];
   }
 
-  function apply(cmd: StoredCommand, at: number): Outcome {
+  /**
+   * Applies one command. `actor` is the submitter when deciding; null when replaying the journal,
+   * where who may act was already decided and only the effects are re-derived.
+   */
+  function apply(cmd: StoredCommand, at: number, actor: Actor | null): Outcome {
     switch (cmd.op) {
       case "grant":
-        roles.add(roleKey(cmd.community, cmd.person, cmd.role));
+        if (actor !== null && !isDistrictActor(actor) && !actorHasRole(actor, "admin", cmd.community))
+          return fail("NOT_AUTHORIZED");
+        addToSet(roles, roleKey(cmd.community, cmd.person, cmd.role));
         return done("granted");
       case "enroll": {
+        if (actor !== null && !actorReaches(actor, cmd.community)) return fail("WRONG_COMMUNITY");
         const existing = volunteers.get(cmd.volunteer);
         if (existing !== undefined) {
           if (existing.community !== cmd.community) return fail("DUPLICATE_ID");
-          for (const f of cmd.family) if (f !== cmd.volunteer) existing.family.add(f);
+          for (const f of cmd.family) if (f !== cmd.volunteer) addToSet(existing.family, f);
           return done("open");
         }
         openCommunity(cmd.community);
@@ -270,24 +400,35 @@ export function createBankState(): BankState {
           seq: at,
         });
         earned.set(cmd.volunteer, 0);
+        remember(() => {
+          volunteers.delete(cmd.volunteer);
+          earned.delete(cmd.volunteer);
+        });
         return done("open");
       }
       case "record": {
         const v = volunteers.get(cmd.volunteer);
         if (v === undefined) return fail("UNKNOWN_ACCOUNT");
-        if (cmd.registeredBy === cmd.volunteer || cmd.recipient === cmd.volunteer) return fail("SELF_REGISTRATION");
-        if (!hasRole(v.community, cmd.registeredBy, "registrar")) return fail("NOT_AUTHORIZED");
-        if (cmd.signedBy !== cmd.recipient) return fail("NOT_AUTHORIZED");
+        if (actor !== null) {
+          if (!actorReaches(actor, v.community)) return fail("WRONG_COMMUNITY");
+          if (!actsAs(actor, cmd.registeredBy)) return fail("ACTOR_MISMATCH");
+          const m = { communityId: v.community, volunteer: cmd.volunteer, counterpart: cmd.recipient };
+          const refusal =
+            authority("record", cmd.recipient, m) ??
+            authority("register", cmd.registeredBy, m) ??
+            authority("sign", cmd.signedBy, m);
+          if (refusal !== null) return fail(asFailure(refusal));
+        }
         if (isClosed(v.community, cmd.on)) return fail("PERIOD_CLOSED");
-        const t = {
-          id: cmd.key,
-          debit: `issued:${v.community}`,
-          credit: volunteerAccountId(cmd.volunteer),
-          amount: cmd.minutes,
-          kind: "pending" as const,
-        };
-        move([t]);
-        entries.set(cmd.key, {
+        const ids = move([
+          {
+            debit: `issued:${v.community}`,
+            credit: volunteerAccountId(cmd.volunteer),
+            amount: cmd.minutes,
+            kind: "pending",
+          },
+        ]) as number[];
+        putEntry({
           key: cmd.key,
           kind: "record",
           volunteer: cmd.volunteer,
@@ -297,7 +438,7 @@ export function createBankState(): BankState {
           minutes: cmd.minutes,
           on: cmd.on,
           registeredBy: cmd.registeredBy,
-          transfers: [t.id],
+          transfers: ids,
           status: "pending",
         });
         return done("pending");
@@ -306,16 +447,19 @@ export function createBankState(): BankState {
       case "reject": {
         const e = entries.get(cmd.entry);
         if (e === undefined || e.kind !== "record" || e.status !== "pending") return fail("NOT_PENDING");
-        if (cmd.by === e.volunteer) return fail("SELF_VERIFICATION");
-        if (!hasRole(e.community, cmd.by, "verifier")) return fail("NOT_AUTHORIZED");
+        if (actor !== null) {
+          if (!actorReaches(actor, e.community)) return fail("WRONG_COMMUNITY");
+          if (!actsAs(actor, cmd.by)) return fail("ACTOR_MISMATCH");
+          const refusal = authority(cmd.op, cmd.by, refOf(e));
+          if (refusal !== null) return fail(asFailure(refusal));
+        }
         if (cmd.op === "verify" && isClosed(e.community, cmd.on)) return fail("PERIOD_CLOSED");
-        settle(e, cmd.key, cmd.op === "verify");
-        e.settledBy = cmd.by;
+        settle(e, cmd.op === "verify");
+        putRef(cmd.key, e.key);
         if (cmd.op === "verify") {
-          e.settledOn = cmd.on;
-          earned.set(e.volunteer, (earned.get(e.volunteer) ?? 0) + e.minutes);
-          touched.add(volunteerAccountId(e.volunteer));
-          movements.push({
+          putEntry({ ...e, status: "posted", settledKey: cmd.key, settledBy: cmd.by, settledOn: cmd.on });
+          addEarned(e.volunteer, e.minutes);
+          pushMovement({
             seq: at,
             key: cmd.key,
             entry: e.key,
@@ -327,24 +471,26 @@ export function createBankState(): BankState {
           });
           return done("posted");
         }
+        putEntry({ ...e, status: "voided", settledKey: cmd.key, settledBy: cmd.by });
         return done("voided");
       }
       case "withdraw": {
         const v = volunteers.get(cmd.volunteer);
         if (v === undefined) return fail("UNKNOWN_ACCOUNT");
-        if (cmd.beneficiary !== cmd.volunteer && !v.family.has(cmd.beneficiary)) return fail("NOT_FAMILY");
         const servedIn = (cmd as WithdrawCommand).community ?? v.community;
+        if (actor !== null && !reachesAll(actor, v.community, servedIn)) return fail("WRONG_COMMUNITY");
+        if (cmd.beneficiary !== cmd.volunteer && !v.family.has(cmd.beneficiary)) return fail("NOT_FAMILY");
         if (isClosed(v.community, cmd.on) || isClosed(servedIn, cmd.on)) return fail("PERIOD_CLOSED");
         // Check before opening the serving community's accounts: a refused command changes nothing.
         const a = ledger.account(volunteerAccountId(cmd.volunteer)) as LedgerAccount;
         if (a.creditsPosted - a.debitsPosted - a.debitsPending < cmd.minutes) return fail("INSUFFICIENT_BALANCE");
         openCommunity(servedIn);
-        const legs = withdrawalLegs(cmd.key, { ...cmd, community: v.community, servedIn }).map((l) => ({
-          ...l,
-          kind: "pending" as const,
-        }));
-        if (!move(legs)) return fail("INSUFFICIENT_BALANCE");
-        entries.set(cmd.key, {
+        const legs = withdrawalLegs({ ...cmd, community: v.community, servedIn }).map(
+          (l): Leg => ({ ...l, kind: "pending" }),
+        );
+        const ids = move(legs);
+        if (ids === null) return fail("INSUFFICIENT_BALANCE");
+        putEntry({
           key: cmd.key,
           kind: "withdrawal",
           volunteer: cmd.volunteer,
@@ -354,7 +500,7 @@ export function createBankState(): BankState {
           minutes: cmd.minutes,
           on: cmd.on,
           registeredBy: undefined,
-          transfers: legs.map((l) => l.id),
+          transfers: ids,
           status: "pending",
         });
         return done("reserved");
@@ -363,12 +509,18 @@ export function createBankState(): BankState {
       case "cancel": {
         const e = entries.get(cmd.withdrawal);
         if (e === undefined || e.kind !== "withdrawal" || e.status !== "pending") return fail("NOT_PENDING");
+        if (actor !== null) {
+          if (!reachesAll(actor, e.community, e.servedIn)) return fail("WRONG_COMMUNITY");
+          const refusal = authority(cmd.op, actor.id, refOf(e));
+          if (refusal !== null) return fail(asFailure(refusal));
+        }
         if (cmd.op === "fulfil" && (isClosed(e.community, cmd.on) || isClosed(e.servedIn, cmd.on)))
           return fail("PERIOD_CLOSED");
-        settle(e, cmd.key, cmd.op === "fulfil");
+        settle(e, cmd.op === "fulfil");
+        putRef(cmd.key, e.key);
         if (cmd.op === "fulfil") {
-          e.settledOn = cmd.on;
-          movements.push({
+          putEntry({ ...e, status: "posted", settledKey: cmd.key, settledOn: cmd.on });
+          pushMovement({
             seq: at,
             key: cmd.key,
             entry: e.key,
@@ -380,38 +532,30 @@ export function createBankState(): BankState {
           });
           return done("posted");
         }
+        putEntry({ ...e, status: "voided", settledKey: cmd.key });
         return done("voided");
       }
       case "reverse": {
         const e = entries.get(cmd.entry) ?? entries.get(refs.get(cmd.entry) ?? "");
         if (e === undefined || e.status !== "posted") return fail("NOT_REVERSIBLE");
-        if (cmd.by === e.volunteer) return fail("SELF_VERIFICATION");
-        if (!hasRole(e.community, cmd.by, "verifier")) return fail("NOT_AUTHORIZED");
-        if (isClosed(e.community, cmd.on) || isClosed(e.servedIn, cmd.on)) return fail("PERIOD_CLOSED");
-        const legs =
-          e.kind === "record"
-            ? [
-                {
-                  id: `${cmd.key}#1`,
-                  debit: volunteerAccountId(e.volunteer),
-                  credit: `issued:${e.community}`,
-                  amount: e.minutes,
-                },
-              ]
-            : withdrawalLegs(cmd.key, e)
-                .map((l) => ({ ...l, debit: l.credit, credit: l.debit }))
-                .reverse()
-                .map((l, i) => ({ ...l, id: `${cmd.key}#${i + 1}` }));
-        if (!move(legs)) return fail("INSUFFICIENT_BALANCE");
-        e.status = "reversed";
-        e.reversedKey = cmd.key;
-        e.reversedOn = cmd.on;
-        refs.set(cmd.key, e.key);
-        if (e.kind === "record") {
-          earned.set(e.volunteer, (earned.get(e.volunteer) ?? 0) - e.minutes);
-          touched.add(volunteerAccountId(e.volunteer));
+        if (actor !== null) {
+          if (!reachesAll(actor, e.community, e.servedIn)) return fail("WRONG_COMMUNITY");
+          if (!actsAs(actor, cmd.by)) return fail("ACTOR_MISMATCH");
+          const refusal = authority("reverse", cmd.by, refOf(e));
+          if (refusal !== null) return fail(asFailure(refusal));
         }
-        movements.push({
+        if (isClosed(e.community, cmd.on) || isClosed(e.servedIn, cmd.on)) return fail("PERIOD_CLOSED");
+        const legs: Leg[] =
+          e.kind === "record"
+            ? [{ debit: volunteerAccountId(e.volunteer), credit: `issued:${e.community}`, amount: e.minutes }]
+            : withdrawalLegs(e)
+                .map((l) => ({ ...l, debit: l.credit, credit: l.debit }))
+                .reverse();
+        if (move(legs) === null) return fail("INSUFFICIENT_BALANCE");
+        putEntry({ ...e, status: "reversed", reversedKey: cmd.key, reversedOn: cmd.on });
+        putRef(cmd.key, e.key);
+        if (e.kind === "record") addEarned(e.volunteer, -e.minutes);
+        pushMovement({
           seq: at,
           key: cmd.key,
           entry: e.key,
@@ -424,9 +568,13 @@ export function createBankState(): BankState {
         return done("posted");
       }
       case "closePeriod":
-        if (!hasRole(cmd.community, cmd.by, "registrar") && !hasRole(cmd.community, cmd.by, "verifier"))
-          return fail("NOT_AUTHORIZED");
-        closed.add(`${cmd.community}|${cmd.period}`);
+        if (actor !== null) {
+          if (!actorReaches(actor, cmd.community)) return fail("WRONG_COMMUNITY");
+          if (!actsAs(actor, cmd.by)) return fail("ACTOR_MISMATCH");
+          if (!hasRole(cmd.community, cmd.by, "registrar") && !hasRole(cmd.community, cmd.by, "verifier"))
+            return fail("NOT_AUTHORIZED");
+        }
+        addToSet(closed, `${cmd.community}|${cmd.period}`);
         return done("closed");
     }
   }
@@ -442,7 +590,7 @@ export function createBankState(): BankState {
     const body = { seq: seq + 1, key, fingerprint, at, command, result, prevHash: headHash };
     const commandText = knownCommandText ?? canonicalJson(command);
     const resultText = canonicalJson(result);
-    const entry: JournalEntry = { ...body, hash: entryHashOf(body, commandText, resultText) };
+    const entry: JournalEntry = { ...body, hash: entryHashOf(body, commandText, resultText, suite) };
     entryTexts.set(entry, { command: commandText, result: resultText });
     seq = entry.seq;
     headHash = entry.hash;
@@ -450,10 +598,60 @@ export function createBankState(): BankState {
     return entry;
   }
 
-  function stripReason(cmd: TimeBankCommand): StoredCommand {
-    if (cmd.op !== "reject" && cmd.op !== "reverse") return cmd;
+  function storedOf(cmd: TimeBankCommand, actor: string): StoredCommand {
+    if (cmd.op !== "reject" && cmd.op !== "reverse") return { ...cmd, actor };
     const { reason: _reason, ...rest } = cmd;
-    return rest;
+    return { ...rest, actor };
+  }
+
+  /** Whether the parsed command has exactly the defined fields of the submitted one (nothing stripped or defaulted). */
+  function sameFields(cmd: object, raw: object): boolean {
+    const r = raw as Record<string, unknown>;
+    let defined = 0;
+    for (const k of Object.keys(r)) if (r[k] !== undefined) defined++;
+    const fields = Object.keys(cmd);
+    if (fields.length !== defined) return false;
+    for (const k of fields) if (r[k] === undefined || (cmd as Record<string, unknown>)[k] === undefined) return false;
+    return true;
+  }
+
+  function decideUnchecked(raw: unknown, at: string, actor: Actor): Decision {
+    const rawKey = typeof raw === "object" && raw !== null ? (raw as { key?: unknown }).key : undefined;
+    // A key that is not canonical text is never echoed, hashed or stored.
+    if (textProblem(rawKey, KEY_RULES) !== null) return { result: { key: null, ok: false, code: "INVALID_INPUT" } };
+    const key = rawKey as string;
+    // Nor is a command that is not a flat object of well-formed, bounded values.
+    const text = commandText(raw);
+    if (text === null) return { result: { key, ok: false, code: "INVALID_INPUT" } };
+    // A key is its actor's: the same content from another actor is a conflict, not a replay.
+    const fingerprint = suite.digest(`${actor.id}\n${text}`);
+    const prior = keys.get(key);
+    if (prior !== undefined) {
+      if (prior.fingerprint === fingerprint) return { result: { ...prior.result, replayed: true } };
+      return { result: { key, ok: false, code: "IDEMPOTENCY_CONFLICT" } };
+    }
+    const parsed = TimeBankCommand.safeParse(raw);
+    if (!parsed.success) {
+      const result: CommandResult = { key, ok: false, code: "INVALID_INPUT" };
+      return { result, entry: append(key, fingerprint, at, null, result) };
+    }
+    const cmd = parsed.data;
+    const outcome = apply(cmd, seq + 1, actor);
+    const result: CommandResult = outcome.ok
+      ? { key, ok: true, status: outcome.status }
+      : { key, ok: false, code: outcome.code };
+    const stored = storedOf(cmd, actor.id);
+    // The schemas only check and strip (no transforms): a parsed command with the same fields as
+    // the submitted one is the same content, and "actor" sorts before every command field, so its
+    // canonical text is the submitted text with the actor put first.
+    const storedText =
+      cmd.op !== "reject" && cmd.op !== "reverse" && sameFields(cmd, raw as object)
+        ? `{"actor":${JSON.stringify(actor.id)},${text.slice(1)}`
+        : undefined;
+    const entry = append(key, fingerprint, at, stored, result, storedText);
+    if (outcome.ok && (cmd.op === "reject" || cmd.op === "reverse"))
+      return { result, entry, note: { key, text: cmd.reason } };
+    return { result, entry };
   }
 
   return {
@@ -469,45 +667,35 @@ export function createBankState(): BankState {
       return headHash;
     },
     hasRole,
-    decide(raw, at) {
-      const key =
-        typeof raw === "object" && raw !== null && typeof (raw as { key?: unknown }).key === "string"
-          ? ((raw as { key: string }).key as string)
-          : null;
-      if (key === null || key.length === 0 || key.length > 200)
-        return { result: { key: typeof key === "string" ? key : null, ok: false, code: "INVALID_INPUT" } };
-      const rawText = canonicalJson(raw);
-      const fingerprint = sha256(rawText);
-      const prior = keys.get(key);
-      if (prior !== undefined) {
-        if (prior.fingerprint === fingerprint) return { result: { ...prior.result, replayed: true } };
-        return { result: { key, ok: false, code: "IDEMPOTENCY_CONFLICT" } };
+    authority,
+    decide(raw, at, actor) {
+      // A savepoint: whatever happens while deciding, this command can only fail itself.
+      const mark = ledger.mark();
+      const transfersBefore = nextTransfer;
+      const createdBefore = created.length;
+      const seqBefore = seq;
+      undo = [];
+      try {
+        return decideUnchecked(raw, at, actor);
+      } catch {
+        const actions = undo;
+        undo = null;
+        for (let i = actions.length - 1; i >= 0; i--) (actions[i] as () => void)();
+        ledger.rollback(mark);
+        nextTransfer = transfersBefore;
+        created.length = createdBefore;
+        if (seq !== seqBefore) throw internal("journal advanced by a failed decision");
+        const key = typeof raw === "object" && raw !== null ? safeKey(raw) : null;
+        return { result: { key, ok: false, code: "INTERNAL" } };
+      } finally {
+        undo = null;
       }
-      const parsed = TimeBankCommand.safeParse(raw);
-      if (!parsed.success) {
-        const result: CommandResult = { key, ok: false, code: "INVALID_INPUT" };
-        return { result, entry: append(key, fingerprint, at, null, result) };
-      }
-      const cmd = parsed.data;
-      const outcome = apply(cmd, seq + 1);
-      const result: CommandResult = outcome.ok
-        ? { key, ok: true, status: outcome.status }
-        : { key, ok: false, code: outcome.code };
-      const stored = outcome.ok ? stripReason(cmd) : null;
-      // The schemas only check and strip (no transforms): a parsed command with as many fields as
-      // the submitted one is the same content, so its canonical text is the one already made.
-      const sameText =
-        stored !== null && stored === cmd && Object.keys(cmd).length === Object.keys(raw as object).length;
-      const entry = append(key, fingerprint, at, stored, result, sameText ? rawText : undefined);
-      if (outcome.ok && (cmd.op === "reject" || cmd.op === "reverse"))
-        return { result, entry, note: { key, text: cmd.reason } };
-      return { result, entry };
     },
     replay(entry) {
-      if (entry.seq !== seq + 1 || entry.prevHash !== headHash || entryHash(entry) !== entry.hash)
+      if (entry.seq !== seq + 1 || entry.prevHash !== headHash || entryHash(entry, suite) !== entry.hash)
         throw new ElderflowError("JOURNAL_TAMPERED", { params: { position: seq + 1 } });
       if (entry.command !== null && entry.result.ok) {
-        const outcome = apply(entry.command, entry.seq);
+        const outcome = apply(entry.command, entry.seq, null);
         if (!outcome.ok || outcome.status !== entry.result.status)
           throw internal(`journal entry ${entry.seq} decides differently on replay`);
       }
@@ -558,6 +746,16 @@ export function createBankState(): BankState {
       );
     },
   };
+}
+
+/** The key of a raw command if it is canonical (safe to echo), else null; never throws. */
+function safeKey(raw: object): string | null {
+  try {
+    const key = (raw as { key?: unknown }).key;
+    return textProblem(key, KEY_RULES) === null ? (key as string) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Turns a persisted row into the volunteer account view. */
