@@ -85,13 +85,126 @@ describe("recurrences in time zones", () => {
     expect(errorOf(() => createRecurrence({ start: "2027-01-05T25:00", rrule: "FREQ=DAILY" })).code).toBe(
       "INVALID_DATE",
     );
-    for (const bad of ["FREQ=FOO", "FREQ=WEEKLY;BYDAY=XX", "FREQ=WEEKLY;FOO=1", "", "BYDAY=MO"])
+    for (const [bad, at] of [
+      ["FREQ=FOO", ["rrule", "FREQ"]],
+      ["FREQ=WEEKLY;BYDAY=XX", ["rrule", "BYDAY"]],
+      ["FREQ=WEEKLY;FOO=1", ["rrule", 1]],
+      ["", ["rrule"]],
+      ["BYDAY=MO", ["rrule", "FREQ"]],
+    ] as const)
       expect(errorOf(() => createRecurrence({ start: "2027-01-05T14:00", rrule: bad }))).toEqual({
         code: "INVALID_RECURRENCE",
-        path: ["rrule"],
+        path: at,
       });
     const r = createRecurrence({ start: "2027-01-05T14:00", rrule: "FREQ=DAILY" });
     expect(errorOf(() => r.between("2027-02-01", "2027-01-01"))).toEqual({ code: "DATE_ORDER", path: ["from"] });
     expect(errorOf(() => r.between("2027-13-01", "2027-12-01"))).toEqual({ code: "INVALID_DATE", path: ["from"] });
+  });
+
+  it("refuses every RRULE that RFC 5545 forbids with a typed error naming the part, never a plain Error", () => {
+    const cases: [string, (string | number)[]][] = [
+      ["FREQ=DAILY;INTERVAL=0", ["rrule", "INTERVAL"]],
+      ["FREQ=DAILY;INTERVAL=-1", ["rrule", "INTERVAL"]],
+      ["FREQ=DAILY;INTERVAL=1.5", ["rrule"]],
+      ["FREQ=DAILY;COUNT=3;UNTIL=20270301", ["rrule", "COUNT"]],
+      ["FREQ=DAILY;COUNT=0", ["rrule", "COUNT"]],
+      ["FREQ=DAILY;UNTIL=20270230", ["rrule", "UNTIL"]],
+      ["FREQ=WEEKLY;BYDAY=+1MO", ["rrule", "BYDAY"]],
+      ["FREQ=MONTHLY;BYDAY=+6MO", ["rrule", "BYDAY"]],
+      ["FREQ=MONTHLY;BYDAY=0MO", ["rrule", "BYDAY"]],
+      ["FREQ=WEEKLY;BYMONTHDAY=3", ["rrule", "BYMONTHDAY"]],
+      ["FREQ=MONTHLY;BYMONTHDAY=32", ["rrule", "BYMONTHDAY"]],
+      ["FREQ=MONTHLY;BYWEEKNO=3", ["rrule", "BYWEEKNO"]],
+      ["FREQ=DAILY;BYHOUR=24", ["rrule", "BYHOUR"]],
+      ["FREQ=DAILY;BYSETPOS=1", ["rrule", "BYSETPOS"]],
+      ["FREQ=DAILY;FREQ=WEEKLY", ["rrule", "FREQ"]],
+      ["FREQ=DAILY;WKST=XX", ["rrule", "WKST"]],
+      ["FREQ=DAILY;;BYHOUR=3", ["rrule", 1]],
+      ["FREQ=DAILY;DTSTART=20270101", ["rrule", "DTSTART"]],
+      ["FREQ=DAILY;TZID=Asia/Shanghai", ["rrule"]],
+      ["FREQ=DAILY;X-NAME=林芳丽", ["rrule"]],
+      [`FREQ=DAILY;${"BYHOUR=1;".repeat(60)}`, ["rrule"]],
+      // rrule.js loops for ever on these: the step never lands on an allowed hour or minute.
+      ["FREQ=HOURLY;INTERVAL=24;BYHOUR=5", ["rrule", "INTERVAL"]],
+      ["FREQ=MINUTELY;INTERVAL=60;BYMINUTE=30", ["rrule", "INTERVAL"]],
+      ["FREQ=SECONDLY;INTERVAL=60;BYSECOND=30", ["rrule", "INTERVAL"]],
+    ];
+    for (const [rrule, path] of cases)
+      expect(
+        errorOf(() => createRecurrence({ start: "2027-01-05T00:00", rrule })),
+        rrule,
+      ).toEqual({
+        code: "INVALID_RECURRENCE",
+        path,
+      });
+  });
+
+  it("stops FREQ=MINUTELY over ten years with TOO_MANY_OCCURRENCES instead of expanding 5.26 million dates", () => {
+    const r = createRecurrence({ start: "2027-01-01T00:00", rrule: "FREQ=MINUTELY" });
+    expect(errorOf(() => r.between("2027-01-01", "2036-12-31"))).toEqual({ code: "TOO_MANY_OCCURRENCES", path: [] });
+    // The same with a narrowing BYxxx, which has to be counted as it goes.
+    const narrowed = createRecurrence({ start: "2027-01-01T00:00", rrule: "FREQ=MINUTELY;BYHOUR=3" });
+    expect(errorOf(() => narrowed.between("2027-01-01", "2036-12-31")).code).toBe("TOO_MANY_OCCURRENCES");
+    // A COUNT rule is counted as it goes too.
+    const counted = createRecurrence({ start: "2027-01-01T00:00", rrule: "FREQ=MINUTELY;COUNT=5000000" });
+    expect(errorOf(() => counted.between("2027-01-01", "2036-12-31")).code).toBe("TOO_MANY_OCCURRENCES");
+    expect(counted.between("2027-01-01", "2027-01-01")).toHaveLength(1440);
+  });
+
+  it("takes the limit as an option of the call and checks it", () => {
+    const r = createRecurrence({ start: "2027-01-01T09:00", rrule: "FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR" });
+    expect(r.between("2027-01-01", "2027-01-31", { maxOccurrences: 21 })).toHaveLength(21);
+    expect(errorOf(() => r.between("2027-01-01", "2027-01-31", { maxOccurrences: 20 })).code).toBe(
+      "TOO_MANY_OCCURRENCES",
+    );
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 1.5])
+      expect(errorOf(() => r.between("2027-01-01", "2027-01-31", { maxOccurrences: bad }))).toEqual({
+        code: "NOT_A_NUMBER",
+        path: ["maxOccurrences"],
+      });
+    expect(errorOf(() => r.between("2027-01-01", "2027-01-31", { maxOccurrences: 0 })).code).toBe("OUT_OF_RANGE");
+  });
+
+  it("ends the scan of a rule that matches nothing after the window instead of scanning to the year 9999", () => {
+    for (const rrule of [
+      "FREQ=DAILY;BYSETPOS=2;BYHOUR=3",
+      "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
+      "FREQ=WEEKLY;BYMONTH=2;BYSETPOS=9",
+    ])
+      expect(createRecurrence({ start: "2027-01-01T00:00", rrule }).between("2027-01-01", "2027-01-03")).toEqual([]);
+    // The scan still covers the whole window: the last Feb 29 of a 40-year window is found.
+    const leap = createRecurrence({ start: "2027-01-01T09:00", rrule: "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29" });
+    expect(leap.between("2027-01-01", "2066-12-31").map((o) => o.date)).toEqual(
+      ["2028", "2032", "2036", "2040", "2044", "2048", "2052", "2056", "2060", "2064"].map((y) => `${y}-02-29`),
+    );
+  });
+
+  it("finds sub-daily occurrences far from the start exactly on the start's steps", () => {
+    const far = createRecurrence({ start: "2027-01-01T00:07", rrule: "FREQ=MINUTELY;INTERVAL=7" });
+    const got = far.between("2030-06-01", "2030-06-01").map((o) => o.time);
+    const startMs = Date.UTC(2027, 0, 1, 0, 7);
+    const want: string[] = [];
+    for (let m = 0; m < 24 * 60; m++)
+      if ((Date.UTC(2030, 5, 1, 0, m) - startMs) % (7 * 60_000) === 0)
+        want.push(`${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`);
+    expect(got).toEqual(want);
+  });
+
+  it("names a bad time zone only when it is shaped like one, and never repeats a long or personal input", () => {
+    const zoneError = (zone: string) => {
+      try {
+        createRecurrence({ start: "2027-01-05T14:00", rrule: "FREQ=WEEKLY", zone });
+      } catch (e) {
+        if (isElderflowError(e)) return e;
+      }
+      throw new Error("expected an ElderflowError");
+    };
+    expect(zoneError("Mars/Olympus").params).toEqual({ zone: "Mars/Olympus" });
+    for (const zone of [`Asia/${"x".repeat(100_000)}`, "13800138000", "林芳丽", "Asia/Shanghai\u0000"]) {
+      const e = zoneError(zone);
+      expect(e.code).toBe("UNKNOWN_TIME_ZONE");
+      expect(e.params).toEqual({ zone: "?" });
+      expect(e.message.length).toBeLessThan(100);
+    }
   });
 });
