@@ -12,13 +12,35 @@ export * as timebank from "@elderflow/timebank";
 export * as workflow from "@elderflow/workflow";
 export { type CliIO, type CommandContext, EXIT, type GlobalOptions, type OutputFormat, processIO } from "./cli/io";
 export { CLI_VERSION, runCli } from "./cli/program";
+export { openDataDir } from "./system/datadir";
+export {
+  type DeadLetter,
+  type DeadLetterStore,
+  memoryDeadLetters,
+  sqlDeadLetters,
+} from "./system/deadletters";
 export {
   createElderflow,
+  type Discrepancy,
   type Elderflow,
   type ElderflowDirectory,
   type ElderflowOptions,
   type ElderflowPolicies,
+  type ErasureReport,
+  HOST_ACTOR,
+  type PriorityFactsOf,
   type PumpResult,
+  presetPriorityTarget,
+  type ReconcileReport,
   type StoreSpec,
+  serviceEntryKeys,
 } from "./system/elderflow";
-export { memoryTaskBoard, sqlTaskBoard, type Task, type TaskBoard, type TaskKind } from "./system/tasks";
+export {
+  ERASED_ID,
+  memoryTaskBoard,
+  readScope,
+  sqlTaskBoard,
+  type Task,
+  type TaskBoard,
+  type TaskKind,
+} from "./system/tasks";

@@ -1,22 +1,80 @@
-import { generateDistrict, manualClock, type ServicePoint } from "@elderflow/core";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type ActorInput, generateDistrict, manualClock, type ServicePoint } from "@elderflow/core";
 import type { WorkflowActor } from "@elderflow/workflow";
 import { describe, expect, it } from "vitest";
-import { createElderflow, type StoreSpec } from "./elderflow";
+import { createElderflow, type ElderflowPolicies, type StoreSpec, serviceEntryKeys } from "./elderflow";
 
 const district = generateDistrict({ seed: 3, year: 2027 });
 const HOUR = 3_600_000;
 const community = "d01-c001";
 const staff: WorkflowActor = { id: "cs-1", role: "community_staff", communityId: community };
 const doctor: WorkflowActor = { id: "dr-1", role: "doctor", communityId: community };
+const bureau: ActorInput = { id: "b-1", roles: ["bureau"] };
+const admin: ActorInput = { id: "adm-1", roles: ["admin", "bureau"] };
+const staffOf = (cid: string): ActorInput => ({ id: "cs-1", roles: ["community_staff"], communities: [cid] });
 
-async function aSystem(store: StoreSpec) {
+async function aSystem(store: StoreSpec, policies?: ElderflowPolicies) {
   const clock = manualClock("2027-03-01T09:00:00+08:00");
+  const persons = new Map(district.persons.map((p) => [p.id, p]));
   const flow = await createElderflow({
     store,
     clock,
-    directory: { servicePoints: district.servicePoints as ServicePoint[], volunteers: district.volunteers },
+    directory: {
+      servicePoints: district.servicePoints as ServicePoint[],
+      volunteers: district.volunteers,
+      person: (id) => persons.get(id),
+    },
+    ...(policies === undefined ? {} : { policies }),
   });
   return { flow, clock };
+}
+
+type Flow = Awaited<ReturnType<typeof aSystem>>["flow"];
+
+const volunteer = district.volunteers.find((x) => x.communityId === community) ?? district.volunteers[0];
+if (!volunteer) throw new Error("fixture has no volunteer");
+const cid = volunteer.communityId;
+const at = (id: string, role: WorkflowActor["role"]): WorkflowActor => ({ id, role, communityId: cid });
+
+/** Enrols the volunteer and grants sec-1 registrar and ver-1 verifier. */
+async function setUpBank(flow: Flow) {
+  const results = await flow.timebank.as(admin).submitMany([
+    { op: "grant", key: "g1", person: "sec-1", role: "registrar", community: cid },
+    { op: "grant", key: "g2", person: "ver-1", role: "verifier", community: cid },
+    { op: "enroll", key: "en1", volunteer: volunteer?.id, community: cid, family: [] },
+  ]);
+  expect(results.every((r) => r.ok)).toBe(true);
+}
+
+/** Closes the quarter of the services, so that the time bank refuses to record them (PERIOD_CLOSED). */
+async function closeQuarter(flow: Flow) {
+  const r = await flow.timebank
+    .as(flow.host)
+    .submit({ op: "closePeriod", key: "close-q1", community: cid, period: "2027-Q1", by: "sec-1" });
+  expect(r.ok).toBe(true);
+}
+
+/** Takes a service entry through the verification workflow to `verified`. */
+async function verifyEntry(flow: Flow, entryId: string, minutes = 90) {
+  await flow.workflows.start("verification", {
+    id: `wf-${entryId}`,
+    actor: at(volunteer?.id ?? "", "volunteer"),
+    input: {
+      communityId: cid,
+      entryId,
+      volunteerId: volunteer?.id ?? "",
+      recipientId: "p-rec",
+      serviceKind: "housekeeping",
+      minutes,
+      servedOn: "2027-03-01",
+    },
+  });
+  const id = `wf-${entryId}`;
+  await flow.workflows.send(id, { id: `${id}-s`, type: "SIGN", actor: at("p-rec", "cadre") });
+  await flow.workflows.send(id, { id: `${id}-r`, type: "REGISTER", actor: at("sec-1", "party_secretary") });
+  await flow.workflows.send(id, { id: `${id}-v`, type: "VERIFY", actor: at("ver-1", "community_staff") });
 }
 
 for (const store of [{ kind: "memory" }, { kind: "pglite" }] as const) {
@@ -38,72 +96,180 @@ for (const store of [{ kind: "memory" }, { kind: "pglite" }] as const) {
         }
         const pumped = await flow.pump();
         expect(pumped.tasks).toBe(2);
-        const tasks = await flow.tasks.list("hospital_visit");
+        const tasks = await flow.tasks.list(bureau, "hospital_visit");
         expect(tasks.map((t) => [t.personId, t.assignees, t.details.mode])).toEqual([
           ["cp-high-p", ["district_leaders"], "in_person"],
           ["cp-low-p", ["organisation_department", "veteran_cadres_bureau", "personnel_bureau"], "in_turn"],
         ]);
         // Delivering again changes nothing.
         expect((await flow.pump()).tasks).toBe(0);
-        expect(await flow.tasks.list("hospital_visit")).toHaveLength(2);
+        expect(await flow.tasks.list(bureau, "hospital_visit")).toHaveLength(2);
       } finally {
         await flow.close();
       }
     });
 
-    it("posts a verified service entry to the time bank exactly once", async () => {
+    it("shows each community's staff only the tasks of their community, and the bureau all of them", async () => {
       const { flow } = await aSystem(store);
       try {
-        const v = district.volunteers.find((x) => x.communityId === community) ?? district.volunteers[0];
-        if (!v) throw new Error("fixture has no volunteer");
-        const cid = v.communityId;
-        await flow.timebank.submitMany([
-          { op: "grant", key: "g1", person: "sec-1", role: "registrar", community: cid },
-          { op: "grant", key: "g2", person: "ver-1", role: "verifier", community: cid },
-          { op: "enroll", key: "en1", volunteer: v.id, community: cid, family: [] },
-        ]);
-        const at = (id: string, role: WorkflowActor["role"]): WorkflowActor => ({ id, role, communityId: cid });
+        const persons = district.persons.filter((p) => p.communityId === community || p.communityId === "d01-c002");
+        const entries = await flow.planBirthdayVisits(persons, { from: "2027-01-01", to: "2027-12-31" }, bureau);
+        const mine = entries.filter((e) => persons.find((p) => p.id === e.personId)?.communityId === community);
+        expect(mine.length).toBeGreaterThan(0);
+        expect(mine.length).toBeLessThan(entries.length);
+        expect(await flow.tasks.list(staffOf(community))).toHaveLength(mine.length);
+        expect((await flow.tasks.counts(staffOf(community))).birthday_visit).toBe(mine.length);
+        expect(await flow.tasks.list(staffOf("d09-c999"))).toEqual([]);
+        expect(await flow.tasks.list(bureau)).toHaveLength(entries.length);
+        // Planning for another community's cadres is refused, and so is a role that does not plan.
+        await expect(
+          flow.planBirthdayVisits(persons, { from: "2027-01-01", to: "2027-12-31" }, staffOf(community)),
+        ).rejects.toMatchObject({ code: "WRONG_COMMUNITY" });
+        await expect(
+          flow.planBirthdayVisits(
+            persons.slice(0, 1),
+            { from: "2027-01-01", to: "2027-12-31" },
+            {
+              id: "c1",
+              roles: ["cadre"],
+              communities: [community],
+            },
+          ),
+        ).rejects.toMatchObject({ code: "NOT_AUTHORIZED" });
+      } finally {
+        await flow.close();
+      }
+    });
+
+    it("posts a verified service entry to the time bank exactly once, under prefix-free keys", async () => {
+      const { flow } = await aSystem(store);
+      try {
+        await setUpBank(flow);
         await flow.workflows.start("verification", {
           id: "svc-1",
-          actor: at(v.id, "volunteer"),
+          actor: at(volunteer.id, "volunteer"),
           input: {
             communityId: cid,
             entryId: "svc-1",
-            volunteerId: v.id,
+            volunteerId: volunteer.id,
             recipientId: "p-rec",
             serviceKind: "housekeeping",
             minutes: 90,
             servedOn: "2027-03-01",
           },
         });
-        // The volunteer may not register their own entry (rule 13).
+        // The volunteer may not sign their own entry (rule 13).
         await expect(
-          flow.workflows.send("svc-1", { id: "s0", type: "SIGN", actor: at(v.id, "cadre") }),
-        ).rejects.toMatchObject({
-          code: expect.any(String),
-        });
+          flow.workflows.send("svc-1", { id: "s0", type: "SIGN", actor: at(volunteer.id, "cadre") }),
+        ).rejects.toMatchObject({ code: expect.any(String) });
         await flow.workflows.send("svc-1", { id: "s1", type: "SIGN", actor: at("p-rec", "cadre") });
         await flow.workflows.send("svc-1", { id: "s2", type: "REGISTER", actor: at("sec-1", "party_secretary") });
         expect((await flow.pump()).posted).toBe(0);
-        expect(flow.timebank.account(v.id)?.earnedMinutes).toBe(0);
+        expect(flow.timebank.as(bureau).account(volunteer.id)?.earnedMinutes).toBe(0);
         await flow.workflows.send("svc-1", { id: "s3", type: "VERIFY", actor: at("ver-1", "community_staff") });
         const r = await flow.pump();
         expect(r.posted).toBe(1);
         expect(r.failed).toEqual([]);
-        expect(flow.timebank.account(v.id)).toMatchObject({
+        expect(flow.timebank.as(bureau).account(volunteer.id)).toMatchObject({
           earnedMinutes: 90,
           balanceMinutes: 90,
           pendingInMinutes: 0,
         });
         expect((await flow.pump()).posted).toBe(0);
-        expect(flow.timebank.account(v.id)?.earnedMinutes).toBe(90);
+        expect(flow.timebank.as(bureau).account(volunteer.id)?.earnedMinutes).toBe(90);
+        const keys = (await flow.timebank.journal()).map((e) => e.key);
+        expect(keys).toContain(serviceEntryKeys("svc-1").record);
+        expect(keys).toContain(serviceEntryKeys("svc-1").verify);
         expect((await flow.timebank.verifyJournal()).ok).toBe(true);
+        expect(await flow.reconcile(bureau)).toMatchObject({ ok: true, verifiedEntries: 1, postedEntries: 1 });
       } finally {
         await flow.close();
       }
     });
 
-    it("raises a missed-contact alert when a pairing's week passes without contact", async () => {
+    it("never lets entry ids zz and zz:verify share a time-bank key: both post their minutes", async () => {
+      const { flow } = await aSystem(store);
+      try {
+        await setUpBank(flow);
+        await verifyEntry(flow, "zz", 90);
+        await verifyEntry(flow, "zz:verify", 60);
+        const r = await flow.pump();
+        expect(r.failed).toEqual([]);
+        expect(r.posted).toBe(2);
+        expect(flow.timebank.as(bureau).account(volunteer.id)).toMatchObject({
+          earnedMinutes: 150,
+          pendingInMinutes: 0,
+        });
+        expect(await flow.reconcile(bureau)).toMatchObject({ ok: true, discrepancies: [] });
+      } finally {
+        await flow.close();
+      }
+    });
+
+    it("keeps a verified entry the time bank refuses as a dead letter, and reconcile reports it", async () => {
+      const { flow } = await aSystem(store);
+      try {
+        // The workflow verifies after the quarter was closed in the bank: the ledger refuses the record.
+        await setUpBank(flow);
+        await closeQuarter(flow);
+        await verifyEntry(flow, "e-refused");
+        const r = await flow.pump();
+        expect(r.posted).toBe(0);
+        expect(r.failed).toHaveLength(1);
+        const letters = await flow.deadLetters(bureau);
+        expect(letters).toHaveLength(1);
+        expect(letters[0]).toMatchObject({
+          instanceId: "wf-e-refused",
+          machine: "verification",
+          type: "verification.service_verified",
+          entryId: "e-refused",
+          communityId: cid,
+          code: "PERIOD_CLOSED",
+        });
+        expect(r.failed).toEqual([{ key: letters[0]?.id, code: "PERIOD_CLOSED" }]);
+        expect(await flow.deadLetters(staffOf("d09-c999"))).toEqual([]);
+        // A second delivery of the same event keeps one letter.
+        expect(await flow.deadLetters(staffOf(cid))).toHaveLength(1);
+        const report = await flow.reconcile(bureau);
+        expect(report.ok).toBe(false);
+        expect(report.discrepancies.map((d) => d.kind)).toEqual(["verified_not_posted", "dead_letter"]);
+        expect(report.discrepancies[0]).toMatchObject({ entryId: "e-refused", instanceId: "wf-e-refused" });
+      } finally {
+        await flow.close();
+      }
+    });
+
+    it("reports a posted service entry that no verified workflow explains", async () => {
+      const { flow } = await aSystem(store);
+      try {
+        await setUpBank(flow);
+        const keys = serviceEntryKeys("ghost");
+        const host = flow.timebank.as(flow.host);
+        const results = await host.submitMany([
+          {
+            op: "record",
+            key: keys.record,
+            volunteer: volunteer.id,
+            recipient: "p-rec",
+            minutes: 60,
+            on: "2027-03-01",
+            signedBy: "p-rec",
+            registeredBy: "sec-1",
+          },
+          { op: "verify", key: keys.verify, entry: keys.record, by: "ver-1", on: "2027-03-01" },
+        ]);
+        expect(results.every((x) => x.ok)).toBe(true);
+        const report = await flow.reconcile(bureau);
+        expect(report.discrepancies).toEqual([
+          { kind: "posted_without_workflow", entryId: "ghost", key: keys.record, communityId: cid },
+        ]);
+        expect((await flow.reconcile(staffOf("d09-c999"))).discrepancies).toEqual([]);
+      } finally {
+        await flow.close();
+      }
+    });
+
+    it("raises a missed-contact alert, in the pairing's community, when a week passes without contact", async () => {
       const { flow, clock } = await aSystem(store);
       try {
         const valid = (c: { validFrom: string; validTo?: string | undefined }) =>
@@ -120,9 +286,9 @@ for (const store of [{ kind: "memory" }, { kind: "pglite" }] as const) {
         clock.advance(8 * 24 * HOUR);
         const r = await flow.tick();
         expect(r.fired).toBeGreaterThanOrEqual(1);
-        const alerts = await flow.tasks.list("missed_contact_alert");
+        const alerts = await flow.tasks.list(staffOf(community), "missed_contact_alert");
         expect(alerts).toHaveLength(1);
-        expect(alerts[0]).toMatchObject({ personId: "p-l", assignees: [v.id] });
+        expect(alerts[0]).toMatchObject({ personId: "p-l", communityId: community, assignees: [v.id] });
       } finally {
         await flow.close();
       }
@@ -131,25 +297,109 @@ for (const store of [{ kind: "memory" }, { kind: "pglite" }] as const) {
     it("plans birthday visits under the birthday policy, in both calendars, and cadence alerts", async () => {
       const { flow } = await aSystem(store);
       try {
-        const entries = await flow.planBirthdayVisits(district.persons, { from: "2027-01-01", to: "2027-12-31" });
+        const window = { from: "2027-01-01", to: "2027-12-31" };
+        const entries = await flow.planBirthdayVisits(district.persons, window, bureau);
         expect(entries.length).toBeGreaterThan(100);
         expect(new Set(entries.map((e) => e.calendar))).toEqual(new Set(["gregorian", "lunar"]));
         expect(entries.every((e) => e.age % 5 === 0 && e.age >= 70)).toBe(true);
-        const tasks = await flow.tasks.list("birthday_visit");
+        const tasks = await flow.tasks.list(bureau, "birthday_visit");
         expect(tasks).toHaveLength(entries.length);
         // Planning the same window again adds nothing.
-        await flow.planBirthdayVisits(district.persons, { from: "2027-01-01", to: "2027-12-31" });
-        expect((await flow.tasks.counts()).birthday_visit).toBe(entries.length);
+        await flow.planBirthdayVisits(district.persons, window, bureau);
+        expect((await flow.tasks.counts(bureau)).birthday_visit).toBe(entries.length);
 
-        const pairs = [{ pairId: "x1", volunteerId: "v1", personId: "p1", from: "2027-01-01" }];
-        const report = await flow.checkCadence(pairs, [], "2027-02");
+        const pairs = [{ pairId: "x1", volunteerId: "v1", personId: "p1", from: "2027-01-01", communityId: community }];
+        await expect(flow.checkCadence(pairs, [], "2027-02", staffOf("d09-c999"))).rejects.toMatchObject({
+          code: "WRONG_COMMUNITY",
+        });
+        const report = await flow.checkCadence(pairs, [], "2027-02", staffOf(community));
         expect(report.pairs[0]?.compliant).toBe(false);
-        expect(await flow.tasks.list("cadence_alert")).toMatchObject([
-          { personId: "p1", assignees: ["v1"], details: { month: "2027-02" } },
+        expect(await flow.tasks.list(staffOf(community), "cadence_alert")).toMatchObject([
+          { personId: "p1", assignees: ["v1"], communityId: community, details: { month: "2027-02" } },
         ]);
+      } finally {
+        await flow.close();
+      }
+    });
+
+    it("dispatches with the priority-target policy it is given, not a built-in copy", async () => {
+      const young = district.persons.find((p) => p.birthDate > "1955-01-01" && p.communityId === community);
+      if (!young) throw new Error("fixture has no young cadre");
+      for (const [priorityTarget, expected] of [
+        [() => true, true],
+        [() => false, false],
+      ] as const) {
+        const { flow } = await aSystem(store, { priorityTarget });
+        try {
+          await flow.workflows.start("serviceRequest", {
+            id: "r1",
+            actor: { id: "h1", role: "hotline_staff", communityId: community },
+            input: { communityId: community, personId: young.id, channel: "hotline" },
+          });
+          const r = await flow.workflows.query("r1", staff);
+          expect(r.context.priority).toBe(expected);
+        } finally {
+          await flow.close();
+        }
+      }
+    });
+
+    it("erases a person from tasks and dead letters, and only for an admin or the district", async () => {
+      const { flow } = await aSystem(store);
+      try {
+        await setUpBank(flow);
+        await closeQuarter(flow);
+        await verifyEntry(flow, "e-erase");
+        await flow.pump();
+        const pairs = [
+          { pairId: "x1", volunteerId: volunteer.id, personId: "p-rec", from: "2027-01-01", communityId: cid },
+        ];
+        await flow.checkCadence(pairs, [], "2027-02", bureau);
+        await expect(flow.erasePerson("p-rec", staffOf(cid))).rejects.toMatchObject({ code: "NOT_AUTHORIZED" });
+        const erased = await flow.erasePerson("p-rec", admin);
+        expect(erased).toMatchObject({ tasks: 1, deadLetters: 1 });
+        expect(await flow.tasks.list(bureau)).toEqual([]);
+        const letters = await flow.deadLetters(bureau);
+        expect(letters).toHaveLength(1);
+        expect(JSON.stringify(letters)).not.toContain("p-rec");
       } finally {
         await flow.close();
       }
     });
   });
 }
+
+describe("the PGlite data folder", () => {
+  it("is created with its missing parents instead of failing with ENOENT", async () => {
+    const root = mkdtempSync(join(tmpdir(), "ef-datadir-"));
+    const dir = join(root, "missing", "parent", "db");
+    try {
+      const flow = await createElderflow({
+        store: { kind: "pglite", dataDir: dir },
+        clock: manualClock("2027-03-01T09:00:00+08:00"),
+        directory: { servicePoints: [], volunteers: [] },
+      });
+      await flow.close();
+      expect(existsSync(dir)).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("that cannot be made is a typed DATA_DIR_UNAVAILABLE", async () => {
+    const root = mkdtempSync(join(tmpdir(), "ef-datadir-"));
+    try {
+      const file = join(root, "a-file");
+      await import("node:fs").then((fs) => fs.writeFileSync(file, "x"));
+      await expect(
+        createElderflow({
+          store: { kind: "pglite", dataDir: join(file, "db") },
+          clock: manualClock("2027-03-01T09:00:00+08:00"),
+          directory: { servicePoints: [], volunteers: [] },
+        }),
+      ).rejects.toMatchObject({ code: "DATA_DIR_UNAVAILABLE" });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,11 +1,20 @@
 import {
+  Actor,
+  type ActorInput,
+  type ActorRole,
+  actorHasRole,
+  actorReaches,
   type Clock,
   ElderflowError,
+  type ErrorCode,
+  type Household,
+  IdSchema,
   type IsoDate,
+  isDistrictActor,
   isElderflowError,
   isoDateAt,
-  isPriorityTarget,
   type Person,
+  parseOrThrow,
   type ServicePoint,
   type SqlClient,
   sqlFromPglite,
@@ -18,6 +27,7 @@ import {
   createBirthdayCheck,
   type HospitalVisitPlan,
   hospitalVisitors,
+  priorityTargetPolicy,
   starsForMinutes,
 } from "@elderflow/policy";
 import {
@@ -48,21 +58,29 @@ import {
   type SlaConfig,
   servicePointDirectory,
   sqlStore as sqlWorkflowStore,
+  type WorkflowActor,
   type WorkflowEngine,
   type WorkflowEngineOptions,
   type WorkflowStore,
 } from "@elderflow/workflow";
-import { memoryTaskBoard, sqlTaskBoard, type TaskBoard } from "./tasks";
+import { type EmittedEvent, type EmittedEventOf, parseEmitted, postedServiceEntries } from "./contract";
+import { openDataDir } from "./datadir";
+import { type DeadLetter, type DeadLetterStore, memoryDeadLetters, sqlDeadLetters } from "./deadletters";
+import { memoryTaskBoard, readScope, sqlTaskBoard, type Task, type TaskBoard } from "./tasks";
 
 /**
- * Where the wired system keeps its state. All parts (time bank, workflows, tasks) share one database:
- * PGlite is the embedded default (in memory, or in a local folder), PostgreSQL for deployments.
+ * Where the wired system keeps its state. All parts (time bank, workflows, tasks, dead letters)
+ * share one database: PGlite is the embedded default (in memory, or in a local folder, created
+ * when missing), PostgreSQL for deployments.
  */
 export type StoreSpec =
   | { readonly kind: "memory" }
   | { readonly kind: "pglite"; readonly dataDir?: string }
   | { readonly kind: "postgres"; readonly url: string; readonly max?: number }
   | { readonly kind: "sql"; readonly sql: SqlClient };
+
+/** The facts the priority-target rule reads (rule 10). */
+export type PriorityFactsOf = Pick<Person, "birthDate" | "household" | "health">;
 
 /** The policies the wiring consults; each defaults to the preset from the reports. */
 export interface ElderflowPolicies {
@@ -72,16 +90,26 @@ export interface ElderflowPolicies {
   readonly hospitalVisitors?: (person: { readonly rank: string }, on: IsoDate) => HospitalVisitPlan;
   /** Stars from cumulative verified minutes (rule 14). Default: the star preset. */
   readonly stars?: (earnedMinutes: number) => number;
+  /**
+   * Whether a cadre is a priority target on a day (rule 10): dispatch favours them and their SLA
+   * limits are halved. Default: the priority-target preset of @elderflow/policy (any entitlement).
+   */
+  readonly priorityTarget?: (person: PriorityFactsOf, on: IsoDate) => boolean;
 }
 
 /** What the wired system needs to know about the district. */
 export interface ElderflowDirectory {
   /** Service points for hotline dispatch (rule 7). */
   readonly servicePoints: readonly ServicePoint[];
-  /** Volunteers, for the pairing certification check (rule 11). */
-  readonly volunteers: readonly Pick<Volunteer, "id" | "certifications">[];
+  /** Volunteers, for the pairing certification check (rule 11) and the communities of postings. */
+  readonly volunteers: readonly Pick<Volunteer, "id" | "certifications" | "communityId">[];
   /** Looks up a cadre by id (priority targets, rule 10); optional. */
-  readonly person?: (personId: string) => Pick<Person, "birthDate" | "household" | "health"> | undefined;
+  readonly person?: (personId: string) => PriorityFactsOf | undefined;
+  /**
+   * Registered households: who may sign for a bedridden recipient. The time bank and the
+   * verification workflow read the same list, so they agree on every signature.
+   */
+  readonly households?: readonly Household[];
 }
 
 /** Options of {@link createElderflow}. */
@@ -92,7 +120,7 @@ export interface ElderflowOptions {
   readonly clock: Clock;
   /** Policy overrides (default: the presets). */
   readonly policies?: ElderflowPolicies;
-  /** The district's service points, volunteers and (optionally) cadres. */
+  /** The district's service points, volunteers and (optionally) cadres and households. */
   readonly directory: ElderflowDirectory;
   /** SLA limits per service kind for hotline requests. */
   readonly sla?: SlaConfig;
@@ -102,34 +130,90 @@ export interface ElderflowOptions {
   readonly inspect?: WorkflowEngineOptions["inspect"];
   /** Most commands per time-bank transaction (group commit). */
   readonly maxBatch?: number;
+  /** The host's own actor, as which the wiring posts verified services (default {@link HOST_ACTOR}). */
+  readonly host?: ActorInput;
 }
 
 /** What {@link Elderflow.pump} did. */
 export interface PumpResult {
   /** Emitted workflow events delivered to the wiring. */
   readonly delivered: number;
-  /** Time-bank commands that posted verified service. */
+  /** Verified service entries posted in the time bank. */
   readonly posted: number;
-  /** Time-bank commands that failed, with their codes (the entry stays in the journal's history). */
-  readonly failed: readonly { readonly key: string; readonly code: string }[];
+  /** Events that could not be applied, by outbox id, with their codes (each is now a dead letter). */
+  readonly failed: readonly { readonly key: string; readonly code: ErrorCode }[];
   /** New tasks. */
   readonly tasks: number;
+}
+
+/** One discrepancy {@link Elderflow.reconcile} found. Ids and codes only. */
+export type Discrepancy =
+  | {
+      /** A verification workflow ended `verified` but the time bank has not posted its minutes. */
+      readonly kind: "verified_not_posted";
+      readonly entryId: string;
+      readonly instanceId: string;
+      readonly communityId: string;
+    }
+  | {
+      /** The time bank posted a service entry of the wiring's namespace that no verified workflow explains. */
+      readonly kind: "posted_without_workflow";
+      readonly entryId: string;
+      readonly key: string;
+      readonly communityId: string;
+    }
+  | {
+      /** An emitted event the wiring could not apply. */
+      readonly kind: "dead_letter";
+      readonly id: string;
+      readonly instanceId: string;
+      readonly type: string;
+      readonly code: ErrorCode;
+      readonly entryId?: string;
+      readonly communityId?: string;
+    };
+
+/** What {@link Elderflow.reconcile} found. */
+export interface ReconcileReport {
+  /** True when there is no discrepancy. */
+  readonly ok: boolean;
+  /** Verified workflow entries checked. */
+  readonly verifiedEntries: number;
+  /** Posted service entries checked. */
+  readonly postedEntries: number;
+  /** Every discrepancy, verified-but-not-posted first, then postings without a workflow, then dead letters. */
+  readonly discrepancies: readonly Discrepancy[];
+}
+
+/** What {@link Elderflow.erasePerson} did outside the time bank's chain. */
+export interface ErasureReport {
+  /** Tasks dropped or re-assigned. */
+  readonly tasks: number;
+  /** Dead letters scrubbed. */
+  readonly deadLetters: number;
+  /** The time bank's erasure record (its notes; the chain is untouched). */
+  readonly timebank: Awaited<ReturnType<TimeBank["erasePerson"]>>;
+  /** The workflow engine's erasure (free text in contexts and logs). */
+  readonly workflows: Awaited<ReturnType<WorkflowEngine["erasePerson"]>>;
 }
 
 /** The wired system returned by {@link createElderflow}. */
 export interface Elderflow {
   /** The clock. */
   readonly clock: Clock;
+  /** The host's actor, as which the wiring acts in the time bank. */
+  readonly host: Actor;
   /** The durable workflow engine with the five built-in workflows. */
   readonly workflows: WorkflowEngine;
   /** The time bank. */
   readonly timebank: TimeBank;
-  /** Visits and alerts produced by the wiring. */
-  readonly tasks: TaskBoard;
+  /** Visits and alerts produced by the wiring; reads take the actor and see only its communities. */
+  readonly tasks: Omit<TaskBoard, "add" | "forget">;
   /**
    * Delivers what the workflows emitted: a care pathway's "hospital visit due" becomes a hospital
    * visit task for the bodies the hospital-visit policy names; a verified service entry is recorded
-   * and posted in the time bank; a pairing's missed contact becomes an alert.
+   * and posted in the time bank; a pairing's missed contact becomes an alert. An event that cannot
+   * be applied becomes a dead letter.
    */
   pump(limit?: number): Promise<PumpResult>;
   /** Fires due workflow timers (SLA breaches, weekly pairing checks …) and then pumps. */
@@ -141,17 +225,132 @@ export interface Elderflow {
       "id" | "birthDate" | "birthdayCalendar" | "retirementKind" | "rank" | "status" | "statusSince" | "communityId"
     >[],
     window: { readonly from: IsoDate; readonly to: IsoDate; readonly skip?: BirthdaySkip },
+    actor: ActorInput,
   ): Promise<BirthdayEntry[]>;
   /** Checks pairing cadence for a month (rule 5) and adds an alert per non-compliant pair. */
-  checkCadence(pairs: readonly CadencePair[], log: readonly CadenceLogEntry[], month: string): Promise<CadenceReport>;
+  checkCadence(
+    pairs: readonly CadencePair[],
+    log: readonly CadenceLogEntry[],
+    month: string,
+    actor: ActorInput,
+  ): Promise<CadenceReport>;
+  /** The emitted events that could not be applied, in the communities the actor reaches. */
+  deadLetters(actor: ActorInput): Promise<DeadLetter[]>;
+  /**
+   * Cross-checks the workflows and the time bank: every verified service entry whose minutes are
+   * not posted, every posted service entry with no verified workflow, and every dead letter, in
+   * the communities the actor reaches.
+   */
+  reconcile(actor: ActorInput): Promise<ReconcileReport>;
+  /**
+   * Erases a person's personal data outside the hash chain: the time bank's and the workflow
+   * engine's erasure, then tasks and dead letters. Needs `admin` or a district role.
+   */
+  erasePerson(personId: string, actor: ActorInput): Promise<ErasureReport>;
   /** Closes the database. */
   close(): Promise<void>;
+}
+
+/**
+ * The host's own actor: the wiring posts verified services in the time bank as it (the `system`
+ * role may put the registrar's and verifier's names to a command; the bank still checks their roles
+ * and conflicts of interest).
+ *
+ * @example
+ * ```ts
+ * HOST_ACTOR.roles; // ["system"]
+ * ```
+ */
+export const HOST_ACTOR: Actor = Object.freeze({ id: "elderflow", roles: ["system"], communities: [] }) as Actor;
+
+/**
+ * The time-bank keys of a verified service entry. Entry ids never hold `/`, and the two kinds
+ * differ in their prefix, so distinct entries never share a key (`zz` and `zz:verify` were one key
+ * under the old `svc:<id>` / `<key>:verify` scheme).
+ *
+ * @example
+ * ```ts
+ * serviceEntryKeys("e1"); // { record: "svc/r/e1", verify: "svc/v/e1" }
+ * ```
+ */
+export function serviceEntryKeys(entryId: string): { readonly record: string; readonly verify: string } {
+  return { record: `${RECORD_PREFIX}${entryId}`, verify: `svc/v/${entryId}` };
+}
+
+const RECORD_PREFIX = "svc/r/";
+
+/**
+ * The priority-target preset (rule 10) as the wiring's check: a priority target is anyone the
+ * preset grants an entitlement.
+ *
+ * @example
+ * ```ts
+ * presetPriorityTarget()({ birthDate: "1940-05-01" }, "2027-01-01"); // true (advanced age)
+ * ```
+ */
+export function presetPriorityTarget(): (person: PriorityFactsOf, on: IsoDate) => boolean {
+  const policy = priorityTargetPolicy();
+  return (person, on) => {
+    const household = person.household;
+    const health = person.health;
+    const facts = {
+      birthDate: person.birthDate,
+      ...(household === undefined
+        ? {}
+        : {
+            household: {
+              ...(household.livesAlone === undefined ? {} : { livesAlone: household.livesAlone }),
+              ...(household.childrenNearby === undefined ? {} : { childrenNearby: household.childrenNearby }),
+            },
+          }),
+      ...(health === undefined
+        ? {}
+        : {
+            health: {
+              ...(health.chronicConditions === undefined ? {} : { chronicConditions: health.chronicConditions }),
+              ...(health.mobilityLimited === undefined ? {} : { mobilityLimited: health.mobilityLimited }),
+            },
+          }),
+    };
+    return policy.decide(facts, on).entitlements.length > 0;
+  };
+}
+
+/** Who else may act for each person: the other members of every household they are registered in. */
+function householdsOf(list: readonly Household[]): (personId: string) => readonly string[] {
+  const members = new Map<string, Set<string>>();
+  for (const h of list)
+    for (const m of h.members) {
+      const set = members.get(m.personId) ?? new Set<string>();
+      for (const other of h.members) if (other.personId !== m.personId) set.add(other.personId);
+      members.set(m.personId, set);
+    }
+  return (personId) => [...(members.get(personId) ?? [])];
+}
+
+/** Roles that may plan visits and check cadence in their communities. */
+const PLANNER_ROLES: readonly ActorRole[] = [
+  "community_staff",
+  "team_leader",
+  "party_secretary",
+  "admin",
+  "bureau",
+  "department",
+  "system",
+];
+
+function planner(actor: ActorInput): Actor {
+  const a = parseOrThrow(Actor, actor, ["actor"]);
+  if (!a.roles.some((r) => PLANNER_ROLES.includes(r)))
+    throw new ElderflowError("NOT_AUTHORIZED", { path: ["actor", "roles"] });
+  return a;
 }
 
 interface Backends {
   bank: TimeBankStore;
   workflows: WorkflowStore;
   tasks: TaskBoard;
+  deadLetters: DeadLetterStore;
   close: () => Promise<void>;
 }
 
@@ -161,13 +360,18 @@ async function openBackends(spec: StoreSpec): Promise<Backends> {
       bank: memoryBankStore(),
       workflows: memoryWorkflowStore(),
       tasks: memoryTaskBoard(),
+      deadLetters: memoryDeadLetters(),
       close: async () => {},
     };
   let sql: SqlClient;
   if (spec.kind === "sql") sql = spec.sql;
   else if (spec.kind === "pglite") {
     const { PGlite } = await import("@electric-sql/pglite");
-    sql = sqlFromPglite(spec.dataDir === undefined ? new PGlite() : new PGlite(spec.dataDir));
+    if (spec.dataDir === undefined) sql = sqlFromPglite(new PGlite());
+    else {
+      const dir = openDataDir(spec.dataDir);
+      sql = sqlFromPglite(new PGlite(dir));
+    }
   } else {
     const pg = await import("pg");
     const Pool = (pg.default ?? pg).Pool;
@@ -179,20 +383,34 @@ async function openBackends(spec: StoreSpec): Promise<Backends> {
     bank: sqlBankStore({ ...sql, close: async () => {} }),
     workflows: sqlWorkflowStore(sql, { ownsClient: false }),
     tasks: await sqlTaskBoard(sql),
+    deadLetters: await sqlDeadLetters(sql),
     close: () => (spec.kind === "sql" ? Promise.resolve() : sql.close()),
   };
 }
 
-function str(payload: Readonly<Record<string, unknown>>, key: string): string {
-  const v = payload[key];
-  if (typeof v !== "string")
-    throw new ElderflowError("INVALID_INPUT", { path: ["payload", key], params: { detail: "expected a string" } });
-  return v;
+/** What applying one event did; a refusal makes it a dead letter. */
+type Applied = { readonly posted: number; readonly tasks: number } | { readonly refused: ErrorCode };
+
+/** A handler per emitted event type; a type without a handler has no consumer in the wiring. */
+type Handlers = {
+  readonly [T in EmittedEvent["type"]]?: (event: EmittedEventOf<T>, item: OutboxItem) => Promise<Applied>;
+};
+
+/** The ids a dead letter keeps of an event (for erasure and scoping): never anything else. */
+function lettered(event: EmittedEvent | undefined): Pick<DeadLetter, "communityId" | "entryId" | "personIds"> {
+  if (event === undefined) return { personIds: [] };
+  const e = event as Partial<Record<"communityId" | "entryId" | "personId" | "volunteerId" | "recipientId", string>>;
+  const personIds = [e.personId, e.volunteerId, e.recipientId].filter((p): p is string => p !== undefined);
+  return {
+    ...(e.communityId === undefined ? {} : { communityId: e.communityId }),
+    ...(e.entryId === undefined ? {} : { entryId: e.entryId }),
+    personIds,
+  };
 }
 
 /**
  * Creates the wired Elderflow system: the workflow engine with the five built-in workflows, the
- * time bank, and a task board, on one store, with the policies between them.
+ * time bank, a task board and a dead-letter list, on one store, with the policies between them.
  *
  * @example
  * ```ts
@@ -207,29 +425,118 @@ function str(payload: Readonly<Record<string, unknown>>, key: string): string {
  */
 export async function createElderflow(options: ElderflowOptions): Promise<Elderflow> {
   const { clock } = options;
+  const host = parseOrThrow(Actor, options.host ?? HOST_ACTOR, ["host"]);
+  const hostWorkflow: WorkflowActor = { id: host.id, role: "system" };
   const backends = await openBackends(options.store ?? { kind: "pglite" });
   const stars = options.policies?.stars ?? ((m: number) => starsForMinutes(m));
   const visitors = options.policies?.hospitalVisitors ?? hospitalVisitors;
+  const priorityTarget = options.policies?.priorityTarget ?? presetPriorityTarget();
   const celebrates = createBirthdayCheck(options.policies?.birthday ?? {});
+  const households = householdsOf(options.directory.households ?? []);
   const timebank = await createTimeBank({
     store: backends.bank,
     clock,
     stars,
+    households,
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
   });
+  const bank = timebank.as(host);
   const person = options.directory.person;
   // Counters of what the sink routed since the last pump.
-  let routed = { delivered: 0, posted: 0, tasks: 0, failed: [] as { key: string; code: string }[] };
+  let routed = { delivered: 0, posted: 0, tasks: 0, failed: [] as { key: string; code: ErrorCode }[] };
+
+  const handlers: Handlers = {
+    "carePathway.hospital_visit_due": async (e, item) => {
+      const day = isoDateAt(item.at, clock.zone);
+      const plan = visitors({ rank: e.rank }, day);
+      const tasks = await backends.tasks.add([
+        {
+          id: `hospital/${item.id}`,
+          kind: "hospital_visit",
+          personId: e.personId,
+          communityId: e.communityId,
+          due: day,
+          assignees: [...plan.bodies],
+          details: { mode: plan.mode, rule: plan.rule, policyVersion: plan.version, instanceId: item.instanceId },
+        },
+      ]);
+      return { posted: 0, tasks };
+    },
+    "verification.service_verified": async (e, item) => {
+      const keys = serviceEntryKeys(e.entryId);
+      const [recorded, verified] = await bank.submitMany([
+        {
+          op: "record",
+          key: keys.record,
+          volunteer: e.volunteerId,
+          recipient: e.recipientId,
+          minutes: e.minutes,
+          on: e.servedOn,
+          signedBy: e.signedBy,
+          registeredBy: e.registeredBy,
+        },
+        { op: "verify", key: keys.verify, entry: keys.record, by: e.verifiedBy, on: isoDateAt(item.at, clock.zone) },
+      ]);
+      // The record's refusal is the cause; the verify then only fails for want of an entry.
+      if (recorded !== undefined && !recorded.ok) return { refused: recorded.code };
+      if (verified !== undefined && !verified.ok) return { refused: verified.code };
+      return { posted: verified?.ok === true && verified.status === "posted" ? 1 : 0, tasks: 0 };
+    },
+    "pairing.missed_contact": async (e, item) => {
+      const communityId = e.communityId ?? (await workflows.query(item.instanceId, hostWorkflow)).communityId;
+      const tasks = await backends.tasks.add([
+        {
+          id: `missed/${item.id}`,
+          kind: "missed_contact_alert",
+          personId: e.personId,
+          communityId,
+          due: isoDateAt(item.at, clock.zone),
+          assignees: [e.volunteerId],
+          details: { missedWeeks: e.missedWeeks, instanceId: item.instanceId },
+        },
+      ]);
+      return { posted: 0, tasks };
+    },
+  };
+
+  async function apply(event: EmittedEvent, item: OutboxItem): Promise<Applied> {
+    const handler = handlers[event.type] as ((e: EmittedEvent, i: OutboxItem) => Promise<Applied>) | undefined;
+    return handler === undefined ? { posted: 0, tasks: 0 } : handler(event, item);
+  }
+
+  async function deadLetter(item: OutboxItem, code: ErrorCode, event: EmittedEvent | undefined): Promise<void> {
+    await backends.deadLetters.add([
+      {
+        id: item.id,
+        instanceId: item.instanceId,
+        machine: item.machine,
+        type: item.type.slice(0, 80),
+        code,
+        at: clock.now(),
+        ...lettered(event),
+      },
+    ]);
+    routed.failed.push({ key: item.id, code });
+  }
+
   // The engine calls the sink for each emitted event and marks it delivered only when the sink
-  // resolves, so routing is at-least-once; the time bank (idempotency keys) and the task board
-  // (ids derived from the event id) make a second delivery change nothing.
+  // resolves, so routing is at-least-once; the time bank (idempotency keys), the task board (ids
+  // derived from the event id) and the dead-letter list (the event id) make a second delivery
+  // change nothing. An event that cannot be applied is kept as a dead letter, never dropped; an
+  // error that is not a refusal (the database is down) fails the delivery, which is retried.
   const sink: EventSink = async (item) => {
+    let event: EmittedEvent | undefined;
     try {
-      await route(item);
+      event = parseEmitted(item);
+      const applied = await apply(event, item);
+      if ("refused" in applied) await deadLetter(item, applied.refused, event);
+      else {
+        routed.posted += applied.posted;
+        routed.tasks += applied.tasks;
+      }
     } catch (error) {
-      // A malformed event can never be routed: record it and move on rather than retry forever.
       if (!isElderflowError(error)) throw error;
-      routed.failed.push({ key: item.id, code: error.code });
+      await deadLetter(item, error.code, event);
     }
     routed.delivered++;
   };
@@ -245,69 +552,19 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
           : {
               priority: (personId: string) => {
                 const p = person(personId);
-                return p !== undefined && isPriorityTarget(p, today(clock));
+                return p !== undefined && priorityTarget(p, today(clock));
               },
             }),
       },
       pairing: { certification: certificationFromVolunteers(options.directory.volunteers, clock.zone) },
+      // The workflow asks the time bank's own authority who may sign, register and verify, so a
+      // service never ends `verified` in the workflow with its minutes refused by the ledger.
+      verification: { authority: timebank.authority },
       ...(options.escalation === undefined ? {} : { escalation: options.escalation }),
     }),
     sinks: [sink],
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
   });
-
-  /** Routes one emitted event to its consumer and counts what it did in `routed`. */
-  async function route(item: OutboxItem): Promise<void> {
-    const p = item.payload;
-    const day = isoDateAt(item.at, clock.zone);
-    if (item.type === "carePathway.hospital_visit_due") {
-      const plan = visitors({ rank: str(p, "rank") }, day);
-      routed.tasks += await backends.tasks.add([
-        {
-          id: `hospital:${item.id}`,
-          kind: "hospital_visit",
-          personId: str(p, "personId"),
-          communityId: str(p, "communityId"),
-          due: day,
-          assignees: [...plan.bodies],
-          details: { mode: plan.mode, rule: plan.rule, policyVersion: plan.version, instanceId: item.instanceId },
-        },
-      ]);
-    } else if (item.type === "verification.service_verified") {
-      const key = `svc:${str(p, "entryId")}`;
-      const results = await timebank.submitMany([
-        {
-          op: "record",
-          key,
-          volunteer: str(p, "volunteerId"),
-          recipient: str(p, "recipientId"),
-          minutes: p.minutes,
-          on: str(p, "servedOn"),
-          signedBy: typeof p.signedBy === "string" ? p.signedBy : str(p, "recipientId"),
-          registeredBy: str(p, "registeredBy"),
-        },
-        { op: "verify", key: `${key}:verify`, entry: key, by: str(p, "verifiedBy"), on: day },
-      ]);
-      for (const r of results) {
-        if (!r.ok) routed.failed.push({ key: r.key ?? "", code: r.code });
-        else if (r.status === "posted") routed.posted++;
-      }
-    } else if (item.type === "pairing.missed_contact") {
-      routed.tasks += await backends.tasks.add([
-        {
-          id: `missed:${item.id}`,
-          kind: "missed_contact_alert",
-          personId: str(p, "personId"),
-          due: day,
-          assignees: [str(p, "volunteerId")],
-          details: {
-            missedWeeks: typeof p.missedWeeks === "number" ? p.missedWeeks : null,
-            instanceId: item.instanceId,
-          },
-        },
-      ]);
-    }
-  }
 
   async function pump(limit = 10_000): Promise<PumpResult> {
     while ((await workflows.deliver(limit)) >= limit) {
@@ -318,17 +575,71 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     return result;
   }
 
+  async function reconcile(actor: ActorInput): Promise<ReconcileReport> {
+    const scope = readScope(actor);
+    const reaches = (communityId: string | undefined) =>
+      scope === null || (communityId !== undefined && scope.includes(communityId));
+    const verified = await workflows.list(
+      { machine: "verification", state: "verified", limit: Number.MAX_SAFE_INTEGER },
+      hostWorkflow,
+    );
+    const posted = new Map(
+      postedServiceEntries(timebank.as(actor), RECORD_PREFIX).map((e) => [e.key.slice(RECORD_PREFIX.length), e]),
+    );
+    const explained = new Set<string>();
+    const discrepancies: Discrepancy[] = [];
+    for (const instance of verified) {
+      const entryId = instance.context.entryId;
+      if (typeof entryId !== "string") continue;
+      explained.add(entryId);
+      if (!reaches(instance.communityId) || posted.has(entryId)) continue;
+      discrepancies.push({
+        kind: "verified_not_posted",
+        entryId,
+        instanceId: instance.id,
+        communityId: instance.communityId,
+      });
+    }
+    for (const [entryId, e] of posted) {
+      if (explained.has(entryId)) continue;
+      discrepancies.push({ kind: "posted_without_workflow", entryId, key: e.key, communityId: e.community });
+    }
+    for (const l of await backends.deadLetters.list()) {
+      if (!reaches(l.communityId)) continue;
+      discrepancies.push({
+        kind: "dead_letter",
+        id: l.id,
+        instanceId: l.instanceId,
+        type: l.type,
+        code: l.code,
+        ...(l.entryId === undefined ? {} : { entryId: l.entryId }),
+        ...(l.communityId === undefined ? {} : { communityId: l.communityId }),
+      });
+    }
+    return {
+      ok: discrepancies.length === 0,
+      verifiedEntries: verified.length,
+      postedEntries: posted.size,
+      discrepancies,
+    };
+  }
+
   return {
     clock,
+    host,
     workflows,
     timebank,
-    tasks: backends.tasks,
+    tasks: { list: (actor, kind) => backends.tasks.list(actor, kind), counts: (actor) => backends.tasks.counts(actor) },
     pump,
     async tick(now?: number) {
       const run = await workflows.runDueTimers(now ?? clock.now());
       return { fired: run.fired, ...(await pump()) };
     },
-    async planBirthdayVisits(persons, window) {
+    async planBirthdayVisits(persons, window, actor) {
+      const a = planner(actor);
+      for (const [i, p] of persons.entries())
+        if (!actorReaches(a, p.communityId))
+          throw new ElderflowError("WRONG_COMMUNITY", { path: ["persons", i, "communityId"] });
       const entries = birthdayRoster(persons, {
         from: window.from,
         to: window.to,
@@ -337,31 +648,39 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
       });
       const community = new Map(persons.map((p) => [p.id, p.communityId]));
       await backends.tasks.add(
-        entries.map((e) => ({
-          id: `birthday:${e.personId}:${e.date}`,
-          kind: "birthday_visit" as const,
-          personId: e.personId,
-          communityId: community.get(e.personId) as string,
-          due: e.date,
-          assignees: ["veteran_cadres_bureau"],
-          details: { age: e.age, calendar: e.calendar },
-        })),
+        entries.map(
+          (e): Task => ({
+            id: `birthday/${e.personId}/${e.date}`,
+            kind: "birthday_visit",
+            personId: e.personId,
+            communityId: community.get(e.personId) as string,
+            due: e.date,
+            assignees: ["veteran_cadres_bureau"],
+            details: { age: e.age, calendar: e.calendar },
+          }),
+        ),
       );
       return entries;
     },
-    async checkCadence(pairs, log, month) {
+    async checkCadence(pairs, log, month, actor) {
+      const a = planner(actor);
+      for (const [i, p] of pairs.entries())
+        if (p.communityId === undefined ? !isDistrictActor(a) : !actorReaches(a, p.communityId))
+          throw new ElderflowError("WRONG_COMMUNITY", { path: ["pairs", i, "communityId"] });
       const report = cadenceReport(pairs, log, month);
       const byPair = new Map(pairs.map((p) => [p.pairId, p]));
+      const day = today(clock);
       await backends.tasks.add(
         report.pairs
           .filter((r) => !r.compliant)
-          .map((r) => {
+          .map((r): Task => {
             const pair = byPair.get(r.pairId) as CadencePair;
             return {
-              id: `cadence:${r.pairId}:${month}`,
-              kind: "cadence_alert" as const,
+              id: `cadence/${r.pairId}/${month}`,
+              kind: "cadence_alert",
               personId: pair.personId,
-              due: `${month}-01` > today(clock) ? `${month}-01` : today(clock),
+              ...(pair.communityId === undefined ? {} : { communityId: pair.communityId }),
+              due: `${month}-01` > day ? `${month}-01` : day,
               assignees: [pair.volunteerId],
               details: {
                 month,
@@ -374,6 +693,43 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
           }),
       );
       return report;
+    },
+    async deadLetters(actor) {
+      const scope = readScope(actor);
+      return (await backends.deadLetters.list()).filter(
+        (l) => scope === null || (l.communityId !== undefined && scope.includes(l.communityId)),
+      );
+    },
+    reconcile,
+    async erasePerson(personId, actor) {
+      parseOrThrow(IdSchema, personId, ["personId"]);
+      const a = parseOrThrow(Actor, actor, ["actor"]);
+      if (!actorHasRole(a, "admin") && !a.roles.includes("bureau") && !a.roles.includes("system"))
+        throw new ElderflowError("NOT_AUTHORIZED", { path: ["actor", "roles"] });
+      const bankErasure = await timebank.erasePerson(personId, a);
+      // The engine takes one role and one community at a time: a district body erases everywhere,
+      // a community admin in each of its communities.
+      const district: WorkflowActor | undefined = a.roles.includes("system")
+        ? { id: a.id, role: "system" }
+        : a.roles.includes("bureau")
+          ? { id: a.id, role: "bureau" }
+          : undefined;
+      const engineErasures = [];
+      for (const w of district === undefined
+        ? a.communities.map((communityId): WorkflowActor => ({ id: a.id, role: "admin", communityId }))
+        : [district])
+        engineErasures.push(await workflows.erasePerson(personId, w));
+      const engineErasure = {
+        instances: engineErasures.flatMap((e) => e.instances),
+        entries: engineErasures.reduce((n, e) => n + e.entries, 0),
+        outOfReach: engineErasures.reduce((n, e) => n + e.outOfReach, 0),
+      };
+      return {
+        tasks: await backends.tasks.forget(personId),
+        deadLetters: await backends.deadLetters.forget(personId),
+        timebank: bankErasure,
+        workflows: engineErasure,
+      };
     },
     async close() {
       await timebank.close();
