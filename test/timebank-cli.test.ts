@@ -177,3 +177,71 @@ describe("elderflow timebank notice and certificate", () => {
     expect(io.err).toContain("UNKNOWN_ACCOUNT");
   });
 });
+
+describe("elderflow timebank --actor", () => {
+  const staffOfC2 = JSON.stringify({ id: "reg2", roles: ["registrar"], communities: ["c2"] });
+
+  it("replays as the host by default and as the given actor otherwise, refusing what it may not do", async () => {
+    const own = join(dir, "actor-own.jsonl");
+    writeFileSync(
+      own,
+      [
+        JSON.stringify(cmd.record("a1", "w1", 30, "2027-01-05", "r1", "reg2")),
+        JSON.stringify(cmd.record("a2", "v1", 30, "2027-01-05", "r1", "reg1")),
+        JSON.stringify(cmd.grant("a3", "reg2", "verifier", "c2")),
+      ].join("\n"),
+    );
+    const store = `pglite:${join(dir, "actor-db")}`;
+    const setup = memoryIO();
+    expect(await runCli(["timebank", "replay", "--commands", file, "--store", store, "--format", "json"], setup)).toBe(
+      0,
+    );
+    const io = memoryIO();
+    expect(
+      await runCli(
+        ["timebank", "replay", "--commands", own, "--store", store, "--actor", staffOfC2, "--format", "json"],
+        io,
+      ),
+    ).toBe(0);
+    const out = JSON.parse(io.out) as { results: unknown[]; accounts: { volunteer: string }[] };
+    expect(out.results).toEqual([
+      { key: "a1", ok: true, status: "pending" },
+      { key: "a2", ok: false, code: "WRONG_COMMUNITY" },
+      { key: "a3", ok: false, code: "NOT_AUTHORIZED" },
+    ]);
+    // It reads only its own community's accounts.
+    expect(out.accounts.map((a) => a.volunteer)).toEqual(["w1"]);
+  }, 60_000);
+
+  it("refuses another community's notice with WRONG_COMMUNITY", async () => {
+    const io = memoryIO();
+    const args = ["timebank", "notice", "--commands", file, "--community", "c1", "--period", "2027-Q1"];
+    expect(await runCli([...args, "--actor", staffOfC2], io)).toBe(1);
+    expect(io.err).toContain("WRONG_COMMUNITY");
+  });
+
+  it("refuses an actor that does not parse, with a typed error and none of its text", async () => {
+    const io = memoryIO();
+    const bad = JSON.stringify({ id: "13800138000", roles: ["registrar"] });
+    expect(await runCli(["timebank", "replay", "--commands", file, "--actor", bad], io)).toBe(2);
+    expect(io.err).toContain("PERSONAL_DATA_IN_ID");
+    expect(io.err).not.toContain("13800138000");
+    const broken = memoryIO();
+    expect(await runCli(["timebank", "replay", "--commands", file, "--actor", '{"id": 林芳丽'], broken)).toBe(2);
+    expect(broken.err).toContain("INVALID_JSON");
+    expect(broken.err).not.toContain("林芳丽");
+  });
+
+  it("never prints the id it could not find, nor the text of a line that is not JSON", async () => {
+    const io = memoryIO();
+    const lines = join(dir, "personal.jsonl");
+    writeFileSync(lines, '{"op": "enroll", "name": "林芳丽 13800138000"\n');
+    expect(await runCli(["timebank", "replay", "--commands", lines, "--format", "json"], io)).toBe(0);
+    expect(io.out + io.err).not.toContain("林芳丽");
+    expect(io.out + io.err).not.toContain("13800138000");
+    const cert = memoryIO();
+    expect(await runCli(["timebank", "certificate", "--commands", file, "--volunteer", "ghost-0042"], cert)).toBe(1);
+    expect(cert.err).toContain("UNKNOWN_ACCOUNT");
+    expect(cert.err).not.toContain("ghost-0042");
+  });
+});

@@ -1,6 +1,7 @@
-import { ElderflowError } from "@elderflow/core";
+import { type ActorInput, ElderflowError, parseJsonText } from "@elderflow/core";
 import { starsForMinutes } from "@elderflow/policy";
 import {
+  type ActingTimeBank,
   type CommandResult,
   createTimeBank,
   type JournalEntry,
@@ -21,6 +22,7 @@ import { renderTable } from "../table";
 
 interface StoreOptions {
   commands?: string;
+  actor?: string;
   store: string;
   schema?: string;
   starsOn?: string;
@@ -34,13 +36,16 @@ function openStore(value: string, schema: string | undefined, cwd: string): Time
   return memoryStore();
 }
 
-/** Parses a JSONL text into raw commands; a line that is not JSON stays as a marker that fails. */
+/**
+ * Parses a JSONL text into raw commands with core's `parseJsonText` (never quoting the text); a line
+ * that is not JSON stays as a marker that fails.
+ */
 function parseLines(text: string): unknown[] {
   const out: unknown[] = [];
   for (const line of text.split(/\r?\n/)) {
     if (line.trim().length === 0) continue;
     try {
-      out.push(JSON.parse(line));
+      out.push(parseJsonText(line));
     } catch {
       out.push(BAD_LINE);
     }
@@ -48,12 +53,30 @@ function parseLines(text: string): unknown[] {
   return out;
 }
 
+/**
+ * The host's own replay: the `system` role, which may act as any named person and reaches the whole
+ * district. A bureau replaying its own command file passes its actor with an explicit delegation.
+ */
+const HOST_ACTOR: ActorInput = { id: "system", roles: ["system"] };
+
+/** `--actor`: inline JSON (starts with `{`) or a JSON file; the host's actor when absent. */
+function readActor(ctx: CommandContext, value: string | undefined): ActorInput {
+  if (value === undefined) return HOST_ACTOR;
+  const text = value.trimStart().startsWith("{") ? value : readTextFile(ctx.io, value);
+  try {
+    return parseJsonText(text, ["actor"]) as ActorInput;
+  } catch (error) {
+    throw new CliExit(EXIT.usage, error instanceof ElderflowError ? error : undefined);
+  }
+}
+
 const BAD_LINE = Symbol("bad line");
 
 async function openBank(
   ctx: CommandContext,
   opts: StoreOptions,
-): Promise<{ bank: TimeBank; results: CommandResult[] }> {
+): Promise<{ bank: TimeBank; acting: ActingTimeBank; results: CommandResult[] }> {
+  const actor = readActor(ctx, opts.actor);
   if (opts.starsOn !== undefined) parseDateOption("--stars-on", opts.starsOn);
   const store = openStore(opts.store, opts.schema, ctx.io.cwd);
   const on = opts.starsOn;
@@ -62,22 +85,33 @@ async function openBank(
     clock: ctx.io.clock,
     stars: (minutes) => (on === undefined ? starsForMinutes(minutes) : starsForMinutes(minutes, on)),
   });
+  let acting: ActingTimeBank;
+  try {
+    acting = bank.as(actor);
+  } catch (error) {
+    await bank.close();
+    throw new CliExit(EXIT.usage, error instanceof ElderflowError ? error : undefined);
+  }
   let results: CommandResult[] = [];
   if (opts.commands !== undefined) {
     const raws = parseLines(readTextFile(ctx.io, opts.commands));
-    const submitted = await bank.submitMany(raws.map((r) => (r === BAD_LINE ? { op: "?", key: null } : r)));
+    const submitted = await acting.submitMany(raws.map((r) => (r === BAD_LINE ? { op: "?", key: null } : r)));
     results = submitted.map((r, i) =>
       raws[i] === BAD_LINE ? { key: null, ok: false as const, code: "INVALID_INPUT" as const } : r,
     );
   }
-  return { bank, results };
+  return { bank, acting, results };
 }
 
 function addStoreOptions(cmd: Command): Command {
   return cmd
     .option("--store <store>", "memory | pglite:<dir> | postgres:<url>", "memory")
     .option("--schema <name>", "PostgreSQL schema to keep the tables in")
-    .option("--stars-on <date>", "read the star preset as in force on this date (default: its latest version)");
+    .option("--stars-on <date>", "read the star preset as in force on this date (default: its latest version)")
+    .option(
+      "--actor <json|file>",
+      'who submits and reads: an actor {"id","roles","communities","onBehalfOf"} inline or in a JSON file (default: the host, {"id":"system","roles":["system"]}, which acts as any named person; a bureau replaying its own file passes its actor with onBehalfOf)',
+    );
 }
 
 /** Reads a names file: an array of persons `{id, name}` or an object `{id: name}`. */
@@ -107,9 +141,9 @@ export function registerTimebank(program: Command, ctx: CommandContext): void {
       .description("apply a JSONL command stream and print every result and every volunteer account")
       .requiredOption("--commands <file>", "JSONL file, one command per line"),
   ).action(async (opts: StoreOptions) => {
-    const { bank, results } = await openBank(ctx, opts);
+    const { bank, acting, results } = await openBank(ctx, opts);
     try {
-      const accounts = bank.accounts();
+      const accounts = acting.accounts();
       emit(ctx, { results, accounts }, () =>
         [renderTable(results.map((r) => ({ ...r }))), "", renderTable(accounts.map((a) => ({ ...a })))].join("\n"),
       );
@@ -127,12 +161,11 @@ export function registerTimebank(program: Command, ctx: CommandContext): void {
       .option("--commands <file>", "JSONL commands to apply first")
       .option("--names <file>", "JSON persons (or {id: name}) to print masked names from"),
   ).action(async (opts: StoreOptions & { community: string; period: string; names?: string }) => {
-    if (!PeriodSchema.safeParse(opts.period).success)
-      usageError(`--period expects YYYY-Qn, got ${opts.period.slice(0, 20)}`);
+    if (!PeriodSchema.safeParse(opts.period).success) usageError("--period expects YYYY-Qn");
     const nameOf = readNames(ctx, opts.names);
-    const { bank } = await openBank(ctx, opts);
+    const { bank, acting } = await openBank(ctx, opts);
     try {
-      const notice = bank.publicNotice(opts.community, opts.period, nameOf === undefined ? {} : { nameOf });
+      const notice = acting.publicNotice(opts.community, opts.period, nameOf === undefined ? {} : { nameOf });
       const { format } = ctx.globals();
       if (format === "csv") ctx.io.stdout(noticeToCsv(notice));
       else if (format === "html") ctx.io.stdout(noticeToHtml(notice));
@@ -157,14 +190,12 @@ export function registerTimebank(program: Command, ctx: CommandContext): void {
       .option("--names <file>", "JSON persons (or {id: name}) to print the masked name from"),
   ).action(async (opts: StoreOptions & { volunteer: string; names?: string }) => {
     const nameOf = readNames(ctx, opts.names);
-    const { bank } = await openBank(ctx, opts);
+    const { bank, acting } = await openBank(ctx, opts);
     try {
-      const cert = bank.certificate(opts.volunteer, nameOf === undefined ? {} : { nameOf });
+      const cert = acting.certificate(opts.volunteer, nameOf === undefined ? {} : { nameOf });
+      // The code and the option's path only: the id may be personal data.
       if (cert === undefined)
-        throw new CliExit(
-          EXIT.failure,
-          new ElderflowError("UNKNOWN_ACCOUNT", { path: ["volunteer"], params: { account: opts.volunteer } }),
-        );
+        throw new CliExit(EXIT.failure, new ElderflowError("UNKNOWN_ACCOUNT", { path: ["volunteer"] }));
       emit(ctx, cert, () =>
         [
           `${cert.volunteer} ${cert.name} ${cert.community}: earned ${cert.earnedMinutes} min, balance ${cert.balanceMinutes} min, stars ${cert.stars}`,
