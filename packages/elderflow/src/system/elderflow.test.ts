@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ActorInput, generateDistrict, manualClock, type ServicePoint } from "@elderflow/core";
+import { type ActorInput, generateDistrict, type Household, manualClock, type ServicePoint } from "@elderflow/core";
 import type { WorkflowActor } from "@elderflow/workflow";
 import { describe, expect, it } from "vitest";
 import { createElderflow, type ElderflowPolicies, type StoreSpec, serviceEntryKeys } from "./elderflow";
@@ -15,7 +15,7 @@ const bureau: ActorInput = { id: "b-1", roles: ["bureau"] };
 const admin: ActorInput = { id: "adm-1", roles: ["admin", "bureau"] };
 const staffOf = (cid: string): ActorInput => ({ id: "cs-1", roles: ["community_staff"], communities: [cid] });
 
-async function aSystem(store: StoreSpec, policies?: ElderflowPolicies) {
+async function aSystem(store: StoreSpec, policies?: ElderflowPolicies, households?: readonly Household[]) {
   const clock = manualClock("2027-03-01T09:00:00+08:00");
   const persons = new Map(district.persons.map((p) => [p.id, p]));
   const flow = await createElderflow({
@@ -25,6 +25,7 @@ async function aSystem(store: StoreSpec, policies?: ElderflowPolicies) {
       servicePoints: district.servicePoints as ServicePoint[],
       volunteers: district.volunteers,
       person: (id) => persons.get(id),
+      ...(households === undefined ? {} : { households }),
     },
     ...(policies === undefined ? {} : { policies }),
   });
@@ -266,6 +267,58 @@ for (const store of [{ kind: "memory" }, { kind: "pglite" }] as const) {
         expect((await flow.reconcile(staffOf("d09-c999"))).discrepancies).toEqual([]);
       } finally {
         await flow.close();
+      }
+    });
+
+    it("lets a registered family member sign for a bedridden cadre in both the workflow and the ledger, or in neither", async () => {
+      const household: Household = {
+        id: "h-rec",
+        communityId: cid,
+        members: [
+          { personId: "p-rec", relation: "self" },
+          { personId: "f-rec", relation: "child" },
+        ],
+      };
+      for (const [households, posted] of [
+        [[household], 90],
+        [[], 0],
+      ] as const) {
+        const { flow } = await aSystem(store, undefined, households);
+        try {
+          await setUpBank(flow);
+          await flow.workflows.start("verification", {
+            id: "wf-fam",
+            actor: at(volunteer.id, "volunteer"),
+            input: {
+              communityId: cid,
+              entryId: "fam",
+              volunteerId: volunteer.id,
+              recipientId: "p-rec",
+              serviceKind: "housekeeping",
+              minutes: 90,
+              servedOn: "2027-03-01",
+            },
+          });
+          const signed = await flow.workflows
+            .send("wf-fam", { id: "f1", type: "SIGN", actor: at("f-rec", "family") })
+            .then(
+              () => true,
+              () => false,
+            );
+          expect(signed).toBe(posted > 0);
+          if (signed) {
+            await flow.workflows.send("wf-fam", { id: "f2", type: "REGISTER", actor: at("sec-1", "party_secretary") });
+            await flow.workflows.send("wf-fam", { id: "f3", type: "VERIFY", actor: at("ver-1", "community_staff") });
+          }
+          const r = await flow.pump();
+          expect(r.failed).toEqual([]);
+          expect(flow.timebank.as(bureau).account(volunteer.id)?.earnedMinutes).toBe(posted);
+          const state = (await flow.workflows.query("wf-fam", at("ver-1", "community_staff"))).state;
+          expect(state).toBe(signed ? "verified" : "recorded");
+          expect((await flow.reconcile(bureau)).ok).toBe(true);
+        } finally {
+          await flow.close();
+        }
       }
     });
 
