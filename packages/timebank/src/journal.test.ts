@@ -1,7 +1,7 @@
-import { fixedClock } from "@elderflow/core";
+import { canonicalJson as coreCanonicalJson, fixedClock } from "@elderflow/core";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cmd, SETUP, testStars } from "../../../test/timebank-support";
+import { asHost, cmd, SETUP, testStars } from "../../../test/timebank-support";
 import { createTimeBank } from "./bank";
 import { canonicalJson, entryHash, type JournalEntry, sha256, verifyJournal } from "./journal";
 import { memoryStore } from "./stores/memory";
@@ -10,7 +10,9 @@ let journal: JournalEntry[] = [];
 
 beforeAll(async () => {
   const store = memoryStore();
-  const bank = await createTimeBank({ store, clock: fixedClock("2027-01-04T09:00:00+08:00"), stars: testStars });
+  const bank = asHost(
+    await createTimeBank({ store, clock: fixedClock("2027-01-04T09:00:00+08:00"), stars: testStars }),
+  );
   const commands: unknown[] = [...SETUP];
   for (let i = 0; i < 20; i++)
     commands.push(cmd.record(`r${i}`, i % 2 ? "v1" : "v2", 10 + i), cmd.verify(`vf${i}`, `r${i}`));
@@ -27,6 +29,26 @@ describe("canonicalJson", () => {
         const reversed = Object.fromEntries(Object.entries(obj).reverse());
         expect(canonicalJson(reversed)).toBe(canonicalJson(obj));
         expect(JSON.parse(canonicalJson(obj))).toEqual(JSON.parse(JSON.stringify(obj)));
+      }),
+    );
+  });
+});
+
+describe("canonicalJson on hostile input", () => {
+  it("refuses a value nested 20,000 deep with a typed TOO_DEEP, without recursion", () => {
+    let deep: unknown = "x";
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    expect(() => canonicalJson(deep)).toThrow(expect.objectContaining({ code: "TOO_DEEP" }));
+  });
+
+  it("refuses a lone surrogate with MALFORMED_TEXT rather than hashing a string no store returns", () => {
+    expect(() => canonicalJson({ key: "k\ud800" })).toThrow(expect.objectContaining({ code: "MALFORMED_TEXT" }));
+  });
+
+  it("writes exactly core's canonical text for any JSON value", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), (v) => {
+        expect(canonicalJson(v)).toBe(coreCanonicalJson(v));
       }),
     );
   });
@@ -92,8 +114,8 @@ describe("verifyJournal", () => {
 
   it("detects a cut-off tail against an anchor kept elsewhere", () => {
     const anchor = { length: journal.length, headHash: (journal.at(-1) as JournalEntry).hash };
-    expect(verifyJournal(journal, anchor).ok).toBe(true);
-    expect(verifyJournal(journal.slice(0, -3), anchor)).toMatchObject({
+    expect(verifyJournal(journal, { anchor }).ok).toBe(true);
+    expect(verifyJournal(journal.slice(0, -3), { anchor })).toMatchObject({
       ok: false,
       position: journal.length - 2,
       problem: "truncated",
@@ -117,7 +139,9 @@ describe("entryHash", () => {
 describe("the stored command text", () => {
   it("is always the canonical JSON of the stored command, whatever was submitted", async () => {
     const store = memoryStore();
-    const bank = await createTimeBank({ store, clock: fixedClock("2027-01-04T09:00:00+08:00"), stars: testStars });
+    const bank = asHost(
+      await createTimeBank({ store, clock: fixedClock("2027-01-04T09:00:00+08:00"), stars: testStars }),
+    );
     await bank.submitMany([
       ...SETUP,
       { key: "x1", op: "enroll", community: "c1", volunteer: "v9" }, // family defaulted
@@ -129,6 +153,7 @@ describe("the stored command text", () => {
       expect(e.hash).toBe(entryHash(e));
     }
     expect(store.entries.find((e) => e.key === "x1")?.command).toEqual({
+      actor: "host",
       op: "enroll",
       key: "x1",
       volunteer: "v9",

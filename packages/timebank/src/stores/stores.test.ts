@@ -5,9 +5,11 @@ import { fixedClock, isElderflowError } from "@elderflow/core";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { cmd, dropSchema, PG_URL, SETUP, schemaName, testStars } from "../../../../test/timebank-support";
+import { asHost, cmd, dropSchema, HOST, PG_URL, SETUP, schemaName, testStars } from "../../../../test/timebank-support";
 import { createTimeBank } from "../bank";
-import type { JournalEntry } from "../journal";
+import { type HashSuite, sm3Suite } from "../hash";
+import { entryHash, type JournalEntry } from "../journal";
+import type { AccountRow } from "../state";
 import { memoryStore } from "./memory";
 import { pgliteStore } from "./pglite";
 import { postgresStore } from "./postgres";
@@ -23,8 +25,32 @@ interface Backend {
   tamper(seq: number, change: (e: JournalEntry) => Partial<JournalEntry>): Promise<void>;
   /** Tries to update a journal row through the normal path; resolves to the error or undefined. */
   updateInPlace(): Promise<unknown>;
+  /** Removes every journal row past the guards (as a database owner who drops the triggers). */
+  cutJournal(): Promise<void>;
+  /** Adds minutes to an account row's posted credits, past the guards. */
+  editAccount(id: string, minutes: number): Promise<void>;
+  /** Overwrites the head row's hash, past the guards. */
+  editHead(hash: string): Promise<void>;
+  /** SQL backends: runs one statement as a client with write rights; resolves to its error or undefined. */
+  readonly sql?: (statement: string) => Promise<unknown>;
   cleanup(): Promise<void>;
 }
+
+/** What opening a bank on a store threw (undefined if it opened). */
+async function openFailure(store: TimeBankStore, options: { hash?: HashSuite } = {}): Promise<unknown> {
+  return createTimeBank({ store, clock, stars: testStars, ...options }).then(
+    async (bank) => {
+      await bank.close();
+      return undefined;
+    },
+    async (e: unknown) => {
+      await store.close();
+      return e;
+    },
+  );
+}
+
+const typed = (e: unknown) => (isElderflowError(e) ? { code: e.code, params: e.params } : e);
 
 /**
  * The contract every store must keep, written once and run against each backend.
@@ -43,7 +69,7 @@ function describeStoreContract(name: string, makeBackend: () => Promise<Backend>
 
     it("keeps every decision across a reopen, and opens twice without migrating twice", async () => {
       const b = await fresh();
-      const bank = await createTimeBank({ store: b.open(), clock, stars: testStars });
+      const bank = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
       await bank.submitMany([
         ...SETUP,
         cmd.record("r1", "v1", 100),
@@ -52,7 +78,7 @@ function describeStoreContract(name: string, makeBackend: () => Promise<Backend>
       ]);
       const before = { accounts: bank.accounts(), anchor: bank.anchor() };
       await bank.close();
-      const again = await createTimeBank({ store: b.open(), clock, stars: testStars });
+      const again = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
       expect({ accounts: again.accounts(), anchor: again.anchor() }).toEqual(before);
       expect(await again.submit(cmd.record("r1", "v1", 100))).toMatchObject({ replayed: true, status: "pending" });
       expect(again.account("v1")).toMatchObject({ earnedMinutes: 100, reservedMinutes: 30, availableMinutes: 70 });
@@ -61,7 +87,7 @@ function describeStoreContract(name: string, makeBackend: () => Promise<Backend>
 
     it("reads a balance with one key lookup that matches the decided state", async () => {
       const b = await fresh();
-      const bank = await createTimeBank({ store: b.open(), clock, stars: testStars });
+      const bank = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
       await bank.submitMany([
         ...SETUP,
         cmd.record("r1", "v1", 100),
@@ -75,8 +101,8 @@ function describeStoreContract(name: string, makeBackend: () => Promise<Backend>
 
     it("lets two writers share the store: each catches up before it decides", async () => {
       const b = await fresh();
-      const a = await createTimeBank({ store: b.open(), clock, stars: testStars });
-      const c = await createTimeBank({ store: b.open(), clock, stars: testStars });
+      const a = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
+      const c = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
       await a.submitMany([...SETUP, cmd.record("r1", "v1", 100)]);
       expect(await c.submit(cmd.verify("vf1", "r1"))).toMatchObject({ ok: true, status: "posted" });
       expect(await a.submit(cmd.verify("vf2", "r1"))).toMatchObject({ ok: false, code: "NOT_PENDING" });
@@ -91,7 +117,7 @@ function describeStoreContract(name: string, makeBackend: () => Promise<Backend>
     it("keeps reasons beside the journal, not in it", async () => {
       const b = await fresh();
       const store = b.open();
-      const bank = await createTimeBank({ store, clock, stars: testStars });
+      const bank = asHost(await createTimeBank({ store, clock, stars: testStars }));
       await bank.submitMany([...SETUP, cmd.record("r1", "v1", 100), cmd.reject("rj1", "r1", "ver1", "not signed")]);
       expect(await store.readNote("rj1")).toBe("not signed");
       expect(JSON.stringify(await bank.journal())).not.toContain("not signed");
@@ -100,7 +126,7 @@ function describeStoreContract(name: string, makeBackend: () => Promise<Backend>
 
     it("names the altered entry, and a bank refuses to open on a broken chain", async () => {
       const b = await fresh();
-      const bank = await createTimeBank({ store: b.open(), clock, stars: testStars });
+      const bank = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
       await bank.submitMany([...SETUP, cmd.record("r1", "v1", 100), cmd.verify("vf1", "r1")]);
       expect(await bank.verifyJournal()).toMatchObject({ ok: true, length: SETUP.length + 2 });
       await bank.close();
@@ -116,12 +142,220 @@ function describeStoreContract(name: string, makeBackend: () => Promise<Backend>
       await store.close();
     });
 
+    it("opens a journal cut back to nothing as tampered, never as an empty bank", async () => {
+      const b = await fresh();
+      const bank = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
+      await bank.submitMany([...SETUP, cmd.record("r1", "v1", 100)]);
+      await bank.close();
+      await b.cutJournal();
+      expect(typed(await openFailure(b.open()))).toEqual({
+        code: "JOURNAL_TAMPERED",
+        params: { position: 1, table: "timebank_journal" },
+      });
+    });
+
+    it("opens a store whose head row disagrees with the journal as tampered", async () => {
+      const b = await fresh();
+      const bank = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
+      await bank.submitMany(SETUP);
+      await bank.close();
+      await b.editHead("e".repeat(64));
+      expect(typed(await openFailure(b.open()))).toEqual({
+        code: "JOURNAL_TAMPERED",
+        params: { position: SETUP.length, table: "timebank_head" },
+      });
+    });
+
+    it("opens a store with an edited account row as tampered, naming the table and no value", async () => {
+      const b = await fresh();
+      const bank = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
+      await bank.submitMany([...SETUP, cmd.record("r1", "v1", 100), cmd.verify("vf1", "r1")]);
+      await bank.close();
+      await b.editAccount("v:v1", 600);
+      expect(typed(await openFailure(b.open()))).toEqual({
+        code: "JOURNAL_TAMPERED",
+        params: { position: SETUP.length + 2, table: "timebank_accounts" },
+      });
+    });
+
+    it("writes and reopens an SM3 journal, and refuses to open it as SHA-256 (or the reverse)", async () => {
+      const b = await fresh();
+      const raw = await createTimeBank({ store: b.open(), clock, stars: testStars, hash: sm3Suite });
+      const bank = asHost(raw);
+      await bank.submitMany([...SETUP, cmd.record("r1", "v1", 100), cmd.verify("vf1", "r1")]);
+      const journal = await raw.journal();
+      expect(journal.every((e) => e.hash === entryHash(e, sm3Suite) && e.hash !== entryHash(e))).toBe(true);
+      expect(await raw.verifyJournal()).toMatchObject({ ok: true, length: SETUP.length + 2 });
+      expect((await b.open().readHead())?.suite).toBe("sm3");
+      const before = bank.accounts();
+      await bank.close();
+      const again = await createTimeBank({ store: b.open(), clock, stars: testStars, hash: sm3Suite });
+      expect(asHost(again).accounts()).toEqual(before);
+      await again.close();
+      expect(typed(await openFailure(b.open()))).toEqual({
+        code: "HASH_SUITE_MISMATCH",
+        params: { stored: "sm3", requested: "sha256" },
+      });
+    });
+
+    it("refuses a second writer of another suite on a store that was empty when it opened", async () => {
+      const b = await fresh();
+      const sha = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
+      const sm3 = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars, hash: sm3Suite }));
+      await sha.submitMany(SETUP);
+      const error = await sm3.submit(cmd.record("r1", "v1", 10)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(typed(error)).toMatchObject({ code: "HASH_SUITE_MISMATCH" });
+      expect(await sha.verifyJournal()).toMatchObject({ ok: true, length: SETUP.length });
+      await sha.close();
+      await sm3.close();
+    });
+
+    it("never writes a string it could not return unchanged: a batch with a lone surrogate or NUL writes nothing", async () => {
+      const b = await fresh();
+      const store = b.open();
+      const bank = asHost(await createTimeBank({ store, clock, stars: testStars }));
+      await bank.submitMany(SETUP);
+      const [last] = await store.readJournal(SETUP.length - 1);
+      const base = last as JournalEntry;
+      for (const key of ["k\ud800", "k\u0000"]) {
+        const body = { ...base, seq: base.seq + 1, key, prevHash: base.hash };
+        const error = await store
+          .commit(
+            base.seq,
+            () => ({ entries: [{ ...body, hash: entryHash(body) }], accounts: [], created: [], notes: [], value: 0 }),
+            "sha256",
+          )
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(typed(error)).toMatchObject({ code: key.includes("\u0000") ? "CONTROL_CHARACTER" : "MALFORMED_TEXT" });
+        const note = await store
+          .commit(
+            base.seq,
+            () => ({ entries: [], accounts: [], created: [], notes: [{ key: "n", text: `a${key}` }], value: 0 }),
+            "sha256",
+          )
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(isElderflowError(note)).toBe(true);
+      }
+      expect(await store.readNote("n")).toBeUndefined();
+      expect((await store.readHead())?.seq).toBe(SETUP.length);
+      await bank.close();
+      expect(await openFailure(b.open())).toBeUndefined();
+    });
+
+    it("erases a person's notes outside the chain, records it with ids only, and the chain still verifies", async () => {
+      const b = await fresh();
+      const store = b.open();
+      const raw = await createTimeBank({ store, clock, stars: testStars });
+      const bank = asHost(raw);
+      await bank.submitMany([
+        ...SETUP,
+        cmd.record("r1", "v1", 100, "2027-01-05", "rcp9"),
+        cmd.reject("rj1", "r1", "ver1", "老人说没来过 13800138000"),
+        cmd.record("r2", "v1", 100, "2027-01-05", "rcp9"),
+        cmd.verify("vf2", "r2"),
+        cmd.reverse("rv2", "vf2", "2027-01-12", "ver1", "rcp9 entered twice"),
+        cmd.record("r3", "v2", 50),
+        cmd.reject("rj3", "r3", "ver1", "someone else's reason"),
+      ]);
+      const anchorBefore = raw.anchor();
+      const admin = { id: "adm1", roles: ["admin" as const], communities: ["c1"] };
+      const record = await raw.erasePerson("rcp9", admin);
+      expect(record).toMatchObject({
+        seq: 1,
+        person: "rcp9",
+        actor: "adm1",
+        notes: 2,
+        journalLength: SETUP.length + 7,
+      });
+      expect(await store.readNote("rj1")).toBeUndefined();
+      expect(await store.readNote("rv2")).toBeUndefined();
+      expect(await store.readNote("rj3")).toBe("someone else's reason");
+      expect(await raw.verifyJournal()).toMatchObject({ ok: true, length: SETUP.length + 7 });
+      expect(raw.anchor()).toEqual(anchorBefore);
+      await bank.close();
+      const again = await createTimeBank({ store: b.open(), clock, stars: testStars });
+      expect(await again.erasures()).toEqual([record]);
+      expect(await again.verifyJournal()).toMatchObject({ ok: true });
+      await again.close();
+    });
+
+    it("lets only the host, the bureau or an admin reaching the person's communities erase", async () => {
+      const b = await fresh();
+      const store = b.open();
+      const raw = await createTimeBank({ store, clock, stars: testStars });
+      await asHost(raw).submitMany([...SETUP, cmd.record("r1", "w1", 30, "2027-01-05", "rcp9", "reg2")]);
+      await asHost(raw).submit(cmd.reject("rj1", "r1", "ver2", "reason"));
+      const refused = async (actor: Parameters<typeof raw.erasePerson>[1]) =>
+        raw.erasePerson("rcp9", actor).then(
+          () => undefined,
+          (e: unknown) => (isElderflowError(e) ? e.code : e),
+        );
+      expect(await refused({ id: "s1", roles: ["verifier"], communities: ["c2"] })).toBe("NOT_AUTHORIZED");
+      expect(await refused({ id: "adm1", roles: ["admin"], communities: ["c1"] })).toBe("WRONG_COMMUNITY");
+      expect(await refused({ id: "13800138000", roles: ["admin"], communities: ["c2"] })).toBe("PERSONAL_DATA_IN_ID");
+      expect(await store.readNote("rj1")).toBe("reason");
+      expect(await raw.erasures()).toEqual([]);
+      expect(await raw.erasePerson("rcp9", HOST)).toMatchObject({ notes: 1, actor: "host" });
+      expect(await store.readNote("rj1")).toBeUndefined();
+      await raw.close();
+    });
+
     it("refuses to change the journal in place", async () => {
       const b = await fresh();
-      const bank = await createTimeBank({ store: b.open(), clock, stars: testStars });
+      const bank = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
       await bank.submitMany(SETUP);
       await bank.close();
       expect(await b.updateInPlace()).toBeDefined();
+    });
+  });
+}
+
+/**
+ * What only a SQL store can be asked: the triggers of migration 2 refuse TRUNCATE, DELETE and a
+ * head moved back or off the journal, whoever sends the statement.
+ */
+function describeSqlGuards(name: string, makeBackend: () => Promise<Backend>): void {
+  describe(`sql guards: ${name}`, () => {
+    const backends: Backend[] = [];
+    afterAll(async () => {
+      for (const b of backends) await b.cleanup();
+    });
+
+    it("refuses TRUNCATE of the journal, the head, the accounts and the erasures, and the bank still opens whole", async () => {
+      const b = await makeBackend();
+      backends.push(b);
+      const bank = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
+      await bank.submitMany([...SETUP, cmd.record("r1", "v1", 100), cmd.verify("vf1", "r1")]);
+      const before = { accounts: bank.accounts(), anchor: bank.anchor() };
+      await bank.close();
+      const sql = b.sql as (statement: string) => Promise<unknown>;
+      for (const table of ["timebank_journal", "timebank_head", "timebank_accounts", "timebank_erasures"])
+        expect(String(await sql(`truncate ${table}`))).toContain("refused");
+      expect(String(await sql("truncate timebank_journal, timebank_head, timebank_accounts cascade"))).toContain(
+        "refused",
+      );
+      for (const statement of [
+        "delete from timebank_head",
+        "delete from timebank_accounts",
+        "delete from timebank_journal",
+        "update timebank_head set seq = 1",
+        `update timebank_head set seq = seq + 1, hash = '${"e".repeat(64)}'`,
+        "update timebank_head set suite = 'sm3'",
+      ])
+        expect(await sql(statement)).toBeDefined();
+      const again = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
+      expect({ accounts: again.accounts(), anchor: again.anchor() }).toEqual(before);
+      expect(await again.verifyJournal()).toMatchObject({ ok: true, length: SETUP.length + 2 });
+      await again.close();
     });
   });
 }
@@ -137,28 +371,46 @@ describeStoreContract("memory", async () => {
     async updateInPlace() {
       // The memory store exposes no update path at all; its commit refuses a rewritten seq.
       return store
-        .commit(0, () => ({
-          entries: [store.entries[0] as JournalEntry],
-          accounts: [],
-          created: [],
-          notes: [],
-          value: 0,
-        }))
+        .commit(
+          0,
+          () => ({
+            entries: [store.entries[0] as JournalEntry],
+            accounts: [],
+            created: [],
+            notes: [],
+            value: 0,
+          }),
+          "sha256",
+        )
         .then(
           () => undefined,
           (e: unknown) => e,
         );
     },
+    async cutJournal() {
+      store.entries.length = 0;
+    },
+    async editAccount(id, minutes) {
+      const row = store.accountRows.get(id) as AccountRow;
+      store.accountRows.set(id, { ...row, creditsPosted: row.creditsPosted + minutes });
+    },
+    async editHead(hash) {
+      store.head = { ...store.head, hash };
+    },
     async cleanup() {},
   };
 });
+
+/** A statement run with a table's own triggers off, as an owner who drops them would. */
+const pastGuards = (table: string, statement: string) =>
+  `alter table ${table} disable trigger user; ${statement}; alter table ${table} enable trigger user;`;
 
 // PGlite is single-connection and its initdb takes seconds: one database for the file, one schema
 // per backend (the file's tests run one after another, so the session's search_path is theirs).
 let sharedPglite: { db: PGlite; dir: string } | undefined;
 let pgliteSchemas = 0;
 
-describeStoreContract("pglite", async () => {
+const pgliteBackend = async (): Promise<Backend> => {
   if (sharedPglite === undefined) {
     const dir = mkdtempSync(join(tmpdir(), "timebank-contract-"));
     sharedPglite = { db: new PGlite(dir), dir };
@@ -181,6 +433,23 @@ describeStoreContract("pglite", async () => {
         () => undefined,
         (e: unknown) => e,
       ),
+    cutJournal: () => db.exec(pastGuards("timebank_journal", "truncate timebank_journal")).then(() => undefined),
+    editAccount: (id, minutes) =>
+      db
+        .query(
+          `update timebank_accounts set credits_posted = credits_posted + ${Number(minutes)} where id = $1 returning 1`,
+          [id],
+        )
+        .then(() => undefined),
+    editHead: (hash) =>
+      db
+        .exec(pastGuards("timebank_head", `update timebank_head set hash = '${hash}' where id = 1`))
+        .then(() => undefined),
+    sql: (statement) =>
+      db.exec(statement).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
     async cleanup() {
       if (sharedPglite !== undefined) {
         await sharedPglite.db.close();
@@ -189,9 +458,11 @@ describeStoreContract("pglite", async () => {
       }
     },
   };
-});
+};
+describeStoreContract("pglite", pgliteBackend);
+describeSqlGuards("pglite", pgliteBackend);
 
-describeStoreContract("postgres", async () => {
+const postgresBackend = async (): Promise<Backend> => {
   const schema = schemaName("contract");
   const run = async (sql: string, params: unknown[] = []) => {
     const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
@@ -218,6 +489,20 @@ describeStoreContract("postgres", async () => {
         () => undefined,
         (e: unknown) => e,
       ),
+    cutJournal: () => run(pastGuards("timebank_journal", "truncate timebank_journal")).then(() => undefined),
+    editAccount: (id, minutes) =>
+      run(`update timebank_accounts set credits_posted = credits_posted + ${Number(minutes)} where id = $1`, [id]).then(
+        () => undefined,
+      ),
+    editHead: (hash) =>
+      run(pastGuards("timebank_head", `update timebank_head set hash = '${hash}' where id = 1`)).then(() => undefined),
+    sql: (statement) =>
+      run(statement).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
     cleanup: () => dropSchema(schema),
   };
-});
+};
+describeStoreContract("postgres", postgresBackend);
+describeSqlGuards("postgres", postgresBackend);
