@@ -1,4 +1,11 @@
-import { ElderflowError, maskIdNumber, maskName, maskPhone, redactPersonalData } from "@elderflow/core";
+import {
+  containsPersonalData,
+  ElderflowError,
+  maskIdNumber,
+  maskName,
+  maskPhone,
+  redactPersonalData,
+} from "@elderflow/core";
 import type { AnyMachineSnapshot } from "xstate";
 import type { WorkflowDefinition } from "./definition";
 import { flattenState, initialStep, persistSnapshot, step } from "./runtime";
@@ -68,6 +75,9 @@ function mapJson(
     const replaced = whole(key, src);
     if (replaced !== src) set(replaced);
     else if (typeof src === "string") set(leaf(key, src));
+    else if (typeof src === "number" && Number.isInteger(src) && containsPersonalData(String(src)))
+      // A phone or ID number typed as a number: it leaves masked, as text.
+      set(leaf(key, String(src)));
     else if (typeof src !== "object" || src === null) set(src);
     else if (depth >= MAX_DEPTH) set("***");
     else if (Array.isArray(src)) {
@@ -85,8 +95,8 @@ function mapJson(
 }
 
 /**
- * A copy of a JSON value in which every ID number and mobile phone inside any string is masked by
- * its shape (core's `redactPersonalData`), iteratively. Used for history views and exports.
+ * A copy of a JSON value in which every ID number and mobile phone inside any string (or typed as
+ * a whole number) is masked by its shape (core's `redactPersonalData`), iteratively. Used for history views and exports.
  *
  * @example
  * ```ts
