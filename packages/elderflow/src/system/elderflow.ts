@@ -483,7 +483,8 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
       return { posted: verified?.ok === true && verified.status === "posted" ? 1 : 0, tasks: 0 };
     },
     "pairing.missed_contact": async (e, item) => {
-      const communityId = e.communityId ?? (await workflows.query(item.instanceId, hostWorkflow)).communityId;
+      // The event names the pair; the alert belongs to the pairing's community.
+      const { communityId } = await workflows.query(item.instanceId, hostWorkflow);
       const tasks = await backends.tasks.add([
         {
           id: `missed/${item.id}`,
