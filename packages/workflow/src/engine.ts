@@ -1,4 +1,12 @@
-import { type Clock, ElderflowError, type FieldPath, isElderflowError, parseOrThrow } from "@elderflow/core";
+import {
+  type Clock,
+  containsPersonalData,
+  ElderflowError,
+  type FieldPath,
+  isElderflowError,
+  parseOrThrow,
+  redactPersonalData,
+} from "@elderflow/core";
 import { type AnyMachineSnapshot, createActor, type InspectionEvent, type Observer } from "xstate";
 import { z } from "zod";
 import { redactJson } from "./audit";
@@ -169,7 +177,17 @@ function assertAccess(actor: WorkflowActor, communityId: string): void {
   if (!mayAccess(actor, communityId)) throw new ElderflowError("WRONG_COMMUNITY", { path: ["actor", "communityId"] });
 }
 
-function view(i: StoredInstance): WorkflowInstance {
+/** A view of an instance for people: phones and ID numbers in its free-text fields masked by shape. */
+function view(
+  i: StoredInstance,
+  freeText: ReadonlySet<string> | undefined,
+  context = i.snapshot.context,
+): WorkflowInstance {
+  let shown = context;
+  for (const key of freeText ?? []) {
+    const v = shown[key];
+    if (typeof v === "string" && containsPersonalData(v)) shown = { ...shown, [key]: redactPersonalData(v) };
+  }
   return {
     id: i.id,
     machine: i.machine,
@@ -179,7 +197,7 @@ function view(i: StoredInstance): WorkflowInstance {
     status: i.status,
     communityId: i.communityId,
     priority: i.priority,
-    context: i.snapshot.context,
+    context: shown,
     createdAt: i.createdAt,
     updatedAt: i.updatedAt,
   };
@@ -333,7 +351,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
   };
 
   const duplicateResult = (inst: StoredInstance): SendResult => ({
-    instance: view(inst),
+    instance: view(inst, textOf(inst.machine)),
     duplicate: true,
     from: null,
     to: inst.state,
@@ -379,7 +397,12 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     }
     remember(commit.instance, result.next);
     inspectStep(def, opts.id, undefined, input, undefined);
-    return { instance: view(commit.instance), duplicate: false, from: null, to: commit.instance.state };
+    return {
+      instance: view(commit.instance, textOf(def.name)),
+      duplicate: false,
+      from: null,
+      to: commit.instance.state,
+    };
   }
 
   async function apply(
@@ -488,7 +511,12 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       }
       remember(commit.instance, result.next);
       inspectStep(def, instanceId, before, undefined, event);
-      return { instance: view(commit.instance), duplicate: false, from: inst.state, to: commit.instance.state };
+      return {
+        instance: view(commit.instance, textOf(def.name)),
+        duplicate: false,
+        from: inst.state,
+        to: commit.instance.state,
+      };
     }
   }
 
@@ -587,6 +615,10 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       freeText.set(def.name, set);
     }
     return set;
+  };
+  const textOf = (machine: string) => {
+    const d = defs.get(machine);
+    return d === undefined ? undefined : freeTextOf(d);
   };
   const scrub = (record: Readonly<Record<string, unknown>>, fields: ReadonlySet<string>) => {
     let out: Record<string, unknown> | undefined;
@@ -687,9 +719,9 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     async query(instanceId, actor) {
       const inst = await loadFor(instanceId, actor);
       const def = definition(inst.machine);
-      if (inst.machineVersion === def.version) return view(inst);
+      if (inst.machineVersion === def.version) return view(inst, freeTextOf(def));
       const snapshot = migrateSnapshot(def, inst.machineVersion, inst.snapshot);
-      return { ...view(inst), machineVersion: def.version, context: snapshot.context };
+      return { ...view(inst, freeTextOf(def), snapshot.context), machineVersion: def.version };
     },
     async list(filter, actor) {
       checkActor(actor, ["actor"]);
@@ -698,9 +730,9 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
           throw new ElderflowError("WRONG_COMMUNITY", { path: ["communityId"] });
         if (actor.communityId === undefined)
           throw new ElderflowError("WRONG_COMMUNITY", { path: ["actor", "communityId"] });
-        return (await store.list({ ...filter, communityId: actor.communityId })).map(view);
+        return (await store.list({ ...filter, communityId: actor.communityId })).map((i) => view(i, textOf(i.machine)));
       }
-      return (await store.list(filter)).map(view);
+      return (await store.list(filter)).map((i) => view(i, textOf(i.machine)));
     },
     async history(instanceId, actor) {
       await loadFor(instanceId, actor);

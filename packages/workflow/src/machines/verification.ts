@@ -153,7 +153,7 @@ export type VerificationEvent =
 /**
  * Service entry verification (rule 13): recorded → signed by the recipient side → registered by
  * the team leader or party secretary → verified or rejected. Who may do each act is not decided
- * here: the `authorized` guard reads the answer of the injected {@link MovementAuthority} (the
+ * here: the `authorityAllows` guard reads the answer of the injected {@link MovementAuthority} (the
  * same rule the time bank applies), recorded in the event, so that the workflow never reaches a
  * state the ledger would refuse. Verification emits `verification.service_verified`.
  *
@@ -171,7 +171,7 @@ export const verificationMachine = setup({
     emitted: {} as ServiceVerified | ServiceRejected,
   },
   guards: {
-    authorized: ({ event }) => event.refusal === null,
+    authorityAllows: ({ event }) => event.refusal === null,
   },
   actions: {
     recordSignature: assign(({ event }) => ({ signedBy: event.actor.id })),
@@ -220,18 +220,18 @@ export const verificationMachine = setup({
     recorded: {
       description: "The volunteer recorded the service.",
       on: {
-        SIGN: { guard: "authorized", target: "signed", actions: "recordSignature" },
-        DISPUTE: { guard: "authorized", target: "rejected", actions: "recordRejection" },
+        SIGN: { guard: "authorityAllows", target: "signed", actions: "recordSignature" },
+        DISPUTE: { guard: "authorityAllows", target: "rejected", actions: "recordRejection" },
       },
     },
     signed: {
-      on: { REGISTER: { guard: "authorized", target: "registered", actions: "recordRegistration" } },
+      on: { REGISTER: { guard: "authorityAllows", target: "registered", actions: "recordRegistration" } },
     },
     registered: {
       description: "Scored the same day; verified weekly.",
       on: {
-        VERIFY: { guard: "authorized", target: "verified", actions: "recordVerification" },
-        REJECT: { guard: "authorized", target: "rejected", actions: "recordRejection" },
+        VERIFY: { guard: "authorityAllows", target: "verified", actions: "recordVerification" },
+        REJECT: { guard: "authorityAllows", target: "rejected", actions: "recordRejection" },
       },
     },
     verified: { type: "final", entry: "announceVerified" },

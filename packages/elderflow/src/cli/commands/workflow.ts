@@ -1,5 +1,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { type Clock, ElderflowError, generateDistrict, isElderflowError, parseInstant } from "@elderflow/core";
+import {
+  type Clock,
+  ElderflowError,
+  generateDistrict,
+  isElderflowError,
+  parseInstant,
+  parseJsonText,
+} from "@elderflow/core";
 import {
   BUILT_IN_MACHINES,
   builtInWorkflows,
@@ -74,12 +81,32 @@ async function runLine(engine: WorkflowEngine, line: Record<string, unknown>, zo
       return engine.history(String(line.instance), actor);
     case "open311":
       return toOpen311(await engine.query(String(line.instance), actor), zone);
+    case "erase":
+      return engine.erasePerson(String(line.person), actor);
     default:
       throw new ElderflowError("INVALID_ENUM", {
         path: ["op"],
-        params: { options: "start, send, timers, query, history, open311" },
+        params: { options: "start, send, timers, query, history, open311, erase" },
       });
   }
+}
+
+/**
+ * One line of a script: JSON text parsed by core (a syntax error is `INVALID_JSON` with the file's
+ * line and the column, never the text), and an object.
+ */
+function parseLine(raw: string, n: number): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = parseJsonText(raw);
+  } catch (e) {
+    if (isElderflowError(e) && e.code === "INVALID_JSON")
+      throw new ElderflowError("INVALID_JSON", { params: { line: n, column: Number(e.params.column ?? 1) } });
+    throw e;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new ElderflowError("INVALID_TYPE", { path: [n], params: { expected: "object" } });
+  return value as Record<string, unknown>;
 }
 
 /**
@@ -102,13 +129,13 @@ export function registerWorkflow(program: Command, ctx: CommandContext): void {
             machine: name,
             event: "(start)",
             roles: def.startRoles.join(" "),
-            payload: Object.keys(def.input).join(" "),
+            payload: Object.keys(def.input.shape).join(" "),
           },
           ...Object.entries(def.events).map(([event, spec]) => ({
             machine: name,
             event,
             roles: spec.roles.join(" "),
-            payload: Object.keys(spec.payload ?? {}).join(" "),
+            payload: Object.keys(spec.payload?.shape ?? {}).join(" "),
           })),
         ];
       });
@@ -162,7 +189,7 @@ export function registerWorkflow(program: Command, ctx: CommandContext): void {
 
   wf.command("run")
     .description(
-      'apply a JSONL script, one operation per line: {"op":"start"|"send"|"timers"|"query"|"history"|"open311", …, "at"?: ISO instant}; prints one result per line',
+      'apply a JSONL script, one operation per line: {"op":"start"|"send"|"timers"|"query"|"history"|"open311"|"erase", …, "at"?: ISO instant}; prints one result per line',
     )
     .argument("<file>", "JSONL file")
     .option("--store <spec>", "memory | pglite | pglite:<dir> | postgres://…", "memory")
@@ -181,13 +208,11 @@ export function registerWorkflow(program: Command, ctx: CommandContext): void {
           n++;
           if (raw.trim() === "") continue;
           try {
-            const line = JSON.parse(raw) as Record<string, unknown>;
+            const line = parseLine(raw, n);
             clock.set(typeof line.at === "string" ? parseInstant(line.at, ["at"]) : undefined);
             results.push({ line: n, ok: true, result: await runLine(engine, line, clock.zone) });
           } catch (e) {
-            const err = isElderflowError(e)
-              ? e
-              : new ElderflowError("INVALID_JSON", { params: { detail: `line ${n}` } });
+            const err = isElderflowError(e) ? e : new ElderflowError("INTERNAL", { params: { detail: "unexpected" } });
             results.push({ line: n, ok: false, code: err.code, message: err.messageIn(lang) });
           }
         }
