@@ -1,5 +1,4 @@
 import {
-  assertTimeZone,
   DEFAULT_ZONE,
   ElderflowError,
   type ElderflowIssue,
@@ -9,6 +8,7 @@ import {
 } from "@elderflow/core";
 import { IANAZone } from "luxon";
 import { fromEpochDay, weekdayOfEpochDay } from "./days";
+import { checkZone } from "./recurrence";
 import { civilToEpochDay } from "./yearly";
 
 /** A volunteer paired with a cadre (结对), active from `from` to `to` (both days included). */
@@ -129,7 +129,7 @@ export function cadenceReport(
   options: CadenceOptions = {},
 ): CadenceReport {
   const zoneName = options.zone ?? DEFAULT_ZONE;
-  assertTimeZone(zoneName, ["zone"]);
+  checkZone(zoneName, ["zone"]);
   const zone = IANAZone.create(zoneName);
   const m = typeof month === "string" ? MONTH.exec(month) : null;
   const mo = m ? Number(m[2]) : 0;
@@ -145,7 +145,7 @@ export function cadenceReport(
   const issues: ElderflowIssue[] = [];
   const issue = (code: ElderflowIssue["code"], path: (string | number)[], params: Record<string, string> = {}) =>
     issues.push({ code, path, params });
-  const ranges = new Map<string, { pair: CadencePair; from: number; to: number }>();
+  const ranges = new Map<string, { pair: CadencePair; from: number; to: number; index: number }>();
   for (const [i, p] of pairs.entries()) {
     const at = ["pairs", i];
     if (p === null || typeof p !== "object") {
@@ -163,8 +163,10 @@ export function cadenceReport(
     const from = dayOf(p.from);
     const to = p.to === undefined ? Number.POSITIVE_INFINITY : dayOf(p.to);
     if (to < from) issue("DATE_ORDER", [...at, "to"]);
-    else if (ranges.has(p.pairId)) issue("DUPLICATE_ID", [...at, "pairId"], { id: p.pairId.slice(0, 64) });
-    else ranges.set(p.pairId, { pair: p, from, to });
+    // The message points at the first entry with that id, never repeats the id itself.
+    else if (ranges.has(p.pairId))
+      issue("DUPLICATE_ID", [...at, "pairId"], { id: `pairs[${ranges.get(p.pairId)?.index}]` });
+    else ranges.set(p.pairId, { pair: p, from, to, index: i });
   }
   const contacts = new Map<string, Set<number>>(); // pairId -> local epoch days with a contact
   const visits = new Map<string, number[]>(); // pairId -> local epoch days of home visits
@@ -184,8 +186,7 @@ export function cadenceReport(
       issue("INVALID_INSTANT", [...at, "at"]);
     }
     if (typeof e.pairId !== "string" || !ranges.has(e.pairId)) {
-      if (pairs.every((p) => p?.pairId !== e.pairId))
-        issue("NOT_FOUND", [...at, "pairId"], { what: `pair ${String(e.pairId).slice(0, 64)}` });
+      if (pairs.every((p) => p?.pairId !== e.pairId)) issue("NOT_FOUND", [...at, "pairId"], { what: "pair" });
       continue;
     }
     if (Number.isNaN(ms) || (e.kind !== "contact" && e.kind !== "home_visit")) continue;

@@ -2,6 +2,7 @@ import { ElderflowError, type FieldPath, type IsoDate, isIsoDate } from "@elderf
 import { IANAZone } from "luxon";
 import { dateWindow, fromEpochDay, toEpochDay } from "./days";
 import type { HolidayCalendar, NonWorkingDayRule, ScheduleWarning } from "./holidays";
+import { type ExpansionOptions, occurrenceLimit } from "./limits";
 import { springFestival } from "./lunar";
 import { createRecurrence, isoInZone, type RecurrenceSpec, wallClockToEpochMs } from "./recurrence";
 import { gregorianOccurrenceDay } from "./yearly";
@@ -164,9 +165,16 @@ export interface SeriesExpansion {
   readonly warnings: ScheduleWarning[];
 }
 
+/** Options of {@link expandSeries}: the occurrence limit, and where the series sits in a larger input. */
+export interface SeriesOptions extends ExpansionOptions {
+  /** Path of the series in the caller's input, prefixed to error paths. */
+  readonly path?: FieldPath;
+}
+
 /**
  * Expands an office series over `[from, to]` against a holiday calendar: occurrences on
- * non-working days are kept, skipped or moved as the series says.
+ * non-working days are kept, skipped or moved as the series says. Stops with
+ * `TOO_MANY_OCCURRENCES` past `options.maxOccurrences` (default 100,000).
  *
  * @example
  * ```ts
@@ -180,8 +188,9 @@ export function expandSeries(
   from: IsoDate,
   to: IsoDate,
   calendar: HolidayCalendar,
-  path: FieldPath = [],
+  options: SeriesOptions = {},
 ): SeriesExpansion {
+  const path = options.path ?? [];
   const [a, b] = dateWindow(from, to, path);
   if (!Number.isInteger(series.durationMinutes) || series.durationMinutes < 1 || series.durationMinutes > 1440)
     throw new ElderflowError("OUT_OF_RANGE", {
@@ -196,7 +205,8 @@ export function expandSeries(
   // Look back a little so that an occurrence moved forward into the window is not lost.
   const lookBack = series.onNonWorkingDay === "next_working_day" ? 31 : 0;
   const lookAhead = series.onNonWorkingDay === "previous_working_day" ? 31 : 0;
-  for (const o of rec.between(fromEpochDay(a - lookBack), fromEpochDay(b + lookAhead))) {
+  const limit = { maxOccurrences: occurrenceLimit(options, path) };
+  for (const o of rec.between(fromEpochDay(a - lookBack), fromEpochDay(b + lookAhead), limit)) {
     const target = calendar.adjust(o.date, series.onNonWorkingDay);
     const inWindow = (d: IsoDate) => d >= from && d <= to;
     if (target === null) {
@@ -250,9 +260,11 @@ export function studyPlan<P extends ServedPerson>(
     readonly calendar: HolidayCalendar;
     readonly series?: OfficeSeries;
     readonly cannotAttend?: (person: P) => boolean;
+    readonly maxOccurrences?: number;
   },
 ): { sessions: StudySession[]; warnings: ScheduleWarning[] } {
-  const x = expandSeries(options.series ?? STUDY_SERIES, options.from, options.to, options.calendar);
+  const limit = options.maxOccurrences === undefined ? {} : { maxOccurrences: options.maxOccurrences };
+  const x = expandSeries(options.series ?? STUDY_SERIES, options.from, options.to, options.calendar, limit);
   const cannot = options.cannotAttend ?? ((p: P) => p.health?.mobilityLimited === true);
   const away = persons.filter((p) => cannot(p));
   const sessions = x.events.map((e) => ({
@@ -338,6 +350,11 @@ export function visitOccasions(
     { occasion: "july_1", date: `${year}-07-01`, name: { "zh-CN": "七一", en: "July 1" } },
   ];
   anniversaries.forEach((r, i) => {
+    if (!Number.isInteger(r.since)) throw new ElderflowError("NOT_A_NUMBER", { path: ["anniversaries", i, "since"] });
+    if (r.every !== undefined && !Number.isInteger(r.every))
+      throw new ElderflowError("NOT_A_NUMBER", { path: ["anniversaries", i, "every"] });
+    if (r.every !== undefined && r.every < 1)
+      throw new ElderflowError("TOO_SMALL", { path: ["anniversaries", i, "every"], params: { minimum: 1 } });
     const every = r.every ?? 10;
     const n = year - r.since;
     if (n <= 0 || n % every !== 0) return;

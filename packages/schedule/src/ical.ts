@@ -1,7 +1,8 @@
-import { type Clock, ElderflowError, type IsoDate, type Lang } from "@elderflow/core";
+import { type Clock, ElderflowError, type FieldPath, type IsoDate, type Lang } from "@elderflow/core";
 import { IANAZone } from "luxon";
-import { fromEpochDay, toEpochDay } from "./days";
+import { dateWindow, fromEpochDay, toEpochDay } from "./days";
 import type { SeriesExpansion } from "./domain";
+import { type ExpansionOptions, occurrenceLimit, tooManyOccurrences } from "./limits";
 import { createRecurrence, parseRRule } from "./recurrence";
 
 /** A single event for {@link toICalendar}: all-day (`date`) or timed (`start`/`end` with offsets). */
@@ -20,8 +21,8 @@ export interface ICalEvent {
   readonly description?: string;
 }
 
-/** Options for {@link toICalendar}. */
-export interface ICalOptions {
+/** Options for {@link toICalendar}; `maxOccurrences` bounds each series, the events and the days of the window. */
+export interface ICalOptions extends ExpansionOptions {
   /** The clock that stamps DTSTAMP (library code never reads the system time itself). */
   readonly clock: Clock;
   /** Language of titles (default zh-CN). */
@@ -102,10 +103,12 @@ function vtimezone(zoneName: string, fromMs: number, toMs: number): string[] {
     "END:STANDARD",
   );
   let prev = first;
-  for (let t = startMs + 86_400_000; t <= endMs; t += 86_400_000) {
+  // Weekly samples (no zone changes its offset twice within a week), each change then found to the minute.
+  const step = 7 * 86_400_000;
+  for (let t = startMs + step; t <= endMs + step; t += step) {
     const off = zone.offset(t);
     if (off === prev) continue;
-    let lo = t - 86_400_000;
+    let lo = t - step;
     let hi = t;
     while (hi - lo > 60_000) {
       const mid = lo + Math.floor((hi - lo) / 120_000) * 60_000;
@@ -126,10 +129,18 @@ function vtimezone(zoneName: string, fromMs: number, toMs: number): string[] {
   return lines;
 }
 
-function seriesLines(x: SeriesExpansion, from: IsoDate, to: IsoDate, lang: Lang, stamp: string): string[] {
-  const rec = createRecurrence(x.series.recurrence);
+function seriesLines(
+  x: SeriesExpansion,
+  from: IsoDate,
+  to: IsoDate,
+  lang: Lang,
+  stamp: string,
+  limit: ExpansionOptions,
+  path: FieldPath,
+): string[] {
+  const rec = createRecurrence(x.series.recurrence, [...path, "series", "recurrence"]);
   const zone = IANAZone.create(rec.zone);
-  const raw = rec.between(from, to);
+  const raw = rec.between(from, to, limit);
   const summary = escapeText(x.series.summary[lang]);
   const uidBase = `${x.series.id}-${from}-${to}@elderflow`;
   const durationMs = x.series.durationMinutes * 60_000;
@@ -154,7 +165,7 @@ function seriesLines(x: SeriesExpansion, from: IsoDate, to: IsoDate, lang: Lang,
     .split(";")
     .filter((p) => !/^(COUNT|UNTIL)=/i.test(p))
     .join(";");
-  parseRRule(rule, ["rrule"]);
+  parseRRule(rule, [...path, "series", "recurrence", "rrule"]);
   const lines = [
     "BEGIN:VEVENT",
     `UID:${uidBase}`,
@@ -175,10 +186,10 @@ function seriesLines(x: SeriesExpansion, from: IsoDate, to: IsoDate, lang: Lang,
   return lines;
 }
 
-function singleLines(e: ICalEvent, stamp: string, zoneName?: string): string[] {
+function singleLines(e: ICalEvent, stamp: string, zoneName?: string, path: FieldPath = ["events"]): string[] {
   const lines = ["BEGIN:VEVENT", `UID:${e.uid}`, `DTSTAMP:${stamp}`];
   if (e.date !== undefined) {
-    const d = toEpochDay(e.date, ["events", "date"]);
+    const d = toEpochDay(e.date, [...path, "date"]);
     lines.push(
       `DTSTART;VALUE=DATE:${e.date.replace(/-/g, "")}`,
       `DTEND;VALUE=DATE:${fromEpochDay(d + 1).replace(/-/g, "")}`,
@@ -186,12 +197,12 @@ function singleLines(e: ICalEvent, stamp: string, zoneName?: string): string[] {
   } else if (e.start !== undefined && e.end !== undefined) {
     const s = Date.parse(e.start);
     const t = Date.parse(e.end);
-    if (Number.isNaN(s) || Number.isNaN(t)) throw new ElderflowError("INVALID_INSTANT", { path: ["events", "start"] });
+    if (Number.isNaN(s) || Number.isNaN(t)) throw new ElderflowError("INVALID_INSTANT", { path: [...path, "start"] });
     if (zoneName) {
       const zone = IANAZone.create(zoneName);
       lines.push(`DTSTART;TZID=${zoneName}:${localStamp(s, zone)}`, `DTEND;TZID=${zoneName}:${localStamp(t, zone)}`);
     } else lines.push(`DTSTART:${utcStamp(s)}`, `DTEND:${utcStamp(t)}`);
-  } else throw new ElderflowError("REQUIRED", { path: ["events", "date"] });
+  } else throw new ElderflowError("REQUIRED", { path: [...path, "date"] });
   lines.push(`SUMMARY:${escapeText(e.summary)}`);
   if (e.description) lines.push(`DESCRIPTION:${escapeText(e.description)}`);
   lines.push("END:VEVENT");
@@ -218,14 +229,23 @@ function singleLines(e: ICalEvent, stamp: string, zoneName?: string): string[] {
 export function toICalendar(content: ICalContent, from: IsoDate, to: IsoDate, options: ICalOptions): string {
   const lang = options.lang ?? "zh-CN";
   const stamp = utcStamp(options.clock.now());
-  const fromMs = toEpochDay(from, ["from"]) * 86_400_000;
-  const toMs = (toEpochDay(to, ["to"]) + 1) * 86_400_000;
+  const max = occurrenceLimit(options);
+  const limit = { maxOccurrences: max };
+  const [a, b] = dateWindow(from, to);
+  if (b - a + 1 > max || (content.events?.length ?? 0) > max) throw tooManyOccurrences(max);
+  const fromMs = a * 86_400_000;
+  const toMs = (b + 1) * 86_400_000;
   const lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Elderflow//schedule//EN", "CALSCALE:GREGORIAN"];
   if (options.name) lines.push(`X-WR-CALNAME:${escapeText(options.name)}`);
-  const zones = new Set((content.series ?? []).map((x) => createRecurrence(x.series.recurrence).zone));
+  const series = content.series ?? [];
+  const zones = new Set(series.map((x, i) => createRecurrence(x.series.recurrence, ["series", i, "recurrence"]).zone));
   for (const z of [...zones].sort()) lines.push(...vtimezone(z, fromMs, toMs));
-  for (const x of content.series ?? []) lines.push(...seriesLines(x, from, to, lang, stamp));
-  for (const e of content.events ?? []) lines.push(...singleLines(e, stamp));
+  series.forEach((x, i) => {
+    lines.push(...seriesLines(x, from, to, lang, stamp, limit, ["series", i]));
+  });
+  (content.events ?? []).forEach((e, i) => {
+    lines.push(...singleLines(e, stamp, undefined, ["events", i]));
+  });
   lines.push("END:VCALENDAR");
   return `${lines.map(fold).join("\r\n")}\r\n`;
 }

@@ -32,6 +32,7 @@ export {
   type OfficeSeries,
   type SeriesEvent,
   type SeriesExpansion,
+  type SeriesOptions,
   type ServedPerson,
   STUDY_SERIES,
   type StudySession,
@@ -54,6 +55,7 @@ export {
   type ScheduleWarning,
 } from "./holidays";
 export { type ICalContent, type ICalEvent, type ICalOptions, toICalendar } from "./ical";
+export { DEFAULT_MAX_OCCURRENCES, type ExpansionOptions } from "./limits";
 export {
   fromLunar,
   LUNAR_RANGE,
@@ -70,9 +72,12 @@ export { createRecurrence, type Occurrence, type Recurrence, type RecurrenceSpec
 export {
   type BirthdayEntry,
   type BirthdayRosterOptions,
+  type BirthdayRosterReport,
   type BirthdaySkip,
   birthdayRoster,
+  birthdayRosterReport,
   type CelebrationPredicate,
   type RosterPerson,
+  type RosterRejection,
 } from "./roster";
 export { createYearlyRecurrence, type YearlyOccurrence, type YearlyRecurrence, type YearlySpec } from "./yearly";

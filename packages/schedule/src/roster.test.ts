@@ -1,7 +1,7 @@
-import { isElderflowError } from "@elderflow/core";
+import { ElderflowError, isElderflowError } from "@elderflow/core";
 import { describe, expect, it } from "vitest";
 import { fromLunar, toLunar } from "./lunar";
-import { birthdayRoster, type RosterPerson } from "./roster";
+import { birthdayRoster, birthdayRosterReport, type RosterPerson } from "./roster";
 
 const aPerson = (over: Partial<RosterPerson> & { id: string; birthDate: string }): RosterPerson => ({ ...over });
 const year2027 = { from: "2027-01-01", to: "2027-12-31" } as const;
@@ -120,5 +120,62 @@ describe("birthday roster", () => {
       code: "INVALID_ENUM",
       path: ["persons", 0, "birthdayCalendar"],
     });
+  });
+
+  it("reports a future birth date per record and keeps everyone else on the roster, never a negative age", () => {
+    const persons = [
+      aPerson({ id: "p1", birthDate: "1947-03-02" }),
+      aPerson({ id: "p2", birthDate: "2031-01-01" }),
+      aPerson({ id: "p3", birthDate: "1950-02-30" }),
+      aPerson({ id: "p4", birthDate: "1952-05-05", birthdayCalendar: "lunar" }),
+    ];
+    const r = birthdayRosterReport(persons, year2027);
+    expect(r.entries.map((e) => e.personId)).toEqual(["p1", "p4"]);
+    expect(r.entries.every((e) => e.age >= 0)).toBe(true);
+    expect(r.rejected).toEqual([
+      { index: 1, issue: { code: "FUTURE_DATE", path: ["persons", 1, "birthDate"], params: { limit: "2027-12-31" } } },
+      { index: 2, issue: { code: "INVALID_DATE", path: ["persons", 2, "birthDate"], params: {} } },
+    ]);
+    // The throwing form names every bad record in one typed error.
+    try {
+      birthdayRoster(persons, year2027);
+      expect.unreachable();
+    } catch (e) {
+      if (!isElderflowError(e)) throw e;
+      expect(e.code).toBe("FUTURE_DATE");
+      expect(e.issues.map((i) => i.path)).toEqual([
+        ["persons", 1, "birthDate"],
+        ["persons", 2, "birthDate"],
+      ]);
+    }
+  });
+
+  it("turns a celebration predicate's typed error into that person's rejection, without its text params", () => {
+    const persons = [aPerson({ id: "p1", birthDate: "1947-03-02" }), aPerson({ id: "p2", birthDate: "1952-07-01" })];
+    const r = birthdayRosterReport(persons, {
+      ...year2027,
+      isCelebration: (p) => {
+        if (p.id === "p2") throw new ElderflowError("UNKNOWN_RANK", { path: ["rank"], params: { rank: "林芳丽" } });
+        return true;
+      },
+    });
+    expect(r.entries.map((e) => e.personId)).toEqual(["p1"]);
+    expect(r.rejected).toEqual([
+      { index: 1, issue: { code: "UNKNOWN_RANK", path: ["persons", 1, "rank"], params: {} } },
+    ]);
+  });
+
+  it("stops past maxOccurrences entries or days with TOO_MANY_OCCURRENCES", () => {
+    const persons = Array.from({ length: 30 }, (_, i) => aPerson({ id: `p${i}`, birthDate: "1950-06-01" }));
+    expect(birthdayRoster(persons, { ...year2027, maxOccurrences: 400 })).toHaveLength(30);
+    expect(
+      errorOf(() => birthdayRoster(persons, { from: "2027-06-01", to: "2027-06-01", maxOccurrences: 29 })).code,
+    ).toBe("TOO_MANY_OCCURRENCES");
+    expect(
+      errorOf(() => birthdayRosterReport(persons, { from: "2027-01-01", to: "2027-01-31", maxOccurrences: 29 })).code,
+    ).toBe("TOO_MANY_OCCURRENCES");
+    expect(errorOf(() => birthdayRoster(persons, { from: "1900-01-01", to: "2199-12-31" })).code).toBe(
+      "TOO_MANY_OCCURRENCES",
+    );
   });
 });

@@ -1,5 +1,14 @@
-import { daysInMonth, ElderflowError, type IsoDate, isIsoDate } from "@elderflow/core";
+import {
+  daysInMonth,
+  ElderflowError,
+  type ElderflowIssue,
+  type IsoDate,
+  isElderflowError,
+  isIsoDate,
+  type MessageParams,
+} from "@elderflow/core";
 import { dateWindow, fromEpochDay } from "./days";
+import { type ExpansionOptions, occurrenceLimit, tooManyOccurrences } from "./limits";
 import { LUNAR_RANGE, lunarOccurrenceDay, lunarOfEpochDay, SKIP_VALUES, type Skip } from "./lunar";
 import { civilToEpochDay, gregorianOccurrenceDay } from "./yearly";
 
@@ -39,8 +48,8 @@ export interface BirthdaySkip {
   readonly lunar?: Skip;
 }
 
-/** Options for {@link birthdayRoster}. */
-export interface BirthdayRosterOptions<P extends RosterPerson> {
+/** Options for {@link birthdayRoster}; `maxOccurrences` bounds the entries and the days of the window. */
+export interface BirthdayRosterOptions<P extends RosterPerson> extends ExpansionOptions {
   /** First Gregorian date of the window (Asia/Shanghai calendar day). */
   readonly from: IsoDate;
   /** Last Gregorian date of the window, inclusive. */
@@ -81,6 +90,45 @@ function checkSkip(value: Skip | undefined, path: (string | number)[]): Skip {
   return value;
 }
 
+/** A person the roster could not read: where, and why (a code from the catalogue). */
+export interface RosterRejection {
+  /** Index of the person in the input. */
+  readonly index: number;
+  /** The first problem: code, path (from the persons list) and params, never the value. */
+  readonly issue: ElderflowIssue;
+}
+
+/** The roster with the persons it could not read, each reported on its own. */
+export interface BirthdayRosterReport {
+  /** Celebrations of the persons that could be read, sorted by date then personId. */
+  readonly entries: BirthdayEntry[];
+  /** Persons left out, in input order: an impossible or future birth date, an unknown calendar or status. */
+  readonly rejected: RosterRejection[];
+}
+
+/**
+ * The birthday roster of {@link birthdayRoster}, reading every person on its own: a person whose
+ * record is bad (an impossible birth date, a birth date after the window, an unknown calendar or
+ * status) is reported in `rejected` with its index and a typed issue, and every other person is
+ * still on the roster. Only bad options (the window, SKIP, the limit) throw.
+ *
+ * @example
+ * ```ts
+ * const r = birthdayRosterReport(
+ *   [{ id: "p1", birthDate: "1947-03-02" }, { id: "p2", birthDate: "2031-01-01" }],
+ *   { from: "2027-01-01", to: "2027-12-31" },
+ * );
+ * r.entries.map((e) => e.personId); // ["p1"]
+ * r.rejected; // [{ index: 1, issue: { code: "FUTURE_DATE", path: ["persons", 1, "birthDate"], params: { limit: "2027-12-31" } } }]
+ * ```
+ */
+export function birthdayRosterReport<P extends RosterPerson>(
+  persons: readonly P[],
+  options: BirthdayRosterOptions<P>,
+): BirthdayRosterReport {
+  return roster(persons, options);
+}
+
 /**
  * The birthday roster (DOMAIN.md rule 1): every celebration whose Gregorian date lies in
  * `[from, to]`, sorted by date then personId. Lunar keepers celebrate on their lunar birthday
@@ -88,7 +136,10 @@ function checkSkip(value: Skip | undefined, path: (string | number)[]): Skip {
  * do not exist in a year follow the SKIP rules (default BACKWARD: Feb 29 -> Feb 28, day 30 -> day 29,
  * a leap-month birthday in a year without that leap month -> the regular month of the same number).
  * A person whose status is not active on a date is left out for that date. Bad input (an impossible
- * birth date, `from` after `to`) throws a typed error with its path; cost is linear in persons.
+ * or future birth date, `from` after `to`) throws a typed error with its path and an issue per bad
+ * person; {@link birthdayRosterReport} reports bad persons instead and lists every other one. Cost is
+ * linear in persons; past `maxOccurrences` entries (default 100,000) it stops with
+ * `TOO_MANY_OCCURRENCES`.
  *
  * @example
  * ```ts
@@ -104,7 +155,24 @@ export function birthdayRoster<P extends RosterPerson>(
   persons: readonly P[],
   options: BirthdayRosterOptions<P>,
 ): BirthdayEntry[] {
+  const report = roster(persons, options);
+  const first = report.rejected[0];
+  if (first !== undefined)
+    throw new ElderflowError(first.issue.code, {
+      path: first.issue.path,
+      params: first.issue.params,
+      issues: report.rejected.map((r) => r.issue),
+    });
+  return report.entries;
+}
+
+function roster<P extends RosterPerson>(
+  persons: readonly P[],
+  options: BirthdayRosterOptions<P>,
+): BirthdayRosterReport {
+  const max = occurrenceLimit(options);
   const [a, b] = dateWindow(options.from, options.to);
+  if (b - a + 1 > max) throw tooManyOccurrences(max);
   const gSkip = checkSkip(options.skip?.gregorian, ["skip", "gregorian"]);
   const lSkip = checkSkip(options.skip?.lunar, ["skip", "lunar"]);
   const accept = options.isCelebration;
@@ -132,42 +200,74 @@ export function birthdayRoster<P extends RosterPerson>(
     if (bucket) bucket.push(e);
     else buckets[k] = [e];
   };
+  const rejected: RosterRejection[] = [];
+  let count = 0;
   for (let i = 0; i < persons.length; i++) {
-    const p = persons[i] as P;
+    try {
+      const found = personEntries(persons[i] as P, i);
+      if (count + found.length > max) throw tooManyOccurrences(max);
+      count += found.length;
+      for (const [d, e] of found) add(d - a, e);
+    } catch (e) {
+      if (!(e instanceof RecordProblem)) throw e;
+      rejected.push({ index: i, issue: e.issue });
+    }
+  }
+  // The celebrations of one person, or a RecordProblem (a predicate's own typed error included).
+  function personEntries(p: P, i: number): [number, BirthdayEntry][] {
+    const at = (field: string) => ["persons", i, field];
+    const problem = (code: ElderflowIssue["code"], path: (string | number)[], params: MessageParams = {}) =>
+      new RecordProblem({ code, path, params });
+    if (p === null || typeof p !== "object") throw problem("INVALID_TYPE", ["persons", i], { expected: "object" });
     const bd = p.birthDate;
     // Parsed by character codes: this loop runs once per person of a province.
     const by = typeof bd === "string" && bd.length === 10 ? digits(bd, 0, 4) : -1;
     const bm = by > 0 && bd.charCodeAt(4) === 45 && bd.charCodeAt(7) === 45 ? digits(bd, 5, 7) : -1;
     const bdd = bm > 0 ? digits(bd, 8, 10) : -1;
-    if (bdd < 1 || bm > 12 || bdd > daysInMonth(by, bm))
-      throw new ElderflowError("INVALID_DATE", { path: ["persons", i, "birthDate"] });
+    if (bdd < 1 || bm > 12 || bdd > daysInMonth(by, bm)) throw problem("INVALID_DATE", at("birthDate"));
+    // Born after the window: no age can be reached in it (core's ageOn refuses it the same way).
+    if (bd > options.to) throw problem("FUTURE_DATE", at("birthDate"), { limit: options.to });
     let inactiveFrom = Number.POSITIVE_INFINITY;
     const cal = p.birthdayCalendar;
     if (cal !== undefined && cal !== "gregorian" && cal !== "lunar")
-      throw new ElderflowError("INVALID_ENUM", {
-        path: ["persons", i, "birthdayCalendar"],
-        params: { options: "gregorian, lunar" },
-      });
+      throw problem("INVALID_ENUM", at("birthdayCalendar"), { options: "gregorian, lunar" });
     if (p.status !== undefined && p.status !== "active" && p.status !== "deceased" && p.status !== "moved")
-      throw new ElderflowError("INVALID_ENUM", {
-        path: ["persons", i, "status"],
-        params: { options: "active, deceased, moved" },
-      });
+      throw problem("INVALID_ENUM", at("status"), { options: "active, deceased, moved" });
     if (p.status !== undefined && p.status !== "active") {
       const since = p.statusSince;
-      if (since === undefined) throw new ElderflowError("REQUIRED", { path: ["persons", i, "statusSince"] });
-      if (!isIsoDate(since)) throw new ElderflowError("INVALID_DATE", { path: ["persons", i, "statusSince"] });
+      if (since === undefined) throw problem("REQUIRED", at("statusSince"));
+      if (typeof since !== "string" || !isIsoDate(since)) throw problem("INVALID_DATE", at("statusSince"));
       inactiveFrom = civilToEpochDay(Number(since.slice(0, 4)), Number(since.slice(5, 7)), Number(since.slice(8, 10)));
     }
+    const out: [number, BirthdayEntry][] = [];
+    const celebrates = (age: number, date: IsoDate): boolean => {
+      if (!accept) return true;
+      try {
+        return accept(p, age, date);
+      } catch (e) {
+        // The predicate's own typed error (a policy refusing the record) is this person's problem;
+        // only its numeric params are kept, as strings in them may repeat the record.
+        if (!isElderflowError(e)) throw e;
+        const params: Record<string, string | number | boolean> = e.code === "FUTURE_DATE" ? { limit: date } : {};
+        for (const [k, v] of Object.entries(e.params)) if (typeof v !== "string") params[k] = v;
+        throw problem(e.code, ["persons", i, ...e.path], params);
+      }
+    };
     if (cal === "lunar") {
-      const birth = lunarOfEpochDay(civilToEpochDay(by, bm, bdd), ["persons", i, "birthDate"]);
+      const epoch = civilToEpochDay(by, bm, bdd);
+      let birth: ReturnType<typeof lunarOfEpochDay>;
+      try {
+        birth = lunarOfEpochDay(epoch, at("birthDate"));
+      } catch {
+        throw problem("OUT_OF_RANGE", at("birthDate"), { detail: "date outside the lunar table" });
+      }
       for (let y = Math.max(ly0, birth.year + 1); y <= ly1; y++) {
         const d = lunarOccurrenceDay(y, birth.month, birth.leap, birth.day, lSkip);
         if (d < a || d > b || d >= inactiveFrom) continue;
         const age = y - birth.year;
         const date = iso(d);
-        if (accept && !accept(p, age, date)) continue;
-        add(d - a, { personId: p.id, date, age, calendar: "lunar" });
+        if (!celebrates(age, date)) continue;
+        out.push([d, { personId: p.id, date, age, calendar: "lunar" }]);
       }
     } else {
       for (let y = Math.max(gy0, by + 1); y <= gy1; y++) {
@@ -175,10 +275,11 @@ export function birthdayRoster<P extends RosterPerson>(
         if (d < a || d > b || d >= inactiveFrom) continue;
         const age = y - by;
         const date = iso(d);
-        if (accept && !accept(p, age, date)) continue;
-        add(d - a, { personId: p.id, date, age, calendar: "gregorian" });
+        if (!celebrates(age, date)) continue;
+        out.push([d, { personId: p.id, date, age, calendar: "gregorian" }]);
       }
     }
+    return out;
   }
   const out: BirthdayEntry[] = [];
   for (const bucket of buckets) {
@@ -186,5 +287,12 @@ export function birthdayRoster<P extends RosterPerson>(
     if (bucket.length > 1) bucket.sort((x, y) => (x.personId < y.personId ? -1 : x.personId > y.personId ? 1 : 0));
     for (const e of bucket) out.push(e);
   }
-  return out;
+  return { entries: out, rejected };
+}
+
+/** A problem with one person of a batch, carried to the batch loop (never leaves this module). */
+class RecordProblem extends Error {
+  constructor(readonly issue: ElderflowIssue) {
+    super(issue.code);
+  }
 }

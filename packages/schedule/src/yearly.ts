@@ -1,5 +1,6 @@
 import { ElderflowError, type FieldPath, type IsoDate, isLeapYear } from "@elderflow/core";
 import { dateWindow, fromEpochDay } from "./days";
+import { type ExpansionOptions, occurrenceLimit, tooManyOccurrences } from "./limits";
 import { LUNAR_RANGE, lunarOccurrenceDay, lunarOfEpochDay, SKIP_VALUES, type Skip } from "./lunar";
 
 /** Days from 1970-01-01 to a Gregorian date, by integer arithmetic (Howard Hinnant's days_from_civil). */
@@ -52,8 +53,11 @@ export interface YearlyOccurrence {
 export interface YearlyRecurrence {
   /** The rule. */
   readonly spec: YearlySpec;
-  /** Occurrences whose Gregorian date lies in `[from, to]`, in date order; cost proportional to the window. */
-  between(from: IsoDate, to: IsoDate): YearlyOccurrence[];
+  /**
+   * Occurrences whose Gregorian date lies in `[from, to]`, in date order; cost proportional to the
+   * window. Stops with `TOO_MANY_OCCURRENCES` past `options.maxOccurrences` (default 100,000).
+   */
+  between(from: IsoDate, to: IsoDate, options?: ExpansionOptions): YearlyOccurrence[];
 }
 
 /** Validates a yearly rule; typed errors with the path of the field at fault. */
@@ -69,6 +73,8 @@ export function checkYearlySpec(spec: YearlySpec, path: FieldPath = []): void {
   const maxDay = spec.calendar === "lunar" ? 30 : [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][spec.month - 1];
   if (!Number.isInteger(spec.day) || spec.day < 1 || spec.day > (maxDay ?? 0)) throw bad("day", "day 1..30");
   if (spec.leap && spec.calendar !== "lunar") throw bad("leap", "leap months are lunar");
+  if (spec.firstYear !== undefined && !Number.isInteger(spec.firstYear))
+    throw new ElderflowError("NOT_A_NUMBER", { path: [...path, "firstYear"] });
   if (spec.skip !== undefined && !SKIP_VALUES.includes(spec.skip))
     throw new ElderflowError("INVALID_ENUM", { path: [...path, "skip"], params: { options: SKIP_VALUES.join(", ") } });
 }
@@ -91,7 +97,8 @@ export function createYearlyRecurrence(spec: YearlySpec, path: FieldPath = []): 
   const leap = spec.leap ?? false;
   return {
     spec,
-    between(from, to) {
+    between(from, to, options) {
+      const max = occurrenceLimit(options);
       const [a, b] = dateWindow(from, to);
       const out: YearlyOccurrence[] = [];
       let y0: number;
@@ -111,7 +118,9 @@ export function createYearlyRecurrence(spec: YearlySpec, path: FieldPath = []): 
           spec.calendar === "lunar"
             ? lunarOccurrenceDay(y, spec.month, leap, spec.day, skip)
             : gregorianOccurrenceDay(y, spec.month, spec.day, skip);
-        if (d >= a && d <= b) out.push({ date: fromEpochDay(d), year: y });
+        if (d < a || d > b) continue;
+        if (out.length >= max) throw tooManyOccurrences(max);
+        out.push({ date: fromEpochDay(d), year: y });
       }
       return out;
     },
