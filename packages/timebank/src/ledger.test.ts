@@ -86,3 +86,26 @@ describe("the double-entry core", () => {
     expect(ledger.account("a")?.debitsPosted).toBe(0);
   });
 });
+
+describe("savepoints", () => {
+  it("rolls back every transfer and account made since the mark, and nothing before it", () => {
+    const ledger = createLedger();
+    ledger.openAccount("issued");
+    ledger.openAccount("v1", { debitsMustNotExceedCredits: true });
+    expect(ledger.apply({ id: 1, debit: "issued", credit: "v1", amount: 100 })).toBeUndefined();
+    const before = [...ledger.accounts()];
+    const mark = ledger.mark();
+    ledger.openAccount("redeemed");
+    expect(ledger.apply({ id: 2, debit: "v1", credit: "redeemed", amount: 40, kind: "pending" })).toBeUndefined();
+    expect(ledger.apply({ id: 3, debit: "", credit: "", amount: 0, kind: "post", pendingId: 2 })).toBeUndefined();
+    expect(ledger.apply({ id: 4, debit: "issued", credit: "v1", amount: 5 })).toBeUndefined();
+    ledger.rollback(mark);
+    expect([...ledger.accounts()]).toEqual(before);
+    expect(ledger.account("redeemed")).toBeUndefined();
+    expect([2, 3, 4].map((id) => ledger.transfer(id))).toEqual([undefined, undefined, undefined]);
+    expect(ledger.transfer(1)?.state).toBe("posted");
+    // The ids are free again, and the ledger still balances.
+    expect(ledger.apply({ id: 2, debit: "issued", credit: "v1", amount: 1 })).toBeUndefined();
+    expect(ledger.postedSum()).toBe(0);
+  });
+});
