@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { fixedClock } from "@elderflow/core";
 import { createTimeBank, pgliteStore, postgresStore, type TimeBankStore } from "@elderflow/timebank";
-import { testStars } from "./timebank-support";
+import { asHost, testStars } from "./timebank-support";
 
 const [file, spec] = process.argv.slice(2) as [string, string];
 const commands = JSON.parse(readFileSync(file, "utf8")) as unknown[];
@@ -17,7 +17,9 @@ function open(): TimeBankStore {
   return postgresStore({ connectionString: url, schema, max: 1 });
 }
 
-const bank = await createTimeBank({ store: open(), clock: fixedClock("2027-01-04T09:00:00+08:00"), stars: testStars });
+const bank = asHost(
+  await createTimeBank({ store: open(), clock: fixedClock("2027-01-04T09:00:00+08:00"), stars: testStars }),
+);
 process.stdout.write("ready\n");
 const BATCH = 5;
 for (let i = 0; i < commands.length; i += BATCH) {
