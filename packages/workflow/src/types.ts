@@ -6,7 +6,7 @@ import { ACTOR_ROLES, type ActorRole, DISTRICT_ROLES } from "@elderflow/core";
  */
 
 /**
- * The roles that may act on a workflow: core's {@link ACTOR_ROLES}, under the name this package
+ * The roles that may act on a workflow: core's `ACTOR_ROLES`, under the name this package
  * always used. District roles (`department`, `bureau`, `system`) may act on instances of any
  * community; every other role only on instances of its own community.
  *
@@ -21,7 +21,7 @@ export const ROLES = ACTOR_ROLES;
 export type Role = ActorRole;
 
 /**
- * Roles that act across communities: core's {@link DISTRICT_ROLES} (the district's own bodies and
+ * Roles that act across communities: core's `DISTRICT_ROLES` (the district's own bodies and
  * the engine's timers).
  *
  * @example

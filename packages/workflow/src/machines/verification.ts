@@ -133,27 +133,24 @@ export interface VerificationContext extends VerificationInput {
   /** Who verified. */
   readonly verifiedBy: string | null;
   /** Why rejected (a code). */
-  readonly rejection: (typeof REJECT_REASONS)[number] | null;
+  readonly rejection: z.infer<typeof VerificationPayloads.REJECT>["reason"] | null;
 }
 
-/** What the engine records on each act: the authority's refusal code, or null when allowed. */
-interface Decided {
-  /** The {@link MovementAuthority}'s answer, asked at send time and recorded in the log. */
-  readonly refusal: string | null;
-}
-
-/** The events of a service-entry verification as the machine sees them (`refusal` is recorded by the engine). */
+/**
+ * The events of a service-entry verification as the machine sees them: `refusal` is the
+ * `MovementAuthority`'s answer, asked at send time and recorded in the log by the engine.
+ */
 export type VerificationEvent =
-  | MachineEvent<"SIGN", Decided>
-  | MachineEvent<"DISPUTE", Decided & { reason: (typeof DISPUTE_REASONS)[number]; note?: string }>
-  | MachineEvent<"REGISTER", Decided>
-  | MachineEvent<"VERIFY", Decided>
-  | MachineEvent<"REJECT", Decided & { reason: (typeof REJECT_REASONS)[number]; note?: string }>;
+  | MachineEvent<"SIGN", { refusal: string | null }>
+  | MachineEvent<"DISPUTE", { refusal: string | null } & z.infer<typeof VerificationPayloads.DISPUTE>>
+  | MachineEvent<"REGISTER", { refusal: string | null }>
+  | MachineEvent<"VERIFY", { refusal: string | null }>
+  | MachineEvent<"REJECT", { refusal: string | null } & z.infer<typeof VerificationPayloads.REJECT>>;
 
 /**
  * Service entry verification (rule 13): recorded → signed by the recipient side → registered by
  * the team leader or party secretary → verified or rejected. Who may do each act is not decided
- * here: the `authorityAllows` guard reads the answer of the injected {@link MovementAuthority} (the
+ * here: the `authorityAllows` guard reads the answer of the injected `MovementAuthority` (the
  * same rule the time bank applies), recorded in the event, so that the workflow never reaches a
  * state the ledger would refuse. Verification emits `verification.service_verified`.
  *
@@ -260,7 +257,7 @@ const SOURCE: Readonly<Record<string, string>> = {
 };
 
 /**
- * The authority used when the host supplies none: core's {@link movementConflict} with no
+ * The authority used when the host supplies none: core's `movementConflict` with no
  * household knowledge, so only the recipient signs and nobody party to the entry registers or
  * verifies it.
  *
@@ -285,7 +282,7 @@ export interface VerificationDeps {
 }
 
 /**
- * The verification workflow. Every act asks the {@link MovementAuthority} once, at send time; its
+ * The verification workflow. Every act asks the `MovementAuthority` once, at send time; its
  * answer is recorded in the log and the refusal code (`NOT_AUTHORIZED`, `SELF_REGISTRATION`,
  * `SELF_VERIFICATION`, or whatever the authority returns) is the error the sender gets.
  *
