@@ -36,6 +36,8 @@ const PG_URL = process.env.ELDERFLOW_PG_URL ?? "postgres://postgres@127.0.0.1:54
 const ACCOUNTS = 10_000;
 const CLIENTS = 8;
 const clock = fixedClock("2027-01-04T09:00:00+08:00");
+/** The bench submits as the host (the `system` role acts as any named person). */
+const HOST = { id: "bench-host", roles: ["system" as const] };
 const stars = (m: number) => Math.min(5, Math.floor(m / 6000));
 
 /** Picks account indexes 0..n-1: uniform, or Zipf with exponent s (rank 1 hottest). */
@@ -180,7 +182,7 @@ async function driveBank(
       const next = batchMaker(c, label, sampler(ACCOUNTS, zipf, 100 + c));
       while (performance.now() < end) {
         const target = Array.isArray(bank) ? (bank[c % bank.length] as TimeBank) : (bank as TimeBank);
-        const results = await target.submitMany(next(pairsPerBatch));
+        const results = await target.as(HOST).submitMany(next(pairsPerBatch));
         ops += results.length;
         for (const r of results) if (!r.ok) failed++;
       }
@@ -191,7 +193,7 @@ async function driveBank(
 
 async function benchMemoryCommands(ctx: BenchContext): Promise<void> {
   const bank = await createTimeBank({ store: memoryStore(), clock, stars, maxBatch: 5000 });
-  await bank.submitMany(setupCommands());
+  await bank.as(HOST).submitMany(setupCommands());
   const r = await driveBank(bank, "mem", undefined, ctx.quick ? 2 : 5, CLIENTS, 500);
   ctx.emit({
     bench: "timebank.memory.commands",
@@ -291,7 +293,7 @@ async function benchPostgres(ctx: BenchContext): Promise<void> {
       clock,
       stars,
     });
-    await bank.submitMany(setupCommands());
+    await bank.as(HOST).submitMany(setupCommands());
     ctx.log(`pgbench tpcb-like, ${CLIENTS} clients, ${seconds}s…`);
     const tps = await pgbench(seconds, ctx);
     for (const [name, zipf] of [
@@ -354,7 +356,7 @@ async function benchPglite(ctx: BenchContext): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "timebank-bench-"));
   try {
     const bank = await createTimeBank({ store: pgliteStore({ dataDir: dir }), clock, stars });
-    await bank.submitMany(setupCommands());
+    await bank.as(HOST).submitMany(setupCommands());
     const seconds = ctx.quick ? 2 : 5;
     const batched = await driveBank(bank, "pgl", undefined, seconds, CLIENTS, 64);
     const single = await driveBank(bank, "pgl1", undefined, seconds, 1, 1);
