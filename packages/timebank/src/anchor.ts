@@ -203,6 +203,26 @@ export function anchorVerifierFromKey(
   const text = bytes.toString("latin1");
   if (text.includes("-----BEGIN ")) return ed25519Verifier(text);
   if (anchor.algorithm === "ed25519") throw badKey("ed25519 anchor needs a PEM key");
+  return hmacSigner(withoutLineBreak(bytes), suite);
+}
+
+/**
+ * The signer a key file stands for: a PEM private key is Ed25519; anything else is an HMAC secret
+ * (its bytes, one trailing line break dropped) with a suite's HMAC.
+ *
+ * @example
+ * ```ts
+ * const anchor = await bank.checkpoint(anchorSignerFromKey(readFileSync("anchor.key")));
+ * ```
+ */
+export function anchorSignerFromKey(key: Uint8Array | string, suite: HashSuite = sha256Suite): AnchorSigner {
+  const bytes = typeof key === "string" ? Buffer.from(key, "utf8") : Buffer.from(key);
+  const text = bytes.toString("latin1");
+  if (text.includes("-----BEGIN ")) return ed25519Signer(text);
+  return hmacSigner(withoutLineBreak(bytes), suite);
+}
+
+function withoutLineBreak(bytes: Buffer): Buffer {
   const end = bytes.length > 0 && bytes[bytes.length - 1] === 10 ? (bytes[bytes.length - 2] === 13 ? 2 : 1) : 0;
-  return hmacSigner(bytes.subarray(0, bytes.length - end), suite);
+  return bytes.subarray(0, bytes.length - end);
 }

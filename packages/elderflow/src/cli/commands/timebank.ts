@@ -1,9 +1,13 @@
-import { type ActorInput, ElderflowError, parseJsonText } from "@elderflow/core";
+import { type ActorInput, ElderflowError, parseJsonText, parseOrThrow } from "@elderflow/core";
 import { starsForMinutes } from "@elderflow/policy";
 import {
   type ActingTimeBank,
+  anchorSignerFromKey,
+  anchorVerifierFromKey,
   type CommandResult,
   createTimeBank,
+  type HashSuite,
+  hashSuiteNamed,
   type JournalEntry,
   memoryStore,
   noticeToCsv,
@@ -11,8 +15,10 @@ import {
   PeriodSchema,
   pgliteStore,
   postgresStore,
+  SignedAnchor,
   type TimeBank,
   type TimeBankStore,
+  type VerifyJournalOptions,
   verifyJournal,
 } from "@elderflow/timebank";
 import type { Command } from "commander";
@@ -101,6 +107,18 @@ async function openBank(
     );
   }
   return { bank, acting, results };
+}
+
+/** The hash suite a store's journal is written with (SHA-256 when it is still empty). */
+async function storedSuite(store: TimeBankStore): Promise<HashSuite> {
+  const name = (await store.readHead())?.suite ?? "sha256";
+  const suite = hashSuiteNamed(name);
+  if (suite === undefined)
+    throw new CliExit(
+      EXIT.failure,
+      new ElderflowError("HASH_SUITE_MISMATCH", { params: { stored: name, requested: "sha256" } }),
+    );
+  return suite;
 }
 
 function addStoreOptions(cmd: Command): Command {
@@ -210,9 +228,14 @@ export function registerTimebank(program: Command, ctx: CommandContext): void {
   addStoreOptions(
     tb
       .command("verify")
-      .description("check the journal's SHA-256 hash chain; names the first altered, removed or inserted entry")
-      .option("--commands <file>", "JSONL commands to apply first"),
-  ).action(async (opts: StoreOptions) => {
+      .description(
+        "check the journal's hash chain (SHA-256 or SM3, as recorded); names the first altered, removed or inserted entry; with --anchor and --key, also that the journal still holds a signed checkpoint and only extends it",
+      )
+      .option("--commands <file>", "JSONL commands to apply first")
+      .option("--anchor <file>", "signed checkpoint (JSON, from `timebank checkpoint`) the journal must still hold")
+      .option("--key <file>", "key that checks the anchor: an Ed25519 PEM public key, or the HMAC host key"),
+  ).action(async (opts: StoreOptions & { anchor?: string; key?: string }) => {
+    if ((opts.anchor === undefined) !== (opts.key === undefined)) usageError("--anchor and --key go together");
     if (opts.commands !== undefined) {
       const { bank } = await openBank(ctx, opts);
       await bank.close();
@@ -221,13 +244,19 @@ export function registerTimebank(program: Command, ctx: CommandContext): void {
     const store = openStore(opts.store, opts.schema, ctx.io.cwd);
     try {
       await store.open();
+      const suite = await storedSuite(store);
       const entries: JournalEntry[] = [];
       for (;;) {
         const page = await store.readJournal(entries.at(-1)?.seq ?? 0, 10_000);
         entries.push(...page);
         if (page.length < 10_000) break;
       }
-      const report = verifyJournal(entries);
+      let check: VerifyJournalOptions = { suite };
+      if (opts.anchor !== undefined && opts.key !== undefined) {
+        const anchor = parseOrThrow(SignedAnchor, readJsonFile(ctx.io, opts.anchor), ["anchor"]);
+        check = { suite, anchor, verifier: anchorVerifierFromKey(readTextFile(ctx.io, opts.key), anchor, suite) };
+      }
+      const report = verifyJournal(entries, check);
       emit(ctx, report, () => JSON.stringify(report));
       if (!report.ok)
         throw new CliExit(
@@ -236,6 +265,32 @@ export function registerTimebank(program: Command, ctx: CommandContext): void {
         );
     } finally {
       await store.close();
+    }
+  });
+
+  addStoreOptions(
+    tb
+      .command("checkpoint")
+      .description(
+        "print a signed checkpoint of the journal (length, head hash, suite, time) to keep outside the database",
+      )
+      .requiredOption(
+        "--key <file>",
+        "signing key: an Ed25519 PEM private key, or the HMAC host key (16 bytes or more)",
+      ),
+  ).action(async (opts: StoreOptions & { key: string }) => {
+    const store = openStore(opts.store, opts.schema, ctx.io.cwd);
+    await store.open();
+    const suite = await storedSuite(store).catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
+    const bank = await createTimeBank({ store, clock: ctx.io.clock, stars: starsForMinutes, hash: suite });
+    try {
+      const anchor = await bank.checkpoint(anchorSignerFromKey(readTextFile(ctx.io, opts.key), suite));
+      emit(ctx, anchor, () => JSON.stringify(anchor));
+    } finally {
+      await bank.close();
     }
   });
 }
