@@ -9,6 +9,7 @@ import {
 } from "@elderflow/core";
 import type { FactSet } from "./facts";
 import { OPERATORS, POLICY_FORMAT, type PolicyJSON } from "./model";
+import { safeName, safeNames } from "./words";
 
 const ARITH = new Set(["add", "sub", "mul", "div", "mod", "min", "max"]);
 const AS_OF = new Set(["date", "year", "month", "day", "yearStart", "yearEnd"]);
@@ -58,7 +59,7 @@ class Checker {
 
   fact(name: unknown, path: FieldPath): void {
     if (typeof name !== "string" || !this.facts.facts.has(name))
-      this.add("UNKNOWN_FACT", path, { fact: typeof name === "string" ? name.slice(0, 80) : typeof name });
+      this.add("UNKNOWN_FACT", path, { fact: typeof name === "string" ? safeName(name) : typeof name });
   }
 
   operand(o: unknown, path: FieldPath): void {
@@ -72,11 +73,11 @@ class Checker {
         k === "fact" || k === "param" || k === "value" || k === "age" || k === "asOf" || k === "arith" || k === "floor",
     );
     if (kind === undefined) {
-      this.add("UNKNOWN_OPERATOR", path, { operator: keys.join(",").slice(0, 80) });
+      this.add("UNKNOWN_OPERATOR", path, { operator: safeNames(keys, ",") });
       return;
     }
     const extra = keys.filter((k) => k !== kind && !(kind === "arith" && k === "args"));
-    if (extra.length > 0) this.add("UNKNOWN_FIELD", [...path, extra[0] as string], { field: extra.join(", ") });
+    if (extra.length > 0) this.add("UNKNOWN_FIELD", [...path, safeName(extra[0])], { field: safeNames(extra) });
     switch (kind) {
       case "fact": {
         this.fact(o.fact, [...path, "fact"]);
@@ -88,7 +89,7 @@ class Checker {
       }
       case "param":
         if (typeof o.param !== "string" || !this.params.has(o.param))
-          this.invalid([...path, "param"], `unknown parameter ${String(o.param).slice(0, 60)}`);
+          this.invalid([...path, "param"], `unknown parameter ${safeName(o.param)}`);
         return;
       case "value": {
         this.value(o.value, [...path, "value"]);
@@ -96,11 +97,11 @@ class Checker {
       }
       case "asOf":
         if (typeof o.asOf !== "string" || !AS_OF.has(o.asOf))
-          this.add("UNKNOWN_OPERATOR", [...path, "asOf"], { operator: `asOf:${String(o.asOf).slice(0, 40)}` });
+          this.add("UNKNOWN_OPERATOR", [...path, "asOf"], { operator: `asOf:${safeName(o.asOf)}` });
         return;
       case "arith": {
         if (typeof o.arith !== "string" || !ARITH.has(o.arith))
-          this.add("UNKNOWN_OPERATOR", [...path, "arith"], { operator: String(o.arith).slice(0, 40) });
+          this.add("UNKNOWN_OPERATOR", [...path, "arith"], { operator: safeName(o.arith) });
         if (!Array.isArray(o.args) || o.args.length !== 2) {
           this.invalid([...path, "args"], "expected 2 operands");
           return;
@@ -119,7 +120,7 @@ class Checker {
 
   opArgs(op: unknown, args: unknown, path: FieldPath, implicit: number): void {
     if (typeof op !== "string" || !Object.hasOwn(OPERATORS, op)) {
-      this.add("UNKNOWN_OPERATOR", [...path, "op"], { operator: String(op).slice(0, 40) });
+      this.add("UNKNOWN_OPERATOR", [...path, "op"], { operator: safeName(op) });
       return;
     }
     const arity = OPERATORS[op as keyof typeof OPERATORS] - implicit;
@@ -133,9 +134,7 @@ class Checker {
     if ((op === "rankAtLeast" || op === "rankBelow") && isObj(args[implicit === 1 ? 0 : 1])) {
       const r = args[implicit === 1 ? 0 : 1] as Obj;
       if ("value" in r && (typeof r.value !== "string" || !this.scale.has(r.value)))
-        this.add("UNKNOWN_RANK", [...path, "args", implicit === 1 ? 0 : 1, "value"], {
-          rank: String(r.value).slice(0, 40),
-        });
+        this.add("UNKNOWN_RANK", [...path, "args", implicit === 1 ? 0 : 1, "value"], { rank: safeName(r.value) });
     }
   }
 
@@ -168,7 +167,7 @@ class Checker {
       this.opArgs(c.op, c.args, path, 0);
       return;
     }
-    this.add("UNKNOWN_OPERATOR", path, { operator: Object.keys(c).join(",").slice(0, 80) });
+    this.add("UNKNOWN_OPERATOR", path, { operator: safeNames(Object.keys(c), ",") });
   }
 
   outcome(o: unknown, path: FieldPath): void {
@@ -212,7 +211,7 @@ class Checker {
     if (d.otherwise !== undefined) this.outcome(d.otherwise, [...path, "otherwise"]);
     const ids = new Set<string>();
     const unique = (id: unknown, p: FieldPath) => {
-      if (typeof id === "string" && ids.has(id)) this.add("DUPLICATE_ID", p, { id });
+      if (typeof id === "string" && ids.has(id)) this.add("DUPLICATE_ID", p, { id: safeName(id) });
       if (typeof id === "string") ids.add(id);
     };
     if (d.kind === "rules") {
@@ -310,7 +309,7 @@ class Checker {
             this.value(ch.value, [...pp, "changes", i, "value"]);
             if (this.date(ch.from, [...pp, "changes", i, "from"])) {
               if ((ch.from as string) <= last)
-                this.add("OVERLAPPING_PERIODS", [...pp, "changes", i, "from"], { policy: name.slice(0, 60) });
+                this.add("OVERLAPPING_PERIODS", [...pp, "changes", i, "from"], { policy: safeName(name) });
               last = ch.from as string;
             }
           });
@@ -334,7 +333,7 @@ class Checker {
     }
     if (p.readings !== undefined) {
       if (!isObj(p.readings)) this.invalid(["readings"], "expected an object of texts");
-      else for (const [k, t] of Object.entries(p.readings)) this.text(t, ["readings", k]);
+      else for (const [k, t] of Object.entries(p.readings)) this.text(t, ["readings", safeName(k)]);
     }
     if (!Array.isArray(p.versions) || p.versions.length === 0) {
       this.invalid(["versions"], "expected at least one version");
@@ -352,13 +351,14 @@ class Checker {
     for (let k = 0; k < spans.length; k++) {
       const cur = spans[k] as { v: Obj; i: number };
       if (typeof cur.v.version === "string") {
-        if (seen.has(cur.v.version)) this.add("DUPLICATE_ID", ["versions", cur.i, "version"], { id: cur.v.version });
+        if (seen.has(cur.v.version))
+          this.add("DUPLICATE_ID", ["versions", cur.i, "version"], { id: safeName(cur.v.version) });
         seen.add(cur.v.version);
       }
       const next = spans[k + 1];
       if (next && (cur.v.to === undefined || (cur.v.to as string) >= (next.v.from as string)))
         this.add("OVERLAPPING_PERIODS", ["versions", next.i, "from"], {
-          policy: `${String(p.id).slice(0, 40)}@${String(next.v.version).slice(0, 20)}`,
+          policy: `${safeName(p.id)}@${safeName(next.v.version)}`,
         });
     }
   }

@@ -1,13 +1,15 @@
-import { ElderflowError } from "@elderflow/core";
+import { ElderflowError, parseJsonText } from "@elderflow/core";
 import type { FactSet } from "./facts";
 import { createPolicy, type Policy, type PolicyOptions } from "./policy";
 import { PRESET_FACT_SETS } from "./presets";
+import { safeName } from "./words";
 
 /**
  * Loads a policy from its JSON form (an object or a JSON string), resolving its fact set by id
  * among the given ones (default: the presets' fact sets) and validating everything: unknown facts
  * (`UNKNOWN_FACT`), unknown operators (`UNKNOWN_OPERATOR`), overlapping periods
  * (`OVERLAPPING_PERIODS`) and malformed parts (`INVALID_POLICY`), each with the path of the place.
+ * JSON text that does not parse is `INVALID_JSON` with its line and column, never the text.
  *
  * @example
  * ```ts
@@ -20,20 +22,14 @@ export function loadPolicy<T = unknown>(
   factSets: readonly FactSet[] = PRESET_FACT_SETS,
   options: PolicyOptions = {},
 ): Policy<T> {
-  let json = input;
-  if (typeof input === "string") {
-    try {
-      json = JSON.parse(input);
-    } catch (e) {
-      throw new ElderflowError("INVALID_JSON", { params: { detail: (e as Error).message.slice(0, 120) } });
-    }
-  }
+  // Core's reader: a BOM is dropped, an error says line and column and never quotes the text.
+  const json = typeof input === "string" ? parseJsonText(input) : input;
   const id = typeof json === "object" && json !== null ? (json as { facts?: unknown }).facts : undefined;
   const facts = factSets.find((f) => f.id === id);
   if (!facts)
     throw new ElderflowError("INVALID_POLICY", {
       path: ["facts"],
-      params: { detail: `unknown fact set ${String(id).slice(0, 60)}` },
+      params: { detail: `unknown fact set ${safeName(id)}` },
     });
   return createPolicy<T>(json, facts, options);
 }

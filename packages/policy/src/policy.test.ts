@@ -1,4 +1,10 @@
-import { createRankScale, ElderflowError, generateDistrict, priorityFlags } from "@elderflow/core";
+import {
+  containsPersonalData,
+  createRankScale,
+  ElderflowError,
+  generateDistrict,
+  priorityFlags,
+} from "@elderflow/core";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { definePolicy } from "./builder";
@@ -10,8 +16,10 @@ import { loadPolicy, serializePolicy } from "./load";
 import type { PolicyJSON } from "./model";
 import { createPolicy } from "./policy";
 import { BirthdayFactSet, type BirthdayFacts, birthdayPolicy, birthdayPolicyBuilder } from "./presets/birthday";
+import { hospitalVisitors } from "./presets/hospital";
 import { priorityTargetPolicy } from "./presets/priority";
 import { renderPolicy } from "./render";
+import { parsePolicyCases } from "./testing";
 
 const Facts = defineFacts({
   id: "test",
@@ -260,6 +268,45 @@ describe("rules as data", () => {
     expect(thrown(() => loadPolicy({ ...json, facts: "nope" })).path).toEqual(["facts"]);
     expect(thrown(() => loadPolicy("{ not json")).code).toBe("INVALID_JSON");
     expect(thrown(() => loadPolicy({ ...baseJSON(), versions: [] })).code).toBe("INVALID_POLICY");
+  });
+  it("never repeats a value from the input in an error: ranks, fields, facts, versions and JSON text", () => {
+    const words = (e: ElderflowError) => `${e.message}\n${e.messageIn("zh-CN")}\n${JSON.stringify(e.toJSON())}`;
+    const leaks = (e: ElderflowError) => containsPersonalData(words(e)) || words(e).includes("林芳丽");
+    const json = structuredClone(baseJSON()) as unknown as {
+      versions: { decision: { rules: { when: { all: unknown[] } }[] } }[];
+    };
+    const rules = json.versions[0]?.decision.rules[0]?.when.all as unknown[];
+    rules[1] = { op: "rankAtLeast", args: [{ fact: "rank" }, { value: "11010519491231002X" }] };
+    rules[0] = { op: "eq", args: [{ fact: "林芳丽", "phone 13800138000": 1 }, { value: 1 }] };
+    const e = thrown(() => loadPolicy(json));
+    expect(e.issues.map((i) => i.code).sort()).toEqual(["UNKNOWN_FACT", "UNKNOWN_FIELD", "UNKNOWN_RANK"]);
+    expect(leaks(e)).toBe(false);
+    // An identifier-shaped name is still named, to help the author.
+    rules[0] = { op: "eq", args: [{ fact: "agee" }, { value: 1 }] };
+    rules[1] = { op: "rankAtLeast", args: [{ fact: "rank" }, { value: "general" }] };
+    const named = thrown(() => loadPolicy(json));
+    expect(named.issues.map((i) => i.params)).toEqual([{ fact: "agee" }, { rank: "general" }]);
+    // The hospital preset refuses a rank off the scale without repeating it.
+    const h = thrown(() => hospitalVisitors({ rank: "林芳丽13800138000" }, "2027-01-01"));
+    expect([h.code, leaks(h)]).toEqual(["UNKNOWN_RANK", false]);
+    // JSON text: line and column, never the text; a BOM is fine.
+    const bad = thrown(() => loadPolicy('{\n  "name": 林芳丽 13800138000\n}'));
+    expect([bad.code, bad.params, leaks(bad)]).toEqual(["INVALID_JSON", { line: 2, column: 11 }, false]);
+    expect(loadPolicy(`\uFEFF${serializePolicy(birthdayPolicy())}`).id).toBe("birthday");
+    // YAML case files: where, never the line.
+    const y = thrown(() => parsePolicyCases("policy: birthday\ncases: [ { name: 林芳丽 13800138000\n"));
+    expect([y.code, leaks(y)]).toEqual(["INVALID_INPUT", false]);
+  });
+  it("gives a birth date after the decision date no age (never a negative one), in both evaluators alike", () => {
+    const p = definePolicy(Facts, { id: "born", title: { "zh-CN": "出生", en: "Born" } })
+      .version({ version: "1", from: "2000-01-01", params: {} }, (d) =>
+        d.rules("first", [d.rule("r1", { "zh-CN": "已出生", en: "born" }, d.ge(d.age("joined"), 0), d.grant([]))]),
+      )
+      .build();
+    const facts = aFact({ joined: "2030-01-01" });
+    expect(p.decide(facts, "2027-01-01").granted).toBe(false);
+    expect(explain(p, facts, "2027-01-01").decision.granted).toBe(false);
+    expect(p.decide(aFact({ joined: "2020-01-01" }), "2027-01-01").granted).toBe(true);
   });
   it("rejects facts that fail the schema with a typed error naming the field, never throwing", () => {
     const r = birthdayPolicy().evaluate({ retirementKind: "lixiu", rank: "county", age: "75" }, "2027-01-01");

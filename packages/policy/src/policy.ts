@@ -12,6 +12,7 @@ import { checkPolicyJSON } from "./check";
 import { type CompiledSegment, compileSegment, type LoweredDecision, lower, SEVERAL } from "./compile";
 import type { FactSet } from "./facts";
 import type { PolicyJSON, PolicyVersion, Value } from "./model";
+import { safeName } from "./words";
 
 /** The decision of a policy for one set of facts on one date. */
 export interface Decision {
@@ -144,7 +145,11 @@ export function createPolicy<T = unknown>(json: unknown, facts: FactSet, options
     if (!isIsoDate(on)) throw new ElderflowError("INVALID_DATE", { path: ["on"] });
     if (opts?.version !== undefined) {
       const v = versions.find((x) => x.json.version === opts.version);
-      if (!v) throw new ElderflowError("NOT_FOUND", { path: ["version"], params: { what: `${p.id}@${opts.version}` } });
+      if (!v)
+        throw new ElderflowError("NOT_FOUND", {
+          path: ["version"],
+          params: { what: `${p.id}@${safeName(opts.version)}` },
+        });
       return v;
     }
     for (const v of byDate) if (v.json.from <= on && (v.json.to === undefined || on <= v.json.to)) return v;

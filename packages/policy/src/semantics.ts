@@ -99,9 +99,13 @@ function validDate(s: string): boolean {
   return y >= 1 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo);
 }
 
-/** Age (周岁) on a date from a birth date fact; NaN when the fact is not a valid date. */
+/**
+ * Age (周岁) on a date from a birth date fact; NaN when the fact is not a valid date or lies after
+ * the date (core's ageOn refuses a future birth; a total function keeps the compiled evaluator,
+ * which short-circuits, and the tracing interpreter deciding alike).
+ */
 export function age(birth: Read, on: string, options: AgeOptions): number {
-  if (typeof birth !== "string" || !validDate(birth)) return Number.NaN;
+  if (typeof birth !== "string" || !validDate(birth) || birth > on) return Number.NaN;
   return ageOn(birth, on, options);
 }
 

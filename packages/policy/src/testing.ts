@@ -62,7 +62,10 @@ export function parsePolicyCases(text: string): PolicyCaseFile {
   try {
     data = parseYaml(text);
   } catch (e) {
-    throw new ElderflowError("INVALID_INPUT", { params: { detail: `YAML: ${(e as Error).message.slice(0, 120)}` } });
+    // The YAML parser's message quotes the offending line; say only where it is.
+    const pos = (e as { linePos?: readonly { line: number; col: number }[] }).linePos?.[0];
+    const where = pos === undefined ? "" : ` at line ${pos.line}, column ${pos.col}`;
+    throw new ElderflowError("INVALID_INPUT", { params: { detail: `the YAML could not be read${where}` }, cause: e });
   }
   const r = PolicyCaseFile.safeParse(data);
   if (!r.success) throw fromZodError(r.error);

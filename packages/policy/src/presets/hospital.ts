@@ -3,6 +3,7 @@ import { z } from "zod";
 import { definePolicy } from "../builder";
 import { defineFacts } from "../facts";
 import type { Policy, PolicyOptions } from "../policy";
+import { safeName } from "../words";
 import { NAME_LABEL, RANK_LABEL, t } from "./common";
 
 /** The facts the hospital-visit table reads. */
@@ -148,8 +149,7 @@ export function hospitalVisitors(
   defaultHospital ??= hospitalVisitPolicy();
   const p = policy ?? defaultHospital;
   const d = p.decide({ rank: person.rank }, on);
-  if (!d.granted)
-    throw new ElderflowError("UNKNOWN_RANK", { path: ["rank"], params: { rank: person.rank.slice(0, 40) } });
+  if (!d.granted) throw new ElderflowError("UNKNOWN_RANK", { path: ["rank"], params: { rank: safeName(person.rank) } });
   return {
     bodies: (d.values.bodies ?? []) as readonly VisitingBody[],
     mode: d.values.mode === "in_person" ? "in_person" : "in_turn",
