@@ -59,7 +59,11 @@ const fieldsOf = (schema: z.ZodObject | undefined) =>
 // Mostly actors the event allows (so that the machine moves), sometimes anyone (so that refusals are exercised).
 const actorArb = (allowed: readonly Role[]): fc.Arbitrary<WorkflowActor> =>
   fc.record({
-    id: fc.constantFrom(...ids, "s1", "t1"),
+    // The cadre of every input (p1) is drawn often: only the recipient may sign a service entry.
+    id: fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...ids, "s1", "t1") },
+      { weight: 1, arbitrary: fc.constant("p1") },
+    ),
     role: fc.oneof(
       { weight: 4, arbitrary: fc.constantFrom(...(allowed.length > 0 ? allowed : ROLES)) },
       { weight: 1, arbitrary: fc.constantFrom(...ROLES.filter((r) => r !== "system")) },
