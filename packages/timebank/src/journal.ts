@@ -373,3 +373,46 @@ export async function openChecked(
   }
   if (rows.size !== expected) throw tampered(head.seq, "timebank_accounts");
 }
+
+/**
+ * Reads one account row and checks it against the journal: the row is read with the journal
+ * length it belongs to, the state is brought to exactly that length, and the row must be the
+ * balance the journal rebuilds, else `JOURNAL_TAMPERED` (table `timebank_accounts`, no value).
+ * While this bank's own batch is being written its state is ahead of the store: the read is
+ * repeated until the batch lands, and only a bank that stays ahead (a saturated writer) returns
+ * the stored row unchecked, which the open check covers. Internal: `readAccount` calls it.
+ */
+export async function readAccountChecked(
+  store: Pick<TimeBankStore, "readAccountAt" | "readJournal">,
+  state: () => ReplayingState,
+  id: string,
+): Promise<AccountRow | undefined> {
+  let read = await store.readAccountAt(id);
+  for (let tries = 0; state().seq > read.seq; tries++) {
+    if (tries === 50) return read.row;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    read = await store.readAccountAt(id);
+  }
+  const { seq, row } = read;
+  for (;;) {
+    const s = state();
+    if (s.seq >= seq) break;
+    const page = await store.readJournal(s.seq, Math.min(10_000, seq - s.seq));
+    if (page.length === 0) throw tampered(s.seq + 1, "timebank_journal");
+    for (const e of page) if (e.seq === state().seq + 1 && e.seq <= seq) state().replay(e);
+  }
+  const s = state();
+  if (s.seq !== seq) return row;
+  const want = s.accountRow(id);
+  const same =
+    want === undefined
+      ? row === undefined
+      : row !== undefined &&
+        row.debitsPending === want.debitsPending &&
+        row.debitsPosted === want.debitsPosted &&
+        row.creditsPending === want.creditsPending &&
+        row.creditsPosted === want.creditsPosted &&
+        row.earned === want.earned;
+  if (!same) throw tampered(seq, "timebank_accounts");
+  return row;
+}

@@ -73,6 +73,9 @@ export function memoryStore(): MemoryStore {
     async readNote(key) {
       return notes.get(key);
     },
+    async readAccountAt(id) {
+      return { seq: store.head.seq, row: accountRows.get(id) };
+    },
     async readHead() {
       return store.head;
     },

@@ -188,6 +188,17 @@ export function sqlStore(sql: SqlClient): TimeBankStore {
         return p.value;
       });
     },
+    async readAccountAt(id) {
+      // One statement, one snapshot: the row and the head it belongs to.
+      const r = await sql.query<Partial<AccountDbRow> & { head_seq: string | number }>(
+        `select h.seq as head_seq, a.id, a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted, a.earned
+         from timebank_head h left join timebank_accounts a on a.id = $1 where h.id = 1`,
+        [id],
+      );
+      const row = r.rows[0];
+      if (row === undefined) throw headMissing();
+      return { seq: Number(row.head_seq), row: row.id == null ? undefined : toAccount(row as AccountDbRow) };
+    },
     async readHead() {
       return toHead((await sql.query<HeadRow>("select seq, hash, suite from timebank_head where id = 1")).rows[0]);
     },

@@ -178,6 +178,23 @@ function describeStoreContract(name: string, makeBackend: () => Promise<Backend>
       });
     });
 
+    it("notices an account row edited under a running bank: readAccount checks the row against the journal", async () => {
+      const b = await fresh();
+      const bank = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
+      await bank.submitMany([...SETUP, cmd.record("r1", "v1", 100), cmd.verify("vf1", "r1")]);
+      expect(await bank.readAccount("v1")).toMatchObject({ balanceMinutes: 100 });
+      await b.editAccount("v:v1", 600);
+      const error = await bank.readAccount("v1").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(typed(error)).toEqual({
+        code: "JOURNAL_TAMPERED",
+        params: { position: SETUP.length + 2, table: "timebank_accounts" },
+      });
+      await bank.close();
+    });
+
     it("writes and reopens an SM3 journal, and refuses to open it as SHA-256 (or the reverse)", async () => {
       const b = await fresh();
       const raw = await createTimeBank({ store: b.open(), clock, stars: testStars, hash: sm3Suite });

@@ -82,6 +82,11 @@ export interface TimeBankStore {
     prepare: (missed: readonly JournalEntry[]) => PreparedBatch<T>,
     suite: string,
   ): Promise<T>;
+  /**
+   * One account row and the journal length it belongs to, read together in one statement, so
+   * that the bank can check the row against the journal (an edited row is then `JOURNAL_TAMPERED`).
+   */
+  readAccountAt(id: string): Promise<{ readonly seq: number; readonly row: AccountRow | undefined }>;
   /** The head row (length, head hash, suite). */
   readHead(): Promise<StoreHead | undefined>;
   /** The head and every account row at one consistent point, for the cross-check on open. */
