@@ -9,6 +9,7 @@
 export {
   type AnchorSigner,
   type AnchorVerifier,
+  anchorSignerFromKey,
   anchorSigningText,
   anchorVerifierFromKey,
   ed25519Signer,
