@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { containsPersonalData } from "@elderflow/core";
 import { describe, expect, it } from "vitest";
 import { memoryIO } from "../../../../test/support/cli";
 import { parseStoreOption } from "./options";
@@ -75,7 +76,50 @@ describe("elderflow CLI", () => {
     const io = memoryIO();
     writeFileSync(join(io.cwd, "bad.json"), "[{");
     expect(await runCli(["--lang", "zh-CN", "validate", "persons", "bad.json"], io)).toBe(1);
-    expect(io.err).toMatch(/^INVALID_JSON: JSON 解析失败/);
+    expect(io.err).toMatch(/^INVALID_JSON: JSON 解析失败：第1行第3列/);
+  });
+
+  it("never prints a name, ID number or phone from its input: malformed JSON, odd fields, file names, options", async () => {
+    const NAME = "林芳丽";
+    const leaks = (text: string) => containsPersonalData(text) || text.includes(NAME);
+    const io = memoryIO();
+    // Malformed JSON around a name and a phone: Node's own message would quote `"name": 林芳丽`.
+    writeFileSync(
+      join(io.cwd, "broken.json"),
+      `\uFEFF[\n  { "id": "p1", "name": ${NAME}, "phone": "13800138000", "idNumber": "11010519491231002X" }\n]`,
+    );
+    // Well-formed JSON with personal data where only field names and ids belong.
+    writeFileSync(
+      join(io.cwd, "odd.json"),
+      JSON.stringify([
+        { ...good, id: "11010519491231002X", rank: NAME, "phone 13800138000": "13800138000", gender: NAME },
+        { ...good, id: NAME, birthDate: "13800138000" },
+      ]),
+    );
+    writeFileSync(join(io.cwd, "ok.json"), JSON.stringify([good]));
+    const runs: [string[], number][] = [
+      [["--lang", "en", "validate", "persons", "broken.json"], 1],
+      [["--format", "json", "validate", "persons", "broken.json"], 1],
+      [["--lang", "en", "validate", "persons", "odd.json"], 1],
+      [["--format", "json", "validate", "persons", "odd.json"], 1],
+      [["roster", "birthdays", "--persons", "odd.json", "--from", "2027-01-01", "--to", "2027-12-31"], 1],
+      [["--format", "json", "roster", "visits", "--persons", "broken.json", "--year", "2027"], 1],
+      [["validate", "persons", `${NAME}13800138000.json`], 2],
+      [["roster", "visits", "--persons", "ok.json", "--year", "13800138000"], 1],
+      [["roster", "visits", "--persons", "ok.json", "--year", `${NAME}1`], 2],
+      [["roster", "birthdays", "--persons", "ok.json", "--from", NAME, "--to", "2027-12-31"], 1],
+      [["demo", "--store", "postgres:x", "--scale", "0"], 2],
+      [["policy", "decide", "--policy", `${NAME}.json`, "--facts", "odd.json", "--on", "2027-01-01"], 2],
+    ];
+    for (const [argv, code] of runs) {
+      const before = { out: io.out.length, err: io.err.length };
+      expect(await runCli(argv, io), argv.join(" ")).toBe(code);
+      const printed = io.out.slice(before.out) + io.err.slice(before.err);
+      expect(printed.length, argv.join(" ")).toBeGreaterThan(0);
+      expect(leaks(printed), `${argv.join(" ")}:\n${printed}`).toBe(false);
+    }
+    // Malformed JSON is located by line and column.
+    expect(io.err).toContain("INVALID_JSON: Could not parse JSON at line 2, column 25");
   });
 
   it("reads every form of --store the same way in every command", () => {

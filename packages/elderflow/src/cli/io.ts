@@ -1,11 +1,16 @@
 import { readFileSync } from "node:fs";
 import {
   type Clock,
+  containsPersonalData,
   ElderflowError,
+  type ElderflowIssue,
   type ErrorCode,
+  type FieldPath,
   formatPath,
   isElderflowError,
   type Lang,
+  type MessageParams,
+  parseJsonText,
   systemClock,
 } from "@elderflow/core";
 import { renderTable } from "./table";
@@ -74,25 +79,71 @@ export function usageError(detail: string): never {
   throw new CliExit(EXIT.usage, new ElderflowError("USAGE", { params: { detail } }));
 }
 
+const FILE_SHAPE = /^[A-Za-z0-9_.,:@+/ -]{1,160}$/;
+
+/**
+ * A file name as the CLI may print it: as given when it is plain ASCII of at most 160 characters
+ * and holds no ID number or phone, `?` otherwise (a file named after a person stays unnamed).
+ */
+export function shownFile(file: string): string {
+  return FILE_SHAPE.test(file) && !containsPersonalData(file) ? file : "?";
+}
+
+// What the CLI prints about an input is bounded to plain words: a string param or path part is
+// shown when it is printable ASCII of at most 120 characters holding no ID number or phone, and
+// `?` otherwise (a name in Chinese, a free text, anything with control characters).
+const PRINTABLE = /^[\x20-\x7E]{0,120}$/;
+
+function shownWord(value: string): string {
+  return PRINTABLE.test(value) && !containsPersonalData(value) ? value : "?";
+}
+
+/** Message params as the CLI may print them (numbers and booleans as they are, strings through the filter). */
+export function shownParams(params: MessageParams): MessageParams {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(params)) out[k] = typeof v === "string" ? shownWord(v) : v;
+  return out;
+}
+
+/** A field path as the CLI may print it (a record's own keys can be anything). */
+export function shownPath(path: FieldPath): FieldPath {
+  return path.map((p) => (typeof p === "number" ? p : shownWord(p)));
+}
+
+/** An issue as the CLI may print it. */
+export function shownIssue(issue: ElderflowIssue): ElderflowIssue {
+  return { code: issue.code, path: shownPath(issue.path), params: shownParams(issue.params) };
+}
+
+/** An error as the CLI may print it: the same code, its path, params and issues filtered. */
+export function shownError(error: ElderflowError): ElderflowError {
+  return new ElderflowError(error.code, {
+    path: shownPath(error.path),
+    params: shownParams(error.params),
+    issues: error.issues.map(shownIssue),
+  });
+}
+
 /** Reads a text file relative to the CLI's working directory, or stops with FILE_NOT_FOUND (exit 2). */
 export function readTextFile(io: CliIO, file: string): string {
   try {
     return readFileSync(file.startsWith("/") ? file : `${io.cwd}/${file}`, "utf8");
   } catch {
-    throw new CliExit(EXIT.usage, new ElderflowError("FILE_NOT_FOUND", { params: { file } }));
+    throw new CliExit(EXIT.usage, new ElderflowError("FILE_NOT_FOUND", { params: { file: shownFile(file) } }));
   }
 }
 
-/** Reads and parses a JSON file, or stops with INVALID_JSON (exit 1). */
+/**
+ * Reads and parses a JSON file with core's reader (a BOM is dropped), or stops with INVALID_JSON
+ * (exit 1) giving the line and column, never the text: Node's own message quotes the input.
+ */
 export function readJsonFile(io: CliIO, file: string): unknown {
   const text = readTextFile(io, file);
   try {
-    return JSON.parse(text);
+    return parseJsonText(text);
   } catch (e) {
-    throw new CliExit(
-      EXIT.failure,
-      new ElderflowError("INVALID_JSON", { params: { detail: `${file}: ${(e as Error).message.slice(0, 120)}` } }),
-    );
+    if (isElderflowError(e)) throw new CliExit(EXIT.failure, e);
+    throw e;
   }
 }
 
@@ -112,9 +163,11 @@ export function emit(ctx: CommandContext, value: unknown, table?: () => string):
 export function printError(io: CliIO, globals: GlobalOptions, error: unknown): number {
   const inner = error instanceof CliExit && error.error !== undefined ? error.error : error;
   const err = isElderflowError(inner)
-    ? inner
-    : new ElderflowError("INTERNAL", {
-        params: { detail: error instanceof Error ? error.message.slice(0, 200) : String(error) },
+    ? shownError(inner)
+    : // A foreign error's message may quote input (Node's JSON and file errors do): only its kind is shown.
+      new ElderflowError("INTERNAL", {
+        params: { detail: error instanceof Error ? error.name.slice(0, 40) : typeof error },
+        cause: error,
       });
   const exitCode =
     error instanceof CliExit

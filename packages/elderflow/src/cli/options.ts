@@ -5,13 +5,14 @@ import { usageError } from "./io";
 
 /** Parses an integer option or stops with a usage error. */
 export function parseIntOption(name: string, value: string): number {
-  if (!/^-?\d+$/.test(value)) usageError(`${name} expects an integer, got ${value.slice(0, 20)}`);
+  // The value is never repeated: an option can hold anything a person typed.
+  if (!/^-?\d{1,15}$/.test(value)) usageError(`${name} expects an integer`);
   return Number(value);
 }
 
 /** Checks a `YYYY-MM-DD` option or stops with a usage error. */
 export function parseDateOption(name: string, value: string): string {
-  if (!isIsoDate(value)) usageError(`${name} expects an existing date YYYY-MM-DD, got ${value.slice(0, 20)}`);
+  if (!isIsoDate(value)) usageError(`${name} expects an existing date YYYY-MM-DD`);
   return value;
 }
 
@@ -33,5 +34,6 @@ export function parseStoreOption(value: string, cwd: string): StoreSpec {
     const rest = value.slice(prefix.length);
     return { kind: "postgres", url: rest.startsWith("//") ? value : rest };
   }
-  return usageError(`--store must be memory, pglite, pglite:<dir> or postgres://…, got ${value.slice(0, 40)}`);
+  // Not repeated: a URL can carry a password.
+  return usageError("--store must be memory, pglite, pglite:<dir> or postgres://…");
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { generateDistrict } from "@elderflow/core";
 import type { Command } from "commander";
-import { type CommandContext, emit, usageError } from "../io";
+import { type CommandContext, emit, shownFile, usageError } from "../io";
 import { parseIntOption } from "../options";
 
 /** `elderflow generate district`: writes a seeded synthetic district as interchange JSON. */
@@ -15,7 +15,7 @@ export function registerGenerate(program: Command, ctx: CommandContext): void {
     .option("--scale <n>", "size multiplier (1 = the reports' district)", "1")
     .option("--out <file>", "write to a file instead of stdout")
     .action((what: string, opts: { seed: string; year: string; scale: string; out?: string }) => {
-      if (what !== "district" && what !== "persons") usageError(`unknown data set ${what}; use district or persons`);
+      if (what !== "district" && what !== "persons") usageError("unknown data set; use district or persons");
       const district = generateDistrict({
         seed: parseIntOption("--seed", opts.seed),
         year: parseIntOption("--year", opts.year),
@@ -24,7 +24,7 @@ export function registerGenerate(program: Command, ctx: CommandContext): void {
       const data = what === "persons" ? district.persons : district;
       if (opts.out) {
         writeFileSync(opts.out, `${JSON.stringify(data, null, 2)}\n`);
-        ctx.io.stderr(`wrote ${opts.out}\n`);
+        ctx.io.stderr(`wrote ${shownFile(opts.out)}\n`);
         emit(ctx, { file: opts.out, persons: district.persons.length });
       } else {
         ctx.io.stdout(`${JSON.stringify(data, null, 2)}\n`);

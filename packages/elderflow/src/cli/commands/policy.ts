@@ -13,7 +13,17 @@ import {
   runPolicyCases,
 } from "@elderflow/policy";
 import type { Command } from "commander";
-import { CliExit, type CommandContext, EXIT, emit, readJsonFile, readTextFile, usageError } from "../io";
+import {
+  CliExit,
+  type CommandContext,
+  EXIT,
+  emit,
+  readJsonFile,
+  readTextFile,
+  shownError,
+  shownFile,
+  usageError,
+} from "../io";
 import { parseDateOption } from "../options";
 import { renderTable } from "../table";
 
@@ -35,7 +45,7 @@ function policyFrom(ctx: CommandContext, ref: string, extra: ReadonlyMap<string,
   }
   throw new CliExit(
     EXIT.usage,
-    new ElderflowError("UNKNOWN_POLICY", { path: ["policy"], params: { policy: ref.slice(0, 60) } }),
+    new ElderflowError("UNKNOWN_POLICY", { path: ["policy"], params: { policy: shownFile(ref) } }),
   );
 }
 
@@ -106,7 +116,7 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
         const parsed = p.facts.parse(input, Array.isArray(data) ? [index] : []);
         if (!parsed.ok) {
           failed = true;
-          return { index, error: parsed.error.toJSON() };
+          return { index, error: shownError(parsed.error).toJSON() };
         }
         try {
           const e = explain(p, parsed.value, on, decideOptions);
@@ -121,7 +131,7 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
         } catch (err) {
           if (!isElderflowError(err)) throw err;
           failed = true;
-          return { index, error: err.toJSON() };
+          return { index, error: shownError(err).toJSON() };
         }
       });
       emit(ctx, Array.isArray(data) ? out : out[0], () =>
@@ -156,11 +166,11 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
       const root = resolvePath(ctx, dir);
       let names: string[];
       try {
-        if (!statSync(root).isDirectory()) usageError(`${dir} is not a directory`);
+        if (!statSync(root).isDirectory()) usageError(`${shownFile(dir)} is not a directory`);
         names = readdirSync(root).sort();
       } catch (e) {
         if (e instanceof CliExit) throw e;
-        throw new CliExit(EXIT.usage, new ElderflowError("FILE_NOT_FOUND", { params: { file: dir } }));
+        throw new CliExit(EXIT.usage, new ElderflowError("FILE_NOT_FOUND", { params: { file: shownFile(dir) } }));
       }
       const local = new Map<string, Policy>();
       for (const n of names.filter((x) => x.endsWith(".policy.json"))) {
@@ -168,7 +178,7 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
         local.set(p.id, p);
       }
       const files = names.filter((x) => /\.cases\.(ya?ml|json)$/.test(x));
-      if (files.length === 0) usageError(`no *.cases.yaml files in ${dir}`);
+      if (files.length === 0) usageError(`no *.cases.yaml files in ${shownFile(dir)}`);
       const { lang } = ctx.globals();
       const report: { file: string; policy: string; results: PolicyCaseResult[] }[] = [];
       for (const f of files) {
@@ -177,7 +187,10 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
           parsed = parsePolicyCases(readTextFile(ctx.io, `${root}/${f}`));
         } catch (e) {
           if (isElderflowError(e))
-            throw new CliExit(EXIT.failure, new ElderflowError(e.code, { path: [f, ...e.path], params: e.params }));
+            throw new CliExit(
+              EXIT.failure,
+              new ElderflowError(e.code, { path: [shownFile(f), ...e.path], params: e.params }),
+            );
           throw e;
         }
         const p = policyFrom(ctx, parsed.policy, local);

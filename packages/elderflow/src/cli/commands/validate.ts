@@ -1,6 +1,14 @@
-import { type ElderflowIssue, formatMessage, formatPath, today, validatePersons } from "@elderflow/core";
+import {
+  type ElderflowIssue,
+  formatMessage,
+  formatPath,
+  ID_RULES,
+  textProblem,
+  today,
+  validatePersons,
+} from "@elderflow/core";
 import type { Command } from "commander";
-import { CliExit, type CommandContext, EXIT, emit, readJsonFile } from "../io";
+import { CliExit, type CommandContext, EXIT, emit, readJsonFile, shownIssue } from "../io";
 import { renderTable } from "../table";
 
 /** `elderflow validate persons <file.json>`: reports every invalid record, never stopping at the first. */
@@ -30,17 +38,20 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
         throw new CliExit(EXIT.failure);
       }
       const result = validatePersons(data, { today: today(ctx.io.clock) });
-      const describe = (i: ElderflowIssue) => ({
-        path: formatPath(i.path),
-        code: i.code,
-        message: formatMessage(i.code, lang, i.params),
-      });
+      // Issues, paths and ids are printed through the CLI's filter: an invalid record's own keys,
+      // values and even its id can hold a name, an ID number or a phone.
+      const describe = (issue: ElderflowIssue) => {
+        const i = shownIssue(issue);
+        return { path: formatPath(i.path), code: i.code, message: formatMessage(i.code, lang, i.params) };
+      };
+      const shownId = (id: string | undefined) =>
+        id !== undefined && textProblem(id, ID_RULES) === null ? { id } : {};
       const report = {
         total: data.length,
         valid: result.valid.length,
         invalid: result.invalid.map((r) => ({
           index: r.index,
-          ...(r.id === undefined ? {} : { id: r.id }),
+          ...shownId(r.id),
           issues: r.issues.map(describe),
         })),
       };
