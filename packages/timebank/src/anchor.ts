@@ -16,7 +16,14 @@ import { canonicalJson, ElderflowError } from "@elderflow/core";
 import { z } from "zod";
 import { type HashSuite, sha256Suite } from "./hash";
 
-/** What a checkpoint states before it is signed. */
+/**
+ * What a checkpoint states before it is signed.
+ *
+ * @example
+ * ```ts
+ * const checkpoint: JournalCheckpoint = { ...bank.anchor(), suite: "sha256", signedAt: "2027-01-04T01:00:00.000Z" };
+ * ```
+ */
 export interface JournalCheckpoint {
   /** How many entries the journal had. */
   readonly length: number;
@@ -49,7 +56,14 @@ export const SignedAnchor = z.strictObject({
 /** A signed checkpoint. */
 export type SignedAnchor = Readonly<z.infer<typeof SignedAnchor>>;
 
-/** Signs checkpoints (a host key: HMAC or Ed25519). */
+/**
+ * Signs checkpoints (a host key: HMAC or Ed25519).
+ *
+ * @example
+ * ```ts
+ * const signer: AnchorSigner = ed25519Signer(privateKeyPem);
+ * ```
+ */
 export interface AnchorSigner {
   /** Recorded in the anchor, so a verifier of another kind refuses it. */
   readonly algorithm: string;
@@ -57,7 +71,14 @@ export interface AnchorSigner {
   sign(text: string): string;
 }
 
-/** Checks checkpoint signatures. */
+/**
+ * Checks checkpoint signatures.
+ *
+ * @example
+ * ```ts
+ * const verifier: AnchorVerifier = ed25519Verifier(publicKeyPem);
+ * ```
+ */
 export interface AnchorVerifier {
   /** The algorithm it checks. */
   readonly algorithm: string;

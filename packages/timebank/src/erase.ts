@@ -19,7 +19,14 @@ import type { ErasurePlan, ErasureRecord, TimeBankStore } from "./stores/types";
 /** Command fields that name a person (as opposed to an entry, a community or a date). */
 const PERSON_FIELDS = ["volunteer", "recipient", "beneficiary", "registeredBy", "signedBy", "by", "person", "actor"];
 
-/** What an erasure must touch: the command keys whose notes go, and the communities they are in. */
+/**
+ * What an erasure must touch: the command keys whose notes go, and the communities they are in.
+ *
+ * @example
+ * ```ts
+ * const { keys, communities }: PersonFootprint = personFootprint(entries, "r-0042");
+ * ```
+ */
 export interface PersonFootprint {
   /** Keys of the commands that involve the person, directly or through the entry they settle. */
   readonly keys: readonly string[];
@@ -83,7 +90,14 @@ export function personFootprint(entries: readonly JournalEntry[], personId: stri
   return { keys, communities: [...communities].sort() };
 }
 
-/** What {@link erasePersonIn} needs from the bank. */
+/**
+ * What {@link erasePersonIn} needs from the bank.
+ *
+ * @example
+ * ```ts
+ * const ctx: ErasureContext = { store, clock, journal: () => bank.journal() };
+ * ```
+ */
 export interface ErasureContext {
   /** The bank's store. */
   readonly store: TimeBankStore;

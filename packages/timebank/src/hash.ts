@@ -10,6 +10,11 @@ import { ElderflowError } from "@elderflow/core";
  * A pluggable hash: a name recorded with the journal, a digest of text as lower-case hex, and
  * optionally an HMAC with the same hash (for {@link hmacSigner}). A digest must be 64 hex
  * characters (256 bits) so that it fits the genesis link and the stored columns.
+ *
+ * @example
+ * ```ts
+ * const bank = await createTimeBank({ store, clock, stars, hash: sm3Suite });
+ * ```
  */
 export interface HashSuite {
   /** The name recorded with the journal (`sha256`, `sm3`, or a host's own). */

@@ -187,7 +187,14 @@ export function entryHashOf(
   );
 }
 
-/** Where a journal stopped being what it should be. */
+/**
+ * Where a journal stopped being what it should be.
+ *
+ * @example
+ * ```ts
+ * const problem: JournalProblem = "bad-anchor";
+ * ```
+ */
 export type JournalProblem = "altered" | "removed" | "inserted" | "truncated" | "bad-anchor";
 
 /** What {@link verifyJournal} found. */
@@ -215,7 +222,14 @@ export interface JournalAnchor {
   readonly headHash: string;
 }
 
-/** Options of {@link verifyJournal}. */
+/**
+ * Options of {@link verifyJournal}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyJournalOptions = { anchor, verifier: hmacSigner(hostKey), suite: sm3Suite };
+ * ```
+ */
 export interface VerifyJournalOptions {
   /**
    * A checkpoint kept elsewhere: the journal must hold it unchanged (same length, same head) and

@@ -15,7 +15,14 @@ export interface PreparedBatch<T> {
   readonly value: T;
 }
 
-/** The end of the hash chain as the store records it, beside the journal rows. */
+/**
+ * The end of the hash chain as the store records it, beside the journal rows.
+ *
+ * @example
+ * ```ts
+ * const head: StoreHead | undefined = await store.readHead(); // { seq: 16, hash: "…", suite: "sha256" }
+ * ```
+ */
 export interface StoreHead {
   /** Journal length. */
   readonly seq: number;
@@ -25,7 +32,14 @@ export interface StoreHead {
   readonly suite: string | null;
 }
 
-/** The head and every account row, read at one consistent point (no writer in between). */
+/**
+ * The head and every account row, read at one consistent point (no writer in between).
+ *
+ * @example
+ * ```ts
+ * const { head, accounts }: StoreSnapshot = await store.readSnapshot();
+ * ```
+ */
 export interface StoreSnapshot {
   /** The head row; undefined when it is missing (which only tampering can do). */
   readonly head: StoreHead | undefined;
@@ -33,7 +47,14 @@ export interface StoreSnapshot {
   readonly accounts: readonly AccountRow[];
 }
 
-/** One erasure of a person's data outside the chain, as recorded: ids and a count only. */
+/**
+ * One erasure of a person's data outside the chain, as recorded: ids and a count only.
+ *
+ * @example
+ * ```ts
+ * const [first]: ErasureRecord[] = await bank.erasures(); // { seq: 1, person: "r-0042", actor: "adm1", notes: 2, … }
+ * ```
+ */
 export interface ErasureRecord {
   /** Position among erasures, from 1. */
   readonly seq: number;
@@ -49,7 +70,14 @@ export interface ErasureRecord {
   readonly notes: number;
 }
 
-/** What an erasure removes and how it is recorded (the store counts the notes and numbers it). */
+/**
+ * What an erasure removes and how it is recorded (the store counts the notes and numbers it).
+ *
+ * @example
+ * ```ts
+ * await store.erase(0, (): ErasurePlan => ({ keys: ["rj1"], record: { person: "r-0042", actor: "adm1", at, journalLength: 0 } }));
+ * ```
+ */
 export interface ErasurePlan {
   /** Command keys whose notes to remove. */
   readonly keys: readonly string[];
