@@ -13,7 +13,14 @@ import { type AnchorSigner, type AnchorVerifier, type SignedAnchor, signAnchor }
 import type { CommandResult } from "./commands";
 import { erasePersonIn } from "./erase";
 import { assertHashSuite, type HashSuite, sha256Suite } from "./hash";
-import { type JournalAnchor, type JournalEntry, type JournalVerification, openChecked, verifyJournal } from "./journal";
+import {
+  type JournalAnchor,
+  type JournalEntry,
+  type JournalVerification,
+  openChecked,
+  readAccountChecked,
+  verifyJournal,
+} from "./journal";
 import {
   type Certificate,
   type CertificateOptions,
@@ -31,7 +38,6 @@ import {
   accountView,
   type BankState,
   createBankState,
-  type Entry,
   type EntryView,
   type VolunteerAccount,
   volunteerAccountId,
@@ -61,14 +67,21 @@ export interface TimeBankOptions {
   readonly households?: (personId: string) => readonly string[];
 }
 
-/** Which entries {@link ActingTimeBank.entries} lists. */
+/**
+ * Which entries {@link ActingTimeBank.entries} lists.
+ *
+ * @example
+ * ```ts
+ * const filter: EntryFilter = { community: "c1", keyPrefix: "svc/", status: "pending" };
+ * ```
+ */
 export interface EntryFilter {
   /** Only entries of this community (the volunteer's or the serving one). */
   readonly community?: string;
   /** Only entries whose key starts with this. */
   readonly keyPrefix?: string;
   /** Only entries in this state. */
-  readonly status?: Entry["status"];
+  readonly status?: EntryView["status"];
 }
 
 /**
@@ -77,6 +90,14 @@ export interface EntryFilter {
  * `admin` in the community, and every other act needs an actor that reaches the community.
  * Reads see only the communities the actor reaches; `bureau`, `department` and `system` reach the
  * whole district.
+ *
+ * @example
+ * ```ts
+ * const staff = bank.as({ id: "leader-1", roles: ["registrar"], communities: ["c1"] });
+ * await staff.submit({ op: "record", key: "r1", volunteer: "v1", recipient: "cadre-7", minutes: 90,
+ *   on: "2027-01-05", signedBy: "cadre-7", registeredBy: "leader-1" });
+ * staff.accounts(); // c1's volunteers only
+ * ```
  */
 export interface ActingTimeBank {
   /** The actor, as parsed. */
@@ -108,7 +129,14 @@ export interface ActingTimeBank {
 /**
  * A time bank (时间银行): a double-entry ledger of volunteer minutes with the bureau's cycle on top.
  * Commands are idempotent, decided in order and made durable in batches (group commit); each keeps
- * its own result.
+ * its own result. Every command and read goes through an authenticated actor: {@link TimeBank.as}.
+ *
+ * @example
+ * ```ts
+ * const host = bank.as({ id: "host", roles: ["system"] });
+ * await host.submitMany(commands);
+ * bank.authority("verify", "f1", { communityId: "c1", volunteer: "v1" }); // "SELF_VERIFICATION" if f1 is v1's family
+ * ```
  */
 export interface TimeBank {
   /**
@@ -148,7 +176,14 @@ export interface TimeBank {
   close(): Promise<void>;
 }
 
-/** What `bank.verifyJournal` checks the stored journal against. */
+/**
+ * What `bank.verifyJournal` checks the stored journal against.
+ *
+ * @example
+ * ```ts
+ * await bank.verifyJournal({ anchor: signedAnchor, verifier: ed25519Verifier(publicKeyPem) });
+ * ```
+ */
 export interface BankVerifyOptions {
   /** A checkpoint kept elsewhere; a signed one is trusted only if `verifier` accepts it. */
   readonly anchor?: JournalAnchor | SignedAnchor;
@@ -314,7 +349,7 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
         // An enrolment never changes community: catch up once if another writer made it.
         if (!state.volunteers.has(volunteer)) await catchUp(state);
         if (!reachesVolunteer(volunteer)) return undefined;
-        const row = await store.readAccount(volunteerAccountId(volunteer));
+        const row = await readAccountChecked(store, () => state, volunteerAccountId(volunteer));
         return row === undefined ? undefined : accountView(volunteer, row, stars);
       },
       accounts() {

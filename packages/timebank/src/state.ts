@@ -37,8 +37,15 @@ import { type HashSuite, sha256Suite } from "./hash";
 import { canonicalJson, entryHash, entryHashOf, entryTexts, GENESIS_HASH, type JournalEntry } from "./journal";
 import { createLedger, type Ledger, type LedgerAccount, type TransferInput } from "./ledger";
 
-/** A recorded service or a withdrawal, with where it stands. */
-export interface Entry {
+/**
+ * A recorded service or a withdrawal, with where it stands: what `bank.as(actor).entries()` lists.
+ *
+ * @example
+ * ```ts
+ * const pending: EntryView[] = acting.entries({ community: "c1", status: "pending" });
+ * ```
+ */
+export interface EntryView {
   /** The key of the command that created it. */
   readonly key: string;
   /** A service record (pending credit) or a withdrawal (pending debit). */
@@ -57,8 +64,6 @@ export interface Entry {
   readonly on: string;
   /** Who registered it (records). */
   readonly registeredBy: string | undefined;
-  /** The ledger transfers that hold it pending (internal numeric ids). */
-  readonly transfers: readonly number[];
   /** `pending` (recorded / reserved), `posted`, `voided` or `reversed`. */
   readonly status: "pending" | "posted" | "voided" | "reversed";
   /** Key of the verify / reject / fulfil / cancel command that settled it. */
@@ -73,11 +78,11 @@ export interface Entry {
   readonly reversedOn?: string;
 }
 
-/**
- * A read-only view of a record or withdrawal, as `bank.as(actor).entries()` lists it: the entry
- * without the ledger's internal transfer ids.
- */
-export type EntryView = Omit<Entry, "transfers">;
+/** An entry as the state keeps it: the view plus the ledger transfers that hold it pending. */
+export interface Entry extends EntryView {
+  /** The ledger transfers that hold it pending (internal numeric ids). */
+  readonly transfers: readonly number[];
+}
 
 /** A posted movement on a volunteer's account, in journal order (what the certificate lists). */
 export interface Movement {
