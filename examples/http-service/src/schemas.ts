@@ -1,23 +1,11 @@
 /**
  * The request bodies the service accepts, as zod schemas built on the packages' own schemas: ids,
- * dates and persons from `@elderflow/core`, time-bank commands from `@elderflow/timebank`, roles
- * from `@elderflow/workflow`. Every body is parsed here, at the edge; handlers only see parsed values.
+ * dates and persons from `@elderflow/core`, time-bank commands from `@elderflow/timebank`. Every body is parsed here, at the edge; handlers only see parsed values.
  */
 import { GeoPoint, IdSchema, IsoDateSchema, Person, ServiceKind } from "@elderflow/core";
 import type { Skip } from "@elderflow/schedule";
 import { TimeBankCommand } from "@elderflow/timebank";
-import { ROLES } from "@elderflow/workflow";
 import { z } from "zod";
-
-/** Who is acting. A real deployment derives this from its own authentication; here it is a header. */
-export const ActorSchema = z.strictObject({
-  id: IdSchema,
-  role: z.enum(ROLES),
-  communityId: IdSchema.optional(),
-  orgId: IdSchema.optional(),
-});
-/** Who is acting. */
-export type ActorBody = z.infer<typeof ActorSchema>;
 
 /** `POST /requests`: a hotline call (rule 7). Ids and facts only: names and phones stay in the caller's system. */
 export const StartRequestBody = z.strictObject({

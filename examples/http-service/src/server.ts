@@ -6,6 +6,7 @@ import { type Clock, generateDistrict, systemClock, today } from "@elderflow/cor
 import { serve } from "@hono/node-server";
 import { createElderflow, type Elderflow, type StoreSpec } from "elderflow";
 import { createApp } from "./app";
+import type { Authenticate, RequestLimits } from "./http";
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -19,6 +20,10 @@ export interface ServerOptions {
   readonly hostname?: string;
   /** Seed of the synthetic district (default 1). */
   readonly seed?: number;
+  /** Who is calling (default: nobody is known, so every route but `/health` answers 401). */
+  readonly authenticate?: Authenticate;
+  /** Body size and batch length (default 1 MB and 1,000 commands). */
+  readonly limits?: RequestLimits;
 }
 
 /** A running service. */
@@ -38,7 +43,8 @@ export interface RunningServer {
  *
  * @example
  * ```ts
- * const server = await startServer({ store: { kind: "pglite", dataDir: ".elderflow/http-service" }, port: 8787 });
+ * const authenticate = tokenAuthenticator(loadTokenFile("tokens.json"));
+ * const server = await startServer({ store: { kind: "pglite", dataDir: ".elderflow/http-service" }, port: 8787, authenticate });
  * console.log(server.url);
  * ```
  */
@@ -46,6 +52,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const clock = options.clock ?? systemClock();
   const district = generateDistrict({ seed: options.seed ?? 1, year: Number(today(clock).slice(0, 4)) });
   const persons = new Map(district.persons.map((p) => [p.id, p]));
+  const households = district.households;
   const flow = await createElderflow({
     clock,
     store: options.store ?? { kind: "pglite" },
@@ -53,9 +60,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       servicePoints: district.servicePoints,
       volunteers: district.volunteers,
       person: (id) => persons.get(id),
+      households,
     },
   });
-  const app = createApp({ flow, persons: district.persons, volunteers: district.volunteers });
+  const app = createApp({
+    flow,
+    persons: district.persons,
+    volunteers: district.volunteers,
+    authenticate: options.authenticate ?? (() => undefined),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+  });
   const hostname = options.hostname ?? "127.0.0.1";
   let server: ReturnType<typeof serve>;
   const port = await new Promise<number>((resolve, reject) => {
