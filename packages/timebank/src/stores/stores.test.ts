@@ -374,6 +374,23 @@ function describeSqlGuards(name: string, makeBackend: () => Promise<Backend>): v
       expect(await again.verifyJournal()).toMatchObject({ ok: true, length: SETUP.length + 2 });
       await again.close();
     });
+
+    it("opens as tampered, never empty, when journal, head and accounts were all truncated past the guards", async () => {
+      const b = await makeBackend();
+      backends.push(b);
+      const bank = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
+      await bank.submitMany(SETUP);
+      await bank.close();
+      const sql = b.sql as (statement: string) => Promise<unknown>;
+      const tables = ["timebank_journal", "timebank_head", "timebank_accounts"];
+      for (const t of tables) expect(await sql(`alter table ${t} disable trigger user`)).toBeUndefined();
+      expect(await sql(`truncate ${tables.join(", ")}`)).toBeUndefined();
+      for (const t of tables) expect(await sql(`alter table ${t} enable trigger user`)).toBeUndefined();
+      expect(typed(await openFailure(b.open()))).toEqual({
+        code: "JOURNAL_TAMPERED",
+        params: { position: 0, table: "timebank_head" },
+      });
+    });
   });
 }
 
