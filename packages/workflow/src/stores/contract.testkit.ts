@@ -163,6 +163,47 @@ export function describeStoreContract(name: string, make: () => Promise<Workflow
       expect((await store.outbox(10)).filter((o) => o.instanceId === "o1").map((o) => o.id)).toEqual(["o1:1:1"]);
     });
 
+    it("finds the instances naming a person, and erases under a version guard, all or nothing", async () => {
+      await store.commit(
+        aCommit("n1", 1, {}, { snapshot: { status: "active", value: "a", context: { personId: "px" } } }),
+      );
+      await store.commit(aCommit("n2", 1, { entry: { ...aCommit("n2", 1).entry, actorId: "px" } }));
+      await store.commit(
+        aCommit("n3", 1, {}, { snapshot: { status: "active", value: "a", context: { personId: "py" } } }),
+      );
+      await store.commit(
+        aCommit(
+          "n1",
+          2,
+          { entry: { ...aCommit("n1", 2).entry, payload: { note: "secret" } } },
+          { snapshot: { status: "active", value: "a", context: { personId: "px" } } },
+        ),
+      );
+      expect((await store.naming("px")).sort()).toEqual(["n1", "n2"]);
+      const erasure = (expectedVersion: number) => ({
+        instance: anInstance("n1", 3, { snapshot: { status: "active", value: "a", context: { personId: "px" } } }),
+        expectedVersion,
+        entry: {
+          ...aCommit("n1", 3).entry,
+          eventId: "erasure:3:px",
+          type: "elderflow.erasure",
+          payload: { personId: "px" },
+        },
+        payloads: [{ seq: 2, payload: { note: "[erased]" } }],
+      });
+      expect(await codeOf(store.erase(erasure(1)))).toBe("CONCURRENT_UPDATE");
+      expect((await store.events("n1")).map((e) => e.payload)).toEqual([{ k: 1 }, { note: "secret" }]);
+      await store.erase(erasure(2));
+      const log = await store.events("n1");
+      expect(log.map((e) => [e.seq, e.type, e.payload])).toEqual([
+        [1, "xstate.init", { k: 1 }],
+        [2, "GO", { note: "[erased]" }],
+        [3, "elderflow.erasure", { personId: "px" }],
+      ]);
+      expect((await store.load("n1", "erasure:3:px"))?.seen).toBe(true);
+      expect((await store.load("n1"))?.instance.version).toBe(3);
+    });
+
     it("lets exactly one of two racing writers win each version", async () => {
       await store.commit(aCommit("race", 1));
       for (let v = 2; v <= 21; v++) {
