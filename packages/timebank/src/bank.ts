@@ -201,6 +201,12 @@ interface Pending {
 
 const PAGE = 10_000;
 
+/** A bounded, value-free description of a store failure (the driver's error code, if any). */
+function storeFailure(error: unknown): string {
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === "string" && /^[A-Za-z0-9_]{1,20}$/.test(code) ? `store failure ${code}` : "store failure";
+}
+
 /**
  * Opens a time bank on a store: migrates it, replays its journal (checking every hash) and is
  * ready to take commands.
@@ -294,7 +300,8 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
         const wrapped = isElderflowError(error)
           ? error
           : new ElderflowError("INTERNAL", {
-              params: { detail: error instanceof Error ? error.message.slice(0, 200) : "store failure" },
+              // A driver's message may quote stored values: keep only its SQLSTATE-like code.
+              params: { detail: storeFailure(error) },
               cause: error,
             });
         // The batch may have been decided in memory but not stored: rebuild from what is durable
