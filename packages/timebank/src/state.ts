@@ -255,7 +255,8 @@ export function createBankState(options: BankStateOptions = {}): BankState {
   const movements: Movement[] = [];
   const closed = new Set<string>();
   const earned = new Map<string, number>();
-  const keys = new Map<string, { fingerprint: string; result: CommandResult }>();
+  /** Seen keys: the content's fingerprint, the result, and the actor as the journal records it. */
+  const keys = new Map<string, { fingerprint: string; result: CommandResult; actor: string | undefined }>();
   let touched = new Set<string>();
   /** Accounts opened since the last takeTouched (the rest already have a stored row). */
   let created: string[] = [];
@@ -599,7 +600,7 @@ export function createBankState(options: BankStateOptions = {}): BankState {
     entryTexts.set(entry, { command: commandText, result: resultText });
     seq = entry.seq;
     headHash = entry.hash;
-    keys.set(key, { fingerprint, result });
+    keys.set(key, { fingerprint, result, actor: command?.actor });
     return entry;
   }
 
@@ -628,11 +629,12 @@ export function createBankState(options: BankStateOptions = {}): BankState {
     // Nor is a command that is not a flat object of well-formed, bounded values.
     const text = commandText(raw);
     if (text === null) return { result: { key, ok: false, code: "INVALID_INPUT" } };
-    // A key is its actor's: the same content from another actor is a conflict, not a replay.
-    const fingerprint = suite.digest(`${actor.id}\n${text}`);
+    const fingerprint = suite.digest(text);
     const prior = keys.get(key);
     if (prior !== undefined) {
-      if (prior.fingerprint === fingerprint) return { result: { ...prior.result, replayed: true } };
+      // A key is its actor's: the same content from another actor is a conflict, not a replay.
+      if (prior.fingerprint === fingerprint && (prior.actor === undefined || prior.actor === actor.id))
+        return { result: { ...prior.result, replayed: true } };
       return { result: { key, ok: false, code: "IDEMPOTENCY_CONFLICT" } };
     }
     const parsed = TimeBankCommand.safeParse(raw);
@@ -706,7 +708,7 @@ export function createBankState(options: BankStateOptions = {}): BankState {
       }
       seq = entry.seq;
       headHash = entry.hash;
-      keys.set(entry.key, { fingerprint: entry.fingerprint, result: entry.result });
+      keys.set(entry.key, { fingerprint: entry.fingerprint, result: entry.result, actor: entry.command?.actor });
       // The writer of this entry stored its account rows in the same transaction.
       touched = new Set();
       created = [];
