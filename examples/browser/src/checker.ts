@@ -6,12 +6,16 @@
  */
 import {
   addDays,
+  containsPersonalData,
   ElderflowError,
   type ElderflowErrorJSON,
+  type FieldPath,
   type IsoDate,
   isElderflowError,
   isIsoDate,
   type Lang,
+  type MessageParams,
+  parseJsonText,
   parsePerson,
 } from "@elderflow/core";
 import { birthdayPolicy, createBirthdayCheck, explain } from "@elderflow/policy";
@@ -64,13 +68,9 @@ const celebrates = createBirthdayCheck({ policy });
 export function checkBirthday(personJson: string, on: string, lang: Lang): CheckResult {
   try {
     if (!isIsoDate(on)) throw new ElderflowError("INVALID_DATE", { path: ["date"] });
-    let raw: unknown;
-    try {
-      raw = JSON.parse(personJson);
-    } catch {
-      throw new ElderflowError("INVALID_JSON", { params: { detail: lang === "zh-CN" ? "人员记录" : "person record" } });
-    }
-    const person = parsePerson(raw);
+    // Core's reader: line and column of a syntax error, never the text (the browser's own
+    // message quotes it); a BOM pasted with the text is dropped.
+    const person = parsePerson(parseJsonText(personJson, ["person"]));
     const day: IsoDate = on;
     const [birthday] = birthdayRoster([person], { from: day, to: addDays(day, 399) });
     const [next] = birthdayRoster([person], { from: day, to: addDays(day, 40 * 366), isCelebration: celebrates });
@@ -96,7 +96,24 @@ export function checkBirthday(personJson: string, on: string, lang: Lang): Check
       next: next ?? null,
     };
   } catch (error) {
-    if (isElderflowError(error)) return { ok: false, error: error.toJSON() };
+    if (isElderflowError(error)) return { ok: false, error: shown(error).toJSON() };
     throw error;
   }
+}
+
+// An error as the page shows it: string params and path parts only when they are short printable
+// ASCII holding no ID number or phone (a rank id, a field name), `?` otherwise, so that the page
+// never repeats a name, an ID number or a phone typed into the record.
+const PRINTABLE = /^[\x20-\x7E]{0,80}$/;
+const word = (v: string) => (PRINTABLE.test(v) && !containsPersonalData(v) ? v : "?");
+const words = (params: MessageParams): MessageParams =>
+  Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === "string" ? word(v) : v]));
+const where = (path: FieldPath): FieldPath => path.map((p) => (typeof p === "number" ? p : word(p)));
+
+function shown(error: ElderflowError): ElderflowError {
+  return new ElderflowError(error.code, {
+    path: where(error.path),
+    params: words(error.params),
+    issues: error.issues.map((i) => ({ code: i.code, path: where(i.path), params: words(i.params) })),
+  });
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { containsPersonalData } from "@elderflow/core";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BuildReport, buildChecker, EXAMPLE_DIR, sizeOf } from "../src/build";
@@ -146,7 +147,25 @@ describe("the browser checker page", () => {
     expect(zh.rules).toContain("INVALID_PHONE (phone): 电话号码格式无效");
     expect(zh.rules).not.toContain("13800");
     const en = await check("{ not json", "2027-03-01", "en");
-    expect(en.sentence).toBe("INVALID_JSON: Could not parse JSON: person record");
+    expect(en.sentence).toBe("INVALID_JSON: Could not parse JSON at line 1, column 3");
+  });
+
+  it("never repeats a name, ID number or phone from a malformed or odd record", async () => {
+    const leaks = (text: string) => containsPersonalData(text) || text.includes("林芳丽");
+    const broken = '\uFEFF{\n  "id": "p1",\n  "name": 林芳丽, "phone": "13800138000"\n}';
+    const r = checkBirthday(broken, "2027-03-01", "en");
+    expect(r.ok ? null : [r.error.code, r.error.params]).toEqual(["INVALID_JSON", { line: 3, column: 11 }]);
+    const odd = person({ rank: "林芳丽", id: "11010519491231002X", "phone 13800138000": 1, gender: "13800138000" });
+    const o = checkBirthday(odd, "2027-03-01", "zh-CN");
+    expect(o.ok).toBe(false);
+    expect(leaks(JSON.stringify(o))).toBe(false);
+    for (const [text, lang] of [
+      [broken, "en"],
+      [odd, "zh-CN"],
+    ] as const) {
+      const shown = await check(text, "2027-03-01", lang);
+      expect(leaks(JSON.stringify(shown)), JSON.stringify(shown)).toBe(false);
+    }
   });
 
   it("renders a page that can be captured", async () => {
