@@ -3,9 +3,11 @@ import {
   containsPersonalData,
   ElderflowError,
   type FieldPath,
+  ID_RULES,
   isElderflowError,
   parseOrThrow,
   redactPersonalData,
+  textProblem,
 } from "@elderflow/core";
 import { type AnyMachineSnapshot, createActor, type InspectionEvent, type Observer } from "xstate";
 import { z } from "zod";
@@ -163,6 +165,17 @@ const ERASURE = "elderflow.erasure";
 const ERASED = "[erased]";
 /** Roles that may erase a person's free text in the communities they reach. */
 const ERASE_ROLES: readonly Role[] = ["admin", "community_staff", "bureau", "system"];
+
+/** An instance id a caller names: canonical id text (its value never reaches an error). */
+function checkInstanceRef(instanceId: unknown): string {
+  const problem = textProblem(instanceId, ID_RULES);
+  if (problem !== null)
+    throw new ElderflowError(problem, {
+      path: ["instance"],
+      params: problem === "INVALID_FORMAT" ? { format: "id" } : {},
+    });
+  return instanceId as string;
+}
 
 function checkActor(actor: unknown, path: FieldPath): WorkflowActor {
   if (typeof actor !== "object" || actor === null) throw new ElderflowError("REQUIRED", { path });
@@ -522,6 +535,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
 
   async function send(instanceId: string, input: WorkflowEventInput): Promise<SendResult> {
     if (typeof input !== "object" || input === null) throw new ElderflowError("REQUIRED", { path: [] });
+    checkInstanceRef(instanceId);
     checkCallerId(input.id, "event", ["id"]);
     if (typeof input.type !== "string" || input.type.length === 0)
       throw new ElderflowError("REQUIRED", { path: ["type"] });
@@ -702,6 +716,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
 
   async function loadFor(instanceId: string, actor: WorkflowActor): Promise<StoredInstance> {
     checkActor(actor, ["actor"]);
+    checkInstanceRef(instanceId);
     const loaded = await store.load(instanceId);
     if (loaded === undefined)
       throw new ElderflowError("UNKNOWN_INSTANCE", { params: { instance: instanceId.slice(0, 64) } });
