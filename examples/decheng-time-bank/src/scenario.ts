@@ -1,4 +1,4 @@
-import { isElderflowError, manualClock } from "@elderflow/core";
+import { type ActorRole, isElderflowError, manualClock } from "@elderflow/core";
 import { createElderflow, policy, schedule, type timebank, type workflow } from "elderflow";
 
 /** 丰华社区, home of the 霞光红 volunteer team; 岔河社区 hosts the legal-aid team. */
@@ -50,6 +50,8 @@ export interface ScenarioResult {
   readonly refused: readonly string[];
   /** Time-bank commands that failed when the wiring posted them (a service dated in a closed quarter). */
   readonly failedPostings: readonly { readonly key: string; readonly code: string }[];
+  /** What reconciling the workflows with the ledger found, by kind. */
+  readonly unreconciled: readonly string[];
   /** The journal's hash chain checks out. */
   readonly journalOk: boolean;
   /** 每周二下午 legal aid and 每月18日 law day in the quarter (岔河社区). */
@@ -75,10 +77,14 @@ export async function runScenario(): Promise<ScenarioResult> {
     store: { kind: "pglite" },
     directory: { servicePoints: [], volunteers: [] },
   });
-  const bank = flow.timebank;
+  // Each command is sent as the person who does it: the community's time-bank admin grants and
+  // enrols, the host imports last year's certificates, the secretary closes, the volunteer spends.
+  const as = (id: string, roles: ActorRole[]) => flow.timebank.as({ id, roles, communities: [FENGHUA] });
+  const admin = as("admin-fh", ["admin"]);
+  const secretary = as(SECRETARY.id, ["party_secretary", "verifier"]);
 
   // Roles and accounts; v-01's spouse may draw on v-01's hours.
-  await bank.submitMany([
+  await admin.submitMany([
     { op: "grant", key: "g-leader", person: LEADER.id, role: "registrar", community: FENGHUA },
     { op: "grant", key: "g-secretary", person: SECRETARY.id, role: "verifier", community: FENGHUA },
     { op: "enroll", key: "en-1", volunteer: "v-01", community: FENGHUA, family: ["v-01-spouse"] },
@@ -106,7 +112,7 @@ export async function runScenario(): Promise<ScenarioResult> {
       { op: "verify", key: `${key}:v`, entry: key, by: SECRETARY.id, on },
     ];
   });
-  await bank.submitMany(history);
+  await flow.timebank.as(flow.host).submitMany(history);
 
   const refused: string[] = [];
   let n = 0;
@@ -150,30 +156,30 @@ export async function runScenario(): Promise<ScenarioResult> {
 
   for (const s of Q1.slice(0, 3)) await serve(s);
   await verify("2027-01-08", ["e1", "e2"]);
-  const week1 = bank.verificationBatch(FENGHUA, "2027-01-04");
+  const week1 = secretary.verificationBatch(FENGHUA, "2027-01-04");
   await serve(Q1[3] as Service);
   await verify("2027-02-19", ["e4"]);
   for (const s of Q1.slice(4)) await serve(s);
   await verify("2027-03-12", ["e5", "e6"]);
-  const january = bank.monthlySummary(FENGHUA, "2027-01");
+  const january = secretary.monthlySummary(FENGHUA, "2027-01");
 
   // The quarter is closed and published; a service dated in it and verified late is refused.
   clock.set(at("2027-04-01", 9));
-  await bank.submit({
+  await secretary.submit({
     op: "closePeriod",
     key: "close-2027-Q1",
     community: FENGHUA,
     period: "2027-Q1",
     by: SECRETARY.id,
   });
-  const notice = bank.publicNotice(FENGHUA, "2027-Q1", { nameOf: (id) => NAMES[id] });
+  const notice = secretary.publicNotice(FENGHUA, "2027-Q1", { nameOf: (id) => NAMES[id] });
   await serve({ entry: "e7", volunteer: "v-03", recipient: "r-03", minutes: 60, servedOn: "2027-03-30" });
   const late = await verify("2027-04-02", ["e7"]);
 
   // v-01's spouse needs help at home: the community assigns a volunteer, v-01's hours pay for it.
-  const starsBeforeSpending = Object.fromEntries(bank.accounts().map((a) => [a.volunteer, a.stars]));
+  const starsBeforeSpending = Object.fromEntries(secretary.accounts().map((a) => [a.volunteer, a.stars]));
   clock.set(at("2027-04-06", 10));
-  await bank.submit({
+  await as("v-01", ["volunteer"]).submit({
     op: "withdraw",
     key: "w-1",
     volunteer: "v-01",
@@ -181,9 +187,14 @@ export async function runScenario(): Promise<ScenarioResult> {
     minutes: 180,
     on: "2027-04-06",
   });
-  await bank.submit({ op: "fulfil", key: "w-1:done", withdrawal: "w-1", on: "2027-04-06" });
-  const accounts = Object.fromEntries(bank.accounts().map((a) => [a.volunteer, a]));
-  const journalOk = (await bank.verifyJournal()).ok;
+  await as(LEADER.id, ["team_leader", "registrar"]).submit({
+    op: "fulfil",
+    key: "w-1:done",
+    withdrawal: "w-1",
+    on: "2027-04-06",
+  });
+  const accounts = Object.fromEntries(secretary.accounts().map((a) => [a.volunteer, a]));
+  const journalOk = (await flow.timebank.verifyJournal()).ok;
   // 年底星级评定: the star policy decides from cumulative verified minutes and says why.
   const stars = policy.starPolicy();
   const ratings = Object.fromEntries(
@@ -198,6 +209,7 @@ export async function runScenario(): Promise<ScenarioResult> {
   const aid = schedule.expandSeries(schedule.LEGAL_AID_SERIES, "2027-01-01", "2027-03-31", calendar);
   const law = schedule.expandSeries(schedule.LAW_DAY_SERIES, "2027-01-01", "2027-03-31", calendar);
 
+  const unreconciled = (await flow.reconcile({ id: "bureau", roles: ["bureau"] })).discrepancies.map((d) => d.kind);
   await flow.close();
   return {
     week1,
@@ -208,6 +220,7 @@ export async function runScenario(): Promise<ScenarioResult> {
     ratings,
     refused,
     failedPostings: late.failed,
+    unreconciled,
     journalOk,
     legalAid: { dates: aid.events.map((e) => e.date), skipped: aid.skipped },
     calendarWarnings: aid.warnings.map((w) => w.code),

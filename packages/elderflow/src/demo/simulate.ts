@@ -1,4 +1,5 @@
 import {
+  type ActorInput,
   addDays,
   daysInMonth,
   formatIsoDate,
@@ -80,6 +81,11 @@ export interface SimulationResult {
   readonly warnings: readonly string[];
   /** Whether the time bank's journal verified at the end. */
   readonly journalOk: boolean;
+  /**
+   * What reconciling the workflows with the time bank found at the end: verified entries, posted
+   * entries, and discrepancies (verified but not posted, posted without a workflow, dead letters).
+   */
+  readonly reconciliation: { readonly verified: number; readonly posted: number; readonly discrepancies: number };
   /** Wall time in ms. */
   readonly ms: number;
 }
@@ -88,6 +94,11 @@ type Action = { at: number; seq: number; run: () => Promise<void> };
 
 const HOUR = 3_600_000;
 const MIN = 60_000;
+
+/** The district's veteran-cadres bureau (老干部局): plans the year's visits and reads every community. */
+const BUREAU: ActorInput = { id: "veteran_cadres_bureau", roles: ["bureau"] };
+/** The district's time-bank administrator: grants registrars and verifiers, opens accounts. */
+const BANK_ADMIN: ActorInput = { id: "timebank-admin", roles: ["admin", "bureau"] };
 
 /** The ISO instant of a wall-clock time in Asia/Shanghai (UTC+8 all year, no DST since 1991). */
 function isoAt(date: string, hour: number, minute = 0): string {
@@ -173,7 +184,7 @@ async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promis
 
   // ---- rosters and lists (rules 1, 3, 4, 6, 15) --------------------------------------------------
   log("birthday roster (both calendars) …");
-  const roster = await flow.planBirthdayVisits(d.persons, { from, to });
+  const roster = await flow.planBirthdayVisits(d.persons, { from, to }, BUREAU);
   const birthdays = {
     gregorian: roster.filter((e) => e.calendar === "gregorian").length,
     lunar: roster.filter((e) => e.calendar === "lunar").length,
@@ -253,7 +264,7 @@ async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promis
   });
   const esc = await escalations.result();
   for (const e of esc) summary.push(e);
-  const tasks = await flow.tasks.counts();
+  const tasks = await flow.tasks.counts(BUREAU);
   summary.push({
     label: { "zh-CN": "住院（就医路径）", en: "care pathways (hospital admissions)" },
     value: care.count,
@@ -270,10 +281,11 @@ async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promis
   const compliance = await pairing.compliance();
   summary.push({
     label: { "zh-CN": "月度联系未达标（对·月）", en: "cadence alerts (non-compliant pair-months)" },
-    value: (await flow.tasks.counts()).cadence_alert,
+    value: (await flow.tasks.counts(BUREAU)).cadence_alert,
   });
   const bankResult = await bank.result();
   summary.push(...bankResult.summary);
+  const reconciled = await flow.reconcile(BUREAU);
 
   return {
     seed: c.seed,
@@ -294,6 +306,11 @@ async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promis
     stars: bankResult.stars,
     warnings: [...warnings],
     journalOk: bankResult.journalOk,
+    reconciliation: {
+      verified: reconciled.verifiedEntries,
+      posted: reconciled.postedEntries,
+      discrepancies: reconciled.discrepancies.length,
+    },
     ms: Math.round(performance.now() - c.started),
   };
 }
@@ -582,7 +599,7 @@ function planPairings(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: 
       const communityOf = new Map(pairs.map((p) => [p.pairId, p.communityId ?? ""]));
       for (let m = 1; m <= 12; m++) {
         const month = `${c.year}-${String(m).padStart(2, "0")}`;
-        const report = await flow.checkCadence(pairs, contacts, month);
+        const report = await flow.checkCadence(pairs, contacts, month, BUREAU);
         for (const r of report.pairs) {
           if (r.weeksRequired === 0 && r.homeVisitsRequired === 0) continue;
           const cid = communityOf.get(r.pairId) ?? "";
@@ -602,11 +619,21 @@ function planPairings(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: 
 /** The time bank (rules 13, 14): services verified through the workflow, family withdrawals, quarterly closes. */
 async function planTimeBank(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: At) {
   const rng = c.rng.fork("timebank");
-  const bank = flow.timebank;
+  // Every command is sent by someone the bank checks: the administrator grants and enrols, the
+  // host imports the hours banked in earlier years, volunteers withdraw, registrars fulfil and close.
+  const admin = flow.timebank.as(BANK_ADMIN);
+  const host = flow.timebank.as(flow.host);
+  const reader = flow.timebank.as(BUREAU);
+  const registrarActor = (cid: string): ActorInput => ({
+    id: registrar(cid),
+    roles: ["registrar"],
+    communities: [cid],
+  });
   const communities = [...new Set(d.volunteers.map((v) => v.communityId))].sort();
   const registrar = (cid: string) => `sec-${cid}`;
   const verifier = (cid: string) => `ver-${cid}`;
   const setup: Record<string, unknown>[] = [];
+  const opening: Record<string, unknown>[] = [];
   for (const cid of communities) {
     setup.push({
       op: "grant",
@@ -636,7 +663,7 @@ async function planTimeBank(flow: Elderflow, d: SyntheticDistrict, c: RunContext
     if (hours === 0) continue;
     const key = `opening:${v.id}`;
     const on = `${c.year - 1}-12-20`;
-    setup.push(
+    opening.push(
       {
         op: "record",
         key,
@@ -650,7 +677,7 @@ async function planTimeBank(flow: Elderflow, d: SyntheticDistrict, c: RunContext
       { op: "verify", key: `${key}:verify`, entry: key, by: verifier(v.communityId), on },
     );
   }
-  const setupResults = await bank.submitMany(setup);
+  const setupResults = [...(await admin.submitMany(setup)), ...(await host.submitMany(opening))];
   const setupFailed = setupResults.filter((r) => !r.ok);
   if (setupFailed.length > 0)
     c.log(
@@ -713,15 +740,18 @@ async function planTimeBank(flow: Elderflow, d: SyntheticDistrict, c: RunContext
         const key = `wd-${v.id}-${m}`;
         at(instant(day, 15), async () => {
           await flow.pump();
-          const acc = bank.account(v.id);
+          const own = flow.timebank.as({ id: v.id, roles: ["volunteer"], communities: [v.communityId] });
+          const acc = own.account(v.id);
           const minutes = Math.min(120, acc?.availableMinutes ?? 0);
           if (minutes < 30) return;
-          const r = await bank.submit({ op: "withdraw", key, volunteer: v.id, beneficiary, minutes, on: day });
+          const r = await own.submit({ op: "withdraw", key, volunteer: v.id, beneficiary, minutes, on: day });
           if (r.ok) withdrawals.push(key);
         });
         at(instant(addDays(day, 3), 15), async () => {
           if (withdrawals.includes(key))
-            await bank.submit({ op: "fulfil", key: `${key}:fulfil`, withdrawal: key, on: addDays(day, 3) });
+            await flow.timebank
+              .as(registrarActor(v.communityId))
+              .submit({ op: "fulfil", key: `${key}:fulfil`, withdrawal: key, on: addDays(day, 3) });
         });
       }
     }
@@ -733,7 +763,7 @@ async function planTimeBank(flow: Elderflow, d: SyntheticDistrict, c: RunContext
     at(instant(closeDay, 18), async () => {
       await flow.pump();
       const period = `${c.year}-Q${q}`;
-      await bank.submitMany(
+      await host.submitMany(
         communities.map((cid) => ({
           op: "closePeriod",
           key: `close:${cid}:${period}`,
@@ -743,14 +773,14 @@ async function planTimeBank(flow: Elderflow, d: SyntheticDistrict, c: RunContext
         })),
       );
       let lines = 0;
-      for (const cid of communities) lines += bank.publicNotice(cid, period).lines.length;
+      for (const cid of communities) lines += reader.publicNotice(cid, period).lines.length;
       notices.push(lines);
     });
   }
   return {
     async result() {
       await flow.pump();
-      const accounts = bank.accounts();
+      const accounts = reader.accounts();
       const stars = [0, 1, 2, 3, 4, 5].map((s) => ({
         stars: s,
         volunteers: accounts.filter((a) => a.stars === s).length,
@@ -759,10 +789,10 @@ async function planTimeBank(flow: Elderflow, d: SyntheticDistrict, c: RunContext
       for (let m = 1; m <= 12; m++) {
         const month = `${c.year}-${String(m).padStart(2, "0")}`;
         let minutes = 0;
-        for (const cid of communities) minutes += bank.monthlySummary(cid, month).earnedMinutes;
+        for (const cid of communities) minutes += reader.monthlySummary(cid, month).earnedMinutes;
         monthlyHours.push({ month, hours: Math.round(minutes / 6) / 10 });
       }
-      const journal = await bank.verifyJournal();
+      const journal = await flow.timebank.verifyJournal();
       const earned = accounts.reduce((a, x) => a + x.earnedMinutes, 0);
       return {
         stars,
