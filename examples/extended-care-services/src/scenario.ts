@@ -111,7 +111,9 @@ export async function runScenario(): Promise<ScenarioResult> {
     const history = await flow.workflows.history(id, staff);
     const states = history.map((h) => h.to).filter((s, i, all) => i === 0 || s !== all[i - 1]);
     const instance = await flow.workflows.query(id, staff);
-    const visit = (await flow.tasks.list("hospital_visit")).find((t) => t.personId === cadre.id);
+    const visit = (await flow.tasks.list({ id: "bureau", roles: ["bureau"] }, "hospital_visit")).find(
+      (t) => t.personId === cadre.id,
+    );
     pathways.push({
       personId: cadre.id,
       rank: cadre.rank,

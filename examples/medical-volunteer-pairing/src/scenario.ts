@@ -147,13 +147,16 @@ export async function runScenario(): Promise<ScenarioResult> {
   const states: Record<string, string> = {};
   for (const p of PROPOSED) states[p.pairId] = (await flow.workflows.query(p.pairId, staff(p.communityId))).state;
   const active = PROPOSED.filter((p) => states[p.pairId] === "active");
+  // The district's bureau checks every town's pairs and reads every town's alerts.
+  const bureau = { id: "bureau", roles: ["bureau" as const] };
   const cadence = await flow.checkCadence(
     active.map((p) => ({ ...p, from: "2027-03-01" })),
     log,
     "2027-03",
+    bureau,
   );
-  const missed = await flow.tasks.list("missed_contact_alert");
-  const cadenceAlerts = (await flow.tasks.list("cadence_alert")).map((t) => t.id);
+  const missed = await flow.tasks.list(bureau, "missed_contact_alert");
+  const cadenceAlerts = (await flow.tasks.list(bureau, "cadence_alert")).map((t) => t.id);
   await flow.close();
   return {
     requiredLevel,

@@ -36,7 +36,7 @@ describe("medical volunteers paired with lixiu cadres (seed 002)", () => {
     const vols = Object.fromEntries(r.cadence.volunteers.map((v) => [v.id, [v.compliantPairs, v.pairs]]));
     expect(vols).toEqual({ "v-nurse-1": [1, 2], "v-doctor-2": [1, 2] });
     expect(r.cadence.communities.every((c) => c.pairs === 2 && c.compliantPairs === 1)).toBe(true);
-    expect([...r.cadenceAlerts].sort()).toEqual(["cadence:pair-2:2027-03", "cadence:pair-3:2027-03"]);
+    expect([...r.cadenceAlerts].sort()).toEqual(["cadence/pair-2/2027-03", "cadence/pair-3/2027-03"]);
   });
 
   it("counts visits and calls per volunteer for the travel and phone subsidy", () => {

@@ -38,9 +38,11 @@ export async function runScenario(): Promise<ScenarioResult> {
     directory: { servicePoints: SERVICE_POINTS, volunteers: [] },
   });
   const active = CADRES.filter((c) => c.status === "active");
+  // The community's staff plan the year and read its tasks.
+  const staff = { id: "staff-1", roles: ["community_staff" as const], communities: [COMMUNITY] };
 
   // 生日祝寿: the roster in both calendars with the birthday policy; a visit task per celebration.
-  const birthdays = await flow.planBirthdayVisits(CADRES, { from: `${YEAR}-01-01`, to: `${YEAR}-12-31` });
+  const birthdays = await flow.planBirthdayVisits(CADRES, { from: `${YEAR}-01-01`, to: `${YEAR}-12-31` }, staff);
 
   // 生病探望: two cadres are admitted to hospital; the care pathway's admission becomes a visit task.
   const doctor: workflow.WorkflowActor = { id: "doc-1", role: "doctor", communityId: COMMUNITY };
@@ -62,15 +64,15 @@ export async function runScenario(): Promise<ScenarioResult> {
   }
   await flow.pump();
   const hospitalVisits = Object.fromEntries(
-    (await flow.tasks.list("hospital_visit")).map((t) => [t.personId, t.assignees]),
+    (await flow.tasks.list(staff, "hospital_visit")).map((t) => [t.personId, t.assignees]),
   );
 
   // 春节、“七一”走访慰问, and what a special year adds.
   const holidayVisits = schedule.holidayVisitList(active, { year: YEAR });
   const specialYear = schedule.visitOccasions(2029);
-  await flow.tasks.add(
+  await flow.addTasks(
     holidayVisits.map((v) => ({
-      id: `holiday:${v.occasion}:${v.personId}:${v.date}`,
+      id: `holiday/${v.occasion}/${v.personId}/${v.date}`,
       kind: "holiday_visit" as const,
       personId: v.personId,
       communityId: COMMUNITY,
@@ -78,6 +80,7 @@ export async function runScenario(): Promise<ScenarioResult> {
       assignees: ["district_leaders"],
       details: { occasion: v.occasion },
     })),
+    staff,
   );
 
   // 健康查体: the check-up day and who is due on April 1.
@@ -112,7 +115,7 @@ export async function runScenario(): Promise<ScenarioResult> {
   await step("CONFIRM", { id: "c6", role: "cadre", communityId: COMMUNITY });
   const closed = await step("CLOSE", hotline);
 
-  const taskCounts = await flow.tasks.counts();
+  const taskCounts = await flow.tasks.counts(staff);
   await flow.close();
   return {
     birthdays,

@@ -101,8 +101,8 @@ export interface ElderflowPolicies {
 export interface ElderflowDirectory {
   /** Service points for hotline dispatch (rule 7). */
   readonly servicePoints: readonly ServicePoint[];
-  /** Volunteers, for the pairing certification check (rule 11) and the communities of postings. */
-  readonly volunteers: readonly Pick<Volunteer, "id" | "certifications" | "communityId">[];
+  /** Volunteers, for the pairing certification check (rule 11). */
+  readonly volunteers: readonly Pick<Volunteer, "id" | "certifications">[];
   /** Looks up a cadre by id (priority targets, rule 10); optional. */
   readonly person?: (personId: string) => PriorityFactsOf | undefined;
   /**
@@ -234,6 +234,12 @@ export interface Elderflow {
     month: string,
     actor: ActorInput,
   ): Promise<CadenceReport>;
+  /**
+   * Adds tasks the host plans itself (e.g. holiday visits from the schedule package): a planning
+   * role reaching each task's community (a task without one needs a district role). Returns how
+   * many were new.
+   */
+  addTasks(tasks: readonly Task[], actor: ActorInput): Promise<number>;
   /** The emitted events that could not be applied, in the communities the actor reaches. */
   deadLetters(actor: ActorInput): Promise<DeadLetter[]>;
   /**
@@ -694,6 +700,13 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
           }),
       );
       return report;
+    },
+    async addTasks(tasks, actor) {
+      const a = planner(actor);
+      for (const [i, t] of tasks.entries())
+        if (t.communityId === undefined ? !isDistrictActor(a) : !actorReaches(a, t.communityId))
+          throw new ElderflowError("WRONG_COMMUNITY", { path: ["tasks", i, "communityId"] });
+      return backends.tasks.add(tasks);
     },
     async deadLetters(actor) {
       const scope = readScope(actor);
