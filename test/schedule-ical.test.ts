@@ -103,4 +103,38 @@ describe("iCalendar export, read back by ical.js", () => {
       .sort();
     expect(dates).toEqual(occ.map((o) => o.date));
   });
+
+  it("bounds an export by maxOccurrences: each series, the single events and the days of the window", () => {
+    const x = expandSeries(LEGAL_AID_SERIES, "2027-01-01", "2027-12-31", cal);
+    const code = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return (e as { code?: string }).code;
+      }
+      return "ok";
+    };
+    expect(code(() => toICalendar({ series: [x] }, "2027-01-01", "2027-12-31", { clock, maxOccurrences: 365 }))).toBe(
+      "ok",
+    );
+    // Fewer than the 52 Tuesdays of the year.
+    expect(code(() => toICalendar({ series: [x] }, "2027-01-01", "2027-01-31", { clock, maxOccurrences: 3 }))).toBe(
+      "TOO_MANY_OCCURRENCES",
+    );
+    // A window of more days than the limit, even with nothing in it.
+    expect(code(() => toICalendar({}, "2000-01-01", "2399-12-31", { clock }))).toBe("TOO_MANY_OCCURRENCES");
+    const events = Array.from({ length: 11 }, (_, i) => ({ uid: `e${i}`, summary: "x", date: "2027-01-05" }));
+    expect(code(() => toICalendar({ events }, "2027-01-01", "2027-01-31", { clock, maxOccurrences: 10 }))).toBe(
+      "TOO_MANY_OCCURRENCES",
+    );
+    expect(code(() => toICalendar({}, "2027-01-01", "2027-01-31", { clock, maxOccurrences: Number.NaN }))).toBe(
+      "NOT_A_NUMBER",
+    );
+  });
+
+  it("bounds a lunar series by maxOccurrences", () => {
+    const r = createYearlyRecurrence({ calendar: "lunar", month: 1, day: 1 });
+    expect(r.between("2027-01-01", "2036-12-31", { maxOccurrences: 10 })).toHaveLength(10);
+    expect(() => r.between("2027-01-01", "2037-12-31", { maxOccurrences: 10 })).toThrow(/TOO_MANY_OCCURRENCES/);
+  });
 });
