@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "elderflow";
+import { manualClock } from "@elderflow/core";
+import { createElderflow, runCli, serviceEntryKeys } from "elderflow";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SimulationResult, simulateYear } from "../packages/elderflow/src/demo/simulate";
@@ -30,6 +31,10 @@ describe("the demo: a year in a district (README's first command)", () => {
     expect(exitCode).toBe(0);
     expect(result.district).toEqual({ communities: 98, persons: 3310, lixiu: 270, volunteers: 350, teams: 12 });
     expect(result.journalOk).toBe(true);
+    // Every verified service entry of the year was posted, nothing else was, and nothing was dead-lettered.
+    expect(result.reconciliation.discrepancies).toBe(0);
+    expect(result.reconciliation.verified).toBeGreaterThan(10_000);
+    expect(result.reconciliation.posted).toBe(result.reconciliation.verified);
     expect(result.birthdays.gregorian).toBeGreaterThan(0);
     expect(result.birthdays.lunar).toBeGreaterThan(0);
     for (const label of [
@@ -104,6 +109,67 @@ describe("the demo: a year in a district (README's first command)", () => {
     } finally {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("reconciles the demo's year from the CLI with zero discrepancies", async () => {
+    const out = memoryIO({ cwd: dir });
+    const code = await runCli(["reconcile", "--store", "pglite:db", "--format", "json"], out);
+    expect(code, out.err).toBe(0);
+    const report = JSON.parse(out.out);
+    expect(report).toMatchObject({ ok: true, discrepancies: [] });
+    expect(report.verifiedEntries).toBe(result.reconciliation.verified);
+  }, 600_000);
+
+  it("erases a person from the CLI and the journal still verifies", async () => {
+    const out = memoryIO({ cwd: dir });
+    const code = await runCli(["erase", "p000101", "--store", "pglite:db", "--format", "json"], out);
+    expect(code, out.err).toBe(0);
+    expect(JSON.parse(out.out)).toMatchObject({ journalOk: true });
+    const bad = memoryIO({ cwd: dir });
+    expect(await runCli(["erase", "13800138000", "--store", "pglite:db"], bad)).not.toBe(0);
+    expect(bad.out + bad.err).not.toContain("13800138000");
+  }, 600_000);
+});
+
+describe("elderflow reconcile on a store with a planted discrepancy", () => {
+  it("lists a posting without a workflow and exits 1", async () => {
+    const root = mkdtempSync(join(tmpdir(), "elderflow-reconcile-"));
+    try {
+      const flow = await createElderflow({
+        store: { kind: "pglite", dataDir: join(root, "db") },
+        clock: manualClock("2027-03-01T09:00:00+08:00"),
+        directory: { servicePoints: [], volunteers: [] },
+      });
+      const keys = serviceEntryKeys("ghost");
+      const admin = flow.timebank.as({ id: "adm", roles: ["admin", "bureau"] });
+      await admin.submitMany([
+        { op: "grant", key: "g1", person: "sec", role: "registrar", community: "c1" },
+        { op: "grant", key: "g2", person: "ver", role: "verifier", community: "c1" },
+        { op: "enroll", key: "e1", volunteer: "v1", community: "c1", family: [] },
+      ]);
+      const planted = await flow.timebank.as(flow.host).submitMany([
+        {
+          op: "record",
+          key: keys.record,
+          volunteer: "v1",
+          recipient: "p1",
+          minutes: 90,
+          on: "2027-03-01",
+          signedBy: "p1",
+          registeredBy: "sec",
+        },
+        { op: "verify", key: keys.verify, entry: keys.record, by: "ver", on: "2027-03-01" },
+      ]);
+      expect(planted.every((r) => r.ok)).toBe(true);
+      await flow.close();
+      const out = memoryIO({ cwd: root });
+      expect(await runCli(["reconcile", "--store", "pglite:db", "--format", "json"], out)).toBe(1);
+      expect(JSON.parse(out.out).discrepancies).toEqual([
+        { kind: "posted_without_workflow", entryId: "ghost", key: keys.record, communityId: "c1" },
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   }, 120_000);
 });
