@@ -3,8 +3,10 @@ import type { CommandContext } from "../io";
 import { registerCadence } from "./cadence";
 import { registerCalendar } from "./calendar";
 import { registerDemo } from "./demo";
+import { registerErase } from "./erase";
 import { registerGenerate } from "./generate";
 import { registerPolicy } from "./policy";
+import { registerReconcile } from "./reconcile";
 import { registerRoster } from "./roster";
 import { registerTimebank } from "./timebank";
 import { registerValidate } from "./validate";
@@ -24,4 +26,6 @@ export const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void
   registerCalendar,
   registerTimebank,
   registerWorkflow,
+  registerReconcile,
+  registerErase,
 ];
