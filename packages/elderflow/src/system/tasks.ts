@@ -3,7 +3,14 @@ import { Actor, type ActorInput, type IsoDate, isDistrictActor, parseOrThrow, ty
 /** What a task asks someone to do. */
 export type TaskKind = "birthday_visit" | "hospital_visit" | "holiday_visit" | "missed_contact_alert" | "cadence_alert";
 
-/** The id that takes the place of an erased person in assignee lists. */
+/**
+ * The id that takes the place of an erased person in assignee lists and dead letters.
+ *
+ * @example
+ * ```ts
+ * (await board.list(bureau)).filter((t) => t.assignees.includes(ERASED_ID));
+ * ```
+ */
 export const ERASED_ID = "erased";
 
 /**
@@ -60,6 +67,12 @@ const byDueThenId = (a: Task, b: Task) =>
 /**
  * The communities an actor's reads are limited to, or null for the district's bodies. An actor is
  * parsed at this edge, so an unchecked object never widens a read.
+ *
+ * @example
+ * ```ts
+ * readScope({ id: "s1", roles: ["community_staff"], communities: ["c1"] }); // ["c1"]
+ * readScope({ id: "b1", roles: ["bureau"] }); // null: the whole district
+ * ```
  */
 export function readScope(actor: ActorInput): readonly string[] | null {
   const a = parseOrThrow(Actor, actor, ["actor"]);
