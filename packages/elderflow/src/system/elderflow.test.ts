@@ -1,7 +1,14 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ActorInput, generateDistrict, type Household, manualClock, type ServicePoint } from "@elderflow/core";
+import {
+  type ActorInput,
+  generateDistrict,
+  type Household,
+  manualClock,
+  type ServicePoint,
+  sqlFromPglite,
+} from "@elderflow/core";
 import type { WorkflowActor } from "@elderflow/workflow";
 import { describe, expect, it } from "vitest";
 import { createElderflow, type ElderflowPolicies, type StoreSpec, serviceEntryKeys } from "./elderflow";
@@ -421,6 +428,39 @@ for (const store of [{ kind: "memory" }, { kind: "pglite" }] as const) {
     });
   });
 }
+
+describe("an emitted event that does not parse", () => {
+  it("lands in the dead letters with its code instead of being dropped, and reconcile lists it", async () => {
+    const { PGlite } = await import("@electric-sql/pglite");
+    const sql = sqlFromPglite(new PGlite());
+    const { flow } = await aSystem({ kind: "sql", sql });
+    try {
+      // A service_verified event without its minutes, as a buggy or tampered producer would leave it.
+      await sql.query(
+        `insert into wf_outbox (id, instance_id, machine, type, payload, at)
+         values ('wf-x:4:0', 'wf-x', 'verification', 'verification.service_verified', $1::jsonb, 0)`,
+        [JSON.stringify({ entryId: "x", volunteerId: "v1", communityId: cid })],
+      );
+      const r = await flow.pump();
+      expect(r.delivered).toBe(1);
+      expect(r.failed).toHaveLength(1);
+      const letters = await flow.deadLetters(bureau);
+      expect(letters).toEqual([
+        expect.objectContaining({ id: "wf-x:4:0", instanceId: "wf-x", type: "verification.service_verified" }),
+      ]);
+      expect(letters[0]?.code).toBe(r.failed[0]?.code);
+      expect((await flow.reconcile(bureau)).discrepancies).toEqual([
+        expect.objectContaining({ kind: "dead_letter", id: "wf-x:4:0" }),
+      ]);
+      // Delivered once: a second pump neither re-delivers it nor adds a second letter.
+      expect((await flow.pump()).delivered).toBe(0);
+      expect(await flow.deadLetters(bureau)).toHaveLength(1);
+    } finally {
+      await flow.close();
+      await sql.close();
+    }
+  });
+});
 
 describe("the PGlite data folder", () => {
   it("is created with its missing parents instead of failing with ENOENT", async () => {
