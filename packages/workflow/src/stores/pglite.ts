@@ -1,4 +1,4 @@
-import { sqlFromPglite } from "@elderflow/core";
+import { ElderflowError, sqlFromPglite } from "@elderflow/core";
 import type { PGlite } from "@electric-sql/pglite";
 import { migrateWorkflowSchema, type SqlStoreOptions, sqlStore } from "./sql";
 import type { WorkflowStore } from "./store";
@@ -24,7 +24,18 @@ export async function pgliteStore(options: PgliteStoreOptions = {}): Promise<Wor
   let db = options.db;
   if (db === undefined) {
     const { PGlite } = await import("@electric-sql/pglite");
-    db = options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir);
+    const dir = options.dataDir;
+    // A plain path is a folder, created with its parents; a URL-like one (memory://, idb://) is PGlite's.
+    if (dir !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//i.test(dir)) {
+      try {
+        const { mkdirSync } = await import("node:fs");
+        mkdirSync(dir, { recursive: true });
+        db = new PGlite(dir);
+        await db.waitReady;
+      } catch (error) {
+        throw new ElderflowError("DATA_DIR_UNAVAILABLE", { path: ["dataDir"], cause: error });
+      }
+    } else db = dir === undefined ? new PGlite() : new PGlite(dir);
   }
   const client = sqlFromPglite(db as never);
   await migrateWorkflowSchema(client, options.schema ?? "public");
