@@ -23,6 +23,10 @@ const T = {
   warnings: { "zh-CN": "提示", en: "Warnings" },
   journal: { "zh-CN": "时间银行流水哈希链校验", en: "Time-bank journal hash chain" },
   ok: { "zh-CN": "通过", en: "verified" },
+  reconciled: {
+    "zh-CN": "流程与时间银行对账：已核实、未入账、无流程入账及死信的差异条数",
+    en: "Workflows reconciled with the time bank: discrepancies (verified not posted, posted without workflow, dead letters)",
+  },
   broken: { "zh-CN": "未通过", en: "BROKEN" },
   note: {
     "zh-CN": "数据为按种子生成的模拟数据，不含真实人员信息。",
@@ -99,6 +103,7 @@ export function renderDemoReport(r: SimulationResult, lang: Lang): string {
 <h1>${escapeHtml(t("title"))} ${r.year}</h1>
 <p class="meta">${t("district")}: ${r.district.communities} communities · ${r.district.persons.toLocaleString("en-US")} retired cadres (${r.district.lixiu} lixiu) · ${r.district.volunteers} volunteers · ${r.district.teams} teams · seed ${r.seed} · scale ${r.scale}</p>
 <p class="meta">${escapeHtml(t("note"))} ${t("journal")}: <strong id="journal">${r.journalOk ? t("ok") : t("broken")}</strong></p>
+<p class="meta">${escapeHtml(t("reconciled"))}: <strong id="reconciled">${r.reconciliation.discrepancies}</strong> (${r.reconciliation.verified.toLocaleString("en-US")} / ${r.reconciliation.posted.toLocaleString("en-US")})</p>
 ${charts.join("\n")}
 <h2>${t("summary")}</h2>
 <table id="summary"><thead><tr><th>${t("item")}</th><th>${t("value")}</th></tr></thead><tbody>${rows}</tbody></table>
