@@ -405,14 +405,19 @@ type Handlers = {
 /** The ids a dead letter keeps of an event (for erasure and scoping): never anything else. */
 function lettered(event: EmittedEvent | undefined): Pick<DeadLetter, "communityId" | "entryId" | "personIds"> {
   if (event === undefined) return { personIds: [] };
-  const e = event as Partial<Record<"communityId" | "entryId" | "personId" | "volunteerId" | "recipientId", string>>;
-  const personIds = [e.personId, e.volunteerId, e.recipientId].filter((p): p is string => p !== undefined);
+  const e = event as Partial<Record<string, unknown>>;
+  const personIds = [
+    ...new Set(PERSON_FIELDS.map((f) => e[f]).filter((p): p is string => typeof p === "string" && p !== "")),
+  ];
   return {
-    ...(e.communityId === undefined ? {} : { communityId: e.communityId }),
-    ...(e.entryId === undefined ? {} : { entryId: e.entryId }),
+    ...(typeof e.communityId === "string" ? { communityId: e.communityId } : {}),
+    ...(typeof e.entryId === "string" ? { entryId: e.entryId } : {}),
     personIds,
   };
 }
+
+/** The fields of emitted events that name a person. */
+const PERSON_FIELDS = ["personId", "volunteerId", "recipientId", "signedBy", "registeredBy", "verifiedBy"] as const;
 
 /**
  * Creates the wired Elderflow system: the workflow engine with the five built-in workflows, the
