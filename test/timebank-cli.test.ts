@@ -244,4 +244,30 @@ describe("elderflow timebank --actor", () => {
     expect(cert.err).toContain("UNKNOWN_ACCOUNT");
     expect(cert.err).not.toContain("ghost-0042");
   });
+
+  it("writes a new journal with --hash sm3, keeps it on later runs, and refuses another suite by code", async () => {
+    const store = `pglite:${join(dir, "sm3-bank")}`;
+    const first = memoryIO();
+    expect(
+      await runCli(
+        ["timebank", "replay", "--commands", file, "--store", store, "--hash", "sm3", "--format", "json"],
+        first,
+      ),
+    ).toBe(0);
+    const verify = memoryIO();
+    expect(await runCli(["timebank", "verify", "--store", store, "--format", "json"], verify)).toBe(0);
+    expect(JSON.parse(verify.out)).toMatchObject({ ok: true });
+    const again = memoryIO();
+    const more = join(dir, "more.jsonl");
+    writeFileSync(more, `${JSON.stringify(cmd.record("r9", "v2", 30, "2027-04-01"))}\n`);
+    expect(await runCli(["timebank", "replay", "--commands", more, "--store", store, "--format", "json"], again)).toBe(
+      0,
+    );
+    expect(JSON.parse(again.out).results).toEqual([{ key: "r9", ok: true, status: "pending" }]);
+    const other = memoryIO();
+    expect(
+      await runCli(["timebank", "replay", "--commands", more, "--store", store, "--hash", "sha256"], other),
+    ).not.toBe(0);
+    expect(other.err).toContain("HASH_SUITE_MISMATCH");
+  }, 120_000);
 });

@@ -32,6 +32,7 @@ interface StoreOptions {
   store: string;
   schema?: string;
   starsOn?: string;
+  hash?: string;
 }
 
 function openStore(value: string, schema: string | undefined, cwd: string): TimeBankStore {
@@ -86,10 +87,20 @@ async function openBank(
   if (opts.starsOn !== undefined) parseDateOption("--stars-on", opts.starsOn);
   const store = openStore(opts.store, opts.schema, ctx.io.cwd);
   const on = opts.starsOn;
+  let hash: HashSuite;
+  try {
+    // A new journal is written with --hash (default SHA-256); an existing one with the suite it records.
+    await store.open();
+    hash = opts.hash === undefined ? await storedSuite(store) : chosenSuite(opts.hash);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const bank = await createTimeBank({
     store,
     clock: ctx.io.clock,
     stars: (minutes) => (on === undefined ? starsForMinutes(minutes) : starsForMinutes(minutes, on)),
+    hash,
   });
   let acting: ActingTimeBank;
   try {
@@ -121,8 +132,23 @@ async function storedSuite(store: TimeBankStore): Promise<HashSuite> {
   return suite;
 }
 
+/** The suite named by --hash. */
+function chosenSuite(name: string): HashSuite {
+  const suite = hashSuiteNamed(name);
+  if (suite === undefined)
+    throw new CliExit(
+      EXIT.usage,
+      new ElderflowError("USAGE", { path: ["--hash"], params: { detail: "--hash is sha256 or sm3" } }),
+    );
+  return suite;
+}
+
 function addStoreOptions(cmd: Command): Command {
   return cmd
+    .option(
+      "--hash <suite>",
+      "hash suite of a new journal: sha256 (default) or sm3 (GB/T 39786); an existing journal keeps its own",
+    )
     .option("--store <store>", "memory | pglite:<dir> | postgres:<url>", "memory")
     .option("--schema <name>", "PostgreSQL schema to keep the tables in")
     .option("--stars-on <date>", "read the star preset as in force on this date (default: its latest version)")
