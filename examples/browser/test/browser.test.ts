@@ -143,7 +143,7 @@ describe("the browser checker page", () => {
     const zh = await check(bad, "2027-03-01", "zh-CN");
     expect(zh.cls).toBe("error");
     expect(zh.decision).toBe("输入有误");
-    expect(zh.rules).toContain("UNKNOWN_RANK (rank): 职级不在职级表中：general");
+    expect(zh.rules).toContain("UNKNOWN_RANK (rank): 职级不在职级表中");
     expect(zh.rules).toContain("INVALID_PHONE (phone): 电话号码格式无效");
     expect(zh.rules).not.toContain("13800");
     const en = await check("{ not json", "2027-03-01", "en");

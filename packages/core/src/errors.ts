@@ -63,9 +63,9 @@ export interface ElderflowErrorOptions {
  *
  * @example
  * ```ts
- * const err = new ElderflowError("UNKNOWN_RANK", { path: ["rank"], params: { rank: "general" } });
+ * const err = new ElderflowError("UNKNOWN_RANK", { path: ["rank"] });
  * err.code;               // "UNKNOWN_RANK"
- * err.messageIn("zh-CN"); // "职级不在职级表中：general"
+ * err.messageIn("zh-CN"); // "职级不在职级表中"
  * ```
  */
 export class ElderflowError extends Error {

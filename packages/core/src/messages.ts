@@ -55,7 +55,7 @@ export const ERROR_MESSAGES = {
     en: "Gender digit in the ID number does not match gender",
   },
   INVALID_PHONE: { "zh-CN": "电话号码格式无效", en: "Phone number is malformed" },
-  UNKNOWN_RANK: { "zh-CN": "职级不在职级表中：{rank}", en: "Rank is not on the rank scale: {rank}" },
+  UNKNOWN_RANK: { "zh-CN": "职级不在职级表中", en: "Rank is not on the rank scale" },
   INVALID_RANK_SCALE: { "zh-CN": "职级表无效：{detail}", en: "Invalid rank scale: {detail}" },
   UNKNOWN_TIME_ZONE: { "zh-CN": "未知时区：{zone}", en: "Unknown time zone: {zone}" },
   TOO_SMALL: { "zh-CN": "数值过小（最小{minimum}）", en: "Value too small (minimum {minimum})" },
@@ -215,7 +215,7 @@ export type MessageParams = Readonly<Record<string, string | number | boolean>>;
  *
  * @example
  * ```ts
- * formatMessage("UNKNOWN_RANK", "en", { rank: "general" }); // "Rank is not on the rank scale: general"
+ * formatMessage("PERIOD_CLOSED", "en", { period: "2027-Q1" })
  * ```
  */
 export function formatMessage(code: ErrorCode, lang: Lang, params: MessageParams = {}): string {

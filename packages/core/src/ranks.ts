@@ -58,7 +58,7 @@ export function createRankScale(levels: readonly RankLevel[]): RankScale {
   const indexOf = (rank: string): number => {
     const i = index.get(rank);
     if (i === undefined)
-      throw new ElderflowError("UNKNOWN_RANK", { path: ["rank"], params: { rank: rank.slice(0, 40) } });
+      throw new ElderflowError("UNKNOWN_RANK", { path: ["rank"] });
     return i;
   };
   return Object.freeze({

@@ -133,7 +133,7 @@ export function personSchema(options: PersonSchemaOptions = {}) {
       retirementKind: RetirementKind,
       /** Rank id on the rank scale. */
       rank: z.string().superRefine((r, ctx) => {
-        if (!scale.has(r)) ctx.addIssue({ code: "custom", ...code("UNKNOWN_RANK", { rank: r.slice(0, 40) }) });
+        if (!scale.has(r)) ctx.addIssue({ code: "custom", ...code("UNKNOWN_RANK") });
       }),
       /** The community the person is registered in. */
       communityId: IdSchema,
