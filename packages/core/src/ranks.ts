@@ -57,8 +57,7 @@ export function createRankScale(levels: readonly RankLevel[]): RankScale {
   const frozen = Object.freeze(levels.map((l) => Object.freeze({ ...l })));
   const indexOf = (rank: string): number => {
     const i = index.get(rank);
-    if (i === undefined)
-      throw new ElderflowError("UNKNOWN_RANK", { path: ["rank"] });
+    if (i === undefined) throw new ElderflowError("UNKNOWN_RANK", { path: ["rank"] });
     return i;
   };
   return Object.freeze({
