@@ -185,7 +185,7 @@ export interface PolicySource {
   readonly document: string;
   /** The sentence, quoted. */
   readonly quote: string;
-  /** The rule number in DOMAIN.md, if any. */
+  /** The rule number in docs/domain.md, if any. */
   readonly rule?: number;
 }
 

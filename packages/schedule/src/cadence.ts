@@ -104,7 +104,7 @@ function isoWeekLabel(monday: number): string {
 const MONTH = /^(\d{4})-(\d{2})$/;
 
 /**
- * Pairing cadence compliance for one month (DOMAIN.md rule 5: at least one contact every week,
+ * Pairing cadence compliance for one month (docs/domain.md rule 5: at least one contact every week,
  * three home visits a month). Weeks are ISO weeks (Monday to Sunday) in Asia/Shanghai; a week belongs
  * to the month that holds its Thursday and is required when the pair is active on all seven days;
  * a home visit also counts as a contact. Home visits required = ceil(3 x active days in the month /

@@ -232,7 +232,7 @@ export function expandSeries(
   return { series, events, skipped, moved, warnings: calendar.warnings(from, to) };
 }
 
-// ---- study and 送学上门 (rule 6) --------------------------------------------------------------------
+// ---- study and 送学上门 (docs/domain.md rule 6) --------------------------------------------------------------------
 
 /** One study session with its delivery list. */
 export interface StudySession extends SeriesEvent {
@@ -277,7 +277,7 @@ export function studyPlan<P extends ServedPerson>(
   return { sessions, warnings: x.warnings };
 }
 
-// ---- holiday visits (rule 3) ------------------------------------------------------------------------
+// ---- holiday visits (docs/domain.md rule 3) ------------------------------------------------------------------------
 
 /** An anniversary that adds a visit in its round years (e.g. the founding of the PRC every 10 years). */
 export interface AnniversaryRule {
@@ -328,7 +328,7 @@ export interface VisitOccasion {
 }
 
 /**
- * The holiday visit occasions of a year (DOMAIN.md rule 3): Spring Festival (lunar new year, from
+ * The holiday visit occasions of a year (docs/domain.md rule 3): Spring Festival (lunar new year, from
  * the lunar table, so Feb 6 in 2027) and July 1, plus one extra visit for each anniversary in a
  * round year. An anniversary falling on an occasion already listed marks it instead of doubling it.
  *
@@ -413,7 +413,7 @@ export function holidayVisitList<P extends ServedPerson>(
   return out;
 }
 
-// ---- health checks (rule 4) ----------------------------------------------------------------------
+// ---- health checks (docs/domain.md rule 4) ----------------------------------------------------------------------
 
 /** A recorded health check. */
 export interface HealthCheckRecord {
@@ -436,7 +436,7 @@ export interface HealthCheckStatus {
 }
 
 /**
- * Health checks due and overdue on a date (DOMAIN.md rule 4: one free check a year): for every
+ * Health checks due and overdue on a date (docs/domain.md rule 4: one free check a year): for every
  * person active on that date, sorted by status (overdue, due, done), then due date, then personId.
  * Records with bad dates throw one error listing every bad record's path.
  *

@@ -130,7 +130,7 @@ export function birthdayRosterReport<P extends RosterPerson>(
 }
 
 /**
- * The birthday roster (DOMAIN.md rule 1): every celebration whose Gregorian date lies in
+ * The birthday roster (docs/domain.md rule 1): every celebration whose Gregorian date lies in
  * `[from, to]`, sorted by date then personId. Lunar keepers celebrate on their lunar birthday
  * (month, leap flag and day of their birth in the lunar calendar) and count lunar years; dates that
  * do not exist in a year follow the SKIP rules (default BACKWARD: Feb 29 -> Feb 28, day 30 -> day 29,
