@@ -103,6 +103,7 @@ describe("the demo: a year in a district (README's first command)", () => {
       const box = await page.locator("svg.chart").first().boundingBox();
       expect(box?.width).toBeGreaterThan(300);
       expect(await page.locator("#journal").textContent()).toBe("verified");
+      expect(await page.locator("#reconciled").textContent()).toBe("0");
       const shot = join(dir, "report.png");
       await page.screenshot({ path: shot, fullPage: true });
       expect(statSync(shot).size).toBeGreaterThan(20_000);
