@@ -429,6 +429,57 @@ for (const store of [{ kind: "memory" }, { kind: "pglite" }] as const) {
   });
 }
 
+const PG_URL = process.env.ELDERFLOW_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+describe("createElderflow on PostgreSQL", () => {
+  // A database of this test's own; an unreachable server fails the test (never a skip).
+  const db = `ef_sys_${process.pid}_${Math.floor(Math.random() * 1e9).toString(36)}`;
+  const admin = async (statement: string) => {
+    const pg = await import("pg");
+    const client = new (pg.default ?? pg).Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+
+  it("keeps dead letters and scoped tasks in the same database, and reconciles them", async () => {
+    await admin(`create database ${db}`);
+    const url = new URL(PG_URL);
+    url.pathname = `/${db}`;
+    try {
+      const { flow } = await aSystem({ kind: "postgres", url: url.toString(), max: 2 });
+      try {
+        await setUpBank(flow);
+        await verifyEntry(flow, "pg-ok");
+        expect((await flow.pump()).posted).toBe(1);
+        await closeQuarter(flow);
+        await verifyEntry(flow, "pg-late");
+        const r = await flow.pump();
+        expect(r.posted).toBe(0);
+        expect(r.failed.map((f) => f.code)).toEqual(["PERIOD_CLOSED"]);
+        expect((await flow.deadLetters(staffOf(cid))).map((l) => l.entryId)).toEqual(["pg-late"]);
+        expect(await flow.deadLetters(staffOf("d09-c999"))).toEqual([]);
+        const report = await flow.reconcile(bureau);
+        expect(report.discrepancies.map((d) => [d.kind, "entryId" in d ? d.entryId : ""])).toEqual([
+          ["verified_not_posted", "pg-late"],
+          ["dead_letter", "pg-late"],
+        ]);
+        const pairs = [{ pairId: "x1", volunteerId: "v1", personId: "p1", from: "2027-01-01", communityId: cid }];
+        await flow.checkCadence(pairs, [], "2027-02", bureau);
+        expect(await flow.tasks.list(staffOf(cid))).toHaveLength(1);
+        expect(await flow.tasks.list(staffOf("d09-c999"))).toEqual([]);
+      } finally {
+        await flow.close();
+      }
+    } finally {
+      await admin(`drop database if exists ${db} with (force)`);
+    }
+  }, 60_000);
+});
+
 describe("an emitted event that does not parse", () => {
   it("lands in the dead letters with its code instead of being dropped, and reconcile lists it", async () => {
     const { PGlite } = await import("@electric-sql/pglite");
