@@ -76,29 +76,15 @@ export const VerificationPayloads = {
  * ServiceVerified.parse({ type: "verification.service_verified", ...fields });
  * ```
  */
-export const ServiceVerified = z.strictObject({
+export const ServiceVerified = VerificationInput.extend({
   /** Event type. */
   type: z.literal("verification.service_verified"),
-  /** Entry id (the time bank's idempotency key). */
-  entryId: IdSchema,
-  /** Volunteer to credit. */
-  volunteerId: IdSchema,
-  /** Person served. */
-  recipientId: IdSchema,
-  /** Service kind. */
-  serviceKind: IdSchema,
-  /** Minutes. */
-  minutes: z.int().min(1).max(1440),
-  /** Day served. */
-  servedOn: IsoDateSchema,
   /** Who signed (the recipient, or whom the authority allowed). */
   signedBy: IdSchema,
   /** Who registered (team leader or party secretary). */
   registeredBy: IdSchema,
   /** Who verified. */
   verifiedBy: IdSchema,
-  /** Community. */
-  communityId: IdSchema,
 });
 /** The event a time bank consumes once a service entry is verified. */
 export type ServiceVerified = z.infer<typeof ServiceVerified>;

@@ -51,6 +51,23 @@ function toTimer(r: Row): StoredTimer {
   };
 }
 
+/** A log entry's column values after its instance id, in the order of the log table's insert. */
+function logEntryValues(e: LogEntry): unknown[] {
+  return [
+    e.seq,
+    e.eventId,
+    e.type,
+    e.actorId,
+    e.role,
+    e.orgId,
+    e.at,
+    JSON.stringify(e.payload),
+    e.from,
+    e.to,
+    e.machineVersion,
+  ];
+}
+
 /**
  * Checks that a schema name is a plain lower-case identifier, since it is spliced into SQL.
  *
@@ -161,17 +178,7 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
           at: o.at,
         })),
       ),
-      e.seq,
-      e.eventId,
-      e.type,
-      e.actorId,
-      e.role,
-      e.orgId,
-      e.at,
-      JSON.stringify(e.payload),
-      e.from,
-      e.to,
-      e.machineVersion,
+      ...logEntryValues(e),
     ];
     const snap = JSON.stringify(i.snapshot);
     let rows: unknown[];
@@ -353,20 +360,7 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
         await tx.query(
           `insert into ${T.e} (instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12)`,
-          [
-            i.id,
-            e.seq,
-            e.eventId,
-            e.type,
-            e.actorId,
-            e.role,
-            e.orgId,
-            e.at,
-            JSON.stringify(e.payload),
-            e.from,
-            e.to,
-            e.machineVersion,
-          ],
+          [i.id, ...logEntryValues(e)],
         );
       });
     },
