@@ -113,6 +113,15 @@ export {
   verificationMachine,
   verificationWorkflow,
 } from "./machines/verification";
+export {
+  deadlineOf,
+  delayOf,
+  localTimeAt,
+  MONDAY_TO_FRIDAY,
+  scaleLimit,
+  TimeLimit,
+  type WorkingCalendar,
+} from "./machines/workingTime";
 export { toMermaid } from "./mermaid";
 export {
   formatInstant,

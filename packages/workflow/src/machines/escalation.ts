@@ -1,9 +1,10 @@
-import { FreeTextSchema, IdSchema } from "@elderflow/core";
+import { DEFAULT_ZONE, FreeTextSchema, IdSchema } from "@elderflow/core";
 import { and, assign, emit, setup } from "xstate";
 import { z } from "zod";
 import { defineWorkflow, type WorkflowDefinition } from "../definition";
 import type { Role } from "../types";
 import { actorIs, actorRoleIn, type MachineEvent } from "./common";
+import { delayOf, MONDAY_TO_FRIDAY, type TimeLimit, type WorkingCalendar } from "./workingTime";
 
 /** The three levels of rule 8: the cadres' own association, the community, the responsible department. */
 export type EscalationLevel = "association" | "community" | "department";
@@ -24,29 +25,29 @@ export const HAND_UP_REASONS = [
   "other",
 ] as const;
 
-/** Time limits per level, in hours. */
+/** Time limits per level: elapsed hours, or working hours or days of the injected calendar. */
 export interface EscalationLimits {
   /** The association (老干部协会 / 党支部) has this long. */
-  readonly associationHours: number;
+  readonly association: TimeLimit;
   /** The community (社区) has this long. */
-  readonly communityHours: number;
+  readonly community: TimeLimit;
   /** The responsible department has this long before the case is flagged overdue. */
-  readonly departmentHours: number;
+  readonly department: TimeLimit;
 }
 
 /**
- * Default limits: three days at the association, seven at the community, fifteen working-ish days
- * (twenty-one calendar days) at the department.
+ * Default limits: three days at the association, seven at the community, twenty-one calendar days
+ * at the department (elapsed time; state `{ workingDays }` to count working days only).
  *
  * @example
  * ```ts
- * escalationWorkflow({ limits: { ...DEFAULT_ESCALATION_LIMITS, associationHours: 48 } });
+ * escalationWorkflow({ limits: { ...DEFAULT_ESCALATION_LIMITS, department: { workingDays: 15 } } });
  * ```
  */
 export const DEFAULT_ESCALATION_LIMITS: EscalationLimits = {
-  associationHours: 72,
-  communityHours: 7 * 24,
-  departmentHours: 21 * 24,
+  association: { hours: 72 },
+  community: { hours: 7 * 24 },
+  department: { hours: 21 * 24 },
 };
 
 /** One recorded hand-up. */
@@ -77,8 +78,8 @@ export interface EscalationContext {
   readonly category: string;
   /** The responsible department (an org id), once known. */
   readonly departmentId: string | null;
-  /** Limits in ms. */
-  readonly limits: { readonly association: number; readonly community: number; readonly department: number };
+  /** Limits per level, as recorded at the start. */
+  readonly limits: { readonly association: TimeLimit; readonly community: TimeLimit; readonly department: TimeLimit };
   /** Every hand-up, in order. */
   readonly handUps: readonly HandUp[];
   /** How it was resolved. */
@@ -117,12 +118,38 @@ export type EscalationInput = z.infer<typeof EscalationInput>;
 
 /** The start input as the machine sees it: the caller's plus the limits recorded at the start. */
 export interface EscalationMachineInput extends EscalationInput {
-  /** Association limit in hours (filled from the config). */
+  /** Limits per level (filled from the config). */
+  readonly limits?: EscalationLimits;
+  /** When it started (filled by the engine's enricher; working-time limits count from it). */
+  readonly startedAt?: number;
+  /** Association limit in hours (logs of version 1). */
   readonly associationHours?: number;
-  /** Community limit in hours. */
+  /** Community limit in hours (logs of version 1). */
   readonly communityHours?: number;
-  /** Department limit in hours. */
+  /** Department limit in hours (logs of version 1). */
   readonly departmentHours?: number;
+}
+
+// The instant a delay counts from: the event's time, or at the start the time the engine recorded.
+function eventTime(event: unknown): number {
+  const e = event as { at?: unknown; input?: { startedAt?: unknown } };
+  if (typeof e.at === "number") return e.at;
+  return typeof e.input?.startedAt === "number" ? e.input.startedAt : 0;
+}
+
+function escalationDelays(calendar: WorkingCalendar, zone: string) {
+  return {
+    associationLimit: ({ context, event }: { context: EscalationContext; event: unknown }) =>
+      delayOf(eventTime(event), context.limits.association, calendar, zone),
+    communityLimit: ({ context, event }: { context: EscalationContext; event: unknown }) =>
+      delayOf(eventTime(event), context.limits.community, calendar, zone),
+    departmentLimit: ({ context, event }: { context: EscalationContext; event: unknown }) =>
+      delayOf(eventTime(event), context.limits.department, calendar, zone),
+  };
+}
+
+function limitOf(limit: TimeLimit | undefined, hours: number | undefined, fallback: TimeLimit): TimeLimit {
+  return limit ?? (hours === undefined ? fallback : { hours });
 }
 
 /**
@@ -244,11 +271,7 @@ export const escalationMachine = setup({
     input: {} as EscalationMachineInput,
     emitted: {} as EscalationHandedUp | EscalationOverdue | EscalationResolved,
   },
-  delays: {
-    associationLimit: ({ context }) => context.limits.association,
-    communityLimit: ({ context }) => context.limits.community,
-    departmentLimit: ({ context }) => context.limits.department,
-  },
+  delays: escalationDelays(MONDAY_TO_FRIDAY, DEFAULT_ZONE),
   guards: {
     isResponsibleBody: ({ context, event }) => {
       const level = context.level;
@@ -323,9 +346,9 @@ export const escalationMachine = setup({
     category: input.category,
     departmentId: input.departmentId ?? null,
     limits: {
-      association: (input.associationHours ?? DEFAULT_ESCALATION_LIMITS.associationHours) * 3_600_000,
-      community: (input.communityHours ?? DEFAULT_ESCALATION_LIMITS.communityHours) * 3_600_000,
-      department: (input.departmentHours ?? DEFAULT_ESCALATION_LIMITS.departmentHours) * 3_600_000,
+      association: limitOf(input.limits?.association, input.associationHours, DEFAULT_ESCALATION_LIMITS.association),
+      community: limitOf(input.limits?.community, input.communityHours, DEFAULT_ESCALATION_LIMITS.community),
+      department: limitOf(input.limits?.department, input.departmentHours, DEFAULT_ESCALATION_LIMITS.department),
     },
     handUps: [],
     resolution: null,
@@ -387,6 +410,10 @@ export const escalationMachine = setup({
 export interface EscalationDeps {
   /** Limits per level (default {@link DEFAULT_ESCALATION_LIMITS}). */
   readonly limits?: EscalationLimits;
+  /** Working days for `{ workingDays }` and `{ workingHours }` limits (default Monday to Friday). */
+  readonly calendar?: WorkingCalendar;
+  /** Zone whose local days are counted (default Asia/Shanghai). */
+  readonly zone?: string;
   /** Finds the responsible department for a category (asked at the start; recorded). */
   readonly departmentFor?: (category: string, communityId: string) => string | null | Promise<string | null>;
 }
@@ -401,10 +428,16 @@ export interface EscalationDeps {
  */
 export function escalationWorkflow(deps: EscalationDeps = {}): WorkflowDefinition<typeof escalationMachine> {
   const limits = deps.limits ?? DEFAULT_ESCALATION_LIMITS;
+  const machine =
+    deps.calendar === undefined && deps.zone === undefined
+      ? escalationMachine
+      : escalationMachine.provide({
+          delays: escalationDelays(deps.calendar ?? MONDAY_TO_FRIDAY, deps.zone ?? DEFAULT_ZONE),
+        });
   return defineWorkflow({
     name: "escalation",
-    version: 1,
-    machine: escalationMachine,
+    version: 2,
+    machine,
     startRoles: ["cadre", "family", "association", "community_staff", "hotline_staff"],
     input: EscalationInput,
     events: {
@@ -424,18 +457,39 @@ export function escalationWorkflow(deps: EscalationDeps = {}): WorkflowDefinitio
         description: "the cadre withdraws the problem",
       },
     },
-    async enrichInput(input) {
+    async enrichInput(input, at) {
       const dept =
         input.departmentId !== undefined || deps.departmentFor === undefined
           ? undefined
           : await deps.departmentFor(input.category as string, input.communityId as string);
       return {
         ...(dept === null || dept === undefined ? {} : { departmentId: dept }),
-        associationHours: limits.associationHours,
-        communityHours: limits.communityHours,
-        departmentHours: limits.departmentHours,
+        limits,
+        startedAt: at,
       };
     },
+    // Version 2 records limits as time limits (elapsed or working time) instead of milliseconds.
+    migrations: [
+      {
+        from: 1,
+        to: 2,
+        migrate: (snapshot) => {
+          const old = (snapshot.context.limits ?? {}) as Record<string, unknown>;
+          const hours = (k: string, d: TimeLimit) => (typeof old[k] === "number" ? { hours: old[k] / 3_600_000 } : d);
+          return {
+            ...snapshot,
+            context: {
+              ...snapshot.context,
+              limits: {
+                association: hours("association", DEFAULT_ESCALATION_LIMITS.association),
+                community: hours("community", DEFAULT_ESCALATION_LIMITS.community),
+                department: hours("department", DEFAULT_ESCALATION_LIMITS.department),
+              },
+            },
+          };
+        },
+      },
+    ],
     explain: ({ type, state }) =>
       (type === "RESOLVE" || type === "HAND_UP" || type === "WITHDRAW") && state !== "resolved" && state !== "withdrawn"
         ? "NOT_AUTHORIZED"
