@@ -13,7 +13,8 @@ import {
   parseJsonText,
   systemClock,
 } from "@elderflow/core";
-import { renderTable } from "./table";
+import { labelRows } from "./labels";
+import { renderCsv, renderTable } from "./table";
 
 /** Output formats of the CLI. */
 export type OutputFormat = "json" | "table" | "text" | "ics" | "csv" | "html";
@@ -74,9 +75,33 @@ export interface CommandContext {
 
 const USAGE_CODES = new Set<ErrorCode>(["USAGE", "FILE_NOT_FOUND"]);
 
-/** Stops with a usage error (exit 2). */
-export function usageError(detail: string): never {
-  throw new CliExit(EXIT.usage, new ElderflowError("USAGE", { params: { detail } }));
+/** Stops with a usage error (exit 2), naming the option at fault in the path when there is one. */
+export function usageError(detail: string, option?: string): never {
+  throw new CliExit(
+    EXIT.usage,
+    new ElderflowError("USAGE", { params: { detail }, ...(option === undefined ? {} : { path: [option] }) }),
+  );
+}
+
+const ACCEPTED = new WeakMap<object, readonly OutputFormat[]>();
+
+/**
+ * Declares the formats a command implements, its default first; `--format` with any other stops
+ * with a USAGE error naming `--format` (exit 2) before the command runs.
+ *
+ * @example
+ * ```ts
+ * accepts(program.command("x"), ["table", "json", "csv"]).action(() => {});
+ * ```
+ */
+export function accepts<C extends object>(cmd: C, formats: readonly [OutputFormat, ...OutputFormat[]]): C {
+  ACCEPTED.set(cmd, formats);
+  return cmd;
+}
+
+/** The formats a command declared with {@link accepts} (undefined for a command group). */
+export function acceptedFormats(cmd: object): readonly OutputFormat[] | undefined {
+  return ACCEPTED.get(cmd);
 }
 
 const FILE_SHAPE = /^[A-Za-z0-9_.,:@+/ -]{1,160}$/;
@@ -145,6 +170,29 @@ export function readJsonFile(io: CliIO, file: string): unknown {
     if (isElderflowError(e)) throw new CliExit(EXIT.failure, e);
     throw e;
   }
+}
+
+/**
+ * Prints a list in the chosen format: JSON prints `value` (the command's contract), a table or
+ * CSV prints `rows` with headers and enum values in the chosen language.
+ */
+export function emitRows(
+  ctx: CommandContext,
+  value: unknown,
+  rows: readonly Record<string, unknown>[],
+  columns?: readonly string[],
+): void {
+  const { format, lang } = ctx.globals();
+  if (format === "json") {
+    ctx.io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+    return;
+  }
+  const picked = columns === undefined ? rows : rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]])));
+  const labelled = labelRows(picked, lang);
+  const header = columns === undefined ? undefined : labelRows([Object.fromEntries(columns.map((c) => [c, ""]))], lang);
+  const cols = header === undefined ? undefined : Object.keys(header[0] ?? {});
+  if (format === "csv") ctx.io.stdout(renderCsv(labelled, cols));
+  else ctx.io.stdout(`${renderTable(labelled, cols)}\n`);
 }
 
 /** Prints a result in the chosen format: JSON alone on stdout, or a table / text. */
