@@ -1,7 +1,7 @@
 import { ElderflowError } from "@elderflow/core";
 import { type CadenceLogEntry, type CadencePair, cadenceReport } from "@elderflow/schedule";
 import type { Command } from "commander";
-import { type CommandContext, emit, readJsonFile } from "../io";
+import { accepts, type CommandContext, emitRows, readJsonFile } from "../io";
 
 /**
  * `elderflow cadence check`: pairing cadence compliance of a month (rule 5), one entry per pair
@@ -9,9 +9,14 @@ import { type CommandContext, emit, readJsonFile } from "../io";
  */
 export function registerCadence(program: Command, ctx: CommandContext): void {
   const cadence = program.command("cadence").description("pairing cadence compliance (weekly contact, home visits)");
-  cadence
-    .command("check")
-    .description("weekly contacts and three home visits a month, per pair (ISO weeks, Asia/Shanghai)")
+  accepts(
+    cadence
+      .command("check")
+      .description(
+        "weekly contacts and three home visits a month, per pair (ISO weeks, Asia/Shanghai); formats: table, json, csv",
+      ),
+    ["table", "json", "csv"],
+  )
     .requiredOption("--pairs <file>", "JSON array of pairs {pairId, volunteerId, personId, from, to?}")
     .requiredOption("--log <file>", "JSON array of log entries {pairId, at, kind}")
     .requiredOption("--month <yyyy-mm>", "the month to check")
@@ -24,9 +29,10 @@ export function registerCadence(program: Command, ctx: CommandContext): void {
       if (!Array.isArray(log))
         throw new ElderflowError("INVALID_TYPE", { path: ["log"], params: { expected: "array" } });
       const report = cadenceReport(pairs as CadencePair[], log as CadenceLogEntry[], opts.month);
-      if (opts.by === "volunteer") emit(ctx, report.volunteers);
-      else if (opts.by === "community") emit(ctx, report.communities);
-      else if (opts.by === "pair") emit(ctx, report.pairs);
+      const rows = (list: readonly object[]) => list.map((r) => ({ ...r }) as Record<string, unknown>);
+      if (opts.by === "volunteer") emitRows(ctx, report.volunteers, rows(report.volunteers));
+      else if (opts.by === "community") emitRows(ctx, report.communities, rows(report.communities));
+      else if (opts.by === "pair") emitRows(ctx, report.pairs, rows(report.pairs));
       else
         throw new ElderflowError("INVALID_ENUM", { path: ["by"], params: { options: "pair, volunteer, community" } });
     });

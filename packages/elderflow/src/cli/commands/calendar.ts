@@ -8,7 +8,7 @@ import {
   toICalendar,
 } from "@elderflow/schedule";
 import type { Command } from "commander";
-import { type CommandContext, emit, readJsonFile } from "../io";
+import { accepts, type CommandContext, emit, emitRows, readJsonFile } from "../io";
 import { readPersons } from "./roster";
 
 /**
@@ -17,9 +17,14 @@ import { readPersons } from "./roster";
  * with HOLIDAYS_PROVISIONAL on stderr (and in the JSON).
  */
 export function registerCalendar(program: Command, ctx: CommandContext): void {
-  program
-    .command("calendar")
-    .description("office calendars: legal-aid (Tuesday afternoons), law-day (18th), study (monthly), health-check")
+  accepts(
+    program
+      .command("calendar")
+      .description(
+        "office calendars: legal-aid (Tuesday afternoons), law-day (18th), study (monthly), health-check; formats: table, json, csv, ics",
+      ),
+    ["table", "json", "csv", "ics"],
+  )
     .argument("<series>", Object.keys(OFFICE_SERIES).join(" | "))
     .requiredOption("--from <date>", "first date YYYY-MM-DD")
     .requiredOption("--to <date>", "last date YYYY-MM-DD, inclusive")
@@ -49,6 +54,30 @@ export function registerCalendar(program: Command, ctx: CommandContext): void {
         opts.persons !== undefined && series.id === "study"
           ? studyPlan(readPersons(ctx.io, opts.persons), { from: opts.from, to: opts.to, calendar, series }).sessions
           : x.events;
-      emit(ctx, { series: series.id, events, skipped: x.skipped, moved: x.moved, warnings: x.warnings });
+      const value = { series: series.id, events, skipped: x.skipped, moved: x.moved, warnings: x.warnings };
+      if (format === "json") {
+        emit(ctx, value);
+        return;
+      }
+      // A table or CSV lists the sessions: date, hours, the holiday it moved from, and the deliveries of a study plan.
+      const rows = (events as readonly object[]).map((e) => {
+        const r = e as Record<string, unknown>;
+        return {
+          date: r.date,
+          start: r.start,
+          end: r.end,
+          movedFrom: r.movedFrom ?? "",
+          summary: series.summary[lang],
+          ...(Array.isArray(r.deliveries) ? { deliveries: r.deliveries.length } : {}),
+        };
+      });
+      emitRows(ctx, value, rows, [
+        "date",
+        "start",
+        "end",
+        "movedFrom",
+        "summary",
+        ...(opts.persons !== undefined && series.id === "study" ? ["deliveries"] : []),
+      ]);
     });
 }

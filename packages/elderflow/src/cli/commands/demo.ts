@@ -4,7 +4,7 @@ import { ElderflowError } from "@elderflow/core";
 import type { Command } from "commander";
 import { simulateYear } from "../../demo/simulate";
 import { renderDemoReport } from "../../report/html";
-import { CliExit, type CommandContext, EXIT, emit, usageError } from "../io";
+import { accepts, CliExit, type CommandContext, EXIT, emit, usageError } from "../io";
 import { parseIntOption, parseStoreOption } from "../options";
 import { renderTable } from "../table";
 
@@ -13,9 +13,14 @@ import { renderTable } from "../table";
  * default (PGlite in a local folder), prints a summary table and writes an HTML report with charts.
  */
 export function registerDemo(program: Command, ctx: CommandContext): void {
-  program
-    .command("demo")
-    .description("simulate one year in a district (seeded, deterministic) and write an HTML report")
+  accepts(
+    program
+      .command("demo")
+      .description(
+        "simulate one year in a district (seeded, deterministic) and write an HTML report; formats: table, json",
+      ),
+    ["table", "json"],
+  )
     .option("--seed <n>", "seed", "1")
     .option("--year <yyyy>", "the simulated year", "2026")
     .option("--scale <n>", "size multiplier (10 = a province-sized set of districts)", "1")

@@ -1,6 +1,6 @@
 import { IdSchema, parseOrThrow } from "@elderflow/core";
 import type { Command } from "commander";
-import { type CommandContext, emit } from "../io";
+import { accepts, type CommandContext, emit } from "../io";
 import { actorOption, openFlow } from "./reconcile";
 
 /**
@@ -9,9 +9,14 @@ import { actorOption, openFlow } from "./reconcile";
  * chain still verifies.
  */
 export function registerErase(program: Command, ctx: CommandContext): void {
-  program
-    .command("erase")
-    .description("erase a person's personal data outside the hash chain (the chain still verifies)")
+  accepts(
+    program
+      .command("erase")
+      .description(
+        "erase a person's personal data outside the hash chain (the chain still verifies); formats: text, json",
+      ),
+    ["text", "json"],
+  )
     .argument("<personId>", "the person's id")
     .option("--store <store>", "memory | pglite:<dir> | postgres:<url>", "pglite:.elderflow/demo")
     .option("--actor <json|file>", "who erases (default: the host; needs admin or a district role)")

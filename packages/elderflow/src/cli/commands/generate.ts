@@ -1,14 +1,17 @@
 import { writeFileSync } from "node:fs";
 import { generateDistrict } from "@elderflow/core";
 import type { Command } from "commander";
-import { type CommandContext, emit, shownFile, usageError } from "../io";
+import { accepts, type CommandContext, emit, shownFile, usageError } from "../io";
 import { parseIntOption } from "../options";
 
 /** `elderflow generate district`: writes a seeded synthetic district as interchange JSON. */
 export function registerGenerate(program: Command, ctx: CommandContext): void {
-  program
-    .command("generate")
-    .description("generate seeded synthetic data in the JSON interchange form")
+  accepts(
+    program
+      .command("generate")
+      .description("generate seeded synthetic data in the JSON interchange form; format: json"),
+    ["json"],
+  )
     .argument("<what>", "district | persons")
     .option("--seed <n>", "seed", "1")
     .option("--year <yyyy>", "the year the data is as of", "2026")

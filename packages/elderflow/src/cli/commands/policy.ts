@@ -14,16 +14,19 @@ import {
 } from "@elderflow/policy";
 import type { Command } from "commander";
 import {
+  accepts,
   CliExit,
   type CommandContext,
   EXIT,
   emit,
+  emitRows,
   readJsonFile,
   readTextFile,
   shownError,
   shownFile,
   usageError,
 } from "../io";
+import { labelRows } from "../labels";
 import { parseDateOption } from "../options";
 import { renderTable } from "../table";
 
@@ -74,32 +77,41 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
     .command("policy")
     .description("eligibility and assignment policies: show, explain, test, impact");
 
-  policy
-    .command("list")
-    .description("list the preset policies")
-    .action(() => {
-      const { lang } = ctx.globals();
-      const rows = [...presetPolicies().values()].map((p) => ({
-        id: p.id,
-        title: p.json.title[lang],
-        rule: p.json.source?.rule ?? "",
-        versions: p.json.versions.map((v) => `${v.version}@${v.from}`).join(" "),
-      }));
-      emit(ctx, rows);
-    });
+  accepts(policy.command("list").description("list the preset policies; formats: table, json, csv"), [
+    "table",
+    "json",
+    "csv",
+  ]).action(() => {
+    const { lang } = ctx.globals();
+    const rows = [...presetPolicies().values()].map((p) => ({
+      id: p.id,
+      title: p.json.title[lang],
+      rule: p.json.source?.rule ?? "",
+      versions: p.json.versions.map((v) => `${v.version}@${v.from}`).join(" "),
+    }));
+    emitRows(ctx, rows, rows, ["id", "title", "rule", "versions"]);
+  });
 
-  policy
-    .command("show")
-    .description("print a policy as readable text (or its JSON form with --format json)")
+  accepts(
+    policy
+      .command("show")
+      .description("print a policy as readable text (or its JSON form with --format json); formats: text, json"),
+    ["text", "json"],
+  )
     .argument("<policy>", "preset id or policy JSON file")
     .action((ref: string) => {
       const p = policyFrom(ctx, ref);
       emit(ctx, p.toJSON(), () => renderPolicy(p, ctx.globals().lang));
     });
 
-  policy
-    .command("explain")
-    .description("decide for the facts in a JSON file on a date and print the decision with its explanation")
+  accepts(
+    policy
+      .command("explain")
+      .description(
+        "decide for the facts in a JSON file on a date and print the decision with its explanation; formats: text, json",
+      ),
+    ["text", "json"],
+  )
     .requiredOption("--policy <policy>", "preset id or policy JSON file")
     .requiredOption("--facts <file>", "JSON file with the facts (an object, or an array of objects)")
     .requiredOption("--on <date>", "as-of date YYYY-MM-DD")
@@ -156,11 +168,14 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
       if (failed) throw new CliExit(EXIT.failure);
     });
 
-  policy
-    .command("test")
-    .description(
-      "run tests-as-data: every *.cases.yaml / *.cases.json in a directory (policies: presets and *.policy.json there)",
-    )
+  accepts(
+    policy
+      .command("test")
+      .description(
+        "run tests-as-data: every *.cases.yaml / *.cases.json in a directory (policies: presets and *.policy.json there); formats: text, json",
+      ),
+    ["text", "json"],
+  )
     .argument("<dir>", "directory with case files")
     .action((dir: string) => {
       const root = resolvePath(ctx, dir);
@@ -224,9 +239,14 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
       if (summary.failed > 0) throw new CliExit(EXIT.failure);
     });
 
-  policy
-    .command("impact")
-    .description("who gains and who loses an entitlement between two policies or versions, over a population")
+  accepts(
+    policy
+      .command("impact")
+      .description(
+        "who gains and who loses an entitlement between two policies or versions, over a population; formats: table, json, csv",
+      ),
+    ["table", "json", "csv"],
+  )
     .requiredOption("--before <policy>", "preset id or policy JSON file (current rule)")
     .requiredOption("--after <policy>", "preset id or policy JSON file (reform)")
     .requiredOption("--population <file>", "JSON file with an array of facts (each may carry an id)")
@@ -262,7 +282,15 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
           after: { policy: after, ...(opts.afterVersion === undefined ? {} : { version: opts.afterVersion }) },
           idOf: (_f, i) => ids[i] ?? String(i),
         });
-        const { lang } = ctx.globals();
+        const { lang, format } = ctx.globals();
+        const rows = [
+          ...report.gains.map((g) => ({ id: g.id, change: "+", entitlements: g.entitlements.join(", ") })),
+          ...report.losses.map((l) => ({ id: l.id, change: "-", entitlements: l.entitlements.join(", ") })),
+        ];
+        if (format === "csv") {
+          emitRows(ctx, report, rows, ["id", "change", "entitlements"]);
+          return;
+        }
         emit(ctx, report, () =>
           [
             policyText("impact.summary", lang, {
@@ -271,10 +299,7 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
               lost: report.lost,
               unchanged: report.unchanged,
             }),
-            renderTable([
-              ...report.gains.map((g) => ({ id: g.id, change: "+", entitlements: g.entitlements.join(", ") })),
-              ...report.losses.map((l) => ({ id: l.id, change: "-", entitlements: l.entitlements.join(", ") })),
-            ]),
+            renderTable(labelRows(rows, lang)),
           ].join("\n"),
         );
       },

@@ -1,7 +1,8 @@
-import { type ActorInput, parseJsonText, systemClock } from "@elderflow/core";
+import { type ActorInput, parseJsonText } from "@elderflow/core";
 import type { Command } from "commander";
 import { createElderflow, type Elderflow } from "../../system/elderflow";
-import { CliExit, type CommandContext, EXIT, emit, readTextFile } from "../io";
+import { accepts, CliExit, type CommandContext, EXIT, emit, readTextFile } from "../io";
+import { labelRows } from "../labels";
 import { parseStoreOption } from "../options";
 import { renderTable } from "../table";
 
@@ -9,7 +10,7 @@ import { renderTable } from "../table";
 export async function openFlow(ctx: CommandContext, store: string): Promise<Elderflow> {
   return createElderflow({
     store: parseStoreOption(store, ctx.io.cwd),
-    clock: systemClock(),
+    clock: ctx.io.clock,
     directory: { servicePoints: [], volunteers: [] },
   });
 }
@@ -27,9 +28,14 @@ export function actorOption(ctx: CommandContext, value: string | undefined, host
  * workflow, and every dead letter. Exits 1 when there is any.
  */
 export function registerReconcile(program: Command, ctx: CommandContext): void {
-  program
-    .command("reconcile")
-    .description("list verified entries not posted, postings without a workflow, and dead letters")
+  accepts(
+    program
+      .command("reconcile")
+      .description(
+        "list verified entries not posted, postings without a workflow, and dead letters; formats: table, json",
+      ),
+    ["table", "json"],
+  )
     .option("--store <store>", "memory | pglite:<dir> | postgres:<url>", "pglite:.elderflow/demo")
     .option("--actor <json|file>", "who reads (default: the host; reads are scoped to its communities)")
     .action(async (opts: { store: string; actor?: string }) => {
@@ -46,13 +52,16 @@ export function registerReconcile(program: Command, ctx: CommandContext): void {
               ? []
               : [
                   renderTable(
-                    report.discrepancies.map((d) => ({
-                      kind: d.kind,
-                      entry: "entryId" in d ? (d.entryId ?? "") : "",
-                      instance: "instanceId" in d ? d.instanceId : "",
-                      code: d.kind === "dead_letter" ? d.code : "",
-                      community: d.communityId ?? "",
-                    })),
+                    labelRows(
+                      report.discrepancies.map((d) => ({
+                        kind: d.kind,
+                        entry: "entryId" in d ? (d.entryId ?? "") : "",
+                        instance: "instanceId" in d ? d.instanceId : "",
+                        code: d.kind === "dead_letter" ? d.code : "",
+                        community: d.communityId ?? "",
+                      })),
+                      lang,
+                    ),
                   ),
                 ]),
           ].join("\n"),

@@ -1,7 +1,16 @@
-import { ElderflowError, type ElderflowIssue, today, validatePersons } from "@elderflow/core";
+import {
+  ElderflowError,
+  type ElderflowIssue,
+  formatMessage,
+  formatPath,
+  maskName,
+  type Person,
+  today,
+  validatePersons,
+} from "@elderflow/core";
 import { createBirthdayCheck } from "@elderflow/policy";
 import {
-  birthdayRoster,
+  birthdayRosterReport,
   type HealthCheckRecord,
   healthCheckStatus,
   holidayVisitList,
@@ -10,47 +19,144 @@ import {
   toICalendar,
 } from "@elderflow/schedule";
 import type { Command } from "commander";
-import { type CliIO, type CommandContext, emit, readJsonFile, usageError } from "../io";
+import {
+  accepts,
+  CliExit,
+  type CliIO,
+  type CommandContext,
+  EXIT,
+  emitRows,
+  readJsonFile,
+  shownIssue,
+  usageError,
+} from "../io";
+import { labelRows } from "../labels";
 import { parseIntOption } from "../options";
+import { renderHtmlList } from "../table";
 
 function skipOption(name: string, value: string | undefined): Skip | undefined {
   if (value === undefined) return undefined;
   const v = value.toUpperCase();
-  if (!(SKIP_VALUES as readonly string[]).includes(v)) usageError(`${name} expects one of ${SKIP_VALUES.join(", ")}`);
+  if (!(SKIP_VALUES as readonly string[]).includes(v))
+    usageError(`${name} expects one of ${SKIP_VALUES.join(", ")}`, name);
   return v as Skip;
 }
 
 /** Reads and validates a persons file; every bad record is reported with its path, never half a list. */
 export function readPersons(io: CliIO, file: string) {
+  const { persons, rejected } = readPersonsReport(io, file);
+  const first = rejected[0];
+  if (first !== undefined)
+    throw new ElderflowError(first.code, { path: first.path, params: first.params, issues: rejected });
+  return persons;
+}
+
+/** A persons file read record by record: the good persons (with their index in the file) and every issue of the bad ones. */
+function readPersonsReport(
+  io: CliIO,
+  file: string,
+): { persons: Person[]; indexes: number[]; rejected: ElderflowIssue[] } {
   const data = readJsonFile(io, file);
   if (!Array.isArray(data))
     throw new ElderflowError("INVALID_TYPE", { path: ["persons"], params: { expected: "array" } });
   const checked = validatePersons(data, { today: today(io.clock) });
-  if (checked.invalid.length > 0) {
-    const issues: ElderflowIssue[] = checked.invalid.flatMap((r) =>
-      r.issues.map((i) => ({ ...i, path: ["persons", r.index, ...i.path] })),
-    );
-    const first = issues[0] as ElderflowIssue;
-    throw new ElderflowError(first.code, { path: first.path, params: first.params, issues });
+  return {
+    persons: checked.valid.map((v) => v.value),
+    indexes: checked.valid.map((v) => v.index),
+    rejected: checked.invalid.flatMap((r) => r.issues.map((i) => ({ ...i, path: ["persons", r.index, ...i.path] }))),
+  };
+}
+
+/**
+ * Reports the rejected records of a batch on stderr, one `CODE (path): message` line each (path and
+ * params through the CLI's filter), and says whether there was any: the caller then exits 1.
+ */
+function reportRejected(ctx: CommandContext, issues: readonly ElderflowIssue[]): boolean {
+  const { lang } = ctx.globals();
+  for (const issue of issues) {
+    const i = shownIssue(issue);
+    ctx.io.stderr(`${i.code} (${formatPath(i.path)}): ${formatMessage(i.code, lang, i.params)}\n`);
   }
-  return checked.valid.map((v) => v.value);
+  return issues.length > 0;
+}
+
+/** `--org`: an array of organisation units `{id, kind, name}` or an object `{communityId: name}`; community names by id. */
+export function readCommunityNames(ctx: CommandContext, file: string | undefined): ReadonlyMap<string, string> {
+  const names = new Map<string, string>();
+  if (file === undefined) return names;
+  const data = readJsonFile(ctx.io, file);
+  if (Array.isArray(data)) {
+    for (const u of data)
+      if (u && typeof u === "object" && typeof u.id === "string" && typeof u.name === "string") names.set(u.id, u.name);
+  } else if (data && typeof data === "object") {
+    for (const [k, v] of Object.entries(data)) if (typeof v === "string") names.set(k, v);
+  } else
+    throw new CliExit(
+      EXIT.failure,
+      new ElderflowError("INVALID_TYPE", { path: ["org"], params: { expected: "array" } }),
+    );
+  return names;
+}
+
+/** The columns a list shows about a person: id, masked name, community (its name when the org file gives it). */
+function personColumns(p: Person | undefined, personId: string, communities: ReadonlyMap<string, string>) {
+  return {
+    personId,
+    name: p === undefined ? "" : maskName(p.name),
+    community: p === undefined ? "" : (communities.get(p.communityId) ?? p.communityId),
+  };
+}
+
+const ORG_OPTION = [
+  "--org <file>",
+  "JSON organisation units {id, kind, name} (or {communityId: name}) to print community names",
+] as const;
+
+/**
+ * Our reading of who visits: 「派領導或工作人員…爲其祝壽」 (rule 1) is the Bureau of Veteran Cadres
+ * sending its leaders or staff; 「春節、“七一”區大班子領導都分頭帶隊走訪慰問」 (rule 3) is the district leaders.
+ */
+const BIRTHDAY_BODY = "veteran_cadres_bureau";
+const HOLIDAY_BODY = "district_leaders";
+
+/** Prints a list as a printable HTML page (headers and values in the chosen language). */
+function printHtml(
+  ctx: CommandContext,
+  title: string,
+  rows: readonly Record<string, unknown>[],
+  columns: readonly string[],
+) {
+  const { lang } = ctx.globals();
+  const picked = rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]])));
+  const header = Object.keys(labelRows([Object.fromEntries(columns.map((c) => [c, ""]))], lang)[0] ?? {});
+  ctx.io.stdout(renderHtmlList(title, labelRows(picked, lang), header, lang));
 }
 
 /**
  * `elderflow roster birthdays`: the birthday roster (rule 1) under the policy's birthday preset,
- * as a JSON array `{personId, date, age, calendar}` sorted by date then personId.
+ * as a JSON array `{personId, date, age, calendar}` sorted by date then personId; a table, CSV or
+ * HTML list (祝寿名单) adds the masked name, the community and the visiting body. Bad records are
+ * reported on stderr and the rest are listed (exit 1).
  */
 export function registerRoster(program: Command, ctx: CommandContext): void {
-  const roster = program.command("roster").description("rosters built from schedules (birthdays)");
-  roster
-    .command("birthdays")
-    .description("birthday celebrations due under the birthday preset (逢五排十), Gregorian or lunar")
+  const roster = program
+    .command("roster")
+    .description("rosters built from schedules (birthdays, visits, health checks)");
+  accepts(
+    roster
+      .command("birthdays")
+      .description(
+        "birthday celebrations due under the birthday preset (逢五排十), Gregorian or lunar; formats: table, json, csv, ics, html",
+      ),
+    ["table", "json", "csv", "ics", "html"],
+  )
     .requiredOption("--persons <file>", "JSON array of persons (interchange form)")
     .requiredOption("--from <date>", "first date YYYY-MM-DD (Asia/Shanghai)")
     .requiredOption("--to <date>", "last date YYYY-MM-DD, inclusive")
     .option("--skip <skip>", "SKIP for both calendars: OMIT | BACKWARD | FORWARD (default BACKWARD)")
     .option("--skip-gregorian <skip>", "SKIP for Feb 29 birthdays")
     .option("--skip-lunar <skip>", "SKIP for lunar day 30 and leap-month birthdays")
+    .option(...ORG_OPTION)
     .action(
       (opts: {
         persons: string;
@@ -59,18 +165,38 @@ export function registerRoster(program: Command, ctx: CommandContext): void {
         skip?: string;
         skipGregorian?: string;
         skipLunar?: string;
+        org?: string;
       }) => {
-        const persons = readPersons(ctx.io, opts.persons);
+        const read = readPersonsReport(ctx.io, opts.persons);
+        const communities = readCommunityNames(ctx, opts.org);
         const both = skipOption("--skip", opts.skip);
         const g = skipOption("--skip-gregorian", opts.skipGregorian) ?? both;
         const l = skipOption("--skip-lunar", opts.skipLunar) ?? both;
-        const entries = birthdayRoster(persons, {
+        const report = birthdayRosterReport(read.persons, {
           from: opts.from,
           to: opts.to,
           isCelebration: createBirthdayCheck(),
           skip: { ...(g === undefined ? {} : { gregorian: g }), ...(l === undefined ? {} : { lunar: l }) },
         });
+        // The roster numbers the good persons only: its paths are put back on the file's indexes.
+        const rejected = [
+          ...read.rejected,
+          ...report.rejected.map((r) => {
+            const [, , ...rest] = r.issue.path;
+            return { ...r.issue, path: ["persons", read.indexes[r.index] ?? r.index, ...rest] };
+          }),
+        ].sort((a, b) => Number(a.path[1]) - Number(b.path[1]));
+        const entries = report.entries;
         const { format, lang } = ctx.globals();
+        const byId = new Map(read.persons.map((p) => [p.id, p]));
+        const rows = entries.map((e) => ({
+          date: e.date,
+          ...personColumns(byId.get(e.personId), e.personId, communities),
+          age: e.age,
+          calendar: e.calendar,
+          visitingBody: BIRTHDAY_BODY,
+        }));
+        const columns = ["date", "personId", "name", "community", "age", "calendar", "visitingBody"];
         if (format === "ics") {
           const title = (age: number) =>
             lang === "zh-CN" ? `${age}周岁生日祝寿` : `Birthday celebration, ${age} years`;
@@ -89,32 +215,75 @@ export function registerRoster(program: Command, ctx: CommandContext): void {
               { clock: ctx.io.clock, lang, name: lang === "zh-CN" ? "生日祝寿名单" : "Birthday roster" },
             ),
           );
-          return;
-        }
-        emit(ctx, entries);
+        } else if (format === "html")
+          printHtml(
+            ctx,
+            lang === "zh-CN" ? `祝寿名单 ${opts.from} – ${opts.to}` : `Birthday list ${opts.from} – ${opts.to}`,
+            rows,
+            columns,
+          );
+        else emitRows(ctx, entries, rows, columns);
+        if (reportRejected(ctx, rejected)) throw new CliExit(EXIT.failure);
       },
     );
 
-  roster
-    .command("visits")
-    .description("Spring Festival and July 1 visit list of a year, with extra visits in anniversary years (rule 3)")
+  accepts(
+    roster
+      .command("visits")
+      .description(
+        "Spring Festival and July 1 visit list of a year, with extra visits in anniversary years (rule 3); formats: table, json, csv, html",
+      ),
+    ["table", "json", "csv", "html"],
+  )
     .requiredOption("--persons <file>", "JSON array of persons (interchange form)")
     .requiredOption("--year <yyyy>", "the year")
-    .action((opts: { persons: string; year: string }) => {
-      const persons = readPersons(ctx.io, opts.persons);
-      emit(ctx, holidayVisitList(persons, { year: parseIntOption("--year", opts.year) }));
+    .option(...ORG_OPTION)
+    .action((opts: { persons: string; year: string; org?: string }) => {
+      const read = readPersonsReport(ctx.io, opts.persons);
+      const communities = readCommunityNames(ctx, opts.org);
+      const year = parseIntOption("--year", opts.year);
+      const list = holidayVisitList(read.persons, { year });
+      const byId = new Map(read.persons.map((p) => [p.id, p]));
+      const rows = list.map((v) => ({
+        date: v.date,
+        occasion: v.occasion,
+        anniversary: v.anniversary ?? "",
+        ...personColumns(byId.get(v.personId), v.personId, communities),
+        visitingBody: HOLIDAY_BODY,
+      }));
+      const columns = ["date", "occasion", "anniversary", "personId", "name", "community", "visitingBody"];
+      const { format, lang } = ctx.globals();
+      if (format === "html")
+        printHtml(ctx, lang === "zh-CN" ? `${year}年节日走访慰问名单` : `Holiday visit list ${year}`, rows, columns);
+      else emitRows(ctx, list, rows, columns);
+      if (reportRejected(ctx, read.rejected)) throw new CliExit(EXIT.failure);
     });
-  roster
-    .command("health-checks")
-    .description("annual health checks done, due and overdue on a date (rule 4)")
+
+  accepts(
+    roster
+      .command("health-checks")
+      .description("annual health checks done, due and overdue on a date (rule 4); formats: table, json, csv"),
+    ["table", "json", "csv"],
+  )
     .requiredOption("--persons <file>", "JSON array of persons (interchange form)")
     .requiredOption("--checks <file>", "JSON array of recorded checks {personId, date}")
     .requiredOption("--on <date>", "the date YYYY-MM-DD")
-    .action((opts: { persons: string; checks: string; on: string }) => {
-      const persons = readPersons(ctx.io, opts.persons);
+    .option(...ORG_OPTION)
+    .action((opts: { persons: string; checks: string; on: string; org?: string }) => {
+      const read = readPersonsReport(ctx.io, opts.persons);
+      const communities = readCommunityNames(ctx, opts.org);
       const checks = readJsonFile(ctx.io, opts.checks);
       if (!Array.isArray(checks))
         throw new ElderflowError("INVALID_TYPE", { path: ["checks"], params: { expected: "array" } });
-      emit(ctx, healthCheckStatus(persons, checks as HealthCheckRecord[], opts.on));
+      const status = healthCheckStatus(read.persons, checks as HealthCheckRecord[], opts.on);
+      const byId = new Map(read.persons.map((p) => [p.id, p]));
+      const rows = status.map((s) => ({
+        ...personColumns(byId.get(s.personId), s.personId, communities),
+        status: s.status,
+        lastCheck: s.lastCheck ?? "",
+        dueDate: s.dueDate,
+      }));
+      emitRows(ctx, status, rows, ["personId", "name", "community", "status", "lastCheck", "dueDate"]);
+      if (reportRejected(ctx, read.rejected)) throw new CliExit(EXIT.failure);
     });
 }

@@ -22,7 +22,7 @@ import {
   verifyJournal,
 } from "@elderflow/timebank";
 import type { Command } from "commander";
-import { CliExit, type CommandContext, EXIT, emit, readJsonFile, readTextFile, usageError } from "../io";
+import { accepts, CliExit, type CommandContext, EXIT, emit, readJsonFile, readTextFile, usageError } from "../io";
 import { parseDateOption, parseStoreOption } from "../options";
 import { renderTable } from "../table";
 
@@ -180,10 +180,14 @@ export function registerTimebank(program: Command, ctx: CommandContext): void {
   const tb = program.command("timebank").description("time bank (时间银行): replay commands, notices, certificates");
 
   addStoreOptions(
-    tb
-      .command("replay")
-      .description("apply a JSONL command stream and print every result and every volunteer account")
-      .requiredOption("--commands <file>", "JSONL file, one command per line"),
+    accepts(
+      tb
+        .command("replay")
+        .description(
+          "apply a JSONL command stream and print every result and every volunteer account; formats: table, json",
+        ),
+      ["table", "json"],
+    ).requiredOption("--commands <file>", "JSONL file, one command per line"),
   ).action(async (opts: StoreOptions) => {
     const { bank, acting, results } = await openBank(ctx, opts);
     try {
@@ -197,9 +201,14 @@ export function registerTimebank(program: Command, ctx: CommandContext): void {
   });
 
   addStoreOptions(
-    tb
-      .command("notice")
-      .description("the quarterly public notice (公示) of a community, names masked: json, csv, html or table")
+    accepts(
+      tb
+        .command("notice")
+        .description(
+          "the quarterly public notice (公示) of a community, names masked; formats: table, json, csv, html",
+        ),
+      ["table", "json", "csv", "html"],
+    )
       .requiredOption("--community <id>", "community id")
       .requiredOption("--period <YYYY-Qn>", "quarter")
       .option("--commands <file>", "JSONL commands to apply first")
@@ -226,9 +235,14 @@ export function registerTimebank(program: Command, ctx: CommandContext): void {
   });
 
   addStoreOptions(
-    tb
-      .command("certificate")
-      .description("a volunteer's time-savings certificate: every movement with running balance")
+    accepts(
+      tb
+        .command("certificate")
+        .description(
+          "a volunteer's time-savings certificate: every movement with running balance; formats: table, json",
+        ),
+      ["table", "json"],
+    )
       .requiredOption("--volunteer <id>", "volunteer id")
       .option("--commands <file>", "JSONL commands to apply first")
       .option("--names <file>", "JSON persons (or {id: name}) to print the masked name from"),
@@ -252,11 +266,14 @@ export function registerTimebank(program: Command, ctx: CommandContext): void {
   });
 
   addStoreOptions(
-    tb
-      .command("verify")
-      .description(
-        "check the journal's hash chain (SHA-256 or SM3, as recorded); names the first altered, removed or inserted entry; with --anchor and --key, also that the journal still holds a signed checkpoint and only extends it",
-      )
+    accepts(
+      tb
+        .command("verify")
+        .description(
+          "check the journal's hash chain (SHA-256 or SM3, as recorded); names the first altered, removed or inserted entry; with --anchor and --key, also that the journal still holds a signed checkpoint and only extends it; formats: json, text",
+        ),
+      ["json", "text"],
+    )
       .option("--commands <file>", "JSONL commands to apply first")
       .option("--anchor <file>", "signed checkpoint (JSON, from `timebank checkpoint`) the journal must still hold")
       .option("--key <file>", "key that checks the anchor: an Ed25519 PEM public key, or the HMAC host key"),
@@ -283,7 +300,16 @@ export function registerTimebank(program: Command, ctx: CommandContext): void {
         check = { suite, anchor, verifier: anchorVerifierFromKey(readTextFile(ctx.io, opts.key), anchor, suite) };
       }
       const report = verifyJournal(entries, check);
-      emit(ctx, report, () => JSON.stringify(report));
+      const { lang } = ctx.globals();
+      emit(ctx, report, () =>
+        report.ok
+          ? lang === "zh-CN"
+            ? `流水校验通过：${report.length} 条，链头 ${report.headHash}`
+            : `Journal verified: ${report.length} entries, head ${report.headHash}`
+          : lang === "zh-CN"
+            ? `流水校验未通过：第 ${report.position} 条（${report.problem}）`
+            : `Journal BROKEN at entry ${report.position} (${report.problem})`,
+      );
       if (!report.ok)
         throw new CliExit(
           EXIT.failure,
@@ -295,15 +321,17 @@ export function registerTimebank(program: Command, ctx: CommandContext): void {
   });
 
   addStoreOptions(
-    tb
-      .command("checkpoint")
-      .description(
-        "print a signed checkpoint of the journal (length, head hash, suite, time) to keep outside the database",
-      )
-      .requiredOption(
-        "--key <file>",
-        "signing key: an Ed25519 PEM private key, or the HMAC host key (16 bytes or more)",
-      ),
+    accepts(
+      tb
+        .command("checkpoint")
+        .description(
+          "print a signed checkpoint of the journal (length, head hash, suite, time) to keep outside the database; format: json",
+        ),
+      ["json"],
+    ).requiredOption(
+      "--key <file>",
+      "signing key: an Ed25519 PEM private key, or the HMAC host key (16 bytes or more)",
+    ),
   ).action(async (opts: StoreOptions & { key: string }) => {
     const store = openStore(opts.store, opts.schema, ctx.io.cwd);
     await store.open();

@@ -8,19 +8,26 @@ import {
   validatePersons,
 } from "@elderflow/core";
 import type { Command } from "commander";
-import { CliExit, type CommandContext, EXIT, emit, readJsonFile, shownIssue } from "../io";
+import { accepts, CliExit, type CommandContext, EXIT, emit, emitRows, readJsonFile, shownIssue } from "../io";
+import { labelRows } from "../labels";
 import { renderTable } from "../table";
 
 /** `elderflow validate persons <file.json>`: reports every invalid record, never stopping at the first. */
 export function registerValidate(program: Command, ctx: CommandContext): void {
   const validate = program.command("validate").description("validate records in the JSON interchange form");
-  validate
-    .command("persons")
-    .description("validate an array of persons; reports every invalid record with index, field path and code")
+  accepts(
+    validate
+      .command("persons")
+      .description(
+        "validate an array of persons; reports every invalid record with index, field path and code; formats: table, json, csv",
+      ),
+    ["table", "json", "csv"],
+  )
     .argument("<file>", "JSON file holding an array of persons")
     .action((file: string) => {
       const data = readJsonFile(ctx.io, file);
-      const { lang } = ctx.globals();
+      const { lang, format } = ctx.globals();
+      const columns = ["index", "id", "path", "code", "message"];
       if (!Array.isArray(data)) {
         const report = {
           total: 0,
@@ -34,7 +41,10 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
             },
           ],
         };
-        emit(ctx, report, () => `INVALID_TYPE: ${formatMessage("INVALID_TYPE", lang, { expected: "array" })}`);
+        const message = formatMessage("INVALID_TYPE", lang, { expected: "array" });
+        if (format === "csv")
+          emitRows(ctx, report, [{ index: -1, id: "", path: "", code: "INVALID_TYPE", message }], columns);
+        else emit(ctx, report, () => `INVALID_TYPE: ${message}`);
         throw new CliExit(EXIT.failure);
       }
       const result = validatePersons(data, { today: today(ctx.io.clock) });
@@ -55,16 +65,18 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
           issues: r.issues.map(describe),
         })),
       };
-      emit(ctx, report, () => {
-        const head =
-          lang === "zh-CN"
-            ? `共 ${report.total} 条，有效 ${report.valid} 条，无效 ${report.invalid.length} 条`
-            : `${report.total} records, ${report.valid} valid, ${report.invalid.length} invalid`;
-        const rows = report.invalid.flatMap((r) =>
-          r.issues.map((i) => ({ index: r.index, id: r.id ?? "", path: i.path, code: i.code, message: i.message })),
-        );
-        return rows.length === 0 ? head : `${head}\n${renderTable(rows)}`;
-      });
+      const rows = report.invalid.flatMap((r) =>
+        r.issues.map((i) => ({ index: r.index, id: r.id ?? "", path: i.path, code: i.code, message: i.message })),
+      );
+      if (format === "csv") emitRows(ctx, report, rows, columns);
+      else
+        emit(ctx, report, () => {
+          const head =
+            lang === "zh-CN"
+              ? `共 ${report.total} 条，有效 ${report.valid} 条，无效 ${report.invalid.length} 条`
+              : `${report.total} records, ${report.valid} valid, ${report.invalid.length} invalid`;
+          return rows.length === 0 ? head : `${head}\n${renderTable(labelRows(rows, lang))}`;
+        });
       if (report.invalid.length > 0) throw new CliExit(EXIT.failure);
     });
 }

@@ -23,7 +23,8 @@ import {
   type WorkflowStore,
 } from "@elderflow/workflow";
 import type { Command } from "commander";
-import { CliExit, type CommandContext, EXIT, emit, readTextFile } from "../io";
+import { accepts, CliExit, type CommandContext, EXIT, emit, emitRows, readTextFile } from "../io";
+import { labelRows } from "../labels";
 import { parseIntOption, parseStoreOption } from "../options";
 import { renderTable } from "../table";
 
@@ -118,32 +119,37 @@ export function registerWorkflow(program: Command, ctx: CommandContext): void {
     .command("workflow")
     .description("durable workflows: requests, escalation, care, pairing, verification");
 
-  wf.command("machines")
-    .description("list the workflows with their events and the roles that may send them")
-    .action(() => {
-      const engine = makeEngine(memoryStore(), ctx.io.clock, 1);
-      const rows = Object.keys(BUILT_IN_MACHINES).flatMap((name) => {
-        const def = engine.definition(name);
-        return [
-          {
-            machine: name,
-            event: "(start)",
-            roles: def.startRoles.join(" "),
-            payload: Object.keys(def.input.shape).join(" "),
-          },
-          ...Object.entries(def.events).map(([event, spec]) => ({
-            machine: name,
-            event,
-            roles: spec.roles.join(" "),
-            payload: Object.keys(spec.payload?.shape ?? {}).join(" "),
-          })),
-        ];
-      });
-      emit(ctx, rows, () => renderTable(rows));
+  accepts(
+    wf
+      .command("machines")
+      .description("list the workflows with their events and the roles that may send them; formats: table, json, csv"),
+    ["table", "json", "csv"],
+  ).action(() => {
+    const engine = makeEngine(memoryStore(), ctx.io.clock, 1);
+    const rows = Object.keys(BUILT_IN_MACHINES).flatMap((name) => {
+      const def = engine.definition(name);
+      return [
+        {
+          machine: name,
+          event: "(start)",
+          roles: def.startRoles.join(" "),
+          payload: Object.keys(def.input.shape).join(" "),
+        },
+        ...Object.entries(def.events).map(([event, spec]) => ({
+          machine: name,
+          event,
+          roles: spec.roles.join(" "),
+          payload: Object.keys(spec.payload?.shape ?? {}).join(" "),
+        })),
+      ];
     });
+    emitRows(ctx, rows, rows, ["machine", "event", "roles", "payload"]);
+  });
 
-  wf.command("diagram")
-    .description("print the Mermaid state diagram of a workflow")
+  accepts(wf.command("diagram").description("print the Mermaid state diagram of a workflow; formats: text, json"), [
+    "text",
+    "json",
+  ])
     .argument("<machine>", `one of ${Object.keys(BUILT_IN_MACHINES).join(", ")}`)
     .action((name: string) => {
       const machine = Object.hasOwn(BUILT_IN_MACHINES, name) ? BUILT_IN_MACHINES[name] : undefined;
@@ -157,8 +163,12 @@ export function registerWorkflow(program: Command, ctx: CommandContext): void {
       else ctx.io.stdout(text);
     });
 
-  wf.command("diagrams")
-    .description("write (or with --check, compare) the generated diagram pages of the docs")
+  accepts(
+    wf
+      .command("diagrams")
+      .description("write (or with --check, compare) the generated diagram pages of the docs; formats: text, json"),
+    ["text", "json"],
+  )
     .option("--out <dir>", "directory", "docs/diagrams")
     .option("--check", "exit 1 if any committed diagram differs from the machines")
     .action((opts: { out: string; check?: boolean }) => {
@@ -187,10 +197,14 @@ export function registerWorkflow(program: Command, ctx: CommandContext): void {
       if (opts.check === true && stale.length > 0) throw new CliExit(EXIT.failure);
     });
 
-  wf.command("run")
-    .description(
-      'apply a JSONL script, one operation per line: {"op":"start"|"send"|"timers"|"query"|"history"|"open311"|"erase", …, "at"?: ISO instant}; prints one result per line',
-    )
+  accepts(
+    wf
+      .command("run")
+      .description(
+        'apply a JSONL script, one operation per line: {"op":"start"|"send"|"timers"|"query"|"history"|"open311"|"erase", …, "at"?: ISO instant}; prints one result per line; formats: table, json',
+      ),
+    ["table", "json"],
+  )
     .argument("<file>", "JSONL file")
     .option("--store <spec>", "memory | pglite | pglite:<dir> | postgres://…", "memory")
     .option("--schema <name>", "PostgreSQL schema of the workflow tables")
@@ -221,13 +235,16 @@ export function registerWorkflow(program: Command, ctx: CommandContext): void {
       }
       emit(ctx, results, () =>
         renderTable(
-          results.map((r) => ({
-            line: r.line,
-            ok: r.ok,
-            state: r.ok ? String((r.result as { to?: string } | undefined)?.to ?? "") : "",
-            code: r.code ?? "",
-            message: r.message ?? "",
-          })),
+          labelRows(
+            results.map((r) => ({
+              line: r.line,
+              ok: r.ok,
+              state: r.ok ? String((r.result as { to?: string } | undefined)?.to ?? "") : "",
+              code: r.code ?? "",
+              message: r.message ?? "",
+            })),
+            lang,
+          ),
         ),
       );
       if (results.some((r) => !r.ok)) throw new CliExit(EXIT.failure);
