@@ -433,6 +433,12 @@ describe("--lang zh-CN", () => {
       expect(r.out).toContain(s);
     const sub = await run(["--lang", "zh-CN", "roster", "--help"]);
     expect(sub.out).toContain("生日祝寿名单（逢五排十）");
+    const leaf = await run(["--lang", "zh-CN", "roster", "birthdays", "--help"]);
+    expect(leaf.out).toContain("人员 JSON 数组（交换格式）");
+    expect(leaf.out).toContain("全局选项：");
+    const enLeaf = await run(["--lang", "en", "roster", "birthdays", "--help"]);
+    expect(enLeaf.out).toContain("Global Options:");
+    expect(enLeaf.out).toContain("--as-of <date>");
     const en = await run(["--lang", "en", "--help"]);
     expect(en.out).toContain("Usage:");
     expect(en.out).toContain("--as-of <date>");

@@ -11,7 +11,7 @@ import {
   type OutputFormat,
   printError,
 } from "./io";
-import { HELP_TITLES_ZH, HELP_ZH } from "./labels";
+import { HELP_TITLES_ZH, HELP_ZH, OPTION_HELP_ZH } from "./labels";
 
 /** The CLI's version (kept in step with package.json by the release script). */
 export const CLI_VERSION = "0.1.0";
@@ -61,8 +61,8 @@ function translateHelp(cmd: Command): void {
   const zh = HELP_ZH[commandPath(cmd)];
   if (zh !== undefined) cmd.description(zh);
   for (const o of cmd.options) {
-    const d = HELP_ZH[o.long ?? ""];
-    if (d !== undefined && cmd.parent === null) o.description = d;
+    const d = cmd.parent === null ? HELP_ZH[o.long ?? ""] : OPTION_HELP_ZH[o.long ?? ""];
+    if (d !== undefined) o.description = d;
   }
   for (const sub of cmd.commands) translateHelp(sub);
 }
@@ -99,7 +99,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     )
     .helpOption("-h, --help", zh ? (HELP_ZH["--help"] ?? "") : "display help for command")
     .helpCommand("help [command]", zh ? (HELP_ZH.help ?? "") : "display help for command")
-    .configureHelp(zh ? { styleTitle: (t: string) => HELP_TITLES_ZH[t] ?? t } : {})
+    // Every command's help lists the global options too: --as-of and --format are read there.
+    .configureHelp(
+      zh ? { showGlobalOptions: true, styleTitle: (t: string) => HELP_TITLES_ZH[t] ?? t } : { showGlobalOptions: true },
+    )
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
