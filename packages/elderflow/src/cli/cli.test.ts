@@ -1,10 +1,53 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { containsPersonalData } from "@elderflow/core";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { memoryIO } from "../../../../test/support/cli";
 import { parseStoreOption } from "./options";
 import { runCli } from "./program";
+import { renderCsv } from "./table";
+
+/** A strict RFC 4180 reader (CRLF records, quoted fields with doubled quotes), to read the CLI's CSV back. */
+function readCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (c === '"' && field === "") {
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q < 0) throw new Error("unterminated quote");
+        if (text[q + 1] === '"') {
+          field += text.slice(j, q + 1);
+          j = q + 2;
+        } else {
+          field += text.slice(j, q);
+          i = q + 1;
+          break;
+        }
+      }
+    } else if (c === ",") {
+      row.push(field);
+      field = "";
+      i++;
+    } else if (text.startsWith("\r\n", i)) {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+      i += 2;
+    } else {
+      field += c;
+      i++;
+    }
+  }
+  if (field !== "" || row.length > 0) throw new Error("last record without CRLF");
+  return rows;
+}
 
 const good = {
   id: "p1",
@@ -120,6 +163,16 @@ describe("elderflow CLI", () => {
     }
     // Malformed JSON is located by line and column.
     expect(io.err).toContain("INVALID_JSON: Could not parse JSON at line 2, column 25");
+  });
+
+  it("writes CSV that an RFC 4180 reader reads back cell for cell, whatever the text", () => {
+    const text = fc.string({ unit: fc.constantFrom("a", "张", ",", '"', "\r", "\n", " ", "x") });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(text, text), { maxLength: 8 }), (pairs) => {
+        const rows = pairs.map(([a, b]) => ({ a, b }));
+        expect(readCsv(renderCsv(rows, ["a", "b"]))).toEqual([["a", "b"], ...pairs]);
+      }),
+    );
   });
 
   it("reads every form of --store the same way in every command", () => {
