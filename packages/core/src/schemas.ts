@@ -243,6 +243,16 @@ export const ServicePoint = z.strictObject({
   serviceKinds: z.array(ServiceKind).min(1),
   /** Takes calls at any hour (24-hour line). */
   open24h: z.boolean().default(true),
+  /**
+   * Local opening hours when not open around the clock (`HH:MM`; `to` before `from` spans
+   * midnight). Without them a point that is not `open24h` keeps day hours, 08:00 to 20:00.
+   */
+  hours: z
+    .strictObject({
+      from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
+      to: z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/),
+    })
+    .optional(),
 });
 /** A service point. */
 export type ServicePoint = z.output<typeof ServicePoint>;

@@ -79,7 +79,7 @@ export {
   pairingMachine,
   pairingWorkflow,
 } from "./machines/pairing";
-export { distanceMetres, servicePointDirectory } from "./machines/servicePoints";
+export { distanceMetres, isOpenAt, servicePointDirectory } from "./machines/servicePoints";
 export {
   DEFAULT_SLA,
   type PriorityCheck,

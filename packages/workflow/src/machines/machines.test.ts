@@ -1,5 +1,9 @@
+import { manualClock } from "@elderflow/core";
 import { describe, expect, it } from "vitest";
+import { createWorkflowEngine } from "../engine";
 import { anActor, anEngine, codeOf, MIN } from "../fixtures.testkit";
+import { memoryStore } from "../stores/memory";
+import { builtInWorkflows } from "./index";
 import { servicePointDirectory } from "./servicePoints";
 import { DEFAULT_SLA, resolveSla } from "./serviceRequest";
 
@@ -149,6 +153,42 @@ describe("service point directory", () => {
     expect(dir.nearest({ ...q, location: { lat: 31.2, lng: 121.4 } })).toEqual(["near", "mid", "far"]);
     expect(dir.nearest({ ...q, location: null })).toEqual(["far", "near", "mid"]);
     expect(dir.nearest({ ...q, location: { lat: 31.2, lng: 121.4 }, limit: 1 })).toEqual(["near"]);
+  });
+
+  const at = (local: string) => Date.parse(`2026-10-01T${local}:00+08:00`);
+  const dayPoint = { ...point("day", 31.21, ["plumbing"]), open24h: false, hours: { from: "08:00", to: "20:00" } };
+  const nightShift = { ...point("night", 31.22, ["plumbing"]), open24h: false, hours: { from: "20:00", to: "08:00" } };
+  const allHours = point("all", 31.4, ["plumbing"]);
+
+  it("skips points closed at the request's hour in Asia/Shanghai", () => {
+    const dir = servicePointDirectory([dayPoint, nightShift, allHours]);
+    const q = { serviceKind: "plumbing", communityId: "c01", limit: 5, location: { lat: 31.2, lng: 121.4 } };
+    expect(dir.nearest({ ...q, at: at("03:00") })).toEqual(["night", "all"]);
+    expect(dir.nearest({ ...q, at: at("10:00") })).toEqual(["day", "all"]);
+    expect(dir.nearest({ ...q, at: at("20:00") })).toEqual(["night", "all"]);
+    expect(dir.nearest({ ...q, at: at("07:59") })).toEqual(["night", "all"]);
+    // A point that is not open around the clock and states no hours keeps day hours.
+    const { hours: _h, ...noHours } = dayPoint;
+    expect(servicePointDirectory([noHours]).nearest({ ...q, at: at("03:00") })).toEqual([]);
+    expect(servicePointDirectory([noHours]).nearest({ ...q, at: at("08:00") })).toEqual(["day"]);
+  });
+
+  it("never dispatches a 03:00 call to a point with day hours, while a 10:00 call goes there", async () => {
+    const machines = builtInWorkflows({
+      serviceRequest: { servicePoints: servicePointDirectory([dayPoint, allHours]) },
+      pairing: { certification: () => true },
+    });
+    const clock = manualClock("2026-10-01T03:00:00+08:00");
+    const engine = createWorkflowEngine({ machines, store: memoryStore(), clock });
+    const input = { communityId: "c01", personId: "p1", lat: 31.2, lng: 121.4 };
+    await engine.start("serviceRequest", { id: "night", input, actor: staff });
+    const night = await engine.send("night", ev("TRIAGE", staff, { serviceKind: "plumbing" }));
+    expect(night.instance.context.assigneeId).toBe("all");
+    expect(night.instance.context.candidates).toEqual(["all"]);
+    clock.set("2026-10-01T10:00:00+08:00");
+    await engine.start("serviceRequest", { id: "day", input, actor: staff });
+    const day = await engine.send("day", ev("TRIAGE", staff, { serviceKind: "plumbing" }));
+    expect(day.instance.context.assigneeId).toBe("day");
   });
 });
 

@@ -87,6 +87,8 @@ export interface ServicePointQuery {
   readonly communityId: string;
   /** How many candidates at most. */
   readonly limit: number;
+  /** When the request is dispatched (epoch ms): points closed at that hour are skipped. */
+  readonly at?: number;
 }
 
 /**
@@ -541,7 +543,7 @@ export function serviceRequestWorkflow(deps: ServiceRequestDeps): WorkflowDefini
           : await deps.priority(input.personId as string, input.communityId as string);
       return { priority, receivedAt: at, reopenWindowMs: (sla.reopenWindowMinutes ?? 7 * 24 * 60) * MINUTE };
     },
-    async enrich({ type, payload, context }) {
+    async enrich({ type, payload, context, at }) {
       if (type !== "TRIAGE") return {};
       const serviceKind = payload.serviceKind as string;
       const priority = (payload.priority as boolean | undefined) ?? (context.priority as boolean);
@@ -550,6 +552,7 @@ export function serviceRequestWorkflow(deps: ServiceRequestDeps): WorkflowDefini
         location: context.location as ServicePointQuery["location"],
         communityId: context.communityId as string,
         limit: deps.candidates ?? 5,
+        at,
       });
       return { priority, candidates: [...candidates], sla: resolveSla(sla, serviceKind, priority) };
     },
