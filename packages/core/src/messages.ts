@@ -202,6 +202,17 @@ export const ERROR_MESSAGES = {
     "zh-CN": "志愿者未取得所需等级的证书",
     en: "The volunteer is not certified for the needed level",
   },
+  // ---- elderflow: tasks
+  UNKNOWN_TASK: { "zh-CN": "未知任务", en: "Unknown task" },
+  TASK_NOT_OPEN: { "zh-CN": "任务已完成或已取消", en: "The task is already done or cancelled" },
+  TASK_NOT_ASSIGNED: {
+    "zh-CN": "任务不处于待接受状态",
+    en: "The task is not waiting to be accepted",
+  },
+  TASK_NOT_ACCEPTED: {
+    "zh-CN": "任务尚未被接受，不能完成",
+    en: "The task has not been accepted, so it cannot be done",
+  },
 } as const satisfies Record<string, MessageText>;
 
 /** A stable error code: the key of {@link ERROR_MESSAGES}. */

@@ -69,6 +69,21 @@ import { type DeadLetter, type DeadLetterStore, memoryDeadLetters, sqlDeadLetter
 import { memoryTaskBoard, readScope, sqlTaskBoard, type Task, type TaskBoard } from "./tasks";
 
 /**
+ * The order in which the three offices take their turn visiting hospitalised ordinary cadres
+ * (分头看望, rule 2): the order the hospital-visit policy names them in.
+ *
+ * @example
+ * ```ts
+ * HOSPITAL_ROTATION[0]; // "organisation_department"
+ * ```
+ */
+export const HOSPITAL_ROTATION: readonly string[] = [
+  "organisation_department",
+  "veteran_cadres_bureau",
+  "personnel_bureau",
+];
+
+/**
  * Where the wired system keeps its state. All parts (time bank, workflows, tasks, dead letters)
  * share one database: PGlite is the embedded default (in memory, or in a local folder, created
  * when missing), PostgreSQL for deployments.
@@ -88,6 +103,12 @@ export interface ElderflowPolicies {
   readonly birthday?: BirthdayCheckOptions;
   /** Who visits a hospitalised cadre (rule 2). Default: the hospital-visit preset. */
   readonly hospitalVisitors?: (person: { readonly rank: string }, on: IsoDate) => HospitalVisitPlan;
+  /**
+   * For visits `in_turn`: the bodies in the order they take their turn, one body per admission, in
+   * a round-robin kept in the task store (so it survives restarts and is shared by every process).
+   * Default {@link HOSPITAL_ROTATION}.
+   */
+  readonly hospitalRotation?: readonly string[];
   /** Stars from cumulative verified minutes (rule 14). Default: the star preset. */
   readonly stars?: (earnedMinutes: number) => number;
   /**
@@ -207,11 +228,15 @@ export interface Elderflow {
   readonly workflows: WorkflowEngine;
   /** The time bank. */
   readonly timebank: TimeBank;
-  /** Visits and alerts produced by the wiring; reads take the actor and see only its communities. */
-  readonly tasks: Omit<TaskBoard, "add" | "forget">;
+  /**
+   * Visits and alerts produced by the wiring, with their life (assign, accept, complete, cancel);
+   * reads take the actor and see only its communities.
+   */
+  readonly tasks: Omit<TaskBoard, "add" | "addInTurn" | "forget">;
   /**
    * Delivers what the workflows emitted: a care pathway's "hospital visit due" becomes a hospital
-   * visit task for the bodies the hospital-visit policy names; a verified service entry is recorded
+   * visit task for the bodies the hospital-visit policy names (district leaders in person, or the
+   * next office of the hospital rotation); a verified service entry is recorded
    * and posted in the time bank; a pairing's missed contact becomes an alert. An event that cannot
    * be applied becomes a dead letter.
    */
@@ -360,12 +385,12 @@ interface Backends {
   close: () => Promise<void>;
 }
 
-async function openBackends(spec: StoreSpec): Promise<Backends> {
+async function openBackends(spec: StoreSpec, clock: Clock): Promise<Backends> {
   if (spec.kind === "memory")
     return {
       bank: memoryBankStore(),
       workflows: memoryWorkflowStore(),
-      tasks: memoryTaskBoard(),
+      tasks: memoryTaskBoard({ clock }),
       deadLetters: memoryDeadLetters(),
       close: async () => {},
     };
@@ -388,7 +413,7 @@ async function openBackends(spec: StoreSpec): Promise<Backends> {
     // The time bank's store closes its client; the shared client is closed once, by the system.
     bank: sqlBankStore({ ...sql, close: async () => {} }),
     workflows: sqlWorkflowStore(sql, { ownsClient: false }),
-    tasks: await sqlTaskBoard(sql),
+    tasks: await sqlTaskBoard(sql, { clock }),
     deadLetters: await sqlDeadLetters(sql),
     close: () => (spec.kind === "sql" ? Promise.resolve() : sql.close()),
   };
@@ -438,9 +463,10 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
   const { clock } = options;
   const host = parseOrThrow(Actor, options.host ?? HOST_ACTOR, ["host"]);
   const hostWorkflow: WorkflowActor = { id: host.id, role: "system" };
-  const backends = await openBackends(options.store ?? { kind: "pglite" });
+  const backends = await openBackends(options.store ?? { kind: "pglite" }, clock);
   const stars = options.policies?.stars ?? ((m: number) => starsForMinutes(m));
   const visitors = options.policies?.hospitalVisitors ?? hospitalVisitors;
+  const rotation = { name: "hospital_visit", order: options.policies?.hospitalRotation ?? HOSPITAL_ROTATION };
   const priorityTarget = options.policies?.priorityTarget ?? presetPriorityTarget();
   const celebrates = createBirthdayCheck(options.policies?.birthday ?? {});
   const households = householdsOf(options.directory.households ?? []);
@@ -460,18 +486,20 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     "carePathway.hospital_visit_due": async (e, item) => {
       const day = isoDateAt(item.at, clock.zone);
       const plan = visitors({ rank: e.rank }, day);
-      const tasks = await backends.tasks.add([
-        {
-          id: `hospital/${item.id}`,
-          kind: "hospital_visit",
-          personId: e.personId,
-          communityId: e.communityId,
-          due: day,
-          assignees: [...plan.bodies],
-          details: { mode: plan.mode, rule: plan.rule, policyVersion: plan.version, instanceId: item.instanceId },
-        },
-      ]);
-      return { posted: 0, tasks };
+      const task = {
+        id: `hospital/${item.id}`,
+        kind: "hospital_visit" as const,
+        personId: e.personId,
+        communityId: e.communityId,
+        due: day,
+        details: { mode: plan.mode, rule: plan.rule, policyVersion: plan.version, instanceId: item.instanceId },
+      };
+      // 分头看望: one office per admission, in turn, rather than one task for all three.
+      if (plan.mode === "in_turn") {
+        const { added } = await backends.tasks.addInTurn(task, rotation, host.id);
+        return { posted: 0, tasks: added ? 1 : 0 };
+      }
+      return { posted: 0, tasks: await backends.tasks.add([{ ...task, assignees: [...plan.bodies] }], host.id) };
     },
     "verification.service_verified": async (e, item) => {
       const keys = serviceEntryKeys(e.entryId);
@@ -496,17 +524,20 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     "pairing.missed_contact": async (e, item) => {
       // The event names the pair; the alert belongs to the pairing's community.
       const { communityId } = await workflows.query(item.instanceId, hostWorkflow);
-      const tasks = await backends.tasks.add([
-        {
-          id: `missed/${item.id}`,
-          kind: "missed_contact_alert",
-          personId: e.personId,
-          communityId,
-          due: isoDateAt(item.at, clock.zone),
-          assignees: [e.volunteerId],
-          details: { missedWeeks: e.missedWeeks, instanceId: item.instanceId },
-        },
-      ]);
+      const tasks = await backends.tasks.add(
+        [
+          {
+            id: `missed/${item.id}`,
+            kind: "missed_contact_alert",
+            personId: e.personId,
+            communityId,
+            due: isoDateAt(item.at, clock.zone),
+            assignees: [e.volunteerId],
+            details: { missedWeeks: e.missedWeeks, instanceId: item.instanceId },
+          },
+        ],
+        host.id,
+      );
       return { posted: 0, tasks };
     },
   };
@@ -641,7 +672,17 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     host,
     workflows,
     timebank,
-    tasks: { list: (actor, kind) => backends.tasks.list(actor, kind), counts: (actor) => backends.tasks.counts(actor) },
+    tasks: {
+      list: (actor, filter) => backends.tasks.list(actor, filter),
+      get: (id, actor) => backends.tasks.get(id, actor),
+      counts: (actor) => backends.tasks.counts(actor),
+      overdue: (actor, asOf) => backends.tasks.overdue(actor, asOf),
+      workload: (actor) => backends.tasks.workload(actor),
+      assign: (id, assignees, actor) => backends.tasks.assign(id, assignees, actor),
+      accept: (id, actor) => backends.tasks.accept(id, actor),
+      complete: (id, completion, actor) => backends.tasks.complete(id, completion, actor),
+      cancel: (id, reason, actor) => backends.tasks.cancel(id, reason, actor),
+    },
     pump,
     async tick(now?: number) {
       const run = await workflows.runDueTimers(now ?? clock.now());
@@ -671,6 +712,7 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
             details: { age: e.age, calendar: e.calendar },
           }),
         ),
+        a.id,
       );
       return entries;
     },
@@ -703,6 +745,7 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
               },
             };
           }),
+        a.id,
       );
       return report;
     },
@@ -711,7 +754,7 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
       for (const [i, t] of tasks.entries())
         if (t.communityId === undefined ? !isDistrictActor(a) : !actorReaches(a, t.communityId))
           throw new ElderflowError("WRONG_COMMUNITY", { path: ["tasks", i, "communityId"] });
-      return backends.tasks.add(tasks);
+      return backends.tasks.add(tasks, a.id);
     },
     async deadLetters(actor) {
       const scope = readScope(actor);

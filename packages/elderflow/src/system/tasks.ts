@@ -1,4 +1,19 @@
-import { Actor, type ActorInput, type IsoDate, isDistrictActor, parseOrThrow, type SqlClient } from "@elderflow/core";
+import {
+  Actor,
+  type ActorInput,
+  type ActorRole,
+  actorReaches,
+  type Clock,
+  ElderflowError,
+  IdSchema,
+  type IsoDate,
+  IsoDateSchema,
+  isDistrictActor,
+  KeySchema,
+  parseOrThrow,
+  type SqlClient,
+  type SqlQueryable,
+} from "@elderflow/core";
 
 /** What a task asks someone to do. */
 export type TaskKind = "birthday_visit" | "hospital_visit" | "holiday_visit" | "missed_contact_alert" | "cadence_alert";
@@ -14,8 +29,66 @@ export type TaskKind = "birthday_visit" | "hospital_visit" | "holiday_visit" | "
 export const ERASED_ID = "erased";
 
 /**
+ * The life of a task: `open` (nobody yet) → `assigned` → `accepted` → `done`, or `cancelled` from
+ * any of the first three. The first three are the open stages.
+ *
+ * @example
+ * ```ts
+ * TASK_STATUSES.includes("accepted"); // true
+ * ```
+ */
+export const TASK_STATUSES = ["open", "assigned", "accepted", "done", "cancelled"] as const;
+/** A status from {@link TASK_STATUSES}. */
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/**
+ * The stages in which a task still waits for someone: it may be reassigned or cancelled.
+ *
+ * @example
+ * ```ts
+ * OPEN_TASK_STATUSES.includes("done"); // false
+ * ```
+ */
+export const OPEN_TASK_STATUSES: readonly TaskStatus[] = ["open", "assigned", "accepted"];
+
+/**
+ * How a task ended when it was done: visited (at home or in hospital), nobody at home, the cadre
+ * declined, handed over to another service, or (alerts) resolved.
+ *
+ * @example
+ * ```ts
+ * TASK_OUTCOMES.includes("visited"); // true
+ * ```
+ */
+export const TASK_OUTCOMES = ["visited", "not_at_home", "declined", "referred", "resolved"] as const;
+/** An outcome code from {@link TASK_OUTCOMES}. */
+export type TaskOutcome = (typeof TASK_OUTCOMES)[number];
+
+/**
+ * Why a task was cancelled: the cadre died, moved away or was transferred, left hospital before the
+ * visit, the task duplicated another, a later plan superseded it, or the host withdrew it.
+ *
+ * @example
+ * ```ts
+ * TASK_CANCEL_REASONS.includes("deceased"); // true
+ * ```
+ */
+export const TASK_CANCEL_REASONS = [
+  "deceased",
+  "moved_away",
+  "transferred",
+  "discharged",
+  "duplicate",
+  "superseded",
+  "withdrawn",
+] as const;
+/** A reason code from {@link TASK_CANCEL_REASONS}. */
+export type TaskCancelReason = (typeof TASK_CANCEL_REASONS)[number];
+
+/**
  * A visit or alert produced by the wiring: ids only, never names or other personal data, so that the
- * task list can be exported and shown on a board.
+ * task list can be exported and shown on a board. This is what a planner adds; the board keeps it
+ * as a {@link TrackedTask}.
  */
 export interface Task {
   /** Stable id derived from what caused it, so the same cause never makes two tasks. */
@@ -34,23 +107,116 @@ export interface Task {
   readonly details: Readonly<Record<string, string | number | boolean | null>>;
 }
 
+/** One step in a task's life: who moved it, when (the board's clock), from which status to which. */
+export interface TaskTransition {
+  /** The status before (null for the task's creation). */
+  readonly from: TaskStatus | null;
+  /** The status after. */
+  readonly to: TaskStatus;
+  /** The acting actor's id. */
+  readonly by: string;
+  /** When, in epoch milliseconds from the board's clock. */
+  readonly at: number;
+  /** The assignees after an assignment or reassignment (and at creation). */
+  readonly assignees?: readonly string[];
+  /** The outcome, when done. */
+  readonly outcome?: TaskOutcome;
+  /** The evidence reference (a photo, a signed form) when done, by id. */
+  readonly evidenceId?: string;
+  /** The reason, when cancelled. */
+  readonly reason?: TaskCancelReason;
+}
+
+/** A task as the board keeps it: its status and every transition so far. */
+export interface TrackedTask extends Task {
+  /** Where it is in its life. */
+  readonly status: TaskStatus;
+  /** Every transition, oldest first; the first is the creation. */
+  readonly history: readonly TaskTransition[];
+  /** How it ended, when done. */
+  readonly outcome?: TaskOutcome;
+  /** The evidence reference id, when done with one. */
+  readonly evidenceId?: string;
+  /** Why it was cancelled. */
+  readonly cancelReason?: TaskCancelReason;
+}
+
+/** Which tasks {@link TaskBoard.list} answers. */
+export interface TaskFilter {
+  /** One kind only. */
+  readonly kind?: TaskKind;
+  /** One status, or any of several. */
+  readonly status?: TaskStatus | readonly TaskStatus[];
+  /** Only tasks due strictly before this day. */
+  readonly dueBefore?: IsoDate;
+}
+
+/** What completing a task records. */
+export interface TaskCompletion {
+  /** How it ended. */
+  readonly outcome: TaskOutcome;
+  /** An evidence reference (photo, signed form), by id. */
+  readonly evidenceId?: string;
+}
+
+/**
+ * A persisted round-robin: each new task put through it goes to the next body of `order`, counting
+ * turns in the board's own store, so the turn survives restarts and is shared by every process.
+ */
+export interface TaskRotation {
+  /** The rotation's name (one counter per name). */
+  readonly name: string;
+  /** The bodies, in the order they take their turn. */
+  readonly order: readonly string[];
+}
+
 /**
  * Where tasks are kept: memory, or a table in the same database as the time bank and workflows.
  * Reads take the actor and answer only the tasks of the communities it reaches (the district's
- * bodies, `bureau`, `department` and `system`, see every task).
+ * bodies, `bureau`, `department` and `system`, see every task). Every transition takes the actor,
+ * checks its reach (`WRONG_COMMUNITY`) and role (`NOT_AUTHORIZED`), and refuses an illegal move with
+ * a typed error that changes nothing.
  */
 export interface TaskBoard {
-  /** Adds tasks; a task whose id is already there is left as it is. Returns how many were new. */
-  add(tasks: readonly Task[]): Promise<number>;
-  /** The tasks the actor reaches, ordered by due date then id; optionally of one kind. */
-  list(actor: ActorInput, kind?: TaskKind): Promise<Task[]>;
-  /** How many tasks of each kind the actor reaches. */
-  counts(actor: ActorInput): Promise<Record<TaskKind, number>>;
   /**
-   * Erasure: drops the tasks about a person and replaces the person's id in assignee lists by
-   * {@link ERASED_ID}. Returns how many tasks changed or went.
+   * Adds tasks (`assigned` when they name assignees, `open` otherwise), recording the creation as
+   * done by `by`; a task whose id is already there is left as it is. Returns how many were new.
+   */
+  add(tasks: readonly Task[], by?: string): Promise<number>;
+  /**
+   * Adds one task assigned to the next body of a rotation; the turn advances only when the task is
+   * new, so a redelivered cause neither duplicates the task nor skips a body.
+   */
+  addInTurn(task: Omit<Task, "assignees">, rotation: TaskRotation, by?: string): Promise<{ readonly added: boolean }>;
+  /** The tasks the actor reaches, ordered by due date then id; optionally of one kind, or filtered. */
+  list(actor: ActorInput, filter?: TaskKind | TaskFilter): Promise<TrackedTask[]>;
+  /** One task; `UNKNOWN_TASK` when there is none, `WRONG_COMMUNITY` when out of reach. */
+  get(id: string, actor: ActorInput): Promise<TrackedTask>;
+  /** How many tasks of each kind the actor reaches (whatever their status). */
+  counts(actor: ActorInput): Promise<Record<TaskKind, number>>;
+  /** Tasks still open (any open stage) due before `asOf`, ordered by due date then id. */
+  overdue(actor: ActorInput, asOf: IsoDate): Promise<TrackedTask[]>;
+  /** Open tasks per assignee (a task with several assignees counts for each), of the tasks the actor reaches. */
+  workload(actor: ActorInput): Promise<Record<string, number>>;
+  /** Assigns or reassigns a task at any open stage (staff or a district body); it becomes `assigned`. */
+  assign(id: string, assignees: readonly string[], actor: ActorInput): Promise<TrackedTask>;
+  /** An assignee (or staff for it) accepts an `assigned` task. */
+  accept(id: string, actor: ActorInput): Promise<TrackedTask>;
+  /** An assignee (or staff for it) completes an `accepted` task with its outcome. */
+  complete(id: string, completion: TaskCompletion, actor: ActorInput): Promise<TrackedTask>;
+  /** Staff or a district body cancels a task at any open stage, with the reason. */
+  cancel(id: string, reason: TaskCancelReason, actor: ActorInput): Promise<TrackedTask>;
+  /**
+   * Erasure: drops the tasks about a person and replaces the person's id in assignee lists and
+   * histories by {@link ERASED_ID}. Returns how many tasks changed or went.
    */
   forget(personId: string): Promise<number>;
+}
+
+/** Options of the task boards. */
+export interface TaskBoardOptions {
+  /** The only source of transition times. */
+  readonly clock: Clock;
 }
 
 const EMPTY_COUNTS = (): Record<TaskKind, number> => ({
@@ -82,33 +248,213 @@ export function readScope(actor: ActorInput): readonly string[] | null {
 const inScope = (scope: readonly string[] | null, communityId: string | undefined) =>
   scope === null || (communityId !== undefined && scope.includes(communityId));
 
+/** Roles that manage the board: assign, reassign, cancel, and record for an assignee. */
+const MANAGER_ROLES: readonly ActorRole[] = ["community_staff", "admin", "bureau", "system"];
+
+const AssigneesSchema = IdSchema.array().min(1).max(20);
+
+/** A code from a closed list, or `INVALID_ENUM` naming the list (never the value given). */
+function oneOf<T extends string>(list: readonly T[], value: unknown, path: readonly (string | number)[]): T {
+  if (typeof value === "string" && (list as readonly string[]).includes(value)) return value as T;
+  throw new ElderflowError("INVALID_ENUM", { path: [...path], params: { options: list.join(", ") } });
+}
+
+/** A board operation, parsed. */
+type TaskOp =
+  | { readonly op: "assign"; readonly assignees: readonly string[] }
+  | { readonly op: "accept" }
+  | { readonly op: "complete"; readonly outcome: TaskOutcome; readonly evidenceId?: string }
+  | { readonly op: "cancel"; readonly reason: TaskCancelReason };
+
+/**
+ * The one rule of a task's life, shared by every store: checks reach, then role, then status, and
+ * returns the task after the move (or throws, changing nothing).
+ */
+function applyTaskOp(task: TrackedTask, op: TaskOp, actor: Actor, at: number): TrackedTask {
+  if (task.communityId === undefined ? !isDistrictActor(actor) : !actorReaches(actor, task.communityId))
+    throw new ElderflowError("WRONG_COMMUNITY", { path: ["actor", "communities"] });
+  const manager = actor.roles.some((r) => MANAGER_ROLES.includes(r));
+  const assignee =
+    task.assignees.includes(actor.id) || (actor.onBehalfOf ?? []).some((p) => task.assignees.includes(p));
+  if (!(manager || (assignee && (op.op === "accept" || op.op === "complete"))))
+    throw new ElderflowError("NOT_AUTHORIZED", { path: ["actor", "roles"] });
+  if (!OPEN_TASK_STATUSES.includes(task.status)) throw new ElderflowError("TASK_NOT_OPEN", { path: ["id"] });
+  const step = { from: task.status, by: actor.id, at };
+  switch (op.op) {
+    case "assign":
+      return {
+        ...task,
+        status: "assigned",
+        assignees: [...op.assignees],
+        history: [...task.history, { ...step, to: "assigned", assignees: [...op.assignees] }],
+      };
+    case "accept":
+      if (task.status !== "assigned") throw new ElderflowError("TASK_NOT_ASSIGNED", { path: ["id"] });
+      return { ...task, status: "accepted", history: [...task.history, { ...step, to: "accepted" }] };
+    case "complete": {
+      if (task.status !== "accepted") throw new ElderflowError("TASK_NOT_ACCEPTED", { path: ["id"] });
+      const closing = { outcome: op.outcome, ...(op.evidenceId === undefined ? {} : { evidenceId: op.evidenceId }) };
+      return { ...task, ...closing, status: "done", history: [...task.history, { ...step, to: "done", ...closing }] };
+    }
+    case "cancel":
+      return {
+        ...task,
+        status: "cancelled",
+        cancelReason: op.reason,
+        history: [...task.history, { ...step, to: "cancelled", reason: op.reason }],
+      };
+  }
+}
+
+/** A new task as the board keeps it, with its creation in the history. */
+function tracked(task: Task, by: string, at: number): TrackedTask {
+  const status: TaskStatus = task.assignees.length > 0 ? "assigned" : "open";
+  return {
+    ...task,
+    assignees: [...task.assignees],
+    status,
+    history: [{ from: null, to: status, by, at, assignees: [...task.assignees] }],
+  };
+}
+
+/** A task with a person's id replaced by {@link ERASED_ID} in assignees and history; null when unchanged. */
+function scrubbed(task: TrackedTask, personId: string): TrackedTask | null {
+  const swap = (list: readonly string[]) => list.map((a) => (a === personId ? ERASED_ID : a));
+  const touched =
+    task.assignees.includes(personId) ||
+    task.history.some((h) => h.by === personId || (h.assignees ?? []).includes(personId));
+  if (!touched) return null;
+  return {
+    ...task,
+    assignees: swap(task.assignees),
+    history: task.history.map((h) => ({
+      ...h,
+      by: h.by === personId ? ERASED_ID : h.by,
+      ...(h.assignees === undefined ? {} : { assignees: swap(h.assignees) }),
+    })),
+  };
+}
+
+/** Parses the inputs of a call at the edge. */
+const edge = {
+  id: (id: string) => parseOrThrow(KeySchema, id, ["id"]),
+  actor: (actor: ActorInput) => parseOrThrow(Actor, actor, ["actor"]),
+  filter(filter: TaskKind | TaskFilter | undefined): TaskFilter {
+    const f: TaskFilter = typeof filter === "string" ? { kind: filter } : (filter ?? {});
+    if (f.dueBefore !== undefined) parseOrThrow(IsoDateSchema, f.dueBefore, ["filter", "dueBefore"]);
+    return f;
+  },
+};
+
+const statusesOf = (f: TaskFilter): readonly TaskStatus[] | undefined =>
+  f.status === undefined ? undefined : typeof f.status === "string" ? [f.status] : f.status;
+
+const parseOp = {
+  assign: (assignees: readonly string[]): TaskOp => ({
+    op: "assign",
+    assignees: parseOrThrow(AssigneesSchema, assignees, ["assignees"]),
+  }),
+  complete: (c: TaskCompletion): TaskOp => {
+    const outcome = oneOf(TASK_OUTCOMES, c?.outcome, ["completion", "outcome"]);
+    const evidenceId =
+      c.evidenceId === undefined ? undefined : parseOrThrow(IdSchema, c.evidenceId, ["completion", "evidenceId"]);
+    return { op: "complete", outcome, ...(evidenceId === undefined ? {} : { evidenceId }) };
+  },
+  cancel: (reason: TaskCancelReason): TaskOp => ({
+    op: "cancel",
+    reason: oneOf(TASK_CANCEL_REASONS, reason, ["reason"]),
+  }),
+};
+
+function parseRotation(rotation: TaskRotation): TaskRotation {
+  return {
+    name: parseOrThrow(IdSchema, rotation.name, ["rotation", "name"]),
+    order: parseOrThrow(AssigneesSchema, rotation.order, ["rotation", "order"]),
+  };
+}
+
+/** The board's operations written once over a small "load and save one task" seam. */
+function transitions(
+  clock: Clock,
+  update: (id: string, change: (task: TrackedTask) => TrackedTask) => Promise<TrackedTask>,
+): Pick<TaskBoard, "assign" | "accept" | "complete" | "cancel"> {
+  // Async, so a refused input rejects the promise like every other refusal (never throws synchronously).
+  const run = async (id: string, actor: ActorInput, op: () => TaskOp) => {
+    const taskId = edge.id(id);
+    const a = edge.actor(actor);
+    const parsed = op();
+    return update(taskId, (t) => applyTaskOp(t, parsed, a, clock.now()));
+  };
+  return {
+    assign: (id, assignees, actor) => run(id, actor, () => parseOp.assign(assignees)),
+    accept: (id, actor) => run(id, actor, () => ({ op: "accept" })),
+    complete: (id, completion, actor) => run(id, actor, () => parseOp.complete(completion)),
+    cancel: (id, reason, actor) => run(id, actor, () => parseOp.cancel(reason)),
+  };
+}
+
+function checkRead(task: TrackedTask | undefined, actor: Actor): TrackedTask {
+  if (task === undefined) throw new ElderflowError("UNKNOWN_TASK", { path: ["id"] });
+  if (!inScope(isDistrictActor(actor) ? null : actor.communities, task.communityId))
+    throw new ElderflowError("WRONG_COMMUNITY", { path: ["actor", "communities"] });
+  return task;
+}
+
+const DEFAULT_BY = "elderflow";
+
 /**
  * A task board in memory (tests, the browser, short-lived tools).
  *
  * @example
  * ```ts
- * const board = memoryTaskBoard();
+ * const board = memoryTaskBoard({ clock: systemClock() });
  * await board.add([{ id: "t1", kind: "birthday_visit", personId: "p1", communityId: "c1", due: "2027-05-01", assignees: [], details: {} }]);
- * await board.list({ id: "s1", roles: ["community_staff"], communities: ["c1"] }); // [t1]
+ * await board.list({ id: "s1", roles: ["community_staff"], communities: ["c1"] }); // [t1], status "open"
  * ```
  */
-export function memoryTaskBoard(): TaskBoard {
-  const tasks = new Map<string, Task>();
+export function memoryTaskBoard(options: TaskBoardOptions): TaskBoard {
+  const { clock } = options;
+  const tasks = new Map<string, TrackedTask>();
+  const turns = new Map<string, number>();
+  const select = (actor: ActorInput, f: TaskFilter) => {
+    const scope = readScope(actor);
+    const statuses = statusesOf(f);
+    return [...tasks.values()]
+      .filter(
+        (t) =>
+          (f.kind === undefined || t.kind === f.kind) &&
+          (statuses === undefined || statuses.includes(t.status)) &&
+          (f.dueBefore === undefined || t.due < f.dueBefore) &&
+          inScope(scope, t.communityId),
+      )
+      .sort(byDueThenId);
+  };
   return {
-    async add(list) {
+    async add(list, by = DEFAULT_BY) {
       let added = 0;
+      const at = clock.now();
       for (const t of list) {
         if (tasks.has(t.id)) continue;
-        tasks.set(t.id, t);
+        tasks.set(t.id, tracked(t, by, at));
         added++;
       }
       return added;
     },
-    async list(actor, kind) {
-      const scope = readScope(actor);
-      return [...tasks.values()]
-        .filter((t) => (kind === undefined || t.kind === kind) && inScope(scope, t.communityId))
-        .sort(byDueThenId);
+    async addInTurn(task, rotation, by = DEFAULT_BY) {
+      const r = parseRotation(rotation);
+      if (tasks.has(task.id)) return { added: false };
+      const turn = turns.get(r.name) ?? 0;
+      turns.set(r.name, turn + 1);
+      const body = r.order[turn % r.order.length] as string;
+      tasks.set(task.id, tracked({ ...task, assignees: [body] }, by, clock.now()));
+      return { added: true };
+    },
+    async list(actor, filter) {
+      return select(actor, edge.filter(filter));
+    },
+    async get(id, actor) {
+      const a = edge.actor(actor);
+      return checkRead(tasks.get(edge.id(id)), a);
     },
     async counts(actor) {
       const scope = readScope(actor);
@@ -116,14 +462,33 @@ export function memoryTaskBoard(): TaskBoard {
       for (const t of tasks.values()) if (inScope(scope, t.communityId)) c[t.kind]++;
       return c;
     },
+    async overdue(actor, asOf) {
+      return select(actor, edge.filter({ status: OPEN_TASK_STATUSES, dueBefore: asOf }));
+    },
+    async workload(actor) {
+      const load: Record<string, number> = {};
+      for (const t of select(actor, { status: OPEN_TASK_STATUSES }))
+        for (const a of t.assignees) load[a] = (load[a] ?? 0) + 1;
+      return load;
+    },
+    ...transitions(clock, async (id, change) => {
+      const task = tasks.get(id);
+      if (task === undefined) throw new ElderflowError("UNKNOWN_TASK", { path: ["id"] });
+      const next = change(task);
+      tasks.set(id, next);
+      return next;
+    }),
     async forget(personId) {
       let changed = 0;
       for (const [id, t] of tasks) {
         if (t.personId === personId) {
           tasks.delete(id);
           changed++;
-        } else if (t.assignees.includes(personId)) {
-          tasks.set(id, { ...t, assignees: t.assignees.map((a) => (a === personId ? ERASED_ID : a)) });
+          continue;
+        }
+        const s = scrubbed(t, personId);
+        if (s !== null) {
+          tasks.set(id, s);
           changed++;
         }
       }
@@ -132,19 +497,11 @@ export function memoryTaskBoard(): TaskBoard {
   };
 }
 
-/**
- * A task board in the `elderflow_tasks` table of a PGlite or PostgreSQL database.
- *
- * @example
- * ```ts
- * const board = await sqlTaskBoard(sqlFromPglite(new PGlite()));
- * ```
- */
-export async function sqlTaskBoard(sql: SqlClient): Promise<TaskBoard> {
-  await sql.exec(`create table if not exists elderflow_tasks (
-    id text primary key, kind text not null, person_id text not null, community_id text,
-    due date not null, assignees jsonb not null, details jsonb not null)`);
-  const toTask = (r: Record<string, unknown>): Task => ({
+const COLUMNS = `id, kind, person_id, community_id, to_char(due, 'YYYY-MM-DD') as due, assignees, details,
+  status, history, outcome, evidence_id, cancel_reason`;
+
+function toTask(r: Record<string, unknown>): TrackedTask {
+  return {
     id: String(r.id),
     kind: r.kind as TaskKind,
     personId: String(r.person_id),
@@ -152,47 +509,139 @@ export async function sqlTaskBoard(sql: SqlClient): Promise<TaskBoard> {
     due: String(r.due),
     assignees: r.assignees as string[],
     details: r.details as Task["details"],
-  });
+    status: r.status as TaskStatus,
+    history: r.history as TaskTransition[],
+    ...(r.outcome === null ? {} : { outcome: r.outcome as TaskOutcome }),
+    ...(r.evidence_id === null ? {} : { evidenceId: String(r.evidence_id) }),
+    ...(r.cancel_reason === null ? {} : { cancelReason: r.cancel_reason as TaskCancelReason }),
+  };
+}
+
+const toRow = (t: TrackedTask) => ({
+  id: t.id,
+  kind: t.kind,
+  person_id: t.personId,
+  community_id: t.communityId ?? null,
+  due: t.due,
+  assignees: t.assignees,
+  details: t.details,
+  status: t.status,
+  history: t.history,
+  outcome: t.outcome ?? null,
+  evidence_id: t.evidenceId ?? null,
+  cancel_reason: t.cancelReason ?? null,
+});
+
+const INSERT = `insert into elderflow_tasks
+  (id, kind, person_id, community_id, due, assignees, details, status, history, outcome, evidence_id, cancel_reason)
+  select * from jsonb_to_recordset($1::jsonb) as t(id text, kind text, person_id text, community_id text, due date,
+    assignees jsonb, details jsonb, status text, history jsonb, outcome text, evidence_id text, cancel_reason text)
+  on conflict (id) do nothing returning id`;
+
+async function save(tx: SqlQueryable, t: TrackedTask): Promise<void> {
+  await tx.query(
+    `update elderflow_tasks set assignees = $2::jsonb, status = $3, history = $4::jsonb, outcome = $5,
+       evidence_id = $6, cancel_reason = $7 where id = $1`,
+    [
+      t.id,
+      JSON.stringify(t.assignees),
+      t.status,
+      JSON.stringify(t.history),
+      t.outcome ?? null,
+      t.evidenceId ?? null,
+      t.cancelReason ?? null,
+    ],
+  );
+}
+
+/**
+ * A task board in the `elderflow_tasks` table of a PGlite or PostgreSQL database, with its
+ * rotations in `elderflow_task_rotations`. A table from before task statuses is upgraded in place
+ * (its tasks become `assigned` or `open`).
+ *
+ * @example
+ * ```ts
+ * const board = await sqlTaskBoard(sqlFromPglite(new PGlite()), { clock: systemClock() });
+ * ```
+ */
+export async function sqlTaskBoard(sql: SqlClient, options: TaskBoardOptions): Promise<TaskBoard> {
+  const { clock } = options;
+  await sql.exec(`create table if not exists elderflow_tasks (
+    id text primary key, kind text not null, person_id text not null, community_id text,
+    due date not null, assignees jsonb not null, details jsonb not null);
+  alter table elderflow_tasks add column if not exists status text;
+  alter table elderflow_tasks add column if not exists history jsonb not null default '[]'::jsonb;
+  alter table elderflow_tasks add column if not exists outcome text;
+  alter table elderflow_tasks add column if not exists evidence_id text;
+  alter table elderflow_tasks add column if not exists cancel_reason text;
+  update elderflow_tasks set status = case when jsonb_array_length(assignees) > 0 then 'assigned' else 'open' end
+    where status is null;
+  create table if not exists elderflow_task_rotations (name text primary key, turns bigint not null)`);
+  const select = async (actor: ActorInput, f: TaskFilter) => {
+    const scope = readScope(actor);
+    const statuses = statusesOf(f);
+    const r = await sql.query<Record<string, unknown>>(
+      `select ${COLUMNS} from elderflow_tasks
+       where ($1::text is null or kind = $1) and ($2::jsonb is null or $2::jsonb ? community_id)
+         and ($3::jsonb is null or $3::jsonb ? status) and ($4::date is null or due < $4::date)
+       order by due, id`,
+      [
+        f.kind ?? null,
+        scope === null ? null : JSON.stringify(scope),
+        statuses === undefined ? null : JSON.stringify(statuses),
+        f.dueBefore ?? null,
+      ],
+    );
+    return r.rows.map(toTask);
+  };
+  const load = async (tx: SqlQueryable, id: string, lock: boolean) => {
+    const r = await tx.query<Record<string, unknown>>(
+      `select ${COLUMNS} from elderflow_tasks where id = $1${lock ? " for update" : ""}`,
+      [id],
+    );
+    const row = r.rows[0];
+    return row === undefined ? undefined : toTask(row);
+  };
   return {
-    async add(list) {
+    async add(list, by = DEFAULT_BY) {
       if (list.length === 0) return 0;
+      const at = clock.now();
       return sql.transaction(async (tx) => {
         let added = 0;
         for (let i = 0; i < list.length; i += 500) {
           const chunk = list.slice(i, i + 500);
-          const r = await tx.query<{ id: string }>(
-            `insert into elderflow_tasks (id, kind, person_id, community_id, due, assignees, details)
-             select * from jsonb_to_recordset($1::jsonb) as t(id text, kind text, person_id text, community_id text, due date, assignees jsonb, details jsonb)
-             on conflict (id) do nothing returning id`,
-            [
-              JSON.stringify(
-                chunk.map((t) => ({
-                  id: t.id,
-                  kind: t.kind,
-                  person_id: t.personId,
-                  community_id: t.communityId ?? null,
-                  due: t.due,
-                  assignees: t.assignees,
-                  details: t.details,
-                })),
-              ),
-            ],
-          );
+          const r = await tx.query<{ id: string }>(INSERT, [
+            JSON.stringify(chunk.map((t) => toRow(tracked(t, by, at)))),
+          ]);
           added += r.rows.length;
         }
         return added;
       });
     },
-    async list(actor, kind) {
-      const scope = readScope(actor);
-      const r = await sql.query<Record<string, unknown>>(
-        `select id, kind, person_id, community_id, to_char(due, 'YYYY-MM-DD') as due, assignees, details
-         from elderflow_tasks
-         where ($1::text is null or kind = $1) and ($2::jsonb is null or $2::jsonb ? community_id)
-         order by due, id`,
-        [kind ?? null, scope === null ? null : JSON.stringify(scope)],
-      );
-      return r.rows.map(toTask);
+    async addInTurn(task, rotation, by = DEFAULT_BY) {
+      const r = parseRotation(rotation);
+      const at = clock.now();
+      return sql.transaction(async (tx) => {
+        // The insert comes first: a second delivery of the same cause waits on its key, then finds
+        // it and leaves the turn alone.
+        const inserted = await tx.query<{ id: string }>(INSERT, [
+          JSON.stringify([toRow(tracked({ ...task, assignees: [] }, by, at))]),
+        ]);
+        if (inserted.rows.length === 0) return { added: false };
+        const turn = await tx.query<{ turns: string | number }>(
+          `insert into elderflow_task_rotations (name, turns) values ($1, 1)
+           on conflict (name) do update set turns = elderflow_task_rotations.turns + 1 returning turns`,
+          [r.name],
+        );
+        const n = Number(turn.rows[0]?.turns ?? 1) - 1;
+        await save(tx, tracked({ ...task, assignees: [r.order[n % r.order.length] as string] }, by, at));
+        return { added: true };
+      });
+    },
+    list: async (actor, filter) => select(actor, edge.filter(filter)),
+    async get(id, actor) {
+      const a = edge.actor(actor);
+      return checkRead(await load(sql, edge.id(id), false), a);
     },
     async counts(actor) {
       const scope = readScope(actor);
@@ -205,17 +654,42 @@ export async function sqlTaskBoard(sql: SqlClient): Promise<TaskBoard> {
       for (const row of r.rows) c[row.kind] = Number(row.n);
       return c;
     },
+    overdue: async (actor, asOf) => select(actor, edge.filter({ status: OPEN_TASK_STATUSES, dueBefore: asOf })),
+    async workload(actor) {
+      const scope = readScope(actor);
+      const r = await sql.query<{ assignee: string; n: string | number }>(
+        `select a as assignee, count(*) as n from elderflow_tasks, jsonb_array_elements_text(assignees) as a
+         where ($1::jsonb is null or $1::jsonb ? community_id) and $2::jsonb ? status
+         group by a order by a`,
+        [scope === null ? null : JSON.stringify(scope), JSON.stringify(OPEN_TASK_STATUSES)],
+      );
+      return Object.fromEntries(r.rows.map((row) => [row.assignee, Number(row.n)]));
+    },
+    ...transitions(clock, (id, change) =>
+      sql.transaction(async (tx) => {
+        const task = await load(tx, id, true);
+        if (task === undefined) throw new ElderflowError("UNKNOWN_TASK", { path: ["id"] });
+        const next = change(task);
+        await save(tx, next);
+        return next;
+      }),
+    ),
     async forget(personId) {
       return sql.transaction(async (tx) => {
         const dropped = await tx.query("delete from elderflow_tasks where person_id = $1 returning id", [personId]);
-        const changed = await tx.query(
-          `update elderflow_tasks set assignees = (
-             select jsonb_agg(case when a = to_jsonb($1::text) then to_jsonb($2::text) else a end)
-             from jsonb_array_elements(assignees) as a)
-           where assignees ? $1 returning id`,
-          [personId, ERASED_ID],
+        // The text search only narrows the rows; the scrub itself is the one every store shares.
+        const candidates = await tx.query<Record<string, unknown>>(
+          `select ${COLUMNS} from elderflow_tasks where assignees ? $1 or strpos(history::text, $2) > 0`,
+          [personId, JSON.stringify(personId)],
         );
-        return dropped.rows.length + changed.rows.length;
+        let changed = 0;
+        for (const row of candidates.rows) {
+          const s = scrubbed(toTask(row), personId);
+          if (s === null) continue;
+          await save(tx, s);
+          changed++;
+        }
+        return dropped.rows.length + changed;
       });
     },
   };
