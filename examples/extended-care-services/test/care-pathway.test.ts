@@ -29,7 +29,8 @@ describe("extended care services for the priority targets (seed 001)", () => {
     const [senior, ordinary] = r.pathways;
     expect(senior?.hospitalVisit).toEqual({ assignees: ["district_leaders"], mode: "in_person" });
     expect(ordinary?.hospitalVisit).toEqual({
-      assignees: ["organisation_department", "veteran_cadres_bureau", "personnel_bureau"],
+      // 分头看望: the first office of the rotation takes this admission.
+      assignees: ["organisation_department"],
       mode: "in_turn",
     });
   });

