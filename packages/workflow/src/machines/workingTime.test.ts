@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createWorkflowEngine } from "../engine";
 import { anActor, testWorkflows } from "../fixtures.testkit";
 import { memoryStore } from "../stores/memory";
+import { escalationWorkflow } from "./escalation";
 import { builtInWorkflows } from "./index";
 import { deadlineOf, localTimeAt, MONDAY_TO_FRIDAY, type WorkingCalendar } from "./workingTime";
 
@@ -109,5 +110,18 @@ describe("escalation limits in working days", () => {
     });
     const timers = await engine.timers("y", anActor("community_staff", "cs1"));
     expect(timers.map((t) => t.fireAt)).toEqual([sh("2026-10-03T10:00:00")]);
+  });
+});
+
+describe("escalation version 2", () => {
+  it("migrates version-1 limits in ms to elapsed-hour limits", () => {
+    const migrate = escalationWorkflow().migrations?.[0]?.migrate;
+    const v1 = { status: "active", value: "association", context: { limits: { association: 48 * 3_600_000 } } };
+    const v2 = migrate?.(v1 as never) as unknown as { context: { limits: unknown } };
+    expect(v2.context.limits).toEqual({
+      association: { hours: 48 },
+      community: { hours: 168 },
+      department: { hours: 504 },
+    });
   });
 });
