@@ -38,6 +38,7 @@ import {
   type CadencePair,
   type CadenceReport,
   cadenceReport,
+  createHolidayCalendar,
 } from "@elderflow/schedule";
 import {
   createTimeBank,
@@ -588,7 +589,7 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     clock,
     machines: builtInWorkflows({
       serviceRequest: {
-        servicePoints: servicePointDirectory(options.directory.servicePoints),
+        servicePoints: servicePointDirectory(options.directory.servicePoints, { zone: clock.zone }),
         ...(options.sla === undefined ? {} : { sla: options.sla }),
         ...(person === undefined
           ? {}
@@ -603,7 +604,8 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
       // The workflow asks the time bank's own authority who may sign, register and verify, so a
       // service never ends `verified` in the workflow with its minutes refused by the ledger.
       verification: { authority: timebank.authority },
-      ...(options.escalation === undefined ? {} : { escalation: options.escalation }),
+      // Working-day limits count the State Council's holidays and 调休 from the schedule package.
+      escalation: { calendar: createHolidayCalendar(), zone: clock.zone, ...options.escalation },
     }),
     sinks: [sink],
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
