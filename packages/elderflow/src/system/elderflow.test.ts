@@ -11,6 +11,7 @@ import {
 } from "@elderflow/core";
 import type { WorkflowActor } from "@elderflow/workflow";
 import { describe, expect, it } from "vitest";
+import { PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
 import { createElderflow, type ElderflowPolicies, type StoreSpec, serviceEntryKeys } from "./elderflow";
 
 const district = generateDistrict({ seed: 3, year: 2027 });
@@ -429,21 +430,10 @@ for (const store of [{ kind: "memory" }, { kind: "pglite" }] as const) {
   });
 }
 
-const PG_URL = process.env.ELDERFLOW_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-
 describe("createElderflow on PostgreSQL", () => {
   // A database of this test's own; an unreachable server fails the test (never a skip).
-  const db = `ef_sys_${process.pid}_${Math.floor(Math.random() * 1e9).toString(36)}`;
-  const admin = async (statement: string) => {
-    const pg = await import("pg");
-    const client = new (pg.default ?? pg).Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
+  const db = privateDatabase("ef_sys");
+  const admin = pgAdmin;
 
   it("keeps dead letters and scoped tasks in the same database, and reconciles them", async () => {
     await admin(`create database ${db}`);

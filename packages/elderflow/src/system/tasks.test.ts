@@ -12,6 +12,7 @@ import {
 import type { WorkflowActor } from "@elderflow/workflow";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
 import { createElderflow, HOSPITAL_ROTATION } from "./elderflow";
 import {
   ERASED_ID,
@@ -259,19 +260,8 @@ function sharedSql(open: () => Promise<SqlClient>): MakeBoard {
 
 describeTaskBoardContract("PGlite", sharedSql(pglite));
 
-const PG_URL = process.env.ELDERFLOW_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 // A database of this file's own; an unreachable server fails these tests (never a skip).
-const pgDb = `ef_tasks_${process.pid}_${Math.floor(Math.random() * 1e9).toString(36)}`;
-async function pgAdmin(statement: string) {
-  const pg = await import("pg");
-  const client = new (pg.default ?? pg).Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+const pgDb = privateDatabase("ef_tasks");
 async function pgPool(db: string): Promise<SqlClient> {
   const pg = await import("pg");
   const url = new URL(PG_URL);
