@@ -213,6 +213,10 @@ export const ERROR_MESSAGES = {
     "zh-CN": "任务尚未被接受，不能完成",
     en: "The task has not been accepted, so it cannot be done",
   },
+  // ---- register
+  // ---- register: import
+  // ---- elderflow: follow-through
+  // ---- elderflow: plans and reports
 } as const satisfies Record<string, MessageText>;
 
 /** A stable error code: the key of {@link ERROR_MESSAGES}. */
