@@ -47,8 +47,12 @@ export const RetirementKind = z.enum(["lixiu", "tuixiu"]);
 /** 离休 (lixiu) or 退休 (tuixiu). */
 export type RetirementKind = z.infer<typeof RetirementKind>;
 
-/** Whether a person is still served: active, deceased, or moved away. */
-export const PersonStatus = z.enum(["active", "deceased", "moved"]);
+/**
+ * Whether a person is still served: active, deceased, moved away (迁出, left the district), or
+ * transferred (转出, their file handed to another bureau or unit). Every status but `active` means
+ * the person is not served from `statusSince` on.
+ */
+export const PersonStatus = z.enum(["active", "deceased", "moved", "transferred"]);
 /** Whether a person is still served. */
 export type PersonStatus = z.infer<typeof PersonStatus>;
 

@@ -20,7 +20,7 @@ export interface ServedPerson {
   /** Record id. */
   readonly id: string;
   /** Service status (default active). */
-  readonly status?: "active" | "deceased" | "moved" | undefined;
+  readonly status?: "active" | "deceased" | "moved" | "transferred" | undefined;
   /** Since when a non-active status holds. */
   readonly statusSince?: IsoDate | undefined;
   /** Health facts: `mobilityLimited` means the person cannot come to a session. */

@@ -21,7 +21,7 @@ export interface RosterPerson {
   /** Which calendar the birthday is kept by (default gregorian). */
   readonly birthdayCalendar?: "gregorian" | "lunar" | undefined;
   /** Service status (default active). */
-  readonly status?: "active" | "deceased" | "moved" | undefined;
+  readonly status?: "active" | "deceased" | "moved" | "transferred" | undefined;
   /** Since when a non-active status holds: the person is served on days before it. */
   readonly statusSince?: IsoDate | undefined;
 }
@@ -231,8 +231,9 @@ function roster<P extends RosterPerson>(
     const cal = p.birthdayCalendar;
     if (cal !== undefined && cal !== "gregorian" && cal !== "lunar")
       throw problem("INVALID_ENUM", at("birthdayCalendar"), { options: "gregorian, lunar" });
-    if (p.status !== undefined && p.status !== "active" && p.status !== "deceased" && p.status !== "moved")
-      throw problem("INVALID_ENUM", at("status"), { options: "active, deceased, moved" });
+    const st = p.status;
+    if (st !== undefined && st !== "active" && st !== "deceased" && st !== "moved" && st !== "transferred")
+      throw problem("INVALID_ENUM", at("status"), { options: "active, deceased, moved, transferred" });
     if (p.status !== undefined && p.status !== "active") {
       const since = p.statusSince;
       if (since === undefined) throw problem("REQUIRED", at("statusSince"));

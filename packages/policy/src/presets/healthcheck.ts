@@ -36,7 +36,12 @@ export const HealthCheckFactSet = defineFacts({
     name: NAME_LABEL,
     status: {
       label: t("状态", "status"),
-      values: { active: t("在册", "active"), deceased: t("已故", "deceased"), moved: t("迁出", "moved away") },
+      values: {
+        active: t("在册", "active"),
+        deceased: t("已故", "deceased"),
+        moved: t("迁出", "moved away"),
+        transferred: t("转出", "transferred"),
+      },
     },
     lastCheckDate: {
       label: t("上次查体日期", "last check-up"),

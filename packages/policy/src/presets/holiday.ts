@@ -48,6 +48,7 @@ export const HolidayFactSet = defineFacts({
         active: t("在册", "active"),
         deceased: t("已故", "deceased"),
         moved: t("迁出", "moved away"),
+        transferred: t("转出", "transferred"),
       },
     },
     occasion: {
