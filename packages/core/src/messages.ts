@@ -215,6 +215,48 @@ export const ERROR_MESSAGES = {
   },
   // ---- register
   // ---- register: import
+  IMPORT_FILE_TOO_LARGE: {
+    "zh-CN": "导入文件过大（最多{maximum}字节）",
+    en: "The import file is too large (at most {maximum} bytes)",
+  },
+  IMPORT_TOO_MANY_ROWS: {
+    "zh-CN": "导入文件行数过多（最多{maximum}行）",
+    en: "The import file has too many rows (at most {maximum})",
+  },
+  IMPORT_TOO_MANY_COLUMNS: {
+    "zh-CN": "导入文件列数过多（最多{maximum}列）",
+    en: "The import file has too many columns (at most {maximum})",
+  },
+  IMPORT_UNSUPPORTED_FORMAT: {
+    "zh-CN": "不支持的文件格式：{format}（请另存为 XLSX、CSV 或 JSON）",
+    en: "Unsupported file format: {format} (save it as XLSX, CSV or JSON)",
+  },
+  IMPORT_INVALID_FILE: {
+    "zh-CN": "文件已损坏或不是有效的{format}文件",
+    en: "The file is damaged or not a valid {format} file",
+  },
+  IMPORT_NO_HEADER: {
+    "zh-CN": "未找到表头行（前{rows}行中没有可识别的列名）",
+    en: "No header row found (no known column names in the first {rows} rows)",
+  },
+  IMPORT_DUPLICATE_COLUMN: {
+    "zh-CN": "表头中同一字段出现了两次：{field}",
+    en: "Two columns of the header map to the same field: {field}",
+  },
+  UNKNOWN_COLUMN: { "zh-CN": "未知列，已忽略", en: "Unknown column, ignored" },
+  CELL_TOO_LONG: {
+    "zh-CN": "单元格内容过长（最多{maximum}个字符）",
+    en: "Cell text too long (at most {maximum} characters)",
+  },
+  ID_NUMBER_AS_NUMBER: {
+    "zh-CN": "身份证号被存成了数字，后几位已丢失（请将该列设为文本格式后重新录入）",
+    en: "The ID number was stored as a number and lost its last digits (format the column as text and enter it again)",
+  },
+  DUPLICATE_ID_NUMBER: {
+    "zh-CN": "身份证号与第{row}行重复",
+    en: "The ID number repeats the one on row {row}",
+  },
+  INVALID_BOOLEAN: { "zh-CN": "应为“是”或“否”", en: "Expected yes or no (是/否)" },
   // ---- elderflow: follow-through
   // ---- elderflow: plans and reports
 } as const satisfies Record<string, MessageText>;
