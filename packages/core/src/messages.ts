@@ -214,6 +214,26 @@ export const ERROR_MESSAGES = {
     en: "The task has not been accepted, so it cannot be done",
   },
   // ---- register
+  ALREADY_ENROLLED: {
+    "zh-CN": "该人员已在信息库中登记：{id}",
+    en: "The person is already enrolled in the register: {id}",
+  },
+  UNKNOWN_PERSON: {
+    "zh-CN": "信息库中没有该人员（或不在您的社区范围内）",
+    en: "No such person in the register (or not in your communities)",
+  },
+  BEFORE_ENROLMENT: {
+    "zh-CN": "变更的生效日期早于该人员在信息库中的登记日期（{enrolled}）",
+    en: "The change takes effect before the person was enrolled in the register ({enrolled})",
+  },
+  ID_MISMATCH: { "zh-CN": "记录中的编号与 personId 不一致", en: "The record's id differs from personId" },
+  EMPTY_CHANGE: { "zh-CN": "变更未包含任何字段", en: "The change holds no field to change" },
+  UNKNOWN_SURVEY: { "zh-CN": "答卷不属于问卷{survey}", en: "The response is not to survey {survey}" },
+  SURVEY_VERSION_MISMATCH: {
+    "zh-CN": "答卷的问卷版本不符（应为第{expected}版，实为第{actual}版）",
+    en: "The response is to another version of the survey (expected {expected}, got {actual})",
+  },
+  INVALID_SURVEY: { "zh-CN": "问卷定义无效：{detail}", en: "Invalid survey definition: {detail}" },
   // ---- register: import
   IMPORT_FILE_TOO_LARGE: {
     "zh-CN": "导入文件过大（最多{maximum}字节）",
