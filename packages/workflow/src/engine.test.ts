@@ -134,6 +134,21 @@ describe("engine: start, send, query", () => {
     );
   });
 
+  it("lists the instances about one person, within the actor's community, and refuses a malformed person id", async () => {
+    const { engine } = anEngine();
+    await engine.start("serviceRequest", { id: "r1", input: start, actor: staff });
+    await engine.start("serviceRequest", { id: "r2", input: { communityId: "c01", personId: "p2" }, actor: staff });
+    await engine.start("serviceRequest", {
+      id: "r3",
+      input: { communityId: "c02", personId: "p1" },
+      actor: anActor("hotline_staff", "s2", { communityId: "c02" }),
+    });
+    const bureau = anActor("bureau", "b1", { communityId: undefined as never });
+    expect((await engine.list({ personId: "p1" }, bureau)).map((i) => i.id).sort()).toEqual(["r1", "r3"]);
+    expect((await engine.list({ personId: "p1" }, staff)).map((i) => i.id)).toEqual(["r1"]);
+    expect(await codeOf(engine.list({ personId: "p 1" }, bureau))).toBe("INVALID_FORMAT");
+  });
+
   it("makes a stale writer with expectedVersion fail with CONCURRENT_UPDATE", async () => {
     const { engine } = anEngine();
     await engine.start("serviceRequest", { id: "r1", input: start, actor: staff });

@@ -740,6 +740,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     },
     async list(filter, actor) {
       checkActor(actor, ["actor"]);
+      if (filter.personId !== undefined) checkCallerId(filter.personId, "instance", ["personId"]);
       if (!CROSS_COMMUNITY_ROLES.includes(actor.role)) {
         if (filter.communityId !== undefined && filter.communityId !== actor.communityId)
           throw new ElderflowError("WRONG_COMMUNITY", { path: ["communityId"] });

@@ -206,6 +206,11 @@ export interface ListFilter {
   readonly state?: string;
   /** Community. */
   readonly communityId?: string;
+  /**
+   * Only instances about this person: the `personId` of their context (the cadre of a pairing,
+   * service request or care pathway). Indexed in the SQL stores.
+   */
+  readonly personId?: string;
   /** Only active (not done) instances. */
   readonly activeOnly?: boolean;
   /** At most this many (default 100). */

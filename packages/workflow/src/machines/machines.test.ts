@@ -131,6 +131,17 @@ describe("service request (rule 7)", () => {
       context: { cancelReason: "caller_withdrew" },
     });
   });
+
+  it("cancels a dispatched request because the cadre left (person_left), dropping its SLA timer", async () => {
+    const { engine } = anEngine();
+    await engine.start("serviceRequest", { id: "r", input: { communityId: "c01", personId: "p1" }, actor: staff });
+    await engine.send("r", ev("TRIAGE", staff, { serviceKind: "plumbing" }));
+    expect(await engine.timers("r", cs)).toHaveLength(1);
+    const r = await engine.send("r", ev("CANCEL", cs, { reason: "person_left" }));
+    expect(r.instance).toMatchObject({ state: "cancelled", status: "done", context: { cancelReason: "person_left" } });
+    expect(await engine.timers("r", cs)).toEqual([]);
+    expect(await codeOf(engine.send("r", ev("CANCEL", cs, { reason: "moved_out" })))).toBe("INVALID_ENUM");
+  });
 });
 
 describe("service point directory", () => {

@@ -148,7 +148,12 @@ export interface ServiceRequestContext {
 }
 
 const CHANNELS = ["hotline", "open311", "walk_in"] as const;
-const CANCEL_REASONS = ["caller_withdrew", "duplicate", "resolved_otherwise", "other"] as const;
+/**
+ * Why a request was cancelled. `person_left`: the cadre died, moved away or was transferred, and
+ * the wiring's follow-through cancelled what was still open (a new code, so no snapshot changes
+ * and the machine keeps its version).
+ */
+const CANCEL_REASONS = ["caller_withdrew", "duplicate", "resolved_otherwise", "person_left", "other"] as const;
 
 /**
  * Start input of a service request, as callers send it.

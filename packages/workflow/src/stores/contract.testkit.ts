@@ -146,6 +146,30 @@ export function describeStoreContract(name: string, make: () => Promise<Workflow
       expect((await store.list({ machine: "lm", activeOnly: true, limit: 2 })).map((i) => i.id)).toEqual(["l2", "l3"]);
     });
 
+    it("lists the instances about one person by their context's personId, with the other filters", async () => {
+      const about = (personId: unknown) => ({ snapshot: { status: "active", value: "a", context: { personId } } });
+      await store.commit(aCommit("pp1", 1, {}, { machine: "pm", createdAt: 1, ...about("pz") }));
+      await store.commit(aCommit("pp2", 1, {}, { machine: "pm", createdAt: 2, status: "done", ...about("pz") }));
+      await store.commit(aCommit("pp3", 1, {}, { machine: "pm", createdAt: 3, communityId: "c02", ...about("pz") }));
+      await store.commit(aCommit("pp4", 1, {}, { machine: "pm", createdAt: 4, ...about("pz-2") }));
+      // Named elsewhere (an actor, another context field) is not "about" the person.
+      await store.commit(
+        aCommit(
+          "pp5",
+          1,
+          { entry: { ...aCommit("pp5", 1).entry, actorId: "pz" } },
+          { machine: "pm", createdAt: 5, snapshot: { status: "active", value: "a", context: { volunteerId: "pz" } } },
+        ),
+      );
+      await store.commit(aCommit("pp6", 1, {}, { machine: "pm", createdAt: 6, ...about(7) }));
+      expect((await store.list({ personId: "pz" })).map((i) => i.id)).toEqual(["pp1", "pp2", "pp3"]);
+      expect((await store.list({ personId: "pz", activeOnly: true, communityId: "c01" })).map((i) => i.id)).toEqual([
+        "pp1",
+      ]);
+      expect((await store.list({ personId: "pz-2", machine: "pm" })).map((i) => i.id)).toEqual(["pp4"]);
+      expect(await store.list({ personId: "nobody" })).toEqual([]);
+    });
+
     it("keeps emitted events in order until delivered", async () => {
       const item = (n: number) => ({
         id: `o1:1:${n}`,

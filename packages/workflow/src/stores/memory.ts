@@ -31,6 +31,7 @@ export function memoryStore(): WorkflowStore {
   const matches = (i: StoredInstance, f: ListFilter) =>
     (f.machine === undefined || i.machine === f.machine) &&
     (f.communityId === undefined || i.communityId === f.communityId) &&
+    (f.personId === undefined || i.snapshot.context.personId === f.personId) &&
     (f.activeOnly !== true || i.status === "active") &&
     (f.state === undefined || (f.state.endsWith(".") ? i.state.startsWith(f.state) : i.state === f.state));
   return {

@@ -69,5 +69,11 @@ create table if not exists ${S}.wf_outbox (
 create index if not exists wf_outbox_pending on ${S}.wf_outbox (n) where not delivered;
 `,
     },
+    {
+      version: 2,
+      name: "instances by person",
+      // Finding everything open for a person (a death, a move) reads this index, not every row.
+      sql: `create index if not exists wf_instances_person on ${S}.wf_instances ((snapshot->'context'->>'personId'));`,
+    },
   ];
 }

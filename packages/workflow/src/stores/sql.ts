@@ -256,6 +256,8 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
       };
       if (f.machine !== undefined) add("machine = ?", f.machine);
       if (f.communityId !== undefined) add("community_id = ?", f.communityId);
+      // The expression of the wf_instances_person index (migration 2), so the index answers it.
+      if (f.personId !== undefined) add("(snapshot->'context'->>'personId') = ?", f.personId);
       if (f.activeOnly === true) where.push("status = 'active'");
       if (f.state !== undefined) {
         if (f.state.endsWith(".")) add("starts_with(state, ?)", f.state);
