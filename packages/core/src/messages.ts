@@ -279,6 +279,10 @@ export const ERROR_MESSAGES = {
   INVALID_BOOLEAN: { "zh-CN": "应为“是”或“否”", en: "Expected yes or no (是/否)" },
   // ---- elderflow: follow-through
   // ---- elderflow: plans and reports
+  UNKNOWN_OCCASION: {
+    "zh-CN": "该年没有这个走访节日：{occasion}",
+    en: "No such visit occasion in that year: {occasion}",
+  },
 } as const satisfies Record<string, MessageText>;
 
 /** A stable error code: the key of {@link ERROR_MESSAGES}. */

@@ -37,6 +37,22 @@ export {
   serviceEntryKeys,
 } from "./system/elderflow";
 export {
+  BUREAU_BODY,
+  createPlanners,
+  type EscalationFacts,
+  escalationTask,
+  type HealthCheckPlanOptions,
+  HOLIDAY_VISITORS,
+  type HolidayPlanOptions,
+  healthCheckDay,
+  holidayVisitTasks,
+  type PlannerDeps,
+  type Planners,
+  type PlanPerson,
+  type PlanRejection,
+  type PlanResult,
+} from "./system/plans";
+export {
   ERASED_ID,
   memoryTaskBoard,
   OPEN_TASK_STATUSES,

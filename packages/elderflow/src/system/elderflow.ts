@@ -59,6 +59,7 @@ import {
   type SlaConfig,
   servicePointDirectory,
   sqlStore as sqlWorkflowStore,
+  type TimeLimit,
   type WorkflowActor,
   type WorkflowEngine,
   type WorkflowEngineOptions,
@@ -67,6 +68,7 @@ import {
 import { type EmittedEvent, type EmittedEventOf, parseEmitted, postedServiceEntries } from "./contract";
 import { openDataDir } from "./datadir";
 import { type DeadLetter, type DeadLetterStore, memoryDeadLetters, sqlDeadLetters } from "./deadletters";
+import { createPlanners, escalationTask, type Planners } from "./plans";
 import { memoryTaskBoard, readScope, sqlTaskBoard, type Task, type TaskBoard } from "./tasks";
 
 /**
@@ -220,7 +222,7 @@ export interface ErasureReport {
 }
 
 /** The wired system returned by {@link createElderflow}. */
-export interface Elderflow {
+export interface Elderflow extends Planners {
   /** The clock. */
   readonly clock: Clock;
   /** The host's actor, as which the wiring acts in the time bank. */
@@ -427,6 +429,7 @@ type Applied = { readonly posted: number; readonly tasks: number } | { readonly 
 type Handlers = {
   readonly [T in EmittedEvent["type"]]?: (event: EmittedEventOf<T>, item: OutboxItem) => Promise<Applied>;
 };
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The ids a dead letter keeps of an event (for erasure and scoping): never anything else. */
 function lettered(event: EmittedEvent | undefined): Pick<DeadLetter, "communityId" | "entryId" | "personIds"> {
@@ -483,7 +486,8 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
   // Counters of what the sink routed since the last pump.
   let routed = { delivered: 0, posted: 0, tasks: 0, failed: [] as { key: string; code: ErrorCode }[] };
 
-  const handlers: Handlers = {
+  const holidays = createHolidayCalendar();
+  const handlers: Writable<Handlers> = {
     "carePathway.hospital_visit_due": async (e, item) => {
       const day = isoDateAt(item.at, clock.zone);
       const plan = visitors({ rank: e.rank }, day);
@@ -543,6 +547,29 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     },
   };
 
+  // Rule 8: an escalation that reaches the department, or runs out of time there, leaves a task.
+  const escalated = async (event: "handed_up" | "overdue", item: OutboxItem): Promise<Applied> => {
+    const { context: x } = await workflows.query(item.instanceId, hostWorkflow);
+    const facts = {
+      itemId: item.id,
+      instanceId: item.instanceId,
+      event,
+      personId: String(x.personId),
+      communityId: String(x.communityId),
+      departmentId: typeof x.departmentId === "string" ? x.departmentId : null,
+      category: String(x.category),
+      at: item.at,
+      ...((x.limits as { department?: TimeLimit } | undefined)?.department === undefined
+        ? {}
+        : { limit: (x.limits as { department: TimeLimit }).department }),
+    };
+    const task = escalationTask(facts, (t) => isoDateAt(t, clock.zone), holidays, clock.zone);
+    return { posted: 0, tasks: await backends.tasks.add([task], host.id) };
+  };
+  handlers["escalation.handed_up"] = (e, item) =>
+    e.to === "department" ? escalated("handed_up", item) : Promise.resolve({ posted: 0, tasks: 0 });
+  handlers["escalation.overdue"] = (_e, item) => escalated("overdue", item);
+
   async function apply(event: EmittedEvent, item: OutboxItem): Promise<Applied> {
     const handler = handlers[event.type] as ((e: EmittedEvent, i: OutboxItem) => Promise<Applied>) | undefined;
     return handler === undefined ? { posted: 0, tasks: 0 } : handler(event, item);
@@ -591,6 +618,9 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
       serviceRequest: {
         servicePoints: servicePointDirectory(options.directory.servicePoints, { zone: clock.zone }),
         ...(options.sla === undefined ? {} : { sla: options.sla }),
+        // Working-day SLA limits count the same holidays and 调休 as escalation limits.
+        calendar: createHolidayCalendar(),
+        zone: clock.zone,
         ...(person === undefined
           ? {}
           : {
@@ -685,6 +715,7 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
       complete: (id, completion, actor) => backends.tasks.complete(id, completion, actor),
       cancel: (id, reason, actor) => backends.tasks.cancel(id, reason, actor),
     },
+    ...createPlanners({ planner, add: (tasks, by) => backends.tasks.add(tasks, by), calendar: holidays }),
     pump,
     async tick(now?: number) {
       const run = await workflows.runDueTimers(now ?? clock.now());

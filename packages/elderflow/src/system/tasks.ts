@@ -16,7 +16,16 @@ import {
 } from "@elderflow/core";
 
 /** What a task asks someone to do. */
-export type TaskKind = "birthday_visit" | "hospital_visit" | "holiday_visit" | "missed_contact_alert" | "cadence_alert";
+export type TaskKind =
+  | "birthday_visit"
+  | "hospital_visit"
+  | "holiday_visit"
+  | "missed_contact_alert"
+  | "cadence_alert"
+  | "anniversary_visit"
+  | "health_check_reminder"
+  | "escalation_followup"
+  | "escalation_overdue";
 
 /**
  * The id that takes the place of an erased person in assignee lists and dead letters.
@@ -225,6 +234,10 @@ const EMPTY_COUNTS = (): Record<TaskKind, number> => ({
   holiday_visit: 0,
   missed_contact_alert: 0,
   cadence_alert: 0,
+  anniversary_visit: 0,
+  health_check_reminder: 0,
+  escalation_followup: 0,
+  escalation_overdue: 0,
 });
 
 const byDueThenId = (a: Task, b: Task) =>

@@ -1,17 +1,33 @@
-import { FreeTextSchema, IdSchema } from "@elderflow/core";
+import { DEFAULT_ZONE, FreeTextSchema, IdSchema } from "@elderflow/core";
 import { assign, emit, setup } from "xstate";
 import { z } from "zod";
 import { defineWorkflow, type WorkflowDefinition } from "../definition";
 import { actorIs, actorRoleIn, DAY, type MachineEvent, MINUTE } from "./common";
+import { delayOf, MONDAY_TO_FRIDAY, scaleLimit, type TimeLimit, type WorkingCalendar } from "./workingTime";
 
-/** Service-level limits of one service kind, in minutes. */
+/**
+ * One SLA stage's limit: a number is minutes of elapsed time; a {@link TimeLimit} is elapsed
+ * hours, or working hours or working days of the injected calendar (as escalation limits are).
+ *
+ * @example
+ * ```ts
+ * const limit: SlaLimit = { workingDays: 2 };
+ * ```
+ */
+export type SlaLimit = number | TimeLimit;
+
+/**
+ * Service-level limits of one service kind: minutes, or `{ hours }` / `{ workingHours }` /
+ * `{ workingDays }` (see {@link SlaLimit}). Working-time limits are turned into milliseconds at
+ * triage, counted from the triage instant over the workflow's calendar, so the machine stores ms.
+ */
 export interface Sla {
   /** From dispatch until the service point accepts. */
-  readonly acceptMinutes: number;
+  readonly acceptMinutes: SlaLimit;
   /** From acceptance until it is on site. */
-  readonly arriveMinutes: number;
+  readonly arriveMinutes: SlaLimit;
   /** From arrival until the job is done. */
-  readonly finishMinutes: number;
+  readonly finishMinutes: SlaLimit;
 }
 
 /**
@@ -58,18 +74,33 @@ export interface SlaMs {
   readonly finishMs: number;
 }
 
+/** Where working-time SLA limits count from: the triage instant, a calendar and a zone. */
+export interface SlaClock {
+  /** The instant the limits count from (epoch ms; default 0, needed only for working-time limits). */
+  readonly at?: number | undefined;
+  /** Which days offices work (default Monday to Friday). */
+  readonly calendar?: WorkingCalendar | undefined;
+  /** Zone whose local days are counted (default Asia/Shanghai). */
+  readonly zone?: string | undefined;
+}
+
 /**
- * The limits for a kind and priority, in milliseconds.
+ * The limits for a kind and priority, in milliseconds. Minutes and `{ hours }` are elapsed time;
+ * `{ workingHours }` and `{ workingDays }` run from `when.at` over `when.calendar`, so a
+ * two-working-day limit set on the eve of the National Day holiday ends after it.
  *
  * @example
  * ```ts
  * resolveSla(DEFAULT_SLA, "plumbing", true).acceptMs; // 450000 (7.5 minutes)
  * ```
  */
-export function resolveSla(config: SlaConfig, serviceKind: string, priority: boolean): SlaMs {
+export function resolveSla(config: SlaConfig, serviceKind: string, priority: boolean, when: SlaClock = {}): SlaMs {
   const o = Object.hasOwn(config.byKind ?? {}, serviceKind) ? config.byKind?.[serviceKind] : undefined;
   const f = priority ? (config.priorityFactor ?? 0.5) : 1;
-  const ms = (m: number) => Math.max(1, Math.round(m * f * MINUTE));
+  const ms = (m: SlaLimit) =>
+    typeof m === "number"
+      ? Math.max(1, Math.round(m * f * MINUTE))
+      : delayOf(when.at ?? 0, scaleLimit(m, f), when.calendar ?? MONDAY_TO_FRIDAY, when.zone ?? DEFAULT_ZONE);
   return {
     acceptMs: ms(o?.acceptMinutes ?? config.default.acceptMinutes),
     arriveMs: ms(o?.arriveMinutes ?? config.default.arriveMinutes),
@@ -475,6 +506,10 @@ export interface ServiceRequestDeps {
   readonly priority?: PriorityCheck;
   /** How many candidates to keep (default 5). */
   readonly candidates?: number;
+  /** Working days for `{ workingDays }` / `{ workingHours }` SLA limits (default Monday to Friday). */
+  readonly calendar?: WorkingCalendar;
+  /** Zone whose local days are counted (default Asia/Shanghai). */
+  readonly zone?: string;
 }
 
 const STAFF = ["hotline_staff", "community_staff"] as const;
@@ -559,7 +594,8 @@ export function serviceRequestWorkflow(deps: ServiceRequestDeps): WorkflowDefini
         limit: deps.candidates ?? 5,
         at,
       });
-      return { priority, candidates: [...candidates], sla: resolveSla(sla, serviceKind, priority) };
+      const when = { at, calendar: deps.calendar, zone: deps.zone };
+      return { priority, candidates: [...candidates], sla: resolveSla(sla, serviceKind, priority, when) };
     },
     explain: ({ type, context, actor }) =>
       ["ACCEPT", "DECLINE", "ARRIVE", "FINISH"].includes(type) &&
