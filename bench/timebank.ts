@@ -1,24 +1,25 @@
 /**
- * `pnpm bench timebank [--quick]`: the time bank's throughput beside its peers, in one process.
+ * `pnpm bench timebank [--quick]`: the time bank beside its peers.
  *
  * - memory: the double-entry core (single and two-phase transfers) and whole commands;
- * - PostgreSQL, 8 clients over 10,000 accounts, uniform and Zipf s=2.0: the time bank (group commit:
- *   concurrent clients' batches share a transaction, every command keeps its own result) beside a
- *   plain row-locking ledger (one transfer per transaction: lock both rows in id order, update both,
- *   insert the transfer) and pgbench's built-in tpcb-like script, all on the same server in the
- *   same run, each in a scratch schema or database that is dropped afterwards;
+ * - PostgreSQL, one fixed list of credited transfers per client (a volunteer credited from the
+ *   community's issuance account), run by the time bank (a record and its verification, in batches
+ *   of 64, group-committed) and by three SQL ledgers: row-locking (6 round trips per transfer),
+ *   single-statement (one statement per transfer) and batched set-based SQL (one statement per
+ *   batch of 64). All count credited transfers; the final balances of every side are compared and
+ *   the run fails if they differ. In one process (8 clients) and in 8 processes (the deployment:
+ *   8 application processes on one database), each side on its own tables in a scratch database;
+ * - open: how long opening a time bank with millions of journal entries takes (replaying and
+ *   checking every hash), and the memory it needs, in a fresh process;
  * - PGlite: whole commands per second, batched and one per transaction.
- *
- * An elderflow "op" is one command, and each command is one ledger transfer (a record is a pending
- * transfer, its verification the post). `posted_ops_s` counts only completed credits (record +
- * verify = one), the most conservative reading.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { fixedClock, seededRandom } from "@elderflow/core";
 import {
   createLedger,
   createTimeBank,
@@ -26,42 +27,35 @@ import {
   memoryStore,
   pgliteStore,
   postgresStore,
-  type TimeBank,
 } from "@elderflow/timebank";
 import pg from "pg";
-import { type BenchContext, peakRssMiB } from "./lib";
+import {
+  ACCOUNTS,
+  type Balances,
+  bankBalances,
+  bankDelta,
+  clock,
+  commandsOf,
+  createPeerTables,
+  HOST,
+  type LedgerSide,
+  openBank,
+  peerBalances,
+  runElderflow,
+  runPeer,
+  sampler,
+  setupCommands,
+  stars,
+  type Transfer,
+  transfersOf,
+} from "./ledgers";
+import { type BenchContext, forkWorker, peakRssMiB } from "./lib";
 
 const execFileAsync = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
 const PG_URL = process.env.ELDERFLOW_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const ACCOUNTS = 10_000;
 const CLIENTS = 8;
-const clock = fixedClock("2027-01-04T09:00:00+08:00");
-/** The bench submits as the host (the `system` role acts as any named person). */
-const HOST = { id: "bench-host", roles: ["system" as const] };
-const stars = (m: number) => Math.min(5, Math.floor(m / 6000));
-
-/** Picks account indexes 0..n-1: uniform, or Zipf with exponent s (rank 1 hottest). */
-function sampler(n: number, zipf: number | undefined, seed: number): () => number {
-  const rnd = seededRandom(seed);
-  if (zipf === undefined) return () => Math.floor(rnd.next() * n);
-  const cdf = new Float64Array(n);
-  let sum = 0;
-  for (let k = 0; k < n; k++) {
-    sum += 1 / (k + 1) ** zipf;
-    cdf[k] = sum;
-  }
-  return () => {
-    const u = rnd.next() * sum;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((cdf[mid] as number) < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-}
+const PEERS = ["row-locking", "single-statement", "batched-sql"] as const;
 
 // One loop per mode, so that each call site stays monomorphic as it would in a real caller.
 function singleTransfers(ledger: Ledger, pairs: Uint32Array, count: number): void {
@@ -90,7 +84,7 @@ function stringIdTransfers(ledger: Ledger, pairs: Uint32Array, count: number, id
 
 function benchLedger(ctx: BenchContext): void {
   const n = ctx.quick ? 1_000_000 : 2_000_000;
-  const pick = sampler(ACCOUNTS, undefined, 1);
+  const pick = sampler(ACCOUNTS, null, 1);
   const pairs = new Uint32Array(2 * n);
   for (let i = 0; i < n; i++) {
     const a = pick();
@@ -129,138 +123,54 @@ function benchLedger(ctx: BenchContext): void {
   }
 }
 
-function setupCommands(): unknown[] {
-  const out: unknown[] = [
-    { op: "grant", key: "g-reg", person: "reg", role: "registrar", community: "c1" },
-    { op: "grant", key: "g-ver", person: "ver", role: "verifier", community: "c1" },
-  ];
-  for (let i = 0; i < ACCOUNTS; i++)
-    out.push({ op: "enroll", key: `e${i}`, volunteer: `v${i}`, community: "c1", family: [] });
-  return out;
-}
-
-/** A client's next batch: record + verify pairs for volunteers drawn from the distribution. */
-function batchMaker(client: number, label: string, pick: () => number) {
-  let seq = 0;
-  return (pairs: number): unknown[] => {
-    const out: unknown[] = [];
-    for (let i = 0; i < pairs; i++) {
-      const key = `${label}-${client}-${seq++}`;
-      out.push(
-        {
-          op: "record",
-          key,
-          volunteer: `v${pick()}`,
-          recipient: "r",
-          minutes: 30,
-          on: "2027-01-05",
-          signedBy: "r",
-          registeredBy: "reg",
-        },
-        { op: "verify", key: `${key}v`, entry: key, by: "ver", on: "2027-01-06" },
-      );
-    }
-    return out;
-  };
-}
-
-/** Runs `clients` closed-loop clients against a bank for `seconds`; returns commands/s. */
-async function driveBank(
-  bank: TimeBank | readonly TimeBank[],
-  label: string,
-  zipf: number | undefined,
-  seconds: number,
-  clients: number,
-  pairsPerBatch: number,
-): Promise<{ ops: number; s: number; failed: number }> {
-  const end = performance.now() + seconds * 1000;
-  let ops = 0;
-  let failed = 0;
-  const t = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async (_, c) => {
-      const next = batchMaker(c, label, sampler(ACCOUNTS, zipf, 100 + c));
-      while (performance.now() < end) {
-        const target = Array.isArray(bank) ? (bank[c % bank.length] as TimeBank) : (bank as TimeBank);
-        const results = await target.as(HOST).submitMany(next(pairsPerBatch));
-        ops += results.length;
-        for (const r of results) if (!r.ok) failed++;
-      }
-    }),
-  );
-  return { ops, s: (performance.now() - t) / 1000, failed };
-}
-
 async function benchMemoryCommands(ctx: BenchContext): Promise<void> {
   const bank = await createTimeBank({ store: memoryStore(), clock, stars, maxBatch: 5000 });
   await bank.as(HOST).submitMany(setupCommands());
-  const r = await driveBank(bank, "mem", undefined, ctx.quick ? 2 : 5, CLIENTS, 500);
-  ctx.emit({
-    bench: "timebank.memory.commands",
-    elderflow_ops_s: Math.round(r.ops / r.s),
-    ops: r.ops,
-    failed: r.failed,
-    note: "whole commands: validation, rules, idempotency, SHA-256 journal",
-    peak_rss_mib: peakRssMiB(),
-  });
-}
-
-/** The plain row-locking ledger: one transfer per transaction, both rows locked in id order. */
-async function rowLocking(schema: string, zipf: number | undefined, seconds: number): Promise<number> {
-  const clients = await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      const c = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
-      await c.connect();
-      return c;
-    }),
-  );
+  const seconds = ctx.quick ? 2 : 5;
   const end = performance.now() + seconds * 1000;
-  let done = 0;
+  let ops = 0;
+  let credited = 0;
+  let failed = 0;
   const t = performance.now();
   await Promise.all(
-    clients.map(async (c, i) => {
-      const pick = sampler(ACCOUNTS, zipf, 200 + i);
-      while (performance.now() < end) {
-        const a = pick();
-        let b = pick();
-        while (b === a) b = pick();
-        const [lo, hi] = a < b ? [a, b] : [b, a];
-        await c.query("begin");
-        await c.query("select id from rl_accounts where id in ($1, $2) order by id for update", [lo, hi]);
-        await c.query("update rl_accounts set balance = balance - 30 where id = $1", [a]);
-        await c.query("update rl_accounts set balance = balance + 30 where id = $1", [b]);
-        await c.query("insert into rl_transfers (debit, credit, amount) values ($1, $2, 30)", [a, b]);
-        await c.query("commit");
-        done++;
+    Array.from({ length: CLIENTS }, async (_, c) => {
+      for (let round = 0; performance.now() < end; round++) {
+        const ts = transfersOf(`mem-${round}`, c, 250, null);
+        const results = await bank.as(HOST).submitMany(commandsOf(`mem-${round}`, c, 0, ts));
+        ops += results.length;
+        for (const r of results) {
+          if (!r.ok) failed++;
+          else if (r.status === "posted") credited++;
+        }
       }
     }),
   );
   const s = (performance.now() - t) / 1000;
-  await Promise.all(clients.map((c) => c.end()));
-  return done / s;
+  ctx.emit({
+    bench: "timebank.memory.commands",
+    elderflow_ops_s: Math.round(ops / s),
+    credited_s: Math.round(credited / s),
+    ops,
+    failed,
+    note: "whole commands (a record and its verification are two; credited_s counts them as one): validation, rules, idempotency, SHA-256 journal",
+    peak_rss_mib: peakRssMiB(),
+  });
+  if (failed > 0) throw new Error(`timebank.memory.commands: ${failed} commands failed`);
 }
 
-async function pgbench(seconds: number, ctx: BenchContext): Promise<number | null> {
-  const db = `elderflow_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
+async function pgbench(url: string, seconds: number, ctx: BenchContext): Promise<number | null> {
+  const db = `elderflow_pgbench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  const url = new URL(PG_URL);
-  const args = ["-h", url.hostname, "-p", url.port || "5432", "-U", decodeURIComponent(url.username || "postgres")];
+  const u = new URL(url);
+  const args = ["-h", u.hostname, "-p", u.port || "5432", "-U", decodeURIComponent(u.username || "postgres")];
   try {
     await admin.query(`create database ${db}`);
     // Scale 8: one branch per client, so that tpcb-like is not serialised on a single branch row.
     await execFileAsync("pgbench", [...args, "-i", "-s", String(CLIENTS), "-q", db]);
     const out = await execFileAsync("pgbench", [
       ...args,
-      "-c",
-      String(CLIENTS),
-      "-j",
-      "2",
-      "-T",
-      String(seconds),
-      "-b",
-      "tpcb-like",
-      db,
+      ...["-c", String(CLIENTS), "-j", "2", "-T", String(seconds), "-b", "tpcb-like", db],
     ]);
     const m = /tps = ([\d.]+)/.exec(out.stdout);
     return m ? Math.round(Number(m[1])) : null;
@@ -273,82 +183,303 @@ async function pgbench(seconds: number, ctx: BenchContext): Promise<number | nul
   }
 }
 
-async function benchPostgres(ctx: BenchContext): Promise<void> {
-  const seconds = ctx.quick ? 3 : 10;
-  const schema = `tb_bench_${process.pid}`;
+/** A scratch database on the server, dropped by `drop()`. */
+async function scratchDatabase(tag: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `elderflow_${tag}_${process.pid}`;
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
+  await admin.query(`drop database if exists ${name}`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const a = new pg.Client({ connectionString: PG_URL });
+      await a.connect();
+      await a.query(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+}
+
+interface SideResult {
+  readonly credited: number;
+  readonly seconds: number;
+  readonly balances: Balances;
+  readonly retries: number;
+}
+
+/** The time bank and the three SQL ledgers over the same transfers; throws if their balances differ. */
+async function compareLedgers(
+  ctx: BenchContext,
+  url: string,
+  admin: pg.Client,
+  opts: { label: string; zipf: number | null; perClient: number; processes: boolean },
+): Promise<Record<LedgerSide, SideResult>> {
+  const { label, zipf, perClient, processes } = opts;
+  const expected = CLIENTS * perClient;
+  const out: Partial<Record<LedgerSide, SideResult>> = {};
+  for (const side of ["elderflow", ...PEERS] as const) {
+    const schema = side === "elderflow" ? "tb" : `peer_${side.replace("-", "_")}`;
+    if (side !== "elderflow") await createPeerTables(admin, schema);
+    const before = side === "elderflow" ? await bankBalances(admin, schema) : undefined;
+    ctx.log(`${label}: ${side}${processes ? ` in ${CLIENTS} processes` : ""}, ${expected} transfers…`);
+    let credited = 0;
+    let retries = 0;
+    let failed = 0;
+    let seconds: number;
+    if (processes) {
+      const workers = Array.from({ length: CLIENTS }, (_, client) =>
+        forkWorker<{ credited: number; failed: number; retries: number }>("ledger-worker.ts", {
+          kind: "transfers",
+          side,
+          url,
+          schema,
+          label,
+          client,
+          count: perClient,
+          zipf,
+        }),
+      );
+      await Promise.all(workers.map((w) => w.ready));
+      const t = performance.now();
+      for (const w of workers) w.go();
+      const reports = await Promise.all(workers.map((w) => w.done));
+      seconds = (performance.now() - t) / 1000;
+      for (const r of reports) {
+        credited += r.credited;
+        retries += r.retries;
+        failed += r.failed;
+      }
+    } else if (side === "elderflow") {
+      const bank = await openBank(url, schema, 2);
+      const lists = Array.from({ length: CLIENTS }, (_, c) => transfersOf(label, c, perClient, zipf));
+      const t = performance.now();
+      const reports = await Promise.all(lists.map((ts, c) => runElderflow(bank, label, c, ts)));
+      seconds = (performance.now() - t) / 1000;
+      await bank.close();
+      for (const r of reports) {
+        credited += r.credited;
+        failed += r.failed;
+      }
+    } else {
+      const clients = await Promise.all(
+        Array.from({ length: CLIENTS }, async () => {
+          const c = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+          await c.connect();
+          return c;
+        }),
+      );
+      const lists = Array.from({ length: CLIENTS }, (_, c) => transfersOf(label, c, perClient, zipf));
+      const t = performance.now();
+      const reports = await Promise.all(clients.map((c, i) => runPeer(c, side, lists[i] as Transfer[])));
+      seconds = (performance.now() - t) / 1000;
+      await Promise.all(clients.map((c) => c.end()));
+      for (const r of reports) {
+        credited += r.credited;
+        retries += r.retries;
+      }
+    }
+    let balances: Balances;
+    if (before !== undefined) {
+      const after = await bankBalances(admin, schema);
+      if (after.pending !== before.pending) throw new Error(`${label}: the time bank left transfers pending`);
+      balances = bankDelta(before.rows, after.rows);
+    } else balances = await peerBalances(admin, schema);
+    if (failed > 0 || credited !== expected)
+      throw new Error(`${label}: ${side} credited ${credited} of ${expected} transfers (${failed} commands failed)`);
+    out[side] = { credited, seconds, balances, retries };
+  }
+  const all = out as Record<LedgerSide, SideResult>;
+  for (const side of PEERS)
+    if (all[side].balances.checksum !== all.elderflow.balances.checksum)
+      throw new Error(
+        `${label}: balances differ: elderflow ${all.elderflow.balances.accounts} accounts (checksum ${all.elderflow.balances.checksum}), ${side} ${all[side].balances.accounts} (checksum ${all[side].balances.checksum})`,
+      );
+  return all;
+}
+
+const perS = (r: SideResult) => Math.round(r.credited / r.seconds);
+const ratio = (a: SideResult, b: SideResult) => Math.round((perS(a) / perS(b)) * 100) / 100;
+
+async function benchPostgres(ctx: BenchContext): Promise<void> {
+  const db = await scratchDatabase("tbbench");
+  const admin = new pg.Client({ connectionString: db.url });
+  await admin.connect();
   try {
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.query(`create schema ${schema}`);
-    await admin.query(`create table ${schema}.rl_accounts (id integer primary key, balance bigint not null)`);
-    await admin.query(
-      `create table ${schema}.rl_transfers (id bigserial primary key, debit integer not null, credit integer not null, amount bigint not null, at timestamptz not null default now())`,
-    );
-    await admin.query(
-      `insert into ${schema}.rl_accounts select g, 1000000000 from generate_series(0, ${ACCOUNTS - 1}) g`,
-    );
-    const bank = await createTimeBank({
-      store: postgresStore({ connectionString: PG_URL, schema, max: 2 }),
-      clock,
-      stars,
-    });
-    await bank.as(HOST).submitMany(setupCommands());
-    ctx.log(`pgbench tpcb-like, ${CLIENTS} clients, ${seconds}s…`);
-    const tps = await pgbench(seconds, ctx);
+    ctx.log("time bank set-up (10,000 volunteers in 10 communities)…");
+    const bank = await openBank(db.url, "tb", 2);
+    const setup = await bank.as(HOST).submitMany(setupCommands());
+    if (setup.some((r) => !r.ok)) throw new Error("time bank set-up failed");
+    await bank.close();
+    const tps = await pgbench(db.url, ctx.quick ? 2 : 5, ctx);
+    const perClient = ctx.quick ? 250 : 1500;
     for (const [name, zipf] of [
-      ["uniform", undefined],
+      ["uniform", null],
       ["zipf", 2.0],
     ] as const) {
-      ctx.log(`row-locking ${name}…`);
-      const peer = await rowLocking(schema, zipf, seconds);
-      ctx.log(`elderflow ${name}…`);
-      const r = await driveBank(bank, name, zipf, seconds, CLIENTS, 64);
-      const opsS = r.ops / r.s;
+      const r = await compareLedgers(ctx, db.url, admin, { label: name, zipf, perClient, processes: false });
       ctx.emit({
         bench: `timebank.postgres.${name}`,
-        elderflow_ops_s: Math.round(opsS),
-        posted_ops_s: Math.round(opsS / 2),
-        peer: "row-locking",
-        peer_ops_s: Math.round(peer),
-        pgbench_tps: tps,
-        ratio: Math.round((opsS / peer) * 10) / 10,
-        ratio_posted: Math.round((opsS / 2 / peer) * 10) / 10,
-        target_ratio: name === "uniform" ? 3 : 5,
         clients: CLIENTS,
-        accounts: ACCOUNTS,
-        zipf_s: zipf ?? null,
-        failed: r.failed,
-        seconds,
+        transfers: CLIENTS * perClient,
+        credited_s: perS(r.elderflow),
+        peer: "batched-sql",
+        peer_credited_s: perS(r["batched-sql"]),
+        row_locking_credited_s: perS(r["row-locking"]),
+        single_statement_credited_s: perS(r["single-statement"]),
+        vs_batched_sql: ratio(r.elderflow, r["batched-sql"]),
+        vs_single_statement: ratio(r.elderflow, r["single-statement"]),
+        vs_row_locking: ratio(r.elderflow, r["row-locking"]),
+        peer_retries: r["row-locking"].retries + r["single-statement"].retries + r["batched-sql"].retries,
+        pgbench_tps: tps,
+        zipf_s: zipf,
+        same_balances: true,
+        balances_checksum: r.elderflow.balances.checksum,
       });
     }
-    // The same load from 8 separate banks (8 connections, as 8 processes would run): each writer
-    // catches up on the others' journal entries under the head lock before deciding its batch.
-    ctx.log("elderflow uniform, 8 separate writers…");
-    const writers: TimeBank[] = [];
-    for (let c = 0; c < CLIENTS; c++)
-      writers.push(
-        await createTimeBank({ store: postgresStore({ connectionString: PG_URL, schema, max: 1 }), clock, stars }),
-      );
-    const w = await driveBank(writers, "writers", undefined, seconds, CLIENTS, 64);
-    for (const b of writers) await b.close();
-    ctx.emit({
-      bench: "timebank.postgres.uniform.separate_writers",
-      elderflow_ops_s: Math.round(w.ops / w.s),
-      posted_ops_s: Math.round(w.ops / w.s / 2),
-      clients: CLIENTS,
-      accounts: ACCOUNTS,
-      failed: w.failed,
-      seconds,
+    const perProcess = ctx.quick ? 150 : 750;
+    const r = await compareLedgers(ctx, db.url, admin, {
+      label: "processes",
+      zipf: null,
+      perClient: perProcess,
+      processes: true,
     });
-    const check = await admin.query(
-      `select sum(credits_posted - debits_posted)::bigint as s from ${schema}.timebank_accounts`,
-    );
-    if (Number(check.rows[0]?.s) !== 0) throw new Error("PostgreSQL ledger does not balance");
-    await bank.close();
+    ctx.emit({
+      bench: "timebank.postgres.processes",
+      processes: CLIENTS,
+      transfers: CLIENTS * perProcess,
+      credited_s: perS(r.elderflow),
+      peer: "batched-sql",
+      peer_credited_s: perS(r["batched-sql"]),
+      row_locking_credited_s: perS(r["row-locking"]),
+      single_statement_credited_s: perS(r["single-statement"]),
+      vs_batched_sql: ratio(r.elderflow, r["batched-sql"]),
+      vs_single_statement: ratio(r.elderflow, r["single-statement"]),
+      vs_row_locking: ratio(r.elderflow, r["row-locking"]),
+      peer_retries: r["row-locking"].retries + r["single-statement"].retries + r["batched-sql"].retries,
+      same_balances: true,
+      balances_checksum: r.elderflow.balances.checksum,
+    });
   } finally {
-    await admin.query(`drop schema if exists ${schema} cascade`);
     await admin.end();
+    await db.drop();
+  }
+}
+
+/** What the open fixture is built from: the entry count and the time bank's sources. */
+function fixtureFingerprint(entries: number): string {
+  const h = createHash("sha256").update(`entries=${entries};bench=1\n`);
+  const dirs = [join(here, "../packages/timebank/src"), join(here, "../packages/timebank/src/stores")];
+  for (const dir of dirs)
+    for (const f of readdirSync(dir).sort())
+      if (f.endsWith(".ts") && !f.endsWith(".test.ts")) h.update(f).update(readFileSync(join(dir, f)));
+  h.update(readFileSync(join(here, "ledgers.ts")));
+  return h.digest("hex").slice(0, 16);
+}
+
+/**
+ * timebank.open: a journal of `entries` entries (the set-up, then record + verify pairs) written
+ * through the time bank itself on PostgreSQL, then opened by a fresh process that replays it,
+ * checking every hash. The fixture database is kept between runs when `--keep-fixture` is given
+ * (it is rebuilt when the time bank's sources change).
+ */
+async function benchOpen(ctx: BenchContext): Promise<void> {
+  const entries = ctx.quick ? 200_000 : 5_000_000;
+  const keep = ctx.args.includes("--keep-fixture");
+  const name = "elderflow_bench_fixture";
+  const schema = `tb_open_${entries}`;
+  const fingerprint = fixtureFingerprint(entries);
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  const exists = (await admin.query("select 1 from pg_database where datname = $1", [name])).rows.length > 0;
+  if (!exists) await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    await db.query("create table if not exists bench_fixtures (schema text primary key, fingerprint text not null)");
+    const have = await db.query("select fingerprint from bench_fixtures where schema = $1", [schema]);
+    let built = false;
+    if (have.rows[0]?.fingerprint !== fingerprint) {
+      ctx.log(`building a journal of ${entries.toLocaleString("en-US")} entries through the time bank…`);
+      await db.query(`drop schema if exists ${schema} cascade`);
+      await db.query("delete from bench_fixtures where schema = $1", [schema]);
+      const t = performance.now();
+      const bank = await createTimeBank({
+        store: postgresStore({ connectionString: url, schema, max: 2 }),
+        clock,
+        stars,
+        maxBatch: 10_000,
+      });
+      const host = bank.as(HOST);
+      const setup = setupCommands();
+      await host.submitMany(setup);
+      const pairs = Math.floor((entries - setup.length) / 2);
+      const chunk = 5_000;
+      // Two submitters, so that deciding the next batch overlaps the database's work on the last.
+      let next = 0;
+      await Promise.all(
+        [0, 1].map(async () => {
+          while (next < pairs) {
+            const from = next;
+            next += chunk;
+            const ts = transfersOf("open", from / chunk, Math.min(chunk, pairs - from), null);
+            const results = await host.submitMany(commandsOf("open", 0, from, ts));
+            if (results.some((r) => !r.ok)) throw new Error("timebank.open: building the journal failed");
+            if ((from / chunk) % 50 === 0) ctx.log(`  ${((bank.anchor().length / entries) * 100).toFixed(0)}%`);
+          }
+        }),
+      );
+      const odd = entries - setup.length - 2 * pairs;
+      if (odd > 0) await host.submit({ op: "enroll", key: "pad", volunteer: "pad", community: "c0", family: [] });
+      built = true;
+      ctx.log(`built in ${Math.round((performance.now() - t) / 1000)} s; length ${bank.anchor().length}`);
+      await bank.close();
+      await db.query("insert into bench_fixtures (schema, fingerprint) values ($1, $2)", [schema, fingerprint]);
+    } else ctx.log(`reusing the journal of ${entries.toLocaleString("en-US")} entries (${name}.${schema})`);
+    const head = (await db.query(`select seq, hash from ${schema}.timebank_head`)).rows[0] as {
+      seq: string;
+      hash: string;
+    };
+    const stored = await db.query<{ s: string }>(
+      `select sum(credits_posted + debits_posted)::bigint as s from ${schema}.timebank_accounts`,
+    );
+    ctx.log("opening it in a fresh process…");
+    const w = forkWorker<{ open_ms: number; peak_rss_mib: number; length: number; head: string; total: number }>(
+      "ledger-worker.ts",
+      { kind: "open", side: "elderflow", url, schema, label: "open", client: 0, count: 0, zipf: null },
+    );
+    await w.ready;
+    w.go();
+    const r = await w.done;
+    const same = r.length === Number(head.seq) && r.head === head.hash && r.total === Number(stored.rows[0]?.s);
+    ctx.emit({
+      bench: "timebank.open",
+      entries: Number(head.seq),
+      open_ms: Math.round(r.open_ms),
+      entries_s: Math.round(Number(head.seq) / (r.open_ms / 1000)),
+      peak_rss_mib: r.peak_rss_mib,
+      same_state: same,
+      fixture: built ? "built" : "reused",
+    });
+    if (!same)
+      throw new Error(
+        `timebank.open: the opened bank (length ${r.length}, posted ${r.total}) is not the stored one (length ${head.seq}, posted ${stored.rows[0]?.s})`,
+      );
+  } finally {
+    await db.end();
+    if (!keep) {
+      const a = new pg.Client({ connectionString: PG_URL });
+      await a.connect();
+      await a.query(`drop database if exists ${name} with (force)`);
+      await a.end();
+    }
   }
 }
 
@@ -357,15 +488,28 @@ async function benchPglite(ctx: BenchContext): Promise<void> {
   try {
     const bank = await createTimeBank({ store: pgliteStore({ dataDir: dir }), clock, stars });
     await bank.as(HOST).submitMany(setupCommands());
-    const seconds = ctx.quick ? 2 : 5;
-    const batched = await driveBank(bank, "pgl", undefined, seconds, CLIENTS, 64);
-    const single = await driveBank(bank, "pgl1", undefined, seconds, 1, 1);
+    const n = ctx.quick ? 100 : 400;
+    const t = performance.now();
+    const batched = await Promise.all(
+      Array.from({ length: CLIENTS }, (_, c) => runElderflow(bank, "pgl", c, transfersOf("pgl", c, n, null))),
+    );
+    const batchedS = (performance.now() - t) / 1000;
+    const one = transfersOf("pgl1", 0, ctx.quick ? 50 : 200, null);
+    const t1 = performance.now();
+    let single = 0;
+    for (let i = 0; i < one.length; i++)
+      for (const cmd of commandsOf("pgl1", 0, i, [one[i] as Transfer])) {
+        const r = await bank.as(HOST).submit(cmd);
+        if (r.ok && r.status === "posted") single++;
+      }
+    const singleS = (performance.now() - t1) / 1000;
+    const credited = batched.reduce((a, r) => a + r.credited, 0);
+    if (credited !== CLIENTS * n || single !== one.length) throw new Error("timebank.pglite: transfers not credited");
     ctx.emit({
       bench: "timebank.pglite",
-      elderflow_ops_s: Math.round(batched.ops / batched.s),
-      peer: "one-command-per-transaction",
-      peer_ops_s: Math.round(single.ops / single.s),
       clients: CLIENTS,
+      credited_s: Math.round(credited / batchedS),
+      one_command_per_transaction_credited_s: Math.round(single / singleS),
       accounts: ACCOUNTS,
     });
     await bank.close();
@@ -374,11 +518,12 @@ async function benchPglite(ctx: BenchContext): Promise<void> {
   }
 }
 
-/** Runs the time bank benchmarks (`--only=ledger|commands|postgres|pglite` to run one part). */
+/** Runs the time bank benchmarks (`--only=ledger|commands|postgres|open|pglite` to run one part). */
 export async function run(ctx: BenchContext): Promise<void> {
   const only = ctx.args.find((a) => a.startsWith("--only="))?.slice("--only=".length);
   if (only === undefined || only === "ledger") benchLedger(ctx);
   if (only === undefined || only === "commands") await benchMemoryCommands(ctx);
   if (only === undefined || only === "postgres") await benchPostgres(ctx);
+  if (only === undefined || only === "open") await benchOpen(ctx);
   if (only === undefined || only === "pglite") await benchPglite(ctx);
 }
