@@ -191,7 +191,7 @@ describe("--format on every command", () => {
     },
     "timebank certificate": {
       argv: ["timebank", "certificate", "--commands", tb, "--volunteer", "v1"],
-      formats: ["table", "json"],
+      formats: ["table", "json", "html"],
     },
     "timebank verify": { argv: ["timebank", "verify", "--commands", tb], formats: ["json", "text"] },
     "timebank checkpoint": { argv: ["timebank", "checkpoint", "--key", key], formats: ["json"] },
@@ -379,10 +379,118 @@ describe("lists a bureau can read", () => {
       "2027-01-20",
     ]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain("<title>祝寿名单 2027-01-01 – 2027-12-31</title>");
+    expect(r.out).toContain("<title>离退休干部生日祝寿名单</title>");
+    expect(r.out).toContain("期间：2027-01-01 至 2027-12-31");
+    expect(r.out).toContain("@page { size: A4;");
     expect(r.out).toContain("<th>姓名</th>");
-    expect(r.out).toContain("<td>王*国</td>");
+    expect(r.out).toContain("<td><bdi>王*国</bdi></td>");
+    expect(r.out).toContain("<td><bdi>丰华社区</bdi></td>");
+    expect(r.out).toContain("<td><bdi>老干部局</bdi></td>");
+    expect(r.out).toContain("经办人（签字）：");
     expect(r.out).not.toContain("王建国");
+  });
+
+  // A name that tries to open a script, and one that reverses the line it is printed on (U+202E).
+  const hostile = file("hostile.json", [
+    aPerson({ id: "p-x", name: "<script>alert(1)</script>", birthDate: "1952-06-01" }),
+    aPerson({ id: "p-y", name: "王\u202e建国", birthDate: "1952-07-01", communityId: "c02" }),
+  ]);
+  const hostileOrg = file("hostile-org.json", { c01: "丰华社区", c02: '<img src=x onerror="alert(1)">' });
+
+  for (const [name, argv] of [
+    ["birthday list", ["roster", "birthdays", "--from", "2027-01-01", "--to", "2027-12-31"]],
+    ["holiday visit list", ["roster", "visits", "--year", "2027"]],
+  ] as const)
+    it(`escapes hostile names and community names in the printable ${name}`, async () => {
+      const r = await run([
+        "--format",
+        "html",
+        "--as-of",
+        "2027-01-20",
+        ...argv,
+        "--persons",
+        hostile,
+        "--org",
+        hostileOrg,
+      ]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).not.toMatch(/<script|<img|\u202e/);
+      expect(r.out).toContain("&#60;img src=x onerror=&#34;alert(1)&#34;&#62;");
+      expect(r.out).toContain("<bdi>王**国</bdi>"); // the control is masked with the middle
+      expect((r.out.match(/<tr>/g) ?? []).length).toBeGreaterThan(2);
+    });
+
+  it("prints the holiday visit list (节日走访慰问名单) in Chinese and in English", async () => {
+    const zh = await run([
+      "--format",
+      "html",
+      "--as-of",
+      "2027-01-20",
+      "roster",
+      "visits",
+      "--persons",
+      persons,
+      "--org",
+      org,
+      "--year",
+      "2027",
+    ]);
+    expect(zh.code).toBe(0);
+    expect(zh.out).toContain("<h1>2027年节日走访慰问名单</h1>");
+    expect(zh.out).toContain("<td><bdi>春节</bdi></td>");
+    expect(zh.out).toContain("<td><bdi>区领导</bdi></td>");
+    expect(zh.out).toContain("带队领导（签字）：");
+    expect(zh.out).not.toMatch(/spring_festival|district_leaders|王建国/);
+    const en = await run([
+      "--format",
+      "html",
+      "--lang",
+      "en",
+      "--as-of",
+      "2027-01-20",
+      "roster",
+      "visits",
+      "--persons",
+      persons,
+      "--year",
+      "2027",
+    ]);
+    expect(en.out).toContain('<html lang="en">');
+    expect(en.out).toContain("<td><bdi>Spring Festival</bdi></td>");
+    expect(en.out).toContain("Leading official (signature):");
+  });
+
+  it("prints the time-bank certificate (时间储蓄证明) with hours, balance, journal head and signature lines", async () => {
+    const tb = file(
+      "tb-cert.jsonl",
+      [...SETUP, cmd.record("r1", "v1", 90), cmd.verify("vf1", "r1")].map((c) => JSON.stringify(c)).join("\n"),
+    );
+    const names = file("cert-names.json", { v1: "<b>赵\u202e志愿</b>" });
+    const certOrg = file("cert-org.json", { c1: "丰华社区" });
+    const r = await run([
+      "--format",
+      "html",
+      "--as-of",
+      "2027-04-02",
+      "timebank",
+      "certificate",
+      "--commands",
+      tb,
+      "--volunteer",
+      "v1",
+      "--names",
+      names,
+      "--org",
+      certOrg,
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain("<h1>志愿服务时间储蓄证明</h1>");
+    expect(r.out).toContain("社区：丰华社区");
+    expect(r.out).toContain("出具日期：2027-04-02");
+    expect(r.out).toContain("<td><bdi>服务存入</bdi></td>");
+    expect(r.out).toContain('<td class="num"><bdi>1.5</bdi></td>');
+    expect(r.out).toContain("登记人（签字）：");
+    expect(r.out).not.toMatch(/<b>|\u202e|赵\u202e志愿/);
   });
 });
 

@@ -69,6 +69,7 @@ export const VALUE_LABELS: Readonly<Record<string, Readonly<Record<string, Bilin
     july_1: { "zh-CN": "七一", en: "July 1" },
     national_day: { "zh-CN": "国庆", en: "National Day" },
     prc_founding: { "zh-CN": "建国周年", en: "PRC founding anniversary" },
+    party_founding: { "zh-CN": "建党周年", en: "Party founding anniversary" },
   },
   status: {
     done: { "zh-CN": "已检", en: "done" },

@@ -19,6 +19,7 @@ import {
   toICalendar,
 } from "@elderflow/schedule";
 import type { Command } from "commander";
+import { printableBirthdayList, printableHolidayVisitList } from "../../report/printable";
 import {
   accepts,
   CliExit,
@@ -30,9 +31,8 @@ import {
   shownIssue,
   usageError,
 } from "../io";
-import { labelRows } from "../labels";
+import { valueLabel } from "../labels";
 import { parseIntOption } from "../options";
-import { renderHtmlList } from "../table";
 
 function skipOption(name: string, value: string | undefined): Skip | undefined {
   if (value === undefined) return undefined;
@@ -119,19 +119,6 @@ const ORG_OPTION = [
 const BIRTHDAY_BODY = "veteran_cadres_bureau";
 const HOLIDAY_BODY = "district_leaders";
 
-/** Prints a list as a printable HTML page (headers and values in the chosen language). */
-function printHtml(
-  ctx: CommandContext,
-  title: string,
-  rows: readonly Record<string, unknown>[],
-  columns: readonly string[],
-) {
-  const { lang } = ctx.globals();
-  const picked = rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]])));
-  const header = Object.keys(labelRows([Object.fromEntries(columns.map((c) => [c, ""]))], lang)[0] ?? {});
-  ctx.io.stdout(renderHtmlList(title, labelRows(picked, lang), header, lang));
-}
-
 /**
  * `elderflow roster birthdays`: the birthday roster (rule 1) under the policy's birthday preset,
  * as a JSON array `{personId, date, age, calendar}` sorted by date then personId; a table, CSV or
@@ -216,11 +203,15 @@ export function registerRoster(program: Command, ctx: CommandContext): void {
             ),
           );
         } else if (format === "html")
-          printHtml(
-            ctx,
-            lang === "zh-CN" ? `祝寿名单 ${opts.from} – ${opts.to}` : `Birthday list ${opts.from} – ${opts.to}`,
-            rows,
-            columns,
+          ctx.io.stdout(
+            printableBirthdayList(
+              rows.map((r) => ({
+                ...r,
+                calendar: String(valueLabel("calendar", r.calendar, lang)),
+                visitingBody: String(valueLabel("visitingBody", r.visitingBody, lang)),
+              })),
+              { from: opts.from, to: opts.to, lang },
+            ),
           );
         else emitRows(ctx, entries, rows, columns);
         if (reportRejected(ctx, rejected)) throw new CliExit(EXIT.failure);
@@ -254,7 +245,16 @@ export function registerRoster(program: Command, ctx: CommandContext): void {
       const columns = ["date", "occasion", "anniversary", "personId", "name", "community", "visitingBody"];
       const { format, lang } = ctx.globals();
       if (format === "html")
-        printHtml(ctx, lang === "zh-CN" ? `${year}年节日走访慰问名单` : `Holiday visit list ${year}`, rows, columns);
+        ctx.io.stdout(
+          printableHolidayVisitList(
+            rows.map((r) => ({
+              ...r,
+              occasion: String(valueLabel("occasion", r.occasion, lang)),
+              visitingBody: String(valueLabel("visitingBody", r.visitingBody, lang)),
+            })),
+            { year, lang },
+          ),
+        );
       else emitRows(ctx, list, rows, columns);
       if (reportRejected(ctx, read.rejected)) throw new CliExit(EXIT.failure);
     });

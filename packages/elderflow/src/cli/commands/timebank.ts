@@ -1,4 +1,4 @@
-import { type ActorInput, ElderflowError, parseJsonText, parseOrThrow } from "@elderflow/core";
+import { type ActorInput, ElderflowError, parseJsonText, parseOrThrow, today } from "@elderflow/core";
 import { starsForMinutes } from "@elderflow/policy";
 import {
   type ActingTimeBank,
@@ -22,9 +22,11 @@ import {
   verifyJournal,
 } from "@elderflow/timebank";
 import type { Command } from "commander";
+import { printableCertificate } from "../../report/printable";
 import { accepts, CliExit, type CommandContext, EXIT, emit, readJsonFile, readTextFile, usageError } from "../io";
 import { parseDateOption, parseStoreOption } from "../options";
 import { renderTable } from "../table";
+import { readCommunityNames } from "./roster";
 
 interface StoreOptions {
   commands?: string;
@@ -239,14 +241,18 @@ export function registerTimebank(program: Command, ctx: CommandContext): void {
       tb
         .command("certificate")
         .description(
-          "a volunteer's time-savings certificate: every movement with running balance; formats: table, json",
+          "a volunteer's time-savings certificate: every movement with running balance; formats: table, json, html (printable, A4)",
         ),
-      ["table", "json"],
+      ["table", "json", "html"],
     )
       .requiredOption("--volunteer <id>", "volunteer id")
       .option("--commands <file>", "JSONL commands to apply first")
-      .option("--names <file>", "JSON persons (or {id: name}) to print the masked name from"),
-  ).action(async (opts: StoreOptions & { volunteer: string; names?: string }) => {
+      .option("--names <file>", "JSON persons (or {id: name}) to print the masked name from")
+      .option(
+        "--org <file>",
+        "JSON organisation units {id, kind, name} (or {communityId: name}) to print the community name",
+      ),
+  ).action(async (opts: StoreOptions & { volunteer: string; names?: string; org?: string }) => {
     const nameOf = readNames(ctx, opts.names);
     const { bank, acting } = await openBank(ctx, opts);
     try {
@@ -254,6 +260,18 @@ export function registerTimebank(program: Command, ctx: CommandContext): void {
       // The code and the option's path only: the id may be personal data.
       if (cert === undefined)
         throw new CliExit(EXIT.failure, new ElderflowError("UNKNOWN_ACCOUNT", { path: ["volunteer"] }));
+      const { format, lang } = ctx.globals();
+      if (format === "html") {
+        const communityName = readCommunityNames(ctx, opts.org).get(cert.community);
+        ctx.io.stdout(
+          printableCertificate(cert, {
+            lang,
+            issuedOn: today(ctx.io.clock),
+            ...(communityName === undefined ? {} : { communityName }),
+          }),
+        );
+        return;
+      }
       emit(ctx, cert, () =>
         [
           `${cert.volunteer} ${cert.name} ${cert.community}: earned ${cert.earnedMinutes} min, balance ${cert.balanceMinutes} min, stars ${cert.stars}`,

@@ -1,0 +1,48 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import "../../../../test/support/fast-check";
+import { escapePrintable, printableHolidayVisitList } from "./printable";
+
+describe("printable pages", () => {
+  it("never lets markup, quotes or bidirectional controls through (property)", () => {
+    const hostile = fc.string({
+      unit: fc.constantFrom("<", ">", "&", '"', "'", "\u202e", "\u2066", "\u200f", "\u0000", "a", "张", " "),
+    });
+    fc.assert(
+      fc.property(hostile, (s) => {
+        const out = escapePrintable(s);
+        expect(out).not.toMatch(/[<>"'\u202e\u2066\u200f\u0000]/);
+        // Decoding the entities gives back the text without the controls.
+        const decoded = out.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)));
+        expect(decoded).toBe(s.replace(/[\u202e\u2066\u200f\u0000]/g, ""));
+      }),
+    );
+  });
+
+  it("puts every cell of a list in its own isolate, with one row per line", () => {
+    const html = printableHolidayVisitList(
+      [
+        {
+          date: "2027-02-06",
+          occasion: "春节",
+          anniversary: "",
+          name: "张*三",
+          community: "丰华社区",
+          visitingBody: "区领导",
+        },
+        {
+          date: "2027-07-01",
+          occasion: "七一",
+          anniversary: "",
+          name: "李*",
+          community: "丰华社区",
+          visitingBody: "区领导",
+        },
+      ],
+      { year: 2027, lang: "zh-CN" },
+    );
+    expect((html.match(/<tr>/g) ?? []).length).toBe(3);
+    expect(html).toContain("共 2 人次");
+    expect(html).toContain("<td><bdi>张*三</bdi></td>");
+  });
+});
