@@ -278,6 +278,10 @@ export const ERROR_MESSAGES = {
   },
   INVALID_BOOLEAN: { "zh-CN": "应为“是”或“否”", en: "Expected yes or no (是/否)" },
   // ---- elderflow: follow-through
+  NEW_COMMUNITY_WITHOUT_MOVE: {
+    "zh-CN": "只有迁出或转出才能指定新的所属社区",
+    en: "A new community can be given only for a move or a transfer",
+  },
   // ---- elderflow: plans and reports
   UNKNOWN_OCCASION: {
     "zh-CN": "该年没有这个走访节日：{occasion}",

@@ -37,6 +37,22 @@ export {
   serviceEntryKeys,
 } from "./system/elderflow";
 export {
+  admitTask,
+  type Departure,
+  type DepartureStore,
+  departureGate,
+  FOLLOWED_STATUSES,
+  type FollowDeps,
+  type FollowedStatus,
+  type FollowReport,
+  followStatusChange,
+  memoryDepartures,
+  REASSIGNED_TASK_KINDS,
+  STATUS_CHANGE_ROLES,
+  type StatusChange,
+  sqlDepartures,
+} from "./system/follow";
+export {
   BUREAU_BODY,
   createPlanners,
   type EscalationFacts,

@@ -68,6 +68,15 @@ import {
 import { type EmittedEvent, type EmittedEventOf, parseEmitted, postedServiceEntries } from "./contract";
 import { openDataDir } from "./datadir";
 import { type DeadLetter, type DeadLetterStore, memoryDeadLetters, sqlDeadLetters } from "./deadletters";
+import {
+  type DepartureStore,
+  departureGate,
+  type FollowReport,
+  followStatusChange,
+  memoryDepartures,
+  type StatusChange,
+  sqlDepartures,
+} from "./follow";
 import { createPlanners, escalationTask, type Planners } from "./plans";
 import { memoryTaskBoard, readScope, sqlTaskBoard, type Task, type TaskBoard } from "./tasks";
 
@@ -281,6 +290,15 @@ export interface Elderflow extends Planners {
    * engine's erasure, then tasks and dead letters. Needs `admin` or a district role.
    */
   erasePerson(personId: string, actor: ActorInput): Promise<ErasureReport>;
+  /**
+   * Follows a status change (death, moving away, transfer) into the plans: cancels or reassigns
+   * every open task about the person, ends their pairings (and the weekly timers), cancels their
+   * open service requests, closes their care pathways and voids the time-bank withdrawals reserved
+   * for them, each with the reason; from then on no task is added for them. Needs `registrar`,
+   * `admin`, `bureau` or `system` reaching the person's community. See `followStatusChange` in
+   * `./follow`.
+   */
+  followStatusChange(change: StatusChange, actor: ActorInput): Promise<FollowReport>;
   /** Closes the database. */
   close(): Promise<void>;
 }
@@ -385,6 +403,7 @@ interface Backends {
   workflows: WorkflowStore;
   tasks: TaskBoard;
   deadLetters: DeadLetterStore;
+  departures: DepartureStore;
   close: () => Promise<void>;
 }
 
@@ -395,6 +414,7 @@ async function openBackends(spec: StoreSpec, clock: Clock): Promise<Backends> {
       workflows: memoryWorkflowStore(),
       tasks: memoryTaskBoard({ clock }),
       deadLetters: memoryDeadLetters(),
+      departures: memoryDepartures(),
       close: async () => {},
     };
   let sql: SqlClient;
@@ -418,6 +438,7 @@ async function openBackends(spec: StoreSpec, clock: Clock): Promise<Backends> {
     workflows: sqlWorkflowStore(sql, { ownsClient: false }),
     tasks: await sqlTaskBoard(sql, { clock }),
     deadLetters: await sqlDeadLetters(sql),
+    departures: await sqlDepartures(sql),
     close: () => (spec.kind === "sql" ? Promise.resolve() : sql.close()),
   };
 }
@@ -468,6 +489,8 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
   const host = parseOrThrow(Actor, options.host ?? HOST_ACTOR, ["host"]);
   const hostWorkflow: WorkflowActor = { id: host.id, role: "system" };
   const backends = await openBackends(options.store ?? { kind: "pglite" }, clock);
+  // Every task (planned or from an emitted event) passes the departures: none for a person who left.
+  backends.tasks = departureGate(backends.tasks, backends.departures);
   const stars = options.policies?.stars ?? ((m: number) => starsForMinutes(m));
   const visitors = options.policies?.hospitalVisitors ?? hospitalVisitors;
   const rotation = { name: "hospital_visit", order: options.policies?.hospitalRotation ?? HOSPITAL_ROTATION };
@@ -826,6 +849,12 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
         workflows: engineErasure,
       };
     },
+    followStatusChange: (change, actor) =>
+      followStatusChange(
+        { clock, host, tasks: backends.tasks, departures: backends.departures, workflows, timebank },
+        change,
+        actor,
+      ),
     async close() {
       await timebank.close();
       await backends.close();

@@ -1,0 +1,455 @@
+import { type ActorInput, isElderflowError, type ManualClock, manualClock, type ServicePoint } from "@elderflow/core";
+import type { WorkflowActor } from "@elderflow/workflow";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
+import { createElderflow, type Elderflow, type StoreSpec } from "./elderflow";
+import { admitTask, type Departure, followStatusChange, memoryDepartures } from "./follow";
+import type { Task } from "./tasks";
+
+const C1 = "c-01";
+const C2 = "c-02";
+const DEAD = "p-1";
+const OTHER = "p-2";
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+const bureau: ActorInput = { id: "b-1", roles: ["bureau"] };
+const admin: ActorInput = { id: "adm-1", roles: ["admin"], communities: [C1, C2] };
+const registrarOf = (...communities: string[]): ActorInput => ({ id: "reg-1", roles: ["registrar"], communities });
+const staff = (communityId = C1): WorkflowActor => ({ id: "cs-1", role: "community_staff", communityId });
+const doctor: WorkflowActor = { id: "dr-1", role: "doctor", communityId: C1 };
+const hotline: WorkflowActor = { id: "hl-1", role: "hotline_staff", communityId: C1 };
+const pointWorker: WorkflowActor = { id: "w-1", role: "service_point", orgId: "sp-1", communityId: C1 };
+
+const servicePoints: ServicePoint[] = [
+  {
+    id: "sp-1",
+    name: "Point one",
+    communityId: C1,
+    location: { lat: 30.1, lng: 120.1 },
+    serviceKinds: ["plumbing"],
+    open24h: true,
+  },
+];
+const volunteers = ["v-1", "v-2"].map((id) => ({
+  id,
+  certifications: [{ skill: "medical_care", level: 2, validFrom: "2020-01-01", issuer: "district" }],
+}));
+
+type Kind = "memory" | "pglite" | "postgres";
+
+/** A wired system on a manual clock (Monday 2027-03-01 09:00 Shanghai), on a store of its own. */
+async function withSystem(kind: Kind, run: (flow: Elderflow, clock: ManualClock) => Promise<void>): Promise<void> {
+  const clock = manualClock("2027-03-01T09:00:00+08:00");
+  let store: StoreSpec = kind === "memory" ? { kind } : { kind: "pglite" };
+  let db: string | undefined;
+  if (kind === "postgres") {
+    db = privateDatabase("ef_follow");
+    await pgAdmin(`create database ${db}`);
+    const url = new URL(PG_URL);
+    url.pathname = `/${db}`;
+    store = { kind: "postgres", url: url.toString(), max: 2 };
+  }
+  try {
+    const flow = await createElderflow({ store, clock, directory: { servicePoints, volunteers } });
+    try {
+      await run(flow, clock);
+    } finally {
+      await flow.close();
+    }
+  } finally {
+    if (db !== undefined) await pgAdmin(`drop database if exists ${db} with (force)`);
+  }
+}
+
+const aTask = (over: Partial<Task> & Pick<Task, "id">): Task => ({
+  kind: "birthday_visit",
+  personId: DEAD,
+  communityId: C1,
+  due: "2027-04-10",
+  assignees: ["veteran_cadres_bureau"],
+  details: {},
+  ...over,
+});
+
+async function aPairing(flow: Elderflow, id: string, personId: string, volunteerId = "v-1") {
+  await flow.workflows.start("pairing", {
+    id,
+    actor: staff(),
+    input: { communityId: C1, volunteerId, personId, skill: "medical_care", level: 2 },
+  });
+  await flow.workflows.send(id, { id: `${id}-a`, type: "ACTIVATE", actor: staff() });
+}
+
+async function aRequest(flow: Elderflow, id: string, personId: string, upTo: "received" | "dispatched" | "onSite") {
+  await flow.workflows.start("serviceRequest", { id, actor: hotline, input: { communityId: C1, personId } });
+  if (upTo === "received") return;
+  await flow.workflows.send(id, {
+    id: `${id}-t`,
+    type: "TRIAGE",
+    actor: hotline,
+    payload: { serviceKind: "plumbing" },
+  });
+  if (upTo === "dispatched") return;
+  await flow.workflows.send(id, { id: `${id}-c`, type: "ACCEPT", actor: pointWorker });
+  await flow.workflows.send(id, { id: `${id}-r`, type: "ARRIVE", actor: pointWorker });
+}
+
+async function anAdmission(flow: Elderflow, id: string, personId: string) {
+  await flow.workflows.start("carePathway", {
+    id,
+    actor: doctor,
+    input: { communityId: C1, personId, rank: "section" },
+  });
+  await flow.workflows.send(id, { id: `${id}-r`, type: "REFER", actor: doctor, payload: { hospitalId: "h-1" } });
+  await flow.workflows.send(id, { id: `${id}-a`, type: "ADMIT", actor: doctor, payload: { hospitalId: "h-1" } });
+}
+
+/** v-2 earns 120 minutes; p-1 (v-2's father, registered as family) has 30 spent and 60 reserved. */
+async function aBank(flow: Elderflow) {
+  const setUp = await flow.timebank.as(admin).submitMany([
+    { op: "grant", key: "g-reg", person: "reg-1", role: "registrar", community: C1 },
+    { op: "grant", key: "g-ver", person: "ver-1", role: "verifier", community: C1 },
+    { op: "enroll", key: "en-2", volunteer: "v-2", community: C1, family: [DEAD, OTHER] },
+  ]);
+  const moves = await flow.timebank.as(flow.host).submitMany([
+    {
+      op: "record",
+      key: "r-1",
+      volunteer: "v-2",
+      recipient: "p-9",
+      minutes: 120,
+      on: "2027-02-20",
+      signedBy: "p-9",
+      registeredBy: "reg-1",
+    },
+    { op: "verify", key: "vf-1", entry: "r-1", by: "ver-1", on: "2027-02-21" },
+    { op: "withdraw", key: "w-spent", volunteer: "v-2", beneficiary: DEAD, minutes: 30, on: "2027-02-25" },
+    { op: "fulfil", key: "f-spent", withdrawal: "w-spent", on: "2027-02-26" },
+    { op: "withdraw", key: "w-dead", volunteer: "v-2", beneficiary: DEAD, minutes: 60, on: "2027-03-02" },
+    { op: "withdraw", key: "w-other", volunteer: "v-2", beneficiary: OTHER, minutes: 20, on: "2027-03-02" },
+  ]);
+  expect([...setUp, ...moves].filter((r) => !r.ok)).toEqual([]);
+}
+
+const entry = (flow: Elderflow, key: string) =>
+  flow.timebank
+    .as(flow.host)
+    .entries()
+    .find((e) => e.key === key);
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return "none";
+  } catch (e) {
+    return isElderflowError(e) ? e.code : `raw:${String(e)}`;
+  }
+}
+
+const death = { personId: DEAD, status: "deceased", effective: "2027-03-05", communityId: C1 } as const;
+
+for (const kind of ["memory", "pglite", "postgres"] as const) {
+  describe(`following a death on ${kind}`, () => {
+    it("cancels every open item of the person with its reason, lists each in the report, and leaves others alone", async () => {
+      await withSystem(kind, async (flow, clock) => {
+        await aBank(flow);
+        await flow.addTasks(
+          [
+            aTask({ id: "bday-1" }),
+            aTask({ id: "holiday-1", kind: "holiday_visit", due: "2027-03-20", assignees: [] }),
+            aTask({ id: "bday-2", personId: OTHER }),
+          ],
+          bureau,
+        );
+        await aPairing(flow, "pair-1", DEAD);
+        await aPairing(flow, "pair-2", OTHER, "v-2");
+        await aRequest(flow, "sr-1", DEAD, "received");
+        await aRequest(flow, "sr-2", DEAD, "dispatched");
+        await aRequest(flow, "sr-3", OTHER, "dispatched");
+        await anAdmission(flow, "cp-1", DEAD);
+        expect((await flow.pump()).tasks).toBe(1); // the hospital visit
+        clock.set("2027-03-05T10:00:00+08:00");
+
+        const report = await flow.followStatusChange(death, registrarOf(C1));
+
+        expect(report.failed).toEqual([]);
+        expect(report.tasks.map((t) => [t.id, t.kind, t.action, t.reason]).sort()).toEqual([
+          ["bday-1", "birthday_visit", "cancelled", "deceased"],
+          ["holiday-1", "holiday_visit", "cancelled", "deceased"],
+          [expect.stringMatching(/^hospital\//), "hospital_visit", "cancelled", "deceased"],
+        ]);
+        expect(report.pairings).toEqual([{ instanceId: "pair-1", action: "ended", timersCancelled: 1 }]);
+        expect(report.serviceRequests.map((s) => s.instanceId).sort()).toEqual(["sr-1", "sr-2"]);
+        expect(report.hospitalAdmissions).toEqual([{ instanceId: "cp-1", action: "discharged" }]);
+        expect(report.withdrawals).toEqual([
+          { key: "w-dead", action: "voided", cancelKey: "left/deceased/2027-03-05/w-dead" },
+        ]);
+
+        // Each item is closed in its own engine, with the reason.
+        for (const t of report.tasks)
+          expect(await flow.tasks.get(t.id, bureau)).toMatchObject({ status: "cancelled", cancelReason: "deceased" });
+        expect((await flow.tasks.list(bureau, { status: ["open", "assigned", "accepted"] })).map((t) => t.id)).toEqual([
+          "bday-2",
+        ]);
+        expect((await flow.workflows.query("pair-1", staff())).state).toBe("ended");
+        expect(await flow.workflows.timers("pair-1", staff())).toEqual([]);
+        const end = (await flow.workflows.history("pair-1", staff())).at(-1);
+        expect(end).toMatchObject({ type: "END", actorId: "reg-1", payload: { reason: "deceased" } });
+        for (const id of ["sr-1", "sr-2"]) {
+          const sr = await flow.workflows.query(id, staff());
+          expect([sr.state, sr.context.cancelReason]).toEqual(["cancelled", "person_left"]);
+          expect(await flow.workflows.timers(id, staff())).toEqual([]);
+        }
+        expect((await flow.workflows.query("cp-1", staff())).state).toBe("discharged");
+        expect(entry(flow, "w-dead")?.status).toBe("voided");
+        // Posted history stays; the other beneficiary's reservation and pairing stay.
+        expect(entry(flow, "w-spent")?.status).toBe("posted");
+        expect(entry(flow, "w-other")?.status).toBe("pending");
+        expect((await flow.workflows.query("pair-2", staff())).state).toBe("active");
+        expect((await flow.workflows.query("sr-3", staff())).state).toBe("dispatched");
+
+        // Idempotent: the second call finds nothing open and touches nothing.
+        const again = await flow.followStatusChange(death, registrarOf(C1));
+        expect(again).toEqual({
+          personId: DEAD,
+          status: "deceased",
+          effective: "2027-03-05",
+          tasks: [],
+          pairings: [],
+          serviceRequests: [],
+          withdrawals: [],
+          hospitalAdmissions: [],
+          failed: [],
+        });
+      });
+    }, 60_000);
+
+    it("after a death on 03-05, ticking the clock through March raises no missed-contact alert for the person", async () => {
+      await withSystem(kind, async (flow, clock) => {
+        await aPairing(flow, "pair-1", DEAD);
+        await aPairing(flow, "pair-2", OTHER, "v-2");
+        clock.set("2027-03-05T10:00:00+08:00");
+        await flow.followStatusChange(death, bureau);
+        for (let day = 6; day <= 31; day++) {
+          clock.set(`2027-03-${String(day).padStart(2, "0")}T12:00:00+08:00`);
+          await flow.tick();
+        }
+        const alerts = await flow.tasks.list(bureau, "missed_contact_alert");
+        expect(alerts.filter((a) => a.personId === DEAD)).toEqual([]);
+        // The control pair, never contacted, is alerted every week: 03-08, 03-15, 03-22, 03-29.
+        expect(alerts.filter((a) => a.personId === OTHER).map((a) => a.due)).toEqual([
+          "2027-03-08",
+          "2027-03-15",
+          "2027-03-22",
+          "2027-03-29",
+        ]);
+      });
+    }, 60_000);
+  });
+}
+
+describe("what may follow a status change", () => {
+  it("refuses a role that may not record status changes, an actor out of the person's community, and a community actor naming none, touching nothing", async () => {
+    await withSystem("memory", async (flow, clock) => {
+      await aBank(flow);
+      await flow.addTasks([aTask({ id: "bday-1" })], bureau);
+      await aPairing(flow, "pair-1", DEAD);
+      clock.set("2027-03-05T10:00:00+08:00");
+      const { communityId: _c, ...nowhere } = death;
+      const cases: [string, Promise<unknown>][] = [
+        [
+          "NOT_AUTHORIZED",
+          flow.followStatusChange(death, { id: "cs-1", roles: ["community_staff"], communities: [C1] }),
+        ],
+        ["NOT_AUTHORIZED", flow.followStatusChange(death, { id: "v-1", roles: ["volunteer"], communities: [C1] })],
+        ["WRONG_COMMUNITY", flow.followStatusChange(death, registrarOf(C2))],
+        ["REQUIRED", flow.followStatusChange(nowhere, registrarOf(C1))],
+        [
+          "WRONG_COMMUNITY",
+          flow.followStatusChange({ ...death, status: "moved", newCommunityId: C2 }, registrarOf(C1)),
+        ],
+        ["NEW_COMMUNITY_WITHOUT_MOVE", flow.followStatusChange({ ...death, newCommunityId: C2 }, bureau)],
+        ["INVALID_ENUM", flow.followStatusChange({ ...death, status: "active" as never }, bureau)],
+        ["FUTURE_DATE", flow.followStatusChange({ ...death, effective: "2027-03-06" }, bureau)],
+        ["INVALID_FORMAT", flow.followStatusChange({ ...death, personId: "p 1" }, bureau)],
+      ];
+      for (const [code, p] of cases) expect(await codeOf(p)).toBe(code);
+      expect((await flow.tasks.get("bday-1", bureau)).status).toBe("assigned");
+      expect((await flow.workflows.query("pair-1", staff())).state).toBe("active");
+      expect(entry(flow, "w-dead")?.status).toBe("pending");
+      // Nothing was remembered either: the person's tasks are still accepted.
+      expect(await flow.addTasks([aTask({ id: "bday-3", due: "2027-05-01" })], bureau)).toBe(1);
+    });
+  });
+
+  it("reports what lies outside the actor's reach and what cannot be cancelled, and still follows the rest", async () => {
+    await withSystem("memory", async (flow, clock) => {
+      await flow.addTasks([aTask({ id: "bday-1" }), aTask({ id: "bday-c2", communityId: C2 })], bureau);
+      await aRequest(flow, "sr-1", DEAD, "received");
+      await aRequest(flow, "sr-busy", DEAD, "onSite");
+      clock.set("2027-03-05T10:00:00+08:00");
+      const report = await flow.followStatusChange(death, registrarOf(C1));
+      expect(report.tasks.map((t) => t.id)).toEqual(["bday-1"]);
+      expect(report.serviceRequests).toEqual([{ instanceId: "sr-1", action: "cancelled" }]);
+      expect(report.failed).toEqual([
+        { item: "task:bday-c2", code: "WRONG_COMMUNITY" },
+        { item: "serviceRequest:sr-busy", code: "EVENT_NOT_ALLOWED" },
+      ]);
+      expect((await flow.tasks.get("bday-c2", bureau)).status).toBe("assigned");
+      expect((await flow.workflows.query("sr-busy", staff())).state).toBe("onSite");
+      // The bureau, reaching both communities, finishes the job; the service under way stays.
+      const rest = await flow.followStatusChange(death, bureau);
+      expect(rest.tasks.map((t) => t.id)).toEqual(["bday-c2"]);
+      expect(rest.failed).toEqual([{ item: "serviceRequest:sr-busy", code: "EVENT_NOT_ALLOWED" }]);
+    });
+  });
+
+  it("reports a workflow send that throws as INTERNAL and goes on with the other items", async () => {
+    await withSystem("memory", async (flow, clock) => {
+      await aPairing(flow, "pair-bad", DEAD);
+      await aPairing(flow, "pair-ok", DEAD, "v-2");
+      await aRequest(flow, "sr-1", DEAD, "received");
+      clock.set("2027-03-05T10:00:00+08:00");
+      const tasks = {
+        list: flow.tasks.list,
+        cancel: flow.tasks.cancel,
+        add: async () => 0,
+      };
+      const workflows = {
+        list: flow.workflows.list,
+        timers: flow.workflows.timers,
+        send: (id: string, e: Parameters<Elderflow["workflows"]["send"]>[1]) =>
+          id === "pair-bad" ? Promise.reject(new Error("connection reset")) : flow.workflows.send(id, e),
+      };
+      const report = await followStatusChange(
+        { clock, host: flow.host, tasks, departures: memoryDepartures(), workflows, timebank: flow.timebank },
+        death,
+        bureau,
+      );
+      expect(report.failed).toEqual([{ item: "pairing:pair-bad", code: "INTERNAL" }]);
+      expect(report.pairings).toEqual([{ instanceId: "pair-ok", action: "ended", timersCancelled: 1 }]);
+      expect(report.serviceRequests).toEqual([{ instanceId: "sr-1", action: "cancelled" }]);
+      expect((await flow.workflows.query("pair-bad", staff())).state).toBe("active");
+    });
+  });
+});
+
+describe("plans after a followed status change", () => {
+  for (const kind of ["memory", "pglite"] as const)
+    it(`adds no task for a deceased person, from a stale roster or an event emitted before the death (${kind})`, async () => {
+      await withSystem(kind, async (flow, clock) => {
+        await anAdmission(flow, "cp-1", DEAD); // emitted, not yet delivered
+        clock.set("2027-03-05T10:00:00+08:00");
+        await flow.followStatusChange(death, bureau);
+        expect((await flow.pump()).tasks).toBe(0);
+        const stale = [DEAD, OTHER].map((id) => ({
+          id,
+          birthDate: "1947-04-10",
+          birthdayCalendar: "gregorian" as const,
+          retirementKind: "tuixiu" as const,
+          rank: "section",
+          status: "active" as const,
+          communityId: C1,
+        }));
+        const entries = await flow.planBirthdayVisits(stale, { from: "2027-04-01", to: "2027-04-30" }, bureau);
+        expect(entries.map((e) => e.personId).sort()).toEqual([DEAD, OTHER]);
+        expect((await flow.tasks.list(bureau)).map((t) => t.personId)).toEqual([OTHER]);
+        expect(await flow.addTasks([aTask({ id: "holiday-x", kind: "holiday_visit" })], bureau)).toBe(0);
+      });
+    }, 60_000);
+
+  it("reassigns a moved person's open visits to the new community, cancels the alerts, and sends later plans there", async () => {
+    await withSystem("memory", async (flow, clock) => {
+      await flow.addTasks(
+        [
+          aTask({ id: "bday-1", due: "2027-02-28" }),
+          aTask({ id: "cad-1", kind: "cadence_alert", due: "2027-03-01", assignees: ["v-1"] }),
+        ],
+        bureau,
+      );
+      await aPairing(flow, "pair-1", DEAD);
+      clock.set("2027-03-05T10:00:00+08:00");
+      const move = {
+        personId: DEAD,
+        status: "moved",
+        effective: "2027-03-05",
+        communityId: C1,
+        newCommunityId: C2,
+      } as const;
+      const report = await flow.followStatusChange(move, bureau);
+      expect(report.tasks).toEqual([
+        {
+          id: "bday-1",
+          kind: "birthday_visit",
+          action: "reassigned",
+          reason: "moved_away",
+          newTaskId: `bday-1@${C2}`,
+        },
+        { id: "cad-1", kind: "cadence_alert", action: "cancelled", reason: "moved_away" },
+      ]);
+      expect(await flow.tasks.get(`bday-1@${C2}`, registrarOf(C2))).toMatchObject({
+        communityId: C2,
+        due: "2027-02-28",
+        status: "assigned",
+        assignees: ["veteran_cadres_bureau"],
+        details: { reassignedFrom: "bday-1", movedFrom: C1 },
+      });
+      const end = (await flow.workflows.history("pair-1", staff())).at(-1);
+      expect(end).toMatchObject({ type: "END", payload: { reason: "moved" } });
+      // A plan from the old community's roster lands in the new community; an alert does not land.
+      expect(await flow.addTasks([aTask({ id: "bday-2027-04" })], bureau)).toBe(1);
+      expect((await flow.tasks.get("bday-2027-04", bureau)).communityId).toBe(C2);
+      expect(await flow.addTasks([aTask({ id: "cad-2", kind: "cadence_alert", due: "2027-04-01" })], bureau)).toBe(0);
+      // Whatever its date, as the follow-through treats an open visit.
+      expect(await flow.addTasks([aTask({ id: "bday-old", due: "2027-03-01" })], bureau)).toBe(1);
+      expect((await flow.tasks.get("bday-old", bureau)).communityId).toBe(C2);
+      expect(await flow.followStatusChange(move, bureau)).toMatchObject({ tasks: [], pairings: [], failed: [] });
+    });
+  });
+});
+
+describe("admitTask", () => {
+  const departure = (over: Partial<Departure>): Departure => ({
+    personId: DEAD,
+    status: "deceased",
+    effective: "2027-03-05",
+    recordedBy: "b-1",
+    recordedAt: 0,
+    ...over,
+  });
+  const kinds = ["birthday_visit", "hospital_visit", "holiday_visit", "missed_contact_alert", "cadence_alert"] as const;
+  const day = fc
+    .integer({ min: 0, max: 400 })
+    .map((n) => new Date(Date.UTC(2027, 0, 1) + n * DAY).toISOString().slice(0, 10));
+
+  it("never admits a task about a person who died or left the district, and after a move only into the new community", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...kinds),
+        day,
+        day,
+        fc.constantFrom("deceased", "moved", "transferred"),
+        fc.option(fc.constantFrom(C1, C2), { nil: undefined }),
+        fc.constantFrom(C1, C2),
+        (kind, due, effective, status, newCommunityId, communityId) => {
+          const task = aTask({ id: "t", kind, due, communityId });
+          const d = departure({
+            status,
+            effective,
+            ...(status === "deceased" || newCommunityId === undefined ? {} : { newCommunityId }),
+          });
+          const admitted = admitTask(task, d);
+          if (d.newCommunityId === undefined) return admitted === null;
+          if (communityId === d.newCommunityId) return admitted === task;
+          // A visit follows the person; an alert about the old community's pairing does not.
+          return kind.endsWith("_alert")
+            ? admitted === null
+            : admitted !== null && admitted.communityId === d.newCommunityId && admitted.due === due;
+        },
+      ),
+    );
+    expect(admitTask(aTask({ id: "t" }), undefined)).toEqual(aTask({ id: "t" }));
+  });
+});

@@ -1,0 +1,600 @@
+/**
+ * The follow-through of a status change (issue #12, item 4: "changes follow into the plans"): when
+ * a cadre dies, moves away or is transferred, everything still open for them is cancelled or
+ * reassigned with the reason, across the task board, the workflows and the time bank, and a
+ * report lists what was touched. A recorded departure also keeps later plans from adding tasks.
+ */
+import {
+  Actor,
+  type ActorInput,
+  type ActorRole,
+  actorReaches,
+  assertReaches,
+  type Clock,
+  ElderflowError,
+  type ErrorCode,
+  FreeTextSchema,
+  IdSchema,
+  type IsoDate,
+  IsoDateSchema,
+  isDistrictActor,
+  isElderflowError,
+  parseOrThrow,
+  type SqlClient,
+  today,
+} from "@elderflow/core";
+import { sha256, type TimeBank } from "@elderflow/timebank";
+import type { WorkflowActor, WorkflowEngine, WorkflowInstance } from "@elderflow/workflow";
+import { OPEN_TASK_STATUSES, type Task, type TaskBoard, type TaskCancelReason, type TaskKind } from "./tasks";
+
+/**
+ * The statuses a follow-through handles: died (去世), moved away (迁出), transferred (转出). Every
+ * one of them means the person is no longer served from its effective date on.
+ *
+ * @example
+ * ```ts
+ * FOLLOWED_STATUSES.includes("deceased"); // true
+ * ```
+ */
+export const FOLLOWED_STATUSES = ["deceased", "moved", "transferred"] as const;
+/** A status from {@link FOLLOWED_STATUSES}. */
+export type FollowedStatus = (typeof FOLLOWED_STATUSES)[number];
+
+/**
+ * Roles that may record a status change and have it followed through: the register's keepers
+ * (`registrar`, `admin`) in their communities, the bureau and the host system everywhere.
+ *
+ * @example
+ * ```ts
+ * STATUS_CHANGE_ROLES.includes("registrar"); // true
+ * ```
+ */
+export const STATUS_CHANGE_ROLES: readonly ActorRole[] = ["registrar", "admin", "bureau", "system"];
+
+/**
+ * The task kinds that follow a person who moves within the district (a visit is still owed, by the
+ * new community); alerts about the old community's pairings are cancelled instead.
+ *
+ * @example
+ * ```ts
+ * REASSIGNED_TASK_KINDS.includes("birthday_visit"); // true
+ * ```
+ */
+export const REASSIGNED_TASK_KINDS: readonly TaskKind[] = ["birthday_visit", "hospital_visit", "holiday_visit"];
+
+/** A status change to follow through. Ids and codes only, apart from the optional free-text reason. */
+export interface StatusChange {
+  /** The person. */
+  readonly personId: string;
+  /** The new status. */
+  readonly status: FollowedStatus;
+  /** From which day it holds (not after today). */
+  readonly effective: IsoDate;
+  /**
+   * The person's community (as the register holds it). Required for an actor bound to communities,
+   * who must reach it; a district actor may leave it out.
+   */
+  readonly communityId?: string;
+  /**
+   * For `moved` / `transferred` within the district: the community that serves the person now.
+   * Open visits are then reassigned there instead of cancelled (the actor must reach it too).
+   */
+  readonly newCommunityId?: string;
+  /** Why, in words (free text): kept only as the note of the workflow events, which erasure scrubs. */
+  readonly reason?: string;
+}
+
+/** What {@link followStatusChange} touched. A second call for the same change touches nothing. */
+export interface FollowReport {
+  /** The person. */
+  readonly personId: string;
+  /** The status followed. */
+  readonly status: FollowedStatus;
+  /** Its effective date. */
+  readonly effective: IsoDate;
+  /** Open tasks about the person: cancelled with the reason, or reassigned to the new community. */
+  readonly tasks: readonly {
+    readonly id: string;
+    readonly kind: TaskKind;
+    readonly action: "cancelled" | "reassigned";
+    readonly reason: TaskCancelReason;
+    /** For a reassignment: the id of the task that now waits in the new community. */
+    readonly newTaskId?: string;
+  }[];
+  /** Pairings with the person, ended (or declined, when still proposed); their weekly timers go with them. */
+  readonly pairings: readonly {
+    readonly instanceId: string;
+    readonly action: "ended";
+    readonly timersCancelled: number;
+  }[];
+  /** Open service requests of the person, cancelled with reason `person_left`. */
+  readonly serviceRequests: readonly { readonly instanceId: string; readonly action: "cancelled" }[];
+  /** Reserved time-bank withdrawals for the person as beneficiary, voided (posted history untouched). */
+  readonly withdrawals: readonly { readonly key: string; readonly action: "voided"; readonly cancelKey: string }[];
+  /**
+   * Care pathways of the person: a stay in hospital discharged, a referral cancelled, a pathway in
+   * community care or rehabilitation closed.
+   */
+  readonly hospitalAdmissions: readonly {
+    readonly instanceId: string;
+    readonly action: "discharged" | "referral_cancelled" | "closed";
+  }[];
+  /**
+   * Items that could not be followed, each with its code (`WRONG_COMMUNITY` out of the actor's
+   * reach, `EVENT_NOT_ALLOWED` for a service under way …). One failure never stops the rest; the
+   * call may be repeated once the cause is dealt with.
+   */
+  readonly failed: readonly { readonly item: string; readonly code: ErrorCode }[];
+}
+
+/** A followed status change as the wiring remembers it, so that later plans leave the person out. */
+export interface Departure {
+  /** The person. */
+  readonly personId: string;
+  /** The status. */
+  readonly status: FollowedStatus;
+  /** Its effective date. */
+  readonly effective: IsoDate;
+  /** The community that serves the person now, after a move within the district. */
+  readonly newCommunityId?: string;
+  /** Who recorded it (actor id). */
+  readonly recordedBy: string;
+  /** When (epoch ms, the wiring's clock). */
+  readonly recordedAt: number;
+}
+
+/** Where departures are kept: beside the tasks, in memory or in the shared database. */
+export interface DepartureStore {
+  /** Records a departure, replacing an earlier one for the same person. */
+  record(departure: Departure): Promise<void>;
+  /** The departures of these persons (persons without one are absent). */
+  get(personIds: readonly string[]): Promise<ReadonlyMap<string, Departure>>;
+}
+
+/**
+ * Departures in memory (tests, the browser, short-lived tools).
+ *
+ * @example
+ * ```ts
+ * const departures = memoryDepartures();
+ * await departures.record({ personId: "p1", status: "deceased", effective: "2027-03-05", recordedBy: "b1", recordedAt: 0 });
+ * ```
+ */
+export function memoryDepartures(): DepartureStore {
+  const rows = new Map<string, Departure>();
+  return {
+    async record(d) {
+      rows.set(d.personId, { ...d });
+    },
+    async get(personIds) {
+      const out = new Map<string, Departure>();
+      for (const id of personIds) {
+        const d = rows.get(id);
+        if (d !== undefined) out.set(id, d);
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * Departures in the `elderflow_departures` table of a PGlite or PostgreSQL database (created when
+ * missing), so that every process of the host refuses the same tasks.
+ *
+ * @example
+ * ```ts
+ * const departures = await sqlDepartures(sqlFromPglite(new PGlite()));
+ * ```
+ */
+export async function sqlDepartures(sql: SqlClient): Promise<DepartureStore> {
+  await sql.exec(`create table if not exists elderflow_departures (
+    person_id text primary key, status text not null, effective date not null, new_community_id text,
+    recorded_by text not null, recorded_at bigint not null)`);
+  return {
+    async record(d) {
+      await sql.query(
+        `insert into elderflow_departures (person_id, status, effective, new_community_id, recorded_by, recorded_at)
+         values ($1, $2, $3, $4, $5, $6)
+         on conflict (person_id) do update set status = excluded.status, effective = excluded.effective,
+           new_community_id = excluded.new_community_id, recorded_by = excluded.recorded_by,
+           recorded_at = excluded.recorded_at`,
+        [d.personId, d.status, d.effective, d.newCommunityId ?? null, d.recordedBy, d.recordedAt],
+      );
+    },
+    async get(personIds) {
+      const out = new Map<string, Departure>();
+      if (personIds.length === 0) return out;
+      const r = await sql.query<Record<string, unknown>>(
+        `select person_id, status, to_char(effective, 'YYYY-MM-DD') as effective, new_community_id, recorded_by,
+           recorded_at from elderflow_departures where person_id = any($1::text[])`,
+        [[...new Set(personIds)]],
+      );
+      for (const row of r.rows)
+        out.set(String(row.person_id), {
+          personId: String(row.person_id),
+          status: row.status as FollowedStatus,
+          effective: String(row.effective),
+          ...(row.new_community_id === null ? {} : { newCommunityId: String(row.new_community_id) }),
+          recordedBy: String(row.recorded_by),
+          recordedAt: Number(row.recorded_at),
+        });
+      return out;
+    },
+  };
+}
+
+/**
+ * What becomes of a new task about a person who has left, the same as what the follow-through does
+ * to an open one: after a death, or a move or transfer out of the district, nothing is added (no
+ * visit, no alert, whatever its date); after a move within the district (a new community), a visit
+ * goes to the new community and an alert about the old community's pairings is dropped.
+ *
+ * @example
+ * ```ts
+ * admitTask(task, { personId: "p1", status: "deceased", effective: "2027-03-05", recordedBy: "b1", recordedAt: 0 }); // null
+ * ```
+ */
+export function admitTask<T extends Omit<Task, "assignees">>(task: T, departure: Departure | undefined): T | null {
+  if (departure === undefined) return task;
+  const to = departure.status === "deceased" ? undefined : departure.newCommunityId;
+  if (to === undefined) return null;
+  if (task.communityId === to) return task;
+  return REASSIGNED_TASK_KINDS.includes(task.kind) ? { ...task, communityId: to } : null;
+}
+
+/**
+ * A task board that asks the departures before adding: every planner and every emitted event goes
+ * through `add` or `addInTurn`, so no task is added for a person whose departure was followed (see
+ * {@link admitTask}), even from a stale roster or an event emitted before the death and delivered
+ * after it. Reads and transitions are the board's own.
+ *
+ * @example
+ * ```ts
+ * const board = departureGate(memoryTaskBoard({ clock }), memoryDepartures());
+ * ```
+ */
+export function departureGate(board: TaskBoard, departures: DepartureStore): TaskBoard {
+  return {
+    ...board,
+    async add(tasks, by) {
+      if (tasks.length === 0) return board.add(tasks, by);
+      const left = await departures.get(tasks.map((t) => t.personId));
+      if (left.size === 0) return board.add(tasks, by);
+      const kept = tasks.flatMap((t) => {
+        const a = admitTask(t, left.get(t.personId));
+        return a === null ? [] : [a];
+      });
+      return board.add(kept, by);
+    },
+    async addInTurn(task, rotation, by) {
+      const a = admitTask(task, (await departures.get([task.personId])).get(task.personId));
+      return a === null ? { added: false } : board.addInTurn(a, rotation, by);
+    },
+  };
+}
+
+/** What {@link followStatusChange} works with: the wiring's parts. */
+export interface FollowDeps {
+  /** The clock ("today" bounds the effective date; departures are stamped with it). */
+  readonly clock: Clock;
+  /** The host's actor: reads across the district are made as it (the acts as the caller). */
+  readonly host: Actor;
+  /** The task board (gated or not: reassigned visits go to the new community either way). */
+  readonly tasks: Pick<TaskBoard, "list" | "cancel" | "add">;
+  /** Where departures are remembered. */
+  readonly departures: DepartureStore;
+  /** The workflow engine. */
+  readonly workflows: Pick<WorkflowEngine, "list" | "send" | "timers">;
+  /** The time bank. */
+  readonly timebank: Pick<TimeBank, "as">;
+}
+
+const CANCEL_REASON: Readonly<Record<FollowedStatus, TaskCancelReason>> = {
+  deceased: "deceased",
+  moved: "moved_away",
+  transferred: "transferred",
+};
+
+/** The pairing's own END reasons know no transfer: a transferred cadre has moved out of the district's care. */
+const PAIRING_END_REASON: Readonly<Record<FollowedStatus, "deceased" | "moved">> = {
+  deceased: "deceased",
+  moved: "moved",
+  transferred: "moved",
+};
+
+/** Service-request states in which the service was delivered: left alone, like verifications. */
+const DELIVERED_REQUEST_STATES = new Set(["done", "confirmed", "closed"]);
+
+/** A time-bank key at most 200 characters long (a hash stands for an over-long withdrawal key). */
+function cancelKeyOf(status: FollowedStatus, effective: IsoDate, withdrawalKey: string): string {
+  const key = `left/${status}/${effective}/${withdrawalKey}`;
+  return key.length <= 200 ? key : `left/${status}/${effective}/#${sha256(withdrawalKey).slice(0, 40)}`;
+}
+
+const codeOf = (error: unknown): ErrorCode => (isElderflowError(error) ? error.code : "INTERNAL");
+
+function parseChange(change: StatusChange, clock: Clock): StatusChange {
+  if (typeof change !== "object" || change === null) throw new ElderflowError("REQUIRED", { path: ["change"] });
+  const personId = parseOrThrow(IdSchema, change.personId, ["change", "personId"]);
+  if (!(FOLLOWED_STATUSES as readonly unknown[]).includes(change.status))
+    throw new ElderflowError("INVALID_ENUM", {
+      path: ["change", "status"],
+      params: { options: FOLLOWED_STATUSES.join(", ") },
+    });
+  const effective = parseOrThrow(IsoDateSchema, change.effective, ["change", "effective"]);
+  const limit = today(clock);
+  if (effective > limit) throw new ElderflowError("FUTURE_DATE", { path: ["change", "effective"], params: { limit } });
+  const communityId =
+    change.communityId === undefined
+      ? undefined
+      : parseOrThrow(IdSchema, change.communityId, ["change", "communityId"]);
+  const newCommunityId =
+    change.newCommunityId === undefined
+      ? undefined
+      : parseOrThrow(IdSchema, change.newCommunityId, ["change", "newCommunityId"]);
+  if (newCommunityId !== undefined && change.status === "deceased")
+    throw new ElderflowError("NEW_COMMUNITY_WITHOUT_MOVE", { path: ["change", "newCommunityId"] });
+  const reason =
+    change.reason === undefined ? undefined : parseOrThrow(FreeTextSchema, change.reason, ["change", "reason"]);
+  return {
+    personId,
+    status: change.status,
+    effective,
+    ...(communityId === undefined ? {} : { communityId }),
+    ...(newCommunityId === undefined ? {} : { newCommunityId }),
+    ...(reason === undefined ? {} : { reason }),
+  };
+}
+
+/**
+ * Follows a status change into the plans (issue #12, item 4). The actor needs a role of
+ * {@link STATUS_CHANGE_ROLES} and must reach the person's community (and the new one); then, with
+ * the departure recorded first so that nothing new slips in meanwhile:
+ *
+ * - every open task about the person is cancelled with reason `deceased` / `moved_away` /
+ *   `transferred`; after a move within the district (`newCommunityId`), a visit is reassigned: it
+ *   is cancelled in the old community and added, same kind, due date and assignees, in the new one;
+ * - every pairing with the person is ended (`END`, reason `deceased` or `moved`; a proposed one is
+ *   declined), which cancels its weekly timer, so no missed-contact alert follows;
+ * - every open service request of the person is cancelled with reason `person_left`; one whose
+ *   service is under way (on site) cannot be, and is reported in `failed`; delivered ones are left;
+ * - every care pathway: a stay in hospital is discharged, a referral cancelled, community care or
+ *   rehabilitation closed;
+ * - every reserved time-bank withdrawal for the person as beneficiary is voided (`cancel`), under
+ *   the key `left/<status>/<effective>/<withdrawal key>`, which records the reason in the journal.
+ *
+ * Pending verifications of services are left alone: a service given before the death still
+ * verifies and earns its minutes. Every act runs through its engine's own checks: the task board
+ * and the time bank as the caller (task board acts as community staff of the caller's communities
+ * where the caller holds no managing role of its own), the workflows as community staff of the
+ * instance's community in the caller's name. An item out of the caller's reach, or refused, is
+ * reported in `failed` and the rest goes on. Calling again for the same change touches nothing.
+ *
+ * @example
+ * ```ts
+ * const report = await followStatusChange(deps,
+ *   { personId: "p1", status: "deceased", effective: "2027-03-05", communityId: "c1" },
+ *   { id: "reg-1", roles: ["registrar"], communities: ["c1"] });
+ * report.pairings; // [{ instanceId: "pair-1", action: "ended", timersCancelled: 1 }]
+ * ```
+ */
+export async function followStatusChange(
+  deps: FollowDeps,
+  change: StatusChange,
+  actor: ActorInput,
+): Promise<FollowReport> {
+  const a = parseOrThrow(Actor, actor, ["actor"]);
+  if (!a.roles.some((r) => STATUS_CHANGE_ROLES.includes(r)))
+    throw new ElderflowError("NOT_AUTHORIZED", { path: ["actor", "roles"] });
+  const c = parseChange(change, deps.clock);
+  if (c.communityId === undefined) {
+    if (!isDistrictActor(a)) throw new ElderflowError("REQUIRED", { path: ["change", "communityId"] });
+  } else assertReaches(a, c.communityId, ["change", "communityId"]);
+  if (c.newCommunityId !== undefined) assertReaches(a, c.newCommunityId, ["change", "newCommunityId"]);
+
+  await deps.departures.record({
+    personId: c.personId,
+    status: c.status,
+    effective: c.effective,
+    ...(c.newCommunityId === undefined ? {} : { newCommunityId: c.newCommunityId }),
+    recordedBy: a.id,
+    recordedAt: deps.clock.now(),
+  });
+
+  const failed: { item: string; code: ErrorCode }[] = [];
+  const attempt = async <T>(item: string, work: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await work();
+    } catch (error) {
+      failed.push({ item, code: codeOf(error) });
+      return undefined;
+    }
+  };
+
+  const tasks = await followTasks(deps, c, a, attempt);
+  const { pairings, serviceRequests, hospitalAdmissions } = await followWorkflows(deps, c, a, attempt, failed);
+  const withdrawals = await followWithdrawals(deps, c, a, failed);
+  return {
+    personId: c.personId,
+    status: c.status,
+    effective: c.effective,
+    tasks,
+    pairings,
+    serviceRequests,
+    withdrawals,
+    hospitalAdmissions,
+    failed,
+  };
+}
+
+type Attempt = <T>(item: string, work: () => Promise<T>) => Promise<T | undefined>;
+
+/** The board's managing roles: a registrar acts on the board as staff of its own communities. */
+const BOARD_ROLES: readonly ActorRole[] = ["community_staff", "admin", "bureau", "system"];
+
+async function followTasks(
+  deps: FollowDeps,
+  c: StatusChange,
+  a: Actor,
+  attempt: Attempt,
+): Promise<FollowReport["tasks"][number][]> {
+  const boardActor: Actor = a.roles.some((r) => BOARD_ROLES.includes(r))
+    ? a
+    : { ...a, roles: [...a.roles, "community_staff"] };
+  const reason = CANCEL_REASON[c.status];
+  const open = (await deps.tasks.list(deps.host, { status: OPEN_TASK_STATUSES })).filter(
+    (t) => t.personId === c.personId,
+  );
+  const out: FollowReport["tasks"][number][] = [];
+  for (const t of open) {
+    const to = c.newCommunityId;
+    // Already waiting in the new community (a reassignment of an earlier call, or planned there).
+    if (to !== undefined && t.communityId === to) continue;
+    const reassign = to !== undefined && REASSIGNED_TASK_KINDS.includes(t.kind);
+    const cancelled = await attempt(`task:${t.id}`, () => deps.tasks.cancel(t.id, reason, boardActor));
+    if (cancelled === undefined) continue;
+    if (!reassign || to === undefined) {
+      out.push({ id: t.id, kind: t.kind, action: "cancelled", reason });
+      continue;
+    }
+    const copy: Task = {
+      id: `${t.id}@${to}`.slice(0, 200),
+      kind: t.kind,
+      personId: t.personId,
+      communityId: to,
+      due: t.due,
+      assignees: [...t.assignees],
+      details: {
+        ...t.details,
+        reassignedFrom: t.id,
+        ...(t.communityId === undefined ? {} : { movedFrom: t.communityId }),
+      },
+    };
+    // The old task is cancelled either way; a copy that cannot be added is reported on its own.
+    const added = await attempt(`task:${copy.id}`, () => deps.tasks.add([copy], a.id));
+    out.push(
+      added === undefined
+        ? { id: t.id, kind: t.kind, action: "cancelled", reason }
+        : { id: t.id, kind: t.kind, action: "reassigned", reason, newTaskId: copy.id },
+    );
+  }
+  return out;
+}
+
+async function followWorkflows(
+  deps: FollowDeps,
+  c: StatusChange,
+  a: Actor,
+  attempt: Attempt,
+  failed: { item: string; code: ErrorCode }[],
+): Promise<Pick<FollowReport, "pairings" | "serviceRequests" | "hospitalAdmissions">> {
+  const reader: WorkflowActor = { id: deps.host.id, role: "system" };
+  const list = (machine: string) =>
+    deps.workflows.list({ machine, personId: c.personId, activeOnly: true, limit: 10_000 }, reader);
+  // The workflow's own checks decide, with the caller acting as staff of the instance's community.
+  const staffOf = (i: WorkflowInstance): WorkflowActor => ({
+    id: a.id,
+    role: "community_staff",
+    communityId: i.communityId,
+  });
+  const eventId = (n: number) => `left:${c.status}:${c.effective}:${n}`;
+  const note = c.reason === undefined ? {} : { note: c.reason };
+  const inReach = (item: string, i: WorkflowInstance) => {
+    if (actorReaches(a, i.communityId)) return true;
+    failed.push({ item, code: "WRONG_COMMUNITY" });
+    return false;
+  };
+
+  const pairings: { instanceId: string; action: "ended"; timersCancelled: number }[] = [];
+  for (const i of await list("pairing")) {
+    const item = `pairing:${i.id}`;
+    if (!inReach(item, i)) continue;
+    const actor = staffOf(i);
+    const done = await attempt(item, async () => {
+      const before = (await deps.workflows.timers(i.id, actor)).length;
+      if (i.state === "proposed") await deps.workflows.send(i.id, { id: eventId(1), type: "DECLINE", actor });
+      else
+        await deps.workflows.send(i.id, {
+          id: eventId(1),
+          type: "END",
+          actor,
+          payload: { reason: PAIRING_END_REASON[c.status], ...note },
+        });
+      const after = (await deps.workflows.timers(i.id, actor)).length;
+      return before - after;
+    });
+    if (done !== undefined) pairings.push({ instanceId: i.id, action: "ended", timersCancelled: done });
+  }
+
+  const serviceRequests: { instanceId: string; action: "cancelled" }[] = [];
+  for (const i of await list("serviceRequest")) {
+    if (DELIVERED_REQUEST_STATES.has(i.state)) continue;
+    const item = `serviceRequest:${i.id}`;
+    if (!inReach(item, i)) continue;
+    const actor = staffOf(i);
+    const done = await attempt(item, () =>
+      deps.workflows.send(i.id, { id: eventId(1), type: "CANCEL", actor, payload: { reason: "person_left", ...note } }),
+    );
+    if (done !== undefined) serviceRequests.push({ instanceId: i.id, action: "cancelled" });
+  }
+
+  const hospitalAdmissions: { instanceId: string; action: "discharged" | "referral_cancelled" | "closed" }[] = [];
+  for (const i of await list("carePathway")) {
+    // Discharged and not yet in rehabilitation: the pathway has no way to close from there; it
+    // stays as the record of the last stay, with nothing planned on it.
+    if (i.state === "discharged") continue;
+    const item = `carePathway:${i.id}`;
+    if (!inReach(item, i)) continue;
+    const actor = staffOf(i);
+    if (i.state === "inHospital") {
+      const done = await attempt(item, () => deps.workflows.send(i.id, { id: eventId(1), type: "DISCHARGE", actor }));
+      if (done !== undefined) hospitalAdmissions.push({ instanceId: i.id, action: "discharged" });
+      continue;
+    }
+    if (i.state === "referred") {
+      const done = await attempt(item, () =>
+        deps.workflows.send(i.id, { id: eventId(1), type: "CANCEL_REFERRAL", actor }),
+      );
+      if (done === undefined) continue;
+    }
+    const closed = await attempt(item, () => deps.workflows.send(i.id, { id: eventId(2), type: "CLOSE", actor }));
+    if (closed !== undefined) hospitalAdmissions.push({ instanceId: i.id, action: "closed" });
+    else if (i.state === "referred") hospitalAdmissions.push({ instanceId: i.id, action: "referral_cancelled" });
+  }
+  return { pairings, serviceRequests, hospitalAdmissions };
+}
+
+async function followWithdrawals(
+  deps: FollowDeps,
+  c: StatusChange,
+  a: Actor,
+  failed: { item: string; code: ErrorCode }[],
+): Promise<FollowReport["withdrawals"][number][]> {
+  const pending = deps.timebank
+    .as(deps.host)
+    .entries({ status: "pending" })
+    .filter((e) => e.kind === "withdrawal" && e.counterpart === c.personId);
+  if (pending.length === 0) return [];
+  const bank = deps.timebank.as(a);
+  const commands = pending.map((e) => ({
+    op: "cancel" as const,
+    key: cancelKeyOf(c.status, c.effective, e.key),
+    withdrawal: e.key,
+  }));
+  const out: FollowReport["withdrawals"][number][] = [];
+  let results: Awaited<ReturnType<typeof bank.submitMany>>;
+  try {
+    results = await bank.submitMany(commands);
+  } catch (error) {
+    for (const e of pending) failed.push({ item: `withdrawal:${e.key}`, code: codeOf(error) });
+    return out;
+  }
+  for (const [n, r] of results.entries()) {
+    const e = pending[n];
+    const cmd = commands[n];
+    if (e === undefined || cmd === undefined) continue;
+    if (r.ok) out.push({ key: e.key, action: "voided", cancelKey: cmd.key });
+    else failed.push({ item: `withdrawal:${e.key}`, code: r.code });
+  }
+  return out;
+}
