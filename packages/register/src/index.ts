@@ -1,8 +1,63 @@
 /**
- * The bureau's register of persons (信息库).
+ * The bureau's register of persons (信息库): every cadre with an effective-dated history of
+ * changes (status, rank, community, household, health, personal fields), "as of" reads on any
+ * day, masked listings and exports, reads scoped by the actor, and surveys (调查问卷) that feed it.
  *
  * @packageDocumentation
  */
 
 /** The package's version. */
 export const REGISTER_VERSION = "0.1.0";
+
+export {
+  ChangeSource,
+  CONTACT_FIELDS,
+  changedFields,
+  HealthPatch,
+  HouseholdPatch,
+  NameSchema,
+  type RecordedChange,
+  type RecordOutcome,
+  type RegisterChange,
+  RegisterChangeInput,
+  type RegisterChangeKind,
+  type RegisterChangeSchemaOptions,
+  registerChangeSchema,
+} from "./changes";
+export { type WritePersonsOptions, writePersonsXlsx } from "./import/export";
+export {
+  type ColumnKind,
+  type ColumnSpec,
+  columnForHeader,
+  normalizeKey,
+  PERSON_COLUMNS,
+  type PersonField,
+  RANK_ALIASES,
+} from "./import/mapping";
+export {
+  decodeText,
+  detectFormat,
+  type IgnoredColumn,
+  IMPORT_LIMITS,
+  type ImportFormat,
+  type ImportRejection,
+  type PersonImport,
+  type ReadPersonsOptions,
+  readPersons,
+} from "./import/read";
+export { type MaskedPerson, maskChange, maskPerson } from "./masking";
+export {
+  createRegister,
+  MAX_BATCH,
+  memoryRegister,
+  memoryRegisterStore,
+  PERSONAL_DATA_ROLES,
+  REGISTER_WRITE_ROLES,
+  type Register,
+  type RegisterBatch,
+  type RegisterOptions,
+  type RegisterQuery,
+  type RegisterStore,
+} from "./register";
+export { REGISTER_MIGRATIONS, sqlRegister, sqlRegisterStore } from "./sql";
+export { applyChange, byEffective, type PersonState, registerAsOf, timeline } from "./state";

@@ -1,0 +1,454 @@
+/**
+ * The register (信息库): a store of persons with an effective-dated history. Every change is an
+ * event; the register on a day is the fold of the events effective by then.
+ */
+import {
+  Actor,
+  type ActorInput,
+  actorHasRole,
+  actorReaches,
+  assertText,
+  type Clock,
+  canonicalJson,
+  ElderflowError,
+  type FieldPath,
+  fromZodError,
+  ID_RULES,
+  type IsoDate,
+  IsoDateSchema,
+  isElderflowError,
+  type Person,
+  PersonStatus,
+  personSchema,
+  type RankScale,
+  textProblem,
+  today,
+} from "@elderflow/core";
+import { type RecordedChange, type RecordOutcome, type RegisterChange, registerChangeSchema } from "./changes";
+import { type MaskedPerson, maskChange, maskPerson } from "./masking";
+import { type PersonState, registerAsOf, timeline } from "./state";
+
+/** Options of the register's listings. */
+export interface RegisterQuery {
+  /** The day the register is read on (default: the clock's today, in its zone). */
+  readonly asOf?: IsoDate;
+  /** Only this community. */
+  readonly communityId?: string;
+  /** Only this status, or `"any"` (the default). */
+  readonly status?: PersonStatus | "any";
+}
+
+/**
+ * The register. Every method takes the authenticated actor and checks it:
+ * - writing (`record`) needs a role of {@link REGISTER_WRITE_ROLES} and reach of the person's
+ *   communities, old and new;
+ * - full records (`get`, `persons`) need a role of {@link PERSONAL_DATA_ROLES}, and show only
+ *   persons of the communities the actor reaches;
+ * - masked listings (`list`, `exportRows`) and histories are open to any role, within its reach;
+ *   a history's payloads are masked unless the actor holds a personal-data role.
+ */
+export interface Register {
+  /**
+   * Records a batch of changes, each on its own: one bad item is refused with a typed error and
+   * never fails the others, and nothing of a refused item is written. Items apply in order, so a
+   * later item sees an earlier one (enrol, then correct). Throws only for a bad actor, an actor
+   * without a writing role (`NOT_AUTHORIZED`), or a batch that is not an array of at most
+   * {@link MAX_BATCH} items.
+   *
+   * @example
+   * ```ts
+   * const [outcome] = await register.record([{ kind: "status", personId: "p1", effective: "2026-05-02",
+   *   status: "deceased", source: { kind: "notice" } }], registrar);
+   * if (!outcome.ok) console.log(outcome.error.code);
+   * ```
+   */
+  record(changes: readonly unknown[], actor: ActorInput): Promise<RecordOutcome[]>;
+  /**
+   * One person's full record on a day (default today), or undefined when the person is not
+   * enrolled by then or is outside the actor's communities.
+   *
+   * @example
+   * ```ts
+   * const before = await register.get("p1", registrar, { asOf: "2025-12-31" });
+   * ```
+   */
+  get(personId: string, actor: ActorInput, options?: { asOf?: IsoDate }): Promise<Person | undefined>;
+  /**
+   * Full records for engines (rosters, visit lists), sorted by id.
+   *
+   * @example
+   * ```ts
+   * const roster = await register.persons(system, { status: "active" });
+   * ```
+   */
+  persons(actor: ActorInput, options?: RegisterQuery): Promise<Person[]>;
+  /**
+   * The masked listing, sorted by id.
+   *
+   * @example
+   * ```ts
+   * (await register.list(staff))[0]?.maskedName; // "张*三"
+   * ```
+   */
+  list(actor: ActorInput, options?: RegisterQuery): Promise<MaskedPerson[]>;
+  /**
+   * Every recorded change of one person, in the order they were recorded (each with its effective
+   * date and its recording instant), or `[]` when the person is unknown or out of reach.
+   *
+   * @example
+   * ```ts
+   * for (const c of await register.history("p1", registrar)) console.log(c.effective, c.recordedAt, c.kind);
+   * ```
+   */
+  history(personId: string, actor: ActorInput): Promise<RecordedChange[]>;
+  /**
+   * The rows an export writes: the masked listing.
+   *
+   * @example
+   * ```ts
+   * const rows = await register.exportRows(staff, { asOf: "2026-12-31" });
+   * ```
+   */
+  exportRows(actor: ActorInput, options?: RegisterQuery): Promise<MaskedPerson[]>;
+  /** Closes the store (and its database, if the store owns it). */
+  close(): Promise<void>;
+}
+
+/**
+ * Roles that may write to the register: registrars, the bureau, the host system and admins
+ * (district roles reach every community; the others their own).
+ *
+ * @example
+ * ```ts
+ * REGISTER_WRITE_ROLES.includes("registrar"); // true
+ * ```
+ */
+export const REGISTER_WRITE_ROLES = ["registrar", "bureau", "system", "admin"] as const;
+
+/**
+ * Roles that may read full records with personal data (the same as the writers).
+ *
+ * @example
+ * ```ts
+ * PERSONAL_DATA_ROLES.includes("volunteer"); // false
+ * ```
+ */
+export const PERSONAL_DATA_ROLES: readonly (typeof REGISTER_WRITE_ROLES)[number][] = REGISTER_WRITE_ROLES;
+
+/** Most changes one `record` call takes. */
+export const MAX_BATCH = 10_000;
+
+/** Bounds of one change before it is parsed: a hostile input is refused before any work. */
+const CHANGE_LIMITS = { maxDepth: 8, maxNodes: 2_000, maxString: 2_000 } as const;
+
+/** What a register store does inside one batch: reads and locks a person, claims an id, appends. */
+export interface RegisterBatch {
+  /** The person's changes, in any order; the person stays locked for the rest of the batch. */
+  lock(personId: string): Promise<RecordedChange[]>;
+  /** Claims a person id for an enrolment; false if it is already enrolled (by anyone, also concurrently). */
+  claim(personId: string): Promise<boolean>;
+  /** Appends a change; the store assigns its seq. */
+  append(change: RegisterChange, meta: { readonly recordedAt: string; readonly by: string }): Promise<RecordedChange>;
+}
+
+/**
+ * The small interface a register stores its append-only log behind (memory, PGlite, PostgreSQL).
+ * A batch either commits every append made in it or none.
+ */
+export interface RegisterStore {
+  /** Runs one batch; appends become visible together when it resolves. */
+  batch<T>(fn: (batch: RegisterBatch) => Promise<T>): Promise<T>;
+  /** Every change effective on or before a day. */
+  changesUpTo(asOf: IsoDate): Promise<RecordedChange[]>;
+  /** Every change of one person. */
+  changesOf(personId: string): Promise<RecordedChange[]>;
+  /** Releases the store. */
+  close(): Promise<void>;
+}
+
+/** Options for {@link createRegister}. */
+export interface RegisterOptions {
+  /** Where the log is kept. */
+  readonly store: RegisterStore;
+  /** The source of today and of recording instants. */
+  readonly clock: Clock;
+  /** The rank scale ranks are checked on (default: the civil-service scale). */
+  readonly scale?: RankScale;
+}
+
+function parseActor(input: ActorInput): Actor {
+  const r = Actor.safeParse(input, { reportInput: true });
+  if (!r.success) throw fromZodError(r.error, ["actor"]);
+  return r.data;
+}
+
+function hasAnyRole(actor: Actor, roles: readonly string[]): boolean {
+  return actor.roles.some((r) => roles.includes(r));
+}
+
+function asOfOf(options: { asOf?: IsoDate } | undefined, clock: Clock): IsoDate {
+  if (options?.asOf === undefined) return today(clock);
+  const r = IsoDateSchema.safeParse(options.asOf);
+  if (!r.success) throw new ElderflowError("INVALID_DATE", { path: ["asOf"] });
+  return r.data;
+}
+
+/** The first string (value or key) in a parsed change that a store could not return unchanged. */
+function storableProblem(value: unknown, path: (string | number)[]): ElderflowError | undefined {
+  if (typeof value === "string") {
+    const problem = textProblem(value, { max: 2_000, min: 0, lines: true });
+    return problem === null ? undefined : new ElderflowError(problem, { path });
+  }
+  if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      const keyProblem = textProblem(k, { max: 200, lines: false });
+      if (keyProblem !== null) return new ElderflowError(keyProblem, { path });
+      const inner = storableProblem(v, [...path, k]);
+      if (inner !== undefined) return inner;
+    }
+  }
+  return undefined;
+}
+
+function refusal(index: number, error: ElderflowError): RecordOutcome {
+  return { ok: false, index, error: error.toJSON() };
+}
+
+/**
+ * Creates a register over a store.
+ *
+ * @example
+ * ```ts
+ * const register = createRegister({ store: memoryRegisterStore(), clock: systemClock() });
+ * ```
+ */
+export function createRegister(options: RegisterOptions): Register {
+  const { store, clock } = options;
+  const scale = options.scale;
+  const changeSchema = registerChangeSchema(scale === undefined ? {} : { scale });
+
+  const prepare = (raw: unknown): RegisterChange => {
+    canonicalJson(raw, CHANGE_LIMITS);
+    const r = changeSchema.safeParse(raw, { reportInput: true });
+    if (!r.success) throw fromZodError(r.error);
+    const problem = storableProblem(r.data, []);
+    if (problem !== undefined) throw problem;
+    return r.data;
+  };
+
+  const validate = (state: PersonState, basePath: FieldPath, todayDate: IsoDate, statusPath: boolean) => {
+    const schema = personSchema({ ...(scale === undefined ? {} : { scale }), today: todayDate });
+    const r = schema.safeParse(state, { reportInput: true });
+    if (r.success) return;
+    const error = fromZodError(r.error, basePath);
+    if (statusPath && error.path[0] === "statusSince")
+      throw new ElderflowError(error.code, { path: ["effective"], params: error.params });
+    throw error;
+  };
+
+  const recordOne = async (
+    batch: RegisterBatch,
+    actor: Actor,
+    change: RegisterChange,
+    todayDate: IsoDate,
+    meta: { recordedAt: string; by: string },
+  ): Promise<RecordedChange> => {
+    if (change.effective > todayDate)
+      throw new ElderflowError("FUTURE_DATE", { path: ["effective"], params: { limit: todayDate } });
+    if (change.kind === "enrol") {
+      if (change.person.id !== change.personId) throw new ElderflowError("ID_MISMATCH", { path: ["person", "id"] });
+      if (!actorReaches(actor, change.person.communityId))
+        throw new ElderflowError("WRONG_COMMUNITY", { path: ["person", "communityId"] });
+      if (change.effective < change.person.birthDate) throw new ElderflowError("DATE_ORDER", { path: ["effective"] });
+      const existing = await batch.lock(change.personId);
+      if (existing.length > 0) throw new ElderflowError("ALREADY_ENROLLED", { params: { id: change.personId } });
+      validate(change.person, ["person"], todayDate, false);
+      if (!(await batch.claim(change.personId)))
+        throw new ElderflowError("ALREADY_ENROLLED", { params: { id: change.personId } });
+      return batch.append(change, meta);
+    }
+    const existing = await batch.lock(change.personId);
+    const enrolment = existing.find((c) => c.kind === "enrol");
+    if (enrolment === undefined) throw new ElderflowError("UNKNOWN_PERSON", { path: ["personId"] });
+    if (change.effective < enrolment.effective)
+      throw new ElderflowError("BEFORE_ENROLMENT", { path: ["effective"], params: { enrolled: enrolment.effective } });
+    // The new change goes last among those of its day; every state from it on must hold.
+    const provisional: RecordedChange = { ...change, seq: Number.POSITIVE_INFINITY, ...meta };
+    const line = timeline([...existing, provisional]);
+    const at = line.findIndex((s) => s.change === provisional);
+    const before = line[at - 1]?.state;
+    const reach = new Set<string>();
+    if (before !== undefined) reach.add(before.communityId);
+    for (const s of line.slice(at)) if (s.state !== undefined) reach.add(s.state.communityId);
+    for (const community of reach) {
+      if (!actorReaches(actor, community))
+        throw new ElderflowError("WRONG_COMMUNITY", {
+          path: change.kind === "community" && community === change.communityId ? ["communityId"] : ["personId"],
+        });
+    }
+    for (const s of line.slice(at))
+      if (s.state !== undefined) validate(s.state, [], todayDate, change.kind === "status");
+    return batch.append(change, meta);
+  };
+
+  const readable = async (actor: Actor, query: RegisterQuery | undefined): Promise<Person[]> => {
+    const asOf = asOfOf(query, clock);
+    if (query?.communityId !== undefined) assertText(query.communityId, ID_RULES, ["communityId"]);
+    const status = query?.status ?? "any";
+    if (status !== "any" && !PersonStatus.safeParse(status).success)
+      throw new ElderflowError("INVALID_ENUM", {
+        path: ["status"],
+        params: { options: [...PersonStatus.options, "any"].join(", ") },
+      });
+    const all = registerAsOf(await store.changesUpTo(asOf), asOf);
+    const out: Person[] = [];
+    for (const p of all.values()) {
+      if (!actorReaches(actor, p.communityId)) continue;
+      if (query?.communityId !== undefined && p.communityId !== query.communityId) continue;
+      if (status !== "any" && p.status !== status) continue;
+      out.push(structuredClone(p));
+    }
+    return out;
+  };
+
+  const assertPersonalRole = (actor: Actor) => {
+    if (!hasAnyRole(actor, PERSONAL_DATA_ROLES)) throw new ElderflowError("NOT_AUTHORIZED", { path: ["actor"] });
+  };
+
+  return {
+    async record(changes, actorInput) {
+      const actor = parseActor(actorInput);
+      if (!hasAnyRole(actor, REGISTER_WRITE_ROLES)) throw new ElderflowError("NOT_AUTHORIZED", { path: ["actor"] });
+      if (!Array.isArray(changes)) throw new ElderflowError("INVALID_TYPE", { params: { expected: "array" } });
+      if (changes.length > MAX_BATCH) throw new ElderflowError("TOO_MANY_ITEMS", { params: { maximum: MAX_BATCH } });
+      const todayDate = today(clock);
+      const meta = { recordedAt: new Date(clock.now()).toISOString(), by: actor.id };
+      const prepared = changes.map((raw) => {
+        try {
+          return { ok: true as const, change: prepare(raw) };
+        } catch (error) {
+          if (isElderflowError(error)) return { ok: false as const, error };
+          throw error;
+        }
+      });
+      if (prepared.every((p) => !p.ok))
+        return prepared.map((p, index) => refusal(index, (p as { error: ElderflowError }).error));
+      return store.batch(async (batch) => {
+        const outcomes: RecordOutcome[] = [];
+        for (const [index, p] of prepared.entries()) {
+          if (!p.ok) {
+            outcomes.push(refusal(index, p.error));
+            continue;
+          }
+          try {
+            outcomes.push({ ok: true, index, change: await recordOne(batch, actor, p.change, todayDate, meta) });
+          } catch (error) {
+            if (!isElderflowError(error)) throw error;
+            outcomes.push(refusal(index, error));
+          }
+        }
+        return outcomes;
+      });
+    },
+
+    async get(personId, actorInput, options) {
+      const actor = parseActor(actorInput);
+      assertPersonalRole(actor);
+      assertText(personId, ID_RULES, ["personId"]);
+      const asOf = asOfOf(options, clock);
+      const state = registerAsOf(await store.changesOf(personId), asOf).get(personId);
+      if (state === undefined || !actorReaches(actor, state.communityId)) return undefined;
+      return structuredClone(state);
+    },
+
+    async persons(actorInput, query) {
+      const actor = parseActor(actorInput);
+      assertPersonalRole(actor);
+      return readable(actor, query);
+    },
+
+    async list(actorInput, query) {
+      const actor = parseActor(actorInput);
+      return (await readable(actor, query)).map(maskPerson);
+    },
+
+    async exportRows(actorInput, query) {
+      const actor = parseActor(actorInput);
+      return (await readable(actor, query)).map(maskPerson);
+    },
+
+    async history(personId, actorInput) {
+      const actor = parseActor(actorInput);
+      assertText(personId, ID_RULES, ["personId"]);
+      const changes = await store.changesOf(personId);
+      const line = timeline(changes);
+      const now = line[line.length - 1]?.state;
+      if (now === undefined || !actorReaches(actor, now.communityId)) return [];
+      const personal = PERSONAL_DATA_ROLES.some((r) => actorHasRole(actor, r));
+      return [...changes].sort((a, b) => a.seq - b.seq).map((c) => (personal ? structuredClone(c) : maskChange(c)));
+    },
+
+    close: () => store.close(),
+  };
+}
+
+/** A JSON copy: what a SQL store would hand back (undefined fields dropped). */
+function jsonCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/**
+ * The in-memory store: the log in an array, batches one at a time.
+ *
+ * @example
+ * ```ts
+ * const store = memoryRegisterStore();
+ * ```
+ */
+export function memoryRegisterStore(): RegisterStore {
+  const log: RecordedChange[] = [];
+  const byPerson = new Map<string, RecordedChange[]>();
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    batch<T>(fn: (batch: RegisterBatch) => Promise<T>): Promise<T> {
+      const run = async () => {
+        const staged: RecordedChange[] = [];
+        const of = (id: string) => [...(byPerson.get(id) ?? []), ...staged.filter((c) => c.personId === id)];
+        const result = await fn({
+          lock: async (id) => of(id).map(jsonCopy),
+          claim: async (id) => !of(id).some((c) => c.kind === "enrol"),
+          append: async (change, meta) => {
+            const recorded = jsonCopy({ ...change, seq: log.length + staged.length + 1, ...meta }) as RecordedChange;
+            staged.push(recorded);
+            return jsonCopy(recorded);
+          },
+        });
+        for (const c of staged) {
+          log.push(c);
+          const list = byPerson.get(c.personId) ?? [];
+          list.push(c);
+          byPerson.set(c.personId, list);
+        }
+        return result;
+      };
+      const next = queue.then(run, run);
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    changesUpTo: async (asOf) => log.filter((c) => c.effective <= asOf).map(jsonCopy),
+    changesOf: async (personId) => (byPerson.get(personId) ?? []).map(jsonCopy),
+    close: async () => {},
+  };
+}
+
+/**
+ * A register in memory (tests, demos, the browser).
+ *
+ * @example
+ * ```ts
+ * const register = memoryRegister({ clock: fixedClock("2026-12-01T09:00:00+08:00") });
+ * ```
+ */
+export function memoryRegister(options: { clock: Clock; scale?: RankScale }): Register {
+  return createRegister({ ...options, store: memoryRegisterStore() });
+}
