@@ -337,7 +337,7 @@ describe("what may follow a status change", () => {
 });
 
 describe("plans after a followed status change", () => {
-  for (const kind of ["memory", "pglite"] as const)
+  for (const kind of ["memory", "pglite", "postgres"] as const)
     it(`adds no task for a deceased person, from a stale roster or an event emitted before the death (${kind})`, async () => {
       await withSystem(kind, async (flow, clock) => {
         await anAdmission(flow, "cp-1", DEAD); // emitted, not yet delivered
@@ -408,6 +408,73 @@ describe("plans after a followed status change", () => {
       expect(await flow.followStatusChange(move, bureau)).toMatchObject({ tasks: [], pairings: [], failed: [] });
     });
   });
+});
+
+describe("the follow-through over any task board", () => {
+  it("leaves no open task for the person, touches no one else's, and finds nothing on a second call", async () => {
+    const statuses = ["open", "assigned", "accepted", "done", "cancelled"] as const;
+    const aBoardTask = fc.record({
+      personId: fc.constantFrom(DEAD, OTHER),
+      communityId: fc.constantFrom(C1, C2),
+      kind: fc.constantFrom("birthday_visit", "holiday_visit", "missed_contact_alert", "cadence_alert"),
+      status: fc.constantFrom(...statuses),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(aBoardTask, { maxLength: 12 }),
+        fc.constantFrom("deceased", "moved", "transferred"),
+        fc.boolean(),
+        async (specs, status, withinDistrict) => {
+          await withSystem("memory", async (flow, clock) => {
+            const tasks = specs.map((t, n) =>
+              aTask({ id: `t-${n}`, ...t, assignees: t.status === "open" ? [] : ["b-1"] }),
+            );
+            await flow.addTasks(tasks, bureau);
+            for (const [n, t] of specs.entries()) {
+              const id = `t-${n}`;
+              if (t.status === "accepted" || t.status === "done") await flow.tasks.accept(id, bureau);
+              if (t.status === "done") await flow.tasks.complete(id, { outcome: "visited" }, bureau);
+              if (t.status === "cancelled") await flow.tasks.cancel(id, "duplicate", bureau);
+            }
+            const before = await flow.tasks.list(bureau);
+            clock.set("2027-03-05T10:00:00+08:00");
+            const change = {
+              personId: DEAD,
+              status,
+              effective: "2027-03-05",
+              ...(status !== "deceased" && withinDistrict ? { newCommunityId: C2 } : {}),
+            };
+            const report = await flow.followStatusChange(change, bureau);
+            const after = new Map((await flow.tasks.list(bureau)).map((t) => [t.id, t]));
+            const open = (t: { status: string }) => ["open", "assigned", "accepted"].includes(t.status);
+            for (const t of before) {
+              const now = after.get(t.id);
+              if (t.personId !== DEAD || !open(t) || (withinDistrict && status !== "deceased" && t.communityId === C2))
+                expect(now).toEqual(t);
+              else expect(now?.status).toBe("cancelled");
+            }
+            expect(report.tasks.length).toBe(
+              before.filter((t) => t.personId === DEAD && open(t) && after.get(t.id)?.status === "cancelled").length,
+            );
+            // Whatever is still open for the person waits in the new community after a move within the district.
+            const stillOpen = [...after.values()].filter((t) => t.personId === DEAD && open(t));
+            if (change.newCommunityId === undefined) expect(stillOpen).toEqual([]);
+            else
+              expect(
+                stillOpen.every(
+                  (t) =>
+                    t.communityId === C2 &&
+                    (before.some((b) => b.id === t.id) || (t.id.endsWith(`@${C2}`) && !t.kind.endsWith("_alert"))),
+                ),
+              ).toBe(true);
+            const again = await flow.followStatusChange(change, bureau);
+            expect([again.tasks, again.failed]).toEqual([[], []]);
+          });
+        },
+      ),
+      { numRuns: 25 },
+    );
+  }, 120_000);
 });
 
 describe("admitTask", () => {
