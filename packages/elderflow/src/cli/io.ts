@@ -10,9 +10,13 @@ import {
   isElderflowError,
   type Lang,
   type MessageParams,
+  type Person,
   parseJsonText,
+  type RankScale,
   systemClock,
+  today,
 } from "@elderflow/core";
+import { columnForHeader, type IgnoredColumn, type ImportFormat, readPersons } from "@elderflow/register";
 import { labelRows } from "./labels";
 import { renderCsv, renderTable } from "./table";
 
@@ -169,6 +173,77 @@ export function readJsonFile(io: CliIO, file: string): unknown {
   } catch (e) {
     if (isElderflowError(e)) throw new CliExit(EXIT.failure, e);
     throw e;
+  }
+}
+
+/** A persons file read record by record (see {@link readPersonsFile}). */
+export interface PersonsFile {
+  /** The good persons, in file order. */
+  readonly persons: Person[];
+  /** Where each good person was: its index in a JSON array, or its row in a sheet. */
+  readonly indexes: number[];
+  /** How a record's place is named in an issue's path: `persons[3]` (JSON index) or `row[5]` (sheet row). */
+  readonly prefix: "persons" | "row";
+  /** Every issue of every bad record, with its path (`persons[3].birthDate`, `row[5].birthDate`). */
+  readonly rejected: ElderflowIssue[];
+  /** The format the file was read as. */
+  readonly format: ImportFormat;
+  /** Sheet columns that were not recognised and were ignored. */
+  readonly ignoredColumns: readonly IgnoredColumn[];
+}
+
+/**
+ * Reads a persons file of any format the register's importer reads (XLSX, CSV in UTF-8, UTF-8 with
+ * a BOM or GB18030, JSON with or without a BOM; Chinese headers and values), as of the CLI's today.
+ * Bad records are returned as issues, never thrown, so a command lists the good ones and reports
+ * the rest; a file that cannot be read at all stops with its typed error (FILE_NOT_FOUND exit 2,
+ * INVALID_JSON, IMPORT_* exit 1).
+ */
+export async function readPersonsFile(
+  io: CliIO,
+  file: string,
+  options: { readonly scale?: RankScale } = {},
+): Promise<PersonsFile> {
+  const bytes = readBytesFile(io, file);
+  try {
+    const r = await readPersons(bytes, {
+      today: today(io.clock),
+      fileName: file,
+      // A roster prints masked names only: their text is left to the person schema, as before.
+      canonicalText: false,
+      ...(options.scale === undefined ? {} : { scale: options.scale }),
+    });
+    const json = r.format === "json";
+    const prefix = json ? "persons" : "row";
+    // A JSON record keeps the index it has in its array, as the interchange form numbers it.
+    const place = (row: number) => (json ? row - 2 : row);
+    const pathOf = (row: number, column: string | null): (string | number)[] => {
+      const field = column === null ? undefined : (columnForHeader(column)?.field ?? column);
+      return [prefix, place(row), ...(field === undefined ? [] : field.split("."))];
+    };
+    return {
+      persons: r.persons,
+      indexes: r.personRows.map(place),
+      prefix,
+      rejected: r.rejected.flatMap((x) => [
+        { code: x.code, path: pathOf(x.row, x.column), params: x.params },
+        ...(x.more ?? []).map((m) => ({ code: m.code, path: pathOf(x.row, m.column), params: m.params })),
+      ]),
+      format: r.format,
+      ignoredColumns: r.ignoredColumns,
+    };
+  } catch (e) {
+    if (isElderflowError(e)) throw new CliExit(EXIT.failure, e);
+    throw e;
+  }
+}
+
+/** Reads a file's bytes relative to the CLI's working directory, or stops with FILE_NOT_FOUND (exit 2). */
+export function readBytesFile(io: CliIO, file: string): Uint8Array {
+  try {
+    return readFileSync(file.startsWith("/") ? file : `${io.cwd}/${file}`);
+  } catch {
+    throw new CliExit(EXIT.usage, new ElderflowError("FILE_NOT_FOUND", { params: { file: shownFile(file) } }));
   }
 }
 

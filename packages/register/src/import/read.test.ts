@@ -235,6 +235,12 @@ describe("readPersons: every bad row reported with row, column and code; the goo
       }
     });
 
+  it("leaves text to the person schema alone with canonicalText: false (a roster that prints masked names)", async () => {
+    const bytes = utf8(csvText([ZH_HEADER, zhRow().with(1, "王\u202e建国")]));
+    expect(brief((await read(bytes)).rejected)).toEqual([{ row: 2, column: "姓名", code: "CONTROL_CHARACTER" }]);
+    expect((await read(bytes, { canonicalText: false })).persons[0]?.name).toBe("王\u202e建国");
+  });
+
   it("rejects every row with REQUIRED naming a required column the file lacks", async () => {
     const header = ZH_HEADER.filter((h) => h !== "职级");
     const rows = [header, zhRow().filter((_, i) => i !== 6), zhRow(aPerson({ id: "p2" })).filter((_, i) => i !== 6)];
@@ -267,8 +273,8 @@ describe("readPersons: every bad row reported with row, column and code; the goo
     const r = await read(utf8(csvText(rows)));
     expect(brief(r.rejected)).toEqual([{ row: 2, column: "性别", code: "INVALID_ENUM" }]);
     expect(r.rejected[0]?.more).toEqual([
-      { column: "出生日期", code: "INVALID_DATE" },
-      { column: "职级", code: "UNKNOWN_RANK" },
+      { column: "出生日期", code: "INVALID_DATE", params: {} },
+      { column: "职级", code: "UNKNOWN_RANK", params: {} },
     ]);
   });
 

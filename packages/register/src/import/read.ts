@@ -67,10 +67,16 @@ export interface ImportRejection {
   readonly column: string | null;
   /** Stable catalogue code. */
   readonly code: ErrorCode;
+  /** The message's params (limits, options, the row of a first occurrence); never a cell's value. */
+  readonly params: MessageParams;
   /** The message in each language; it never repeats the cell's value. */
   readonly message: { readonly "zh-CN": string; readonly en: string };
   /** Further problems of the same row, after the first (absent when there are none). */
-  readonly more?: readonly { readonly column: string | null; readonly code: ErrorCode }[];
+  readonly more?: readonly {
+    readonly column: string | null;
+    readonly code: ErrorCode;
+    readonly params: MessageParams;
+  }[];
 }
 
 /** A column of the file that the mapping table does not know: reported once, and ignored. */
@@ -119,6 +125,12 @@ export interface ReadPersonsOptions {
   readonly maxCellChars?: number;
   /** Most bytes an XLSX may inflate to (default {@link IMPORT_LIMITS}.maxUnzippedBytes). */
   readonly maxUnzippedBytes?: number;
+  /**
+   * Refuse text that could not be kept as canonical text: control characters, bidi overrides
+   * (CONTROL_CHARACTER) and lone surrogates (MALFORMED_TEXT), as the register does (default true).
+   * `false` leaves text to the person schema alone, for a reader that only prints masked names.
+   */
+  readonly canonicalText?: boolean;
   /** Community names → ids, for a 社区 column that holds names (东关社区) rather than ids. */
   readonly communities?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
 }
@@ -240,6 +252,7 @@ export async function readPersons(input: Uint8Array, options: ReadPersonsOptions
     today: options.today,
     scale: options.scale ?? defaultRankScale,
     maxCellChars,
+    canonicalText: options.canonicalText ?? true,
     communities: communityLookup(options.communities),
   });
 }
@@ -454,6 +467,7 @@ interface MapContext {
   readonly today: IsoDate;
   readonly scale: RankScale;
   readonly maxCellChars: number;
+  readonly canonicalText: boolean;
   readonly communities: ReadonlyMap<string, string>;
 }
 
@@ -526,8 +540,11 @@ function mapRows(layout: Layout, ctx: MapContext): PersonImport {
       row: input.row,
       column: head.column,
       code: head.code,
+      params,
       message: { "zh-CN": formatMessage(head.code, "zh-CN", params), en: formatMessage(head.code, "en", params) },
-      ...(rest.length > 0 ? { more: rest.map((p) => ({ column: p.column, code: p.code })) } : {}),
+      ...(rest.length > 0
+        ? { more: rest.map((p) => ({ column: p.column, code: p.code, params: safeParams(p.params) })) }
+        : {}),
     });
   }
   return {
@@ -579,7 +596,7 @@ function readCell(
   if (typeof value === "string") {
     if (value.length > ctx.maxCellChars) return fail("CELL_TOO_LONG", { maximum: ctx.maxCellChars });
     value = value.normalize("NFC").trim();
-    const problem = textProblem(value, { max: ctx.maxCellChars, lines: false });
+    const problem = ctx.canonicalText ? textProblem(value, { max: ctx.maxCellChars, lines: false }) : null;
     if (problem !== null) return fail(problem, problem === "TOO_BIG" ? { maximum: ctx.maxCellChars } : {});
   }
   switch (spec.kind) {

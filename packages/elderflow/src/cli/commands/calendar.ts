@@ -30,7 +30,7 @@ export function registerCalendar(program: Command, ctx: CommandContext): void {
     .requiredOption("--to <date>", "last date YYYY-MM-DD, inclusive")
     .option("--local-days <file>", "JSON array of local days {date, working, name: {zh-CN, en}}")
     .option("--persons <file>", "study only: persons, to list the 送学上门 deliveries of each session (JSON)")
-    .action((name: string, opts: { from: string; to: string; localDays?: string; persons?: string }) => {
+    .action(async (name: string, opts: { from: string; to: string; localDays?: string; persons?: string }) => {
       const series = OFFICE_SERIES[name];
       if (series === undefined)
         throw new ElderflowError("INVALID_ENUM", {
@@ -52,7 +52,8 @@ export function registerCalendar(program: Command, ctx: CommandContext): void {
       }
       const events =
         opts.persons !== undefined && series.id === "study"
-          ? studyPlan(readPersons(ctx.io, opts.persons), { from: opts.from, to: opts.to, calendar, series }).sessions
+          ? studyPlan(await readPersons(ctx.io, opts.persons), { from: opts.from, to: opts.to, calendar, series })
+              .sessions
           : x.events;
       const value = { series: series.id, events, skipped: x.skipped, moved: x.moved, warnings: x.warnings };
       if (format === "json") {

@@ -1,13 +1,4 @@
-import {
-  ElderflowError,
-  type ElderflowIssue,
-  formatMessage,
-  formatPath,
-  maskName,
-  type Person,
-  today,
-  validatePersons,
-} from "@elderflow/core";
+import { ElderflowError, type ElderflowIssue, formatMessage, formatPath, maskName, type Person } from "@elderflow/core";
 import { createBirthdayCheck } from "@elderflow/policy";
 import {
   birthdayRosterReport,
@@ -27,7 +18,9 @@ import {
   type CommandContext,
   EXIT,
   emitRows,
+  type PersonsFile,
   readJsonFile,
+  readPersonsFile,
   shownIssue,
   usageError,
 } from "../io";
@@ -43,28 +36,20 @@ function skipOption(name: string, value: string | undefined): Skip | undefined {
 }
 
 /** Reads and validates a persons file; every bad record is reported with its path, never half a list. */
-export function readPersons(io: CliIO, file: string) {
-  const { persons, rejected } = readPersonsReport(io, file);
+export async function readPersons(io: CliIO, file: string) {
+  const { persons, rejected } = await readPersonsReport(io, file);
   const first = rejected[0];
   if (first !== undefined)
     throw new ElderflowError(first.code, { path: first.path, params: first.params, issues: rejected });
   return persons;
 }
 
-/** A persons file read record by record: the good persons (with their index in the file) and every issue of the bad ones. */
-function readPersonsReport(
-  io: CliIO,
-  file: string,
-): { persons: Person[]; indexes: number[]; rejected: ElderflowIssue[] } {
-  const data = readJsonFile(io, file);
-  if (!Array.isArray(data))
-    throw new ElderflowError("INVALID_TYPE", { path: ["persons"], params: { expected: "array" } });
-  const checked = validatePersons(data, { today: today(io.clock) });
-  return {
-    persons: checked.valid.map((v) => v.value),
-    indexes: checked.valid.map((v) => v.index),
-    rejected: checked.invalid.flatMap((r) => r.issues.map((i) => ({ ...i, path: ["persons", r.index, ...i.path] }))),
-  };
+/**
+ * A persons file read record by record (XLSX, CSV or JSON through the register's importer): the good
+ * persons (with their index in the file) and every issue of the bad ones.
+ */
+function readPersonsReport(io: CliIO, file: string): Promise<PersonsFile> {
+  return readPersonsFile(io, file);
 }
 
 /**
@@ -145,7 +130,7 @@ export function registerRoster(program: Command, ctx: CommandContext): void {
     .option("--skip-lunar <skip>", "SKIP for lunar day 30 and leap-month birthdays")
     .option(...ORG_OPTION)
     .action(
-      (opts: {
+      async (opts: {
         persons: string;
         from: string;
         to: string;
@@ -154,7 +139,7 @@ export function registerRoster(program: Command, ctx: CommandContext): void {
         skipLunar?: string;
         org?: string;
       }) => {
-        const read = readPersonsReport(ctx.io, opts.persons);
+        const read = await readPersonsReport(ctx.io, opts.persons);
         const communities = readCommunityNames(ctx, opts.org);
         const both = skipOption("--skip", opts.skip);
         const g = skipOption("--skip-gregorian", opts.skipGregorian) ?? both;
@@ -170,7 +155,7 @@ export function registerRoster(program: Command, ctx: CommandContext): void {
           ...read.rejected,
           ...report.rejected.map((r) => {
             const [, , ...rest] = r.issue.path;
-            return { ...r.issue, path: ["persons", read.indexes[r.index] ?? r.index, ...rest] };
+            return { ...r.issue, path: [read.prefix, read.indexes[r.index] ?? r.index, ...rest] };
           }),
         ].sort((a, b) => Number(a.path[1]) - Number(b.path[1]));
         const entries = report.entries;
@@ -229,8 +214,8 @@ export function registerRoster(program: Command, ctx: CommandContext): void {
     .requiredOption("--persons <file>", "JSON array of persons (interchange form)")
     .requiredOption("--year <yyyy>", "the year")
     .option(...ORG_OPTION)
-    .action((opts: { persons: string; year: string; org?: string }) => {
-      const read = readPersonsReport(ctx.io, opts.persons);
+    .action(async (opts: { persons: string; year: string; org?: string }) => {
+      const read = await readPersonsReport(ctx.io, opts.persons);
       const communities = readCommunityNames(ctx, opts.org);
       const year = parseIntOption("--year", opts.year);
       const list = holidayVisitList(read.persons, { year });
@@ -269,8 +254,8 @@ export function registerRoster(program: Command, ctx: CommandContext): void {
     .requiredOption("--checks <file>", "JSON array of recorded checks {personId, date}")
     .requiredOption("--on <date>", "the date YYYY-MM-DD")
     .option(...ORG_OPTION)
-    .action((opts: { persons: string; checks: string; on: string; org?: string }) => {
-      const read = readPersonsReport(ctx.io, opts.persons);
+    .action(async (opts: { persons: string; checks: string; on: string; org?: string }) => {
+      const read = await readPersonsReport(ctx.io, opts.persons);
       const communities = readCommunityNames(ctx, opts.org);
       const checks = readJsonFile(ctx.io, opts.checks);
       if (!Array.isArray(checks))
