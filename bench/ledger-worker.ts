@@ -5,11 +5,11 @@
  */
 import type { TimeBank } from "@elderflow/timebank";
 import pg from "pg";
-import { type LedgerSide, openBank, runElderflow, runPeer, type Transfer, transfersOf } from "./ledgers";
+import { buildJournal, type LedgerSide, openBank, runElderflow, runPeer, type Transfer, transfersOf } from "./ledgers";
 import { peakRssMiB, workerMain } from "./lib";
 
 interface Init {
-  readonly kind: "transfers" | "open";
+  readonly kind: "transfers" | "open" | "build";
   readonly side: LedgerSide;
   readonly url: string;
   readonly schema: string;
@@ -28,8 +28,9 @@ interface State {
 
 workerMain<Init, State>(
   async (init) => {
-    const state: State = { init, transfers: transfersOf(init.label, init.client, init.count, init.zipf) };
-    if (init.kind === "open") return state;
+    const transfers = init.kind === "transfers" ? transfersOf(init.label, init.client, init.count, init.zipf) : [];
+    const state: State = { init, transfers };
+    if (init.kind !== "transfers") return state;
     if (init.side === "elderflow") state.bank = await openBank(init.url, init.schema, 1);
     else {
       state.pg = new pg.Client({ connectionString: init.url, options: `-c search_path=${init.schema}` });
@@ -39,6 +40,11 @@ workerMain<Init, State>(
   },
   async (state) => {
     const { init } = state;
+    if (init.kind === "build") {
+      const t = performance.now();
+      const length = await buildJournal((m) => process.stderr.write(`${m}\n`), init.url, init.schema, init.count);
+      return { ms: performance.now() - t, length };
+    }
     if (init.kind === "open") {
       const t = performance.now();
       const bank = await openBank(init.url, init.schema, 1);

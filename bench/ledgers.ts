@@ -6,8 +6,18 @@
  * Shared by the in-process lines and the worker processes (`bench/ledger-worker.ts`).
  */
 import { fixedClock, seededRandom } from "@elderflow/core";
-import { createTimeBank, postgresStore, type TimeBank } from "@elderflow/timebank";
-import type pg from "pg";
+import {
+  type AccountRow,
+  canonicalJson,
+  createTimeBank,
+  GENESIS_HASH,
+  type JournalEntry,
+  memoryStore,
+  postgresStore,
+  type TimeBank,
+  type TimeBankStore,
+} from "@elderflow/timebank";
+import pg from "pg";
 import { checksum } from "./check";
 
 /** Volunteers, spread over the communities (volunteer i is in community i % COMMUNITIES). */
@@ -266,4 +276,118 @@ export async function bankBalances(
 /** What a run changed in the time bank's balances (after minus before). */
 export function bankDelta(before: Map<string, number>, after: Map<string, number>): Balances {
   return balancesOf([...after].map(([id, b]) => ({ id, balance: b - (before.get(id) ?? 0) })));
+}
+
+/**
+ * A write-only store for building the fixture: the time bank decides every command as usual (in
+ * memory), and each batch's journal entries and account rows are written to PostgreSQL in large
+ * `unnest` inserts, without the per-batch head lock (there is one writer). The head and the
+ * accounts are written at the end, so the stored bank is exactly what the time bank decided.
+ */
+function sinkStore(client: pg.Client, schema: string): TimeBankStore & { finish(): Promise<void> } {
+  const inner = memoryStore();
+  let head: { seq: number; hash: string; suite: string | null } = { seq: 0, hash: GENESIS_HASH, suite: null };
+  const accounts = new Map<string, AccountRow>();
+  let buffer: JournalEntry[] = [];
+  const flush = async () => {
+    if (buffer.length === 0) return;
+    const rows = buffer;
+    buffer = [];
+    await client.query(
+      `insert into ${schema}.timebank_journal (seq, key, fingerprint, at, command, result, prev_hash, hash)
+       select * from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])`,
+      [
+        rows.map((e) => e.seq),
+        rows.map((e) => e.key),
+        rows.map((e) => e.fingerprint),
+        rows.map((e) => e.at),
+        rows.map((e) => (e.command === null ? null : canonicalJson(e.command))),
+        rows.map((e) => canonicalJson(e.result)),
+        rows.map((e) => e.prevHash),
+        rows.map((e) => e.hash),
+      ],
+    );
+  };
+  return {
+    ...inner,
+    kind: "postgres",
+    async open() {},
+    async commit(afterSeq, prepare, suite) {
+      if (afterSeq !== head.seq) throw new Error("sink store: one writer only");
+      const p = prepare([]);
+      for (const e of p.entries) buffer.push(e);
+      for (const a of p.accounts) accounts.set(a.id, a);
+      const last = p.entries[p.entries.length - 1];
+      if (last !== undefined) head = { seq: last.seq, hash: last.hash, suite: head.suite ?? suite };
+      if (buffer.length >= 20_000) await flush();
+      return p.value;
+    },
+    async readJournal() {
+      return [];
+    },
+    async readSnapshot() {
+      return { head, accounts: [...accounts.values()] };
+    },
+    async close() {},
+    async finish() {
+      await flush();
+      const rows = [...accounts.values()];
+      await client.query(
+        `insert into ${schema}.timebank_accounts (id, debits_pending, debits_posted, credits_pending, credits_posted, earned)
+         select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])`,
+        [
+          rows.map((a) => a.id),
+          rows.map((a) => a.debitsPending),
+          rows.map((a) => a.debitsPosted),
+          rows.map((a) => a.creditsPending),
+          rows.map((a) => a.creditsPosted),
+          rows.map((a) => a.earned),
+        ],
+      );
+      await client.query(`update ${schema}.timebank_head set seq = $1, hash = $2, suite = $3 where id = 1`, [
+        head.seq,
+        head.hash,
+        head.suite,
+      ]);
+    },
+  };
+}
+
+/** Writes a journal of `entries` entries decided by the time bank (set-up, then record + verify pairs). */
+export async function buildJournal(
+  log: (m: string) => void,
+  url: string,
+  schema: string,
+  entries: number,
+): Promise<number> {
+  // The schema, by the time bank's own migrations.
+  const migrated = postgresStore({ connectionString: url, schema, max: 1 });
+  await migrated.open();
+  await migrated.close();
+  // The head's guard (a trigger) names the journal unqualified: the schema goes on the search path.
+  const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+  await client.connect();
+  const store = sinkStore(client, schema);
+  const bank = await createTimeBank({ store, clock, stars, maxBatch: 10_000 });
+  const host = bank.as(HOST);
+  const setup = setupCommands();
+  await host.submitMany(setup);
+  const pairs = Math.floor((entries - setup.length) / 2);
+  const chunk = 5_000;
+  let logged = 0;
+  for (let from = 0; from < pairs; from += chunk) {
+    const ts = transfersOf("open", from / chunk, Math.min(chunk, pairs - from), null);
+    const results = await host.submitMany(commandsOf("open", 0, from, ts));
+    if (results.some((r) => !r.ok)) throw new Error("timebank.open: building the journal failed");
+    const pct = Math.floor((bank.anchor().length / entries) * 10);
+    if (pct > logged) {
+      logged = pct;
+      log(`  ${pct * 10}%`);
+    }
+  }
+  if ((entries - setup.length) % 2 === 1)
+    await host.submit({ op: "enroll", key: "pad", volunteer: "pad", community: "c0", family: [] });
+  await store.finish();
+  await client.end();
+  return bank.anchor().length;
 }

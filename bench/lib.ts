@@ -39,13 +39,17 @@ export interface BenchWorker<R> {
 }
 
 /**
- * Forks `bench/<file>` as a separate Node process (TypeScript through tsx, workspace sources) and
- * hands it `init`. The worker answers `{ type: "ready" }`, waits for "go", and answers
+ * Forks `bench/<file>` as a separate Node process (TypeScript through tsx, workspace sources, and
+ * `nodeOptions` such as a heap limit) and hands it `init`. The worker answers `{ type: "ready" }`, waits for "go", and answers
  * `{ type: "done", ... }`; an error or a non-zero exit rejects.
  */
-export function forkWorker<R>(file: string, init: Record<string, unknown>): BenchWorker<R> {
+export function forkWorker<R>(
+  file: string,
+  init: Record<string, unknown>,
+  nodeOptions: readonly string[] = [],
+): BenchWorker<R> {
   const child = fork(join(dirname(fileURLToPath(import.meta.url)), file), [], {
-    execArgv: ["--import", "tsx", "--conditions=@elderflow/source"],
+    execArgv: [...nodeOptions, "--import", "tsx", "--conditions=@elderflow/source"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   let onReady: () => void = () => {};
