@@ -12,6 +12,19 @@ export * as timebank from "@elderflow/timebank";
 export * as workflow from "@elderflow/workflow";
 export { type CliIO, type CommandContext, EXIT, type GlobalOptions, type OutputFormat, processIO } from "./cli/io";
 export { CLI_VERSION, runCli } from "./cli/program";
+export {
+  type Bilingual as PrintableText,
+  type BirthdayListRow,
+  type CertificateView,
+  escapePrintable,
+  type HolidayVisitRow,
+  type PrintableColumn,
+  type PrintableList,
+  printableBirthdayList,
+  printableCertificate,
+  printableHolidayVisitList,
+  renderPrintableList,
+} from "./report/printable";
 export { openDataDir } from "./system/datadir";
 export {
   type DeadLetter,
@@ -48,6 +61,8 @@ export {
   followStatusChange,
   memoryDepartures,
   REASSIGNED_TASK_KINDS,
+  type RecordedChanges,
+  recordAndFollow,
   STATUS_CHANGE_ROLES,
   type StatusChange,
   sqlDepartures,

@@ -30,6 +30,7 @@ import {
   priorityTargetPolicy,
   starsForMinutes,
 } from "@elderflow/policy";
+import { memoryRegister, type Register, sqlRegister } from "@elderflow/register";
 import {
   type BirthdayEntry,
   type BirthdaySkip,
@@ -74,6 +75,8 @@ import {
   type FollowReport,
   followStatusChange,
   memoryDepartures,
+  type RecordedChanges,
+  recordAndFollow,
   type StatusChange,
   sqlDepartures,
 } from "./follow";
@@ -299,6 +302,14 @@ export interface Elderflow extends Planners {
    * `./follow`.
    */
   followStatusChange(change: StatusChange, actor: ActorInput): Promise<FollowReport>;
+  /** The register of persons (信息库), in the same store as the rest. */
+  readonly register: Register;
+  /**
+   * Records changes in the register (`register.record`), then follows every accepted change of
+   * status to deceased, moved or transferred into the plans, as the same actor: the register's
+   * outcomes, and one follow-through report per such change.
+   */
+  recordChanges(changes: readonly unknown[], actor: ActorInput): Promise<RecordedChanges>;
   /** Closes the database. */
   close(): Promise<void>;
 }
@@ -404,6 +415,7 @@ interface Backends {
   tasks: TaskBoard;
   deadLetters: DeadLetterStore;
   departures: DepartureStore;
+  register: Register;
   close: () => Promise<void>;
 }
 
@@ -415,6 +427,7 @@ async function openBackends(spec: StoreSpec, clock: Clock): Promise<Backends> {
       tasks: memoryTaskBoard({ clock }),
       deadLetters: memoryDeadLetters(),
       departures: memoryDepartures(),
+      register: memoryRegister({ clock }),
       close: async () => {},
     };
   let sql: SqlClient;
@@ -439,6 +452,8 @@ async function openBackends(spec: StoreSpec, clock: Clock): Promise<Backends> {
     tasks: await sqlTaskBoard(sql, { clock }),
     deadLetters: await sqlDeadLetters(sql),
     departures: await sqlDepartures(sql),
+    // The register shares the client too; the system closes it once.
+    register: await sqlRegister({ ...sql, close: async () => {} }, { clock }),
     close: () => (spec.kind === "sql" ? Promise.resolve() : sql.close()),
   };
 }
@@ -855,6 +870,16 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
         change,
         actor,
       ),
+    register: backends.register,
+    recordChanges(changes, actor) {
+      const follow = (change: StatusChange, a: ActorInput) =>
+        followStatusChange(
+          { clock, host, tasks: backends.tasks, departures: backends.departures, workflows, timebank },
+          change,
+          a,
+        );
+      return recordAndFollow(backends.register, follow, host, changes, actor);
+    },
     async close() {
       await timebank.close();
       await backends.close();

@@ -1,10 +1,17 @@
-import { type ActorInput, isElderflowError, type ManualClock, manualClock, type ServicePoint } from "@elderflow/core";
+import {
+  type ActorInput,
+  ElderflowError,
+  isElderflowError,
+  type ManualClock,
+  manualClock,
+  type ServicePoint,
+} from "@elderflow/core";
 import type { WorkflowActor } from "@elderflow/workflow";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
 import { createElderflow, type Elderflow, type StoreSpec } from "./elderflow";
-import { admitTask, type Departure, followStatusChange, memoryDepartures } from "./follow";
+import { admitTask, type Departure, followStatusChange, memoryDepartures, recordAndFollow } from "./follow";
 import type { Task } from "./tasks";
 
 const C1 = "c-01";
@@ -406,6 +413,106 @@ describe("plans after a followed status change", () => {
       expect(await flow.addTasks([aTask({ id: "bday-old", due: "2027-03-01" })], bureau)).toBe(1);
       expect((await flow.tasks.get("bday-old", bureau)).communityId).toBe(C2);
       expect(await flow.followStatusChange(move, bureau)).toMatchObject({ tasks: [], pairings: [], failed: [] });
+    });
+  });
+});
+
+/** Enrols a person in the register (as of 2020), in community C1 unless said otherwise. */
+const enrolment = (id: string, communityId = C1) => ({
+  kind: "enrol",
+  personId: id,
+  effective: "2020-01-01",
+  person: {
+    id,
+    name: "张小三",
+    gender: "male",
+    birthDate: "1940-05-04",
+    retirementKind: "tuixiu",
+    rank: "section",
+    communityId,
+  },
+  source: { kind: "import", ref: "2020-roll" },
+});
+const statusChange = (personId: string, status: string, effective = "2027-03-05") => ({
+  kind: "status",
+  personId,
+  effective,
+  status,
+  source: { kind: "notice" },
+});
+
+for (const kind of ["memory", "pglite", "postgres"] as const)
+  describe(`recording changes in the register on ${kind}`, () => {
+    it("follows each accepted death, move or transfer into the plans, and none of a refused or other change", async () => {
+      await withSystem(kind, async (flow, clock) => {
+        const enrolled = await flow.register.record(
+          [enrolment(DEAD), enrolment(OTHER), enrolment("p-3")],
+          registrarOf(C1),
+        );
+        expect(enrolled.every((o) => o.ok)).toBe(true);
+        await flow.addTasks([aTask({ id: "bday-1" }), aTask({ id: "bday-3", personId: "p-3" })], bureau);
+        await aPairing(flow, "pair-1", DEAD);
+        await aPairing(flow, "pair-2", OTHER, "v-2");
+        clock.set("2027-03-05T10:00:00+08:00");
+        const { outcomes, follow } = await flow.recordChanges(
+          [
+            statusChange(DEAD, "deceased"),
+            statusChange("p-nobody", "deceased"),
+            { kind: "rank", personId: OTHER, effective: "2027-03-01", rank: "county", source: { kind: "correction" } },
+            statusChange("p-3", "transferred", "2027-03-04"),
+          ],
+          registrarOf(C1),
+        );
+        expect(outcomes.map((o) => (o.ok ? "ok" : o.error.code))).toEqual(["ok", "UNKNOWN_PERSON", "ok", "ok"]);
+        expect(follow.map((r) => [r.personId, r.status, r.effective, r.failed])).toEqual([
+          [DEAD, "deceased", "2027-03-05", []],
+          ["p-3", "transferred", "2027-03-04", []],
+        ]);
+        expect(follow[0]?.tasks).toEqual([
+          { id: "bday-1", kind: "birthday_visit", action: "cancelled", reason: "deceased" },
+        ]);
+        expect(follow[0]?.pairings).toEqual([{ instanceId: "pair-1", action: "ended", timersCancelled: 1 }]);
+        expect(follow[1]?.tasks).toEqual([
+          { id: "bday-3", kind: "birthday_visit", action: "cancelled", reason: "transferred" },
+        ]);
+        expect((await flow.register.get(DEAD, registrarOf(C1)))?.status).toBe("deceased");
+        expect((await flow.workflows.query("pair-2", staff())).state).toBe("active");
+        // No later task is added for the deceased.
+        expect(await flow.addTasks([aTask({ id: "bday-again" })], bureau)).toBe(0);
+      });
+    }, 60_000);
+  });
+
+describe("recordAndFollow", () => {
+  it("reports a follow-through refused as a whole in its report and goes on with the next change", async () => {
+    await withSystem("memory", async (flow, clock) => {
+      await flow.register.record([enrolment(DEAD), enrolment(OTHER)], bureau);
+      clock.set("2027-03-05T10:00:00+08:00");
+      let calls = 0;
+      const result = await recordAndFollow(
+        flow.register,
+        async (change) => {
+          calls++;
+          if (change.personId === DEAD) throw new ElderflowError("NOT_AUTHORIZED");
+          return {
+            ...change,
+            tasks: [],
+            pairings: [],
+            serviceRequests: [],
+            withdrawals: [],
+            hospitalAdmissions: [],
+            failed: [],
+          };
+        },
+        flow.host,
+        [statusChange(DEAD, "deceased"), statusChange(OTHER, "moved")],
+        bureau,
+      );
+      expect(calls).toBe(2);
+      expect(result.follow.map((r) => [r.personId, r.failed])).toEqual([
+        [DEAD, [{ item: `person:${DEAD}`, code: "NOT_AUTHORIZED" }]],
+        [OTHER, []],
+      ]);
     });
   });
 });

@@ -23,6 +23,7 @@ import {
   type SqlClient,
   today,
 } from "@elderflow/core";
+import type { RecordOutcome, Register } from "@elderflow/register";
 import { sha256, type TimeBank } from "@elderflow/timebank";
 import type { WorkflowActor, WorkflowEngine, WorkflowInstance } from "@elderflow/workflow";
 import { OPEN_TASK_STATUSES, type Task, type TaskBoard, type TaskCancelReason, type TaskKind } from "./tasks";
@@ -597,4 +598,68 @@ async function followWithdrawals(
     else failed.push({ item: `withdrawal:${e.key}`, code: r.code });
   }
   return out;
+}
+
+/** What {@link recordAndFollow} did: the register's outcome per change, and a follow-through per status change. */
+export interface RecordedChanges {
+  /** The register's outcome of each change, in order (a refused change is not followed). */
+  readonly outcomes: readonly RecordOutcome[];
+  /**
+   * One report per accepted change of status to deceased, moved or transferred, in order. A
+   * follow-through refused as a whole lists the person in `failed` with the code.
+   */
+  readonly follow: readonly FollowReport[];
+}
+
+/**
+ * Records changes in the register, then follows every accepted status change to deceased, moved
+ * or transferred into the plans (see {@link followStatusChange}), as the same actor, with the
+ * person's community read from the register as of the change. A follow-through that fails as a
+ * whole is reported, never thrown, so one bad item does not fail the batch.
+ *
+ * @example
+ * ```ts
+ * const { outcomes, follow } = await recordAndFollow(register, (c, a) => followStatusChange(deps, c, a), host,
+ *   [{ kind: "status", personId: "p1", effective: "2027-03-05", status: "deceased", source: { kind: "notice" } }],
+ *   registrar);
+ * ```
+ */
+export async function recordAndFollow(
+  register: Pick<Register, "record" | "get">,
+  follow: (change: StatusChange, actor: ActorInput) => Promise<FollowReport>,
+  host: Actor,
+  changes: readonly unknown[],
+  actor: ActorInput,
+): Promise<RecordedChanges> {
+  const outcomes = await register.record(changes, actor);
+  const reports: FollowReport[] = [];
+  for (const o of outcomes) {
+    if (!o.ok || o.change.kind !== "status" || o.change.status === "active") continue;
+    const { personId, effective, status } = o.change;
+    // The host reads the community the person belonged to on the day; the follow-through then
+    // checks the caller against it.
+    const person = await register.get(personId, host, { asOf: effective });
+    const change: StatusChange = {
+      personId,
+      status,
+      effective,
+      ...(person === undefined ? {} : { communityId: person.communityId }),
+    };
+    try {
+      reports.push(await follow(change, actor));
+    } catch (error) {
+      reports.push({
+        personId,
+        status,
+        effective,
+        tasks: [],
+        pairings: [],
+        serviceRequests: [],
+        withdrawals: [],
+        hospitalAdmissions: [],
+        failed: [{ item: `person:${personId}`, code: codeOf(error) }],
+      });
+    }
+  }
+  return { outcomes, follow: reports };
 }
