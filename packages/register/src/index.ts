@@ -61,3 +61,23 @@ export {
 } from "./register";
 export { REGISTER_MIGRATIONS, sqlRegister, sqlRegisterStore } from "./sql";
 export { applyChange, byEffective, type PersonState, registerAsOf, timeline } from "./state";
+export {
+  type ApplySurveyOptions,
+  applySurvey,
+  type BilingualText,
+  CADRE_SURVEY_2026,
+  defineQuestion,
+  defineSurvey,
+  type FieldChange,
+  type ReportValue,
+  type Survey,
+  type SurveyAnswers,
+  type SurveyChange,
+  type SurveyConflict,
+  type SurveyDefinition,
+  type SurveyQuestion,
+  type SurveyQuestions,
+  type SurveyReport,
+  type SurveyResponse,
+  type SurveyResponseReport,
+} from "./survey";
