@@ -18,7 +18,8 @@ import {
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { createActor } from "xstate";
-import { type BenchContext, peakRssMiB } from "./lib";
+import { allSame, assertSame, digest } from "./check";
+import { type BenchContext, type BenchLine, peakRssMiB } from "./lib";
 
 const PG_URL = process.env.ELDERFLOW_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const T0 = Date.UTC(2027, 2, 1, 1);
@@ -78,6 +79,7 @@ async function memoryVsRaw(ctx: BenchContext): Promise<void> {
   // 1. One long-lived care pathway: the same events through xstate's own actor and through the engine.
   const n = ctx.quick ? 20_000 : 100_000;
   const events = CARE_LOOP.map((e, k) => ({ ...e.payload, type: e.type, actor: e.actor, at: T0, eventId: `x${k}` }));
+  const loopStates: Record<string, string> = {};
   const loop = await bestOf(rounds, {
     xstate: async () => {
       const t = performance.now();
@@ -85,8 +87,10 @@ async function memoryVsRaw(ctx: BenchContext): Promise<void> {
         input: { communityId: "c01", personId: "p1", rank: "county" },
       }).start();
       for (let i = 0; i < n; i++) actor.send(events[i % 4] as never);
+      const ms = performance.now() - t;
+      loopStates.xstate = JSON.stringify(actor.getSnapshot().value);
       actor.stop();
-      return performance.now() - t;
+      return ms;
     },
     engine: async () => {
       const engine = createWorkflowEngine({ store: memoryStore(), clock: movingClock(), machines: machines() });
@@ -100,7 +104,9 @@ async function memoryVsRaw(ctx: BenchContext): Promise<void> {
         const e = CARE_LOOP[i % 4] as (typeof CARE_LOOP)[number];
         await engine.send("c", { id: `e${i}`, type: e.type, actor: e.actor, payload: e.payload });
       }
-      return performance.now() - t;
+      const ms = performance.now() - t;
+      loopStates.engine = JSON.stringify((await engine.query("c", doc)).state);
+      return ms;
     },
   });
   ctx.emit({
@@ -109,8 +115,14 @@ async function memoryVsRaw(ctx: BenchContext): Promise<void> {
     xstate_events_s: Math.round(n / ((loop.xstate ?? 1) / 1000)),
     elderflow_events_s: Math.round(n / ((loop.engine ?? 1) / 1000)),
     cost_ratio: Math.round(((loop.engine ?? 0) / (loop.xstate ?? 1)) * 100) / 100,
+    final_state: loopStates.engine ?? null,
+    same_output: loopStates.engine === loopStates.xstate,
     peak_rss_mib: peakRssMiB(),
   });
+  if (loopStates.engine !== loopStates.xstate)
+    throw new Error(
+      `workflow.memory.carePathway_loop: engine ended in ${loopStates.engine}, xstate in ${loopStates.xstate}`,
+    );
 
   // 2. Many hotline requests through their lifecycle (start + 6 events; timers set and cancelled).
   const requests = ctx.quick ? 3_000 : 20_000;
@@ -119,6 +131,7 @@ async function memoryVsRaw(ctx: BenchContext): Promise<void> {
     candidates: ["sp1", "sp2"],
     sla: { acceptMs: 9e5, arriveMs: 36e5, finishMs: 144e5 },
   };
+  const lifeStates = { xstate: [] as string[], engine: [] as string[] };
   const life = await bestOf(rounds, {
     xstate: async () => {
       const t = performance.now();
@@ -128,6 +141,7 @@ async function memoryVsRaw(ctx: BenchContext): Promise<void> {
           const base = { type: e.type, actor: e.actor, at: T0, eventId: "x" };
           actor.send((e.type === "TRIAGE" ? { ...base, ...triage } : base) as never);
         }
+        lifeStates.xstate[i] = JSON.stringify(actor.getSnapshot().value);
         actor.stop();
       }
       return performance.now() - t;
@@ -146,9 +160,14 @@ async function memoryVsRaw(ctx: BenchContext): Promise<void> {
         let k = 0;
         for (const e of LIFECYCLE(i)) await engine.send(id, { id: `${id}-${k++}`, ...e });
       }
-      return performance.now() - t;
+      const ms = performance.now() - t;
+      for (let i = 0; i < requests; i++)
+        lifeStates.engine[i] = JSON.stringify((await engine.query(`r${i}`, staff)).state);
+      return ms;
     },
   });
+  // The final state of every request, on both sides.
+  const lifeSides = { engine: digest(lifeStates.engine), xstate: digest(lifeStates.xstate) };
   ctx.emit({
     bench: "workflow.memory.request_lifecycle",
     requests,
@@ -156,15 +175,91 @@ async function memoryVsRaw(ctx: BenchContext): Promise<void> {
     xstate_events_s: Math.round((requests * 7) / ((life.xstate ?? 1) / 1000)),
     elderflow_events_s: Math.round((requests * 7) / ((life.engine ?? 1) / 1000)),
     cost_ratio: Math.round(((life.engine ?? 0) / (life.xstate ?? 1)) * 100) / 100,
+    same_output: allSame(lifeSides),
     peak_rss_mib: peakRssMiB(),
   });
+  assertSame("workflow.memory.request_lifecycle", lifeSides);
+}
+
+/** What the persisted engine stored: one `instance seq type` line per event, and the final states. */
+async function storedEvents(
+  query: (sql: string) => Promise<{ rows: Record<string, unknown>[] }>,
+  prefix: string,
+): Promise<{ events: string[]; states: string[] }> {
+  const ev = await query(`select instance_id, seq, type from ${prefix}wf_events order by instance_id, seq`);
+  const st = await query(`select id, state from ${prefix}wf_instances order by id`);
+  return {
+    events: ev.rows.map((r) => `${r.instance_id} ${r.seq} ${r.type}`),
+    states: st.rows.map((r) => `${r.id} ${r.state}`),
+  };
+}
+
+/** The events each worker sends, in order: a request's start, then its lifecycle. */
+function eventsOf(worker: number, perWorker: number): { instance: string; seq: number; type: string }[] {
+  const out: { instance: string; seq: number; type: string }[] = [];
+  for (let j = 0; j < perWorker; j++) {
+    const i = worker * perWorker + j;
+    out.push({ instance: `r${i}`, seq: 1, type: "start" });
+    for (const [k, e] of LIFECYCLE(i).entries()) out.push({ instance: `r${i}`, seq: k + 2, type: e.type });
+  }
+  return out;
+}
+
+/**
+ * graphile-worker as its users run it: a runner with concurrency 8 (LISTEN/NOTIFY wakes it, a
+ * 1 s poll interval backs that up) and 8 producers, each adding one job per event with
+ * `addJob` through the worker utils, in the order the engine's workers send them. Timed from the
+ * first add until the runner has completed every job; returns the completed jobs' lines.
+ */
+async function graphileWorker(
+  url: string,
+  workers: number,
+  perWorker: number,
+): Promise<{ ms: number; lines: string[]; jobs: number }> {
+  const gw = await import("graphile-worker");
+  const logger = new gw.Logger(() => () => {});
+  await gw.runMigrations({ connectionString: url, logger });
+  const total = workers * perWorker * 7;
+  const lines: string[] = [];
+  let finish: () => void = () => {};
+  const all = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const runner = await gw.run({
+    connectionString: url,
+    concurrency: 8,
+    pollInterval: 1000,
+    noHandleSignals: true,
+    logger,
+    taskList: {
+      event: async (payload) => {
+        const p = payload as { instance: string; seq: number; type: string };
+        lines.push(`${p.instance} ${p.seq} ${p.type}`);
+        if (lines.length === total) finish();
+      },
+    },
+  });
+  const utils = await gw.makeWorkerUtils({ connectionString: url, logger });
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      for (const e of eventsOf(w, perWorker)) await utils.addJob("event", e);
+    }),
+  );
+  await all;
+  const ms = performance.now() - t;
+  await utils.release();
+  await runner.stop();
+  return { ms, lines: lines.sort(), jobs: lines.length };
 }
 
 async function persisted(
   ctx: BenchContext,
   name: string,
   store: WorkflowStore,
-  peerQuery: (sql: string, params?: unknown[]) => Promise<unknown>,
+  prefix: string,
+  peerQuery: (sql: string, params?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>,
+  queueUrl?: string,
 ): Promise<void> {
   const workers = 8;
   const perWorker = ctx.quick ? 25 : 150;
@@ -184,27 +279,60 @@ async function persisted(
   );
   const ms = performance.now() - t;
   const events = workers * perWorker * 7;
-  // Peer: the floor of any durable engine on this database — one autocommitted insert of a
+  const stored = await storedEvents((sql) => peerQuery(sql), prefix);
+  const closed = stored.states.filter((l) => l.endsWith(" closed")).length;
+  if (stored.events.length !== events || closed !== workers * perWorker)
+    throw new Error(
+      `workflow.persisted.${name}: ${stored.events.length} of ${events} events stored, ${closed} of ${workers * perWorker} requests closed`,
+    );
+  // The floor of any durable engine on this database: one autocommitted insert of a
   // snapshot-sized JSON row per event, from the same 8 workers.
-  await peerQuery("create table if not exists wf_bench_peer (id text, n int, body jsonb)");
+  await peerQuery(`create table if not exists ${prefix}wf_bench_peer (id text, n int, body jsonb)`);
   const body = JSON.stringify((await store.load("r0"))?.instance.snapshot ?? {});
   t = performance.now();
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
       for (let j = 0; j < perWorker * 7; j++)
-        await peerQuery("insert into wf_bench_peer values ($1, $2, $3::jsonb)", [`w${w}`, j, body]);
+        await peerQuery(`insert into ${prefix}wf_bench_peer values ($1, $2, $3::jsonb)`, [`w${w}`, j, body]);
     }),
   );
-  const peerMs = performance.now() - t;
-  await peerQuery("drop table wf_bench_peer");
-  ctx.emit({
+  const insertMs = performance.now() - t;
+  const inserted = Number((await peerQuery(`select count(*)::int as n from ${prefix}wf_bench_peer`)).rows[0]?.n);
+  await peerQuery(`drop table ${prefix}wf_bench_peer`);
+  if (inserted !== events) throw new Error(`workflow.persisted.${name}: ${inserted} of ${events} rows inserted`);
+  const line: BenchLine = {
     bench: `workflow.persisted.${name}`,
     workers,
     events,
     elderflow_events_s: Math.round(events / (ms / 1000)),
-    peer_insert_rows_s: Math.round(events / (peerMs / 1000)),
-    cost_ratio: Math.round((ms / peerMs) * 100) / 100,
+  };
+  if (queueUrl !== undefined) {
+    ctx.log("graphile-worker, one job per event…");
+    const q = await graphileWorker(queueUrl, workers, perWorker);
+    // The same events, by instance and position: the engine's log and the queue's completed jobs.
+    const ours = stored.events.map((l) => l.replace(/ \S+$/, ""));
+    const theirs = q.lines.map((l) => l.replace(/ \S+$/, ""));
+    const sides = { elderflow: digest(ours.sort()), "graphile-worker": digest(theirs.sort()) };
+    Object.assign(line, {
+      peer: "graphile-worker",
+      peer_jobs_s: Math.round(q.jobs / (q.ms / 1000)),
+      vs_peer: Math.round((q.ms / ms) * 100) / 100,
+      same_output: allSame(sides),
+    });
+    Object.assign(line, {
+      insert_rows_s: Math.round(events / (insertMs / 1000)),
+      cost_ratio_vs_insert: Math.round((ms / insertMs) * 100) / 100,
+    });
+    ctx.emit(line);
+    assertSame(`workflow.persisted.${name}`, sides);
+    return;
+  }
+  Object.assign(line, {
+    peer: "insert",
+    insert_rows_s: Math.round(events / (insertMs / 1000)),
+    cost_ratio_vs_insert: Math.round((ms / insertMs) * 100) / 100,
   });
+  ctx.emit(line);
 }
 
 /** Builds `count` open requests with pending timers in memory, capturing every commit for bulk loading. */
@@ -301,10 +429,21 @@ async function bulkLoad(
   return { instances: insts.length, timers: tl.length };
 }
 
-async function restore(ctx: BenchContext, commits: Commit[], count: number): Promise<void> {
+/**
+ * Timers after a restart: 100,000 open requests stored (bulk-loaded), the store reopened as after a
+ * restart, and every timer that fell due meanwhile fired. Opening is lazy (it reads no instance),
+ * so `open_ms` says little; `restart_to_fired_ms` is the time from opening until every due timer has
+ * fired, each loading its instance. Both backends must leave every instance in the same state.
+ */
+async function timers(ctx: BenchContext, commits: Commit[], count: number, pgUrl: string): Promise<void> {
   // "Now" after the restart: the earliest-called tenth of the requests have missed a deadline.
   const now = T0 + Math.round((count / 10) * 600) + 15 * 60_000;
-  const run = async (name: string, open: () => Promise<WorkflowStore>, done: () => Promise<void>) => {
+  const results: Record<string, { line: BenchLine; states: string[] }> = {};
+  const runOn = async (
+    name: string,
+    open: () => Promise<WorkflowStore>,
+    states: () => Promise<string[]>,
+  ): Promise<void> => {
     let t = performance.now();
     const store = await open();
     const openMs = performance.now() - t;
@@ -315,18 +454,24 @@ async function restore(ctx: BenchContext, commits: Commit[], count: number): Pro
     const r = await engine.runDueTimers(now);
     const fireMs = performance.now() - t;
     await store.close();
-    await done();
-    ctx.emit({
-      bench: `workflow.restore.${name}`,
-      open_requests: count,
-      restart_ms: Math.round(openMs),
-      due_timers: due,
-      fired: r.fired,
-      dropped: r.dropped,
-      fire_due_ms: Math.round(fireMs),
-      fired_per_s: Math.round(r.fired / (fireMs / 1000)),
-      peak_rss_mib: peakRssMiB(),
-    });
+    const after = await states();
+    if (r.fired + r.dropped !== due)
+      throw new Error(`workflow.timers (${name}): ${due} due, ${r.fired + r.dropped} handled`);
+    results[name] = {
+      states: after,
+      line: {
+        bench: name === "postgres" ? "workflow.timers" : `workflow.timers.${name}`,
+        open_requests: count,
+        due_timers: due,
+        fired: r.fired,
+        dropped: r.dropped,
+        open_ms: Math.round(openMs),
+        fire_due_ms: Math.round(fireMs),
+        restart_to_fired_ms: Math.round(openMs + fireMs),
+        fired_per_s: Math.round(r.fired / (fireMs / 1000)),
+        peak_rss_mib: peakRssMiB(),
+      },
+    };
   };
 
   // PGlite: load into a directory, close, then reopen as after a restart.
@@ -340,62 +485,101 @@ async function restore(ctx: BenchContext, commits: Commit[], count: number): Pro
     ctx.log(`pglite: loaded ${loaded.instances} instances, ${loaded.timers} timers`);
     await db.close();
   }
-  await run(
+  await runOn(
     "pglite",
     () => pgliteStore({ dataDir: dir }),
-    async () => rmSync(dir, { recursive: true, force: true }),
+    async () => {
+      const db = new PGlite(dir);
+      const rows = (await db.query<{ id: string; state: string }>("select id, state from wf_instances order by id"))
+        .rows;
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+      return rows.map((r) => `${r.id} ${r.state}`);
+    },
   );
 
-  // PostgreSQL: a private schema.
-  const schema = `wf_bench_${process.pid}`;
-  const pool = new pg.Pool({ connectionString: PG_URL, max: 4 });
+  // PostgreSQL: a schema of the scratch database.
+  const schema = "wf_timers";
+  const pool = new pg.Pool({ connectionString: pgUrl, max: 4 });
   const client = sqlFromPgPool(pool, { owned: false });
-  await pool.query(`drop schema if exists ${schema} cascade`);
-  await pool.query("delete from elderflow_migrations where namespace = $1", [`workflow:${schema}`]);
   await migrateWorkflowSchema(client, schema);
   const loaded = await bulkLoad(client, schema, commits);
   ctx.log(`postgres: loaded ${loaded.instances} instances, ${loaded.timers} timers`);
-  await run(
+  await runOn(
     "postgres",
-    () => postgresStore({ connectionString: PG_URL, schema, max: 4 }),
+    () => postgresStore({ connectionString: pgUrl, schema, max: 4 }),
     async () => {
-      await pool.query(`drop schema if exists ${schema} cascade`);
-      await pool.query("delete from elderflow_migrations where namespace = $1", [`workflow:${schema}`]);
+      const rows = (await pool.query(`select id, state from ${schema}.wf_instances order by id`)).rows;
       await pool.end();
+      return rows.map((r) => `${r.id} ${r.state}`);
     },
   );
+  const sides = {
+    postgres: digest((results.postgres as { states: string[] }).states),
+    pglite: digest((results.pglite as { states: string[] }).states),
+  };
+  const same = allSame(sides);
+  for (const name of ["postgres", "pglite"]) {
+    const r = results[name] as { line: BenchLine };
+    ctx.emit({ ...r.line, same_output: same });
+  }
+  assertSame("workflow.timers (instance states after firing)", sides);
 }
 
-/** Workflow: the engine beside raw xstate, persisted throughput with 8 workers, and restart with 100,000 open requests. */
+/** A scratch database on the server, dropped by `drop()`. */
+async function scratchDatabase(tag: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `elderflow_${tag}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name}`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const a = new pg.Client({ connectionString: PG_URL });
+      await a.connect();
+      await a.query(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+}
+
+/**
+ * Workflow: the engine beside raw xstate (same final states), persisted throughput with 8 workers
+ * beside graphile-worker doing one job per event (same events) and a bare insert, and timers fired
+ * after a restart with 100,000 open requests. PostgreSQL parts run in a scratch database.
+ */
 export async function run(ctx: BenchContext): Promise<void> {
-  // Optional section names after the area (memory, persisted, restore) run only those sections.
+  // Optional section names after the area (memory, persisted, timers) run only those sections.
   const only = new Set(ctx.args.filter((a) => !a.startsWith("--")));
   const want = (section: string) => only.size === 0 || only.has(section);
   if (want("memory")) await memoryVsRaw(ctx);
-
-  if (want("persisted")) {
-    const db = new PGlite();
-    const pgl = await pgliteStore({ db });
-    await persisted(ctx, "pglite", pgl, (sql, params) => db.query(sql, params));
-    await pgl.close();
-    await db.close();
-    const schema = `wf_benchp_${process.pid}`;
-    const pgs = await postgresStore({ connectionString: PG_URL, schema, max: 8 });
-    const pool = new pg.Pool({ connectionString: PG_URL, max: 8 });
-    await pool.query(`create schema if not exists ${schema}`);
-    await persisted(ctx, "postgres", pgs, (sql, params) =>
-      pool.query(sql.replace("wf_bench_peer", `${schema}.wf_bench_peer`), params),
-    );
-    await pgs.close();
-    await pool.query(`drop schema if exists ${schema} cascade`);
-    await pool.query("delete from elderflow_migrations where namespace = $1", [`workflow:${schema}`]);
-    await pool.end();
-  }
-
-  if (want("restore")) {
-    const count = ctx.quick ? 10_000 : 100_000;
-    ctx.log(`building ${count} open requests …`);
-    const commits = await openRequests(count);
-    await restore(ctx, commits, count);
+  const scratch = want("persisted") || want("timers") ? await scratchDatabase("wfbench") : undefined;
+  try {
+    if (want("persisted")) {
+      const db = new PGlite();
+      const pgl = await pgliteStore({ db });
+      await persisted(ctx, "pglite", pgl, "", (sql, params) => db.query(sql, params));
+      await pgl.close();
+      await db.close();
+      const url = (scratch as { url: string }).url;
+      const schema = "wf_persisted";
+      const pgs = await postgresStore({ connectionString: url, schema, max: 8 });
+      const pool = new pg.Pool({ connectionString: url, max: 8 });
+      await persisted(ctx, "postgres", pgs, `${schema}.`, (sql, params) => pool.query(sql, params), url);
+      await pgs.close();
+      await pool.end();
+    }
+    if (want("timers")) {
+      const count = ctx.quick ? 10_000 : 100_000;
+      ctx.log(`building ${count} open requests …`);
+      const commits = await openRequests(count);
+      await timers(ctx, commits, count, (scratch as { url: string }).url);
+    }
+  } finally {
+    await scratch?.drop();
   }
 }
