@@ -1,10 +1,12 @@
 /**
  * `pnpm bench <area> [--quick]`: runs one benchmark area (a file `bench/<area>.ts` exporting `run`),
  * prints one JSON line per result on stdout, and writes them to `bench/results/<area>.json`.
- * `--quick` keeps an area under a minute. Each area runs its named peer in the same process and
- * reports the ratio; nothing here asserts a time.
+ * `--quick` runs an area at a smaller size. Each line carries both sides' figures and the check that
+ * both produced the same answer (an area throws, and the run fails, when they differ); nothing here
+ * asserts a time. A partial run (`--only=<part>`, or section names after the area) replaces its own
+ * lines in the results file and keeps the others.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -33,10 +35,18 @@ async function main(): Promise<void> {
     log: (m) => process.stderr.write(`${m}\n`),
   });
   mkdirSync(join(here, "results"), { recursive: true });
-  writeFileSync(
-    join(here, "results", `${area}${quick ? ".quick" : ""}.json`),
-    `${JSON.stringify({ area, quick, node: process.version, results: lines }, null, 2)}\n`,
-  );
+  const file = join(here, "results", `${area}${quick ? ".quick" : ""}.json`);
+  // A partial run (`--only=<part>` or section names) replaces its own lines and keeps the others.
+  const partial = args.some((a) => a.startsWith("--only=")) || args.filter((a) => !a.startsWith("--")).length > 1;
+  let results = lines;
+  if (partial && existsSync(file)) {
+    const old = JSON.parse(readFileSync(file, "utf8")) as { results?: BenchLine[] };
+    const fresh = new Map(lines.map((l) => [l.bench, l]));
+    results = (old.results ?? []).map((l) => fresh.get(l.bench) ?? l);
+    const placed = new Set(results.map((l) => l.bench));
+    results.push(...lines.filter((l) => !placed.has(l.bench)));
+  }
+  writeFileSync(file, `${JSON.stringify({ area, quick, node: process.version, results }, null, 2)}\n`);
 }
 
 await main();
