@@ -381,11 +381,14 @@ const OPEN_HEAP_MIB = 12_288;
 /**
  * timebank.open: a journal of `entries` entries (the set-up, then record + verify pairs) written
  * through the time bank itself on PostgreSQL, then opened by a fresh process that replays it,
- * checking every hash. The fixture database is kept between runs when `--keep-fixture` is given
- * (it is rebuilt when the time bank's sources change).
+ * checking every hash. 5,000,000 entries (200,000 under --quick; `--open-entries=N` to choose). The
+ * fixture database is kept between runs when `--keep-fixture` is given (a kept journal that this
+ * time bank no longer opens is rebuilt).
  */
 async function benchOpen(ctx: BenchContext): Promise<void> {
-  const entries = ctx.quick ? 200_000 : 5_000_000;
+  const given = ctx.args.find((a) => a.startsWith("--open-entries="))?.slice("--open-entries=".length);
+  const entries = given !== undefined ? Number(given) : ctx.quick ? 200_000 : 5_000_000;
+  if (!Number.isInteger(entries) || entries < 20_000) throw new Error("--open-entries must be an integer >= 20000");
   const keep = ctx.args.includes("--keep-fixture");
   const name = "elderflow_bench_fixture";
   const schema = `tb_open_${entries}`;
