@@ -18,6 +18,17 @@ const TARGETS = {
   "workflow.memory.request_lifecycle": "engine cost ≤ 1.5× raw xstate",
 };
 
+/** The lines to read first (the multi-process figure is the time bank's: it is the deployment). */
+const HEADLINES = new Set([
+  "policy.decisions",
+  "schedule.roster",
+  "timebank.postgres.processes",
+  "timebank.open",
+  "workflow.persisted.postgres",
+  "workflow.timers",
+  "demo.pglite_vs_memory",
+]);
+
 /** What each side of a line does, and what is compared. */
 const SIDES = {
   "core.validate": "Elderflow generates a synthetic district and validates every person record (no peer).",
@@ -99,7 +110,10 @@ for (const area of areas) {
   lines.push(`## ${area}${file === quick ? " (quick run)" : ""}`, "", `Node ${data.node ?? "?"}.`, "");
   for (const r of data.results) {
     const { bench, ...rest } = r;
-    lines.push(`- **${bench}**${TARGETS[bench] ? ` (target: ${TARGETS[bench]})` : ""}`);
+    const tags = [HEADLINES.has(bench) ? "headline" : "", TARGETS[bench] ? `target: ${TARGETS[bench]}` : ""].filter(
+      (t) => t !== "",
+    );
+    lines.push(`- **${bench}**${tags.length > 0 ? ` (${tags.join("; ")})` : ""}`);
     if (SIDES[bench]) lines.push(`  ${SIDES[bench]}`);
     lines.push(`  \`${JSON.stringify(rest)}\``);
   }
