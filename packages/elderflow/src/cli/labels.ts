@@ -181,6 +181,10 @@ export const HELP_ZH: Readonly<Record<string, string>> = {
   "workflow run": "执行 JSONL 脚本，逐行输出结果",
   reconcile: "列出已核实未入账、入账无流程的记录及死信",
   erase: "在哈希链之外擦除某人的个人信息（链仍可校验）",
+  import: "向信息库导入数据（XLSX、CSV 或 JSON 人员表）",
+  "import persons": "将 XLSX、CSV（UTF-8、GB18030）或 JSON 人员表登记入信息库；坏行逐行报告行号、列名和代码",
+  export: "从信息库导出数据（脱敏人员表 XLSX）",
+  "export persons": "将信息库人员（已脱敏）写成与导入表相同表头的 XLSX",
 };
 
 /** Chinese descriptions of the options the commands share, by long flag (a command's own wording in English stays under `--lang en`). */
@@ -218,4 +222,6 @@ export const OPTION_HELP_ZH: Readonly<Record<string, string>> = {
   "--anchor": "签名检查点文件（JSON）",
   "--hash": "新流水的哈希算法：sha256（默认）或 sm3",
   "--check": "比对，不写入；有差异时退出码 1",
+  "--effective": "登记生效日期 YYYY-MM-DD（默认今天）",
+  "--all-or-nothing": "有任何坏行时一行也不导入",
 };

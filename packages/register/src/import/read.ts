@@ -105,6 +105,11 @@ export interface PersonImport {
   readonly headerRow: number;
   /** Columns the mapping table does not know (sheets only; a JSON key it does not know rejects its row). */
   readonly ignoredColumns: IgnoredColumn[];
+  /**
+   * The header of every field of the table as the file writes it (for a column the file lacks, the
+   * header Elderflow would write): what a later refusal of a row (by the register) names as its column.
+   */
+  readonly columns: Readonly<Partial<Record<PersonField, string>>>;
 }
 
 /** Options of {@link readPersons}. */
@@ -555,6 +560,7 @@ function mapRows(layout: Layout, ctx: MapContext): PersonImport {
     format: layout.format,
     headerRow: layout.headerRow,
     ignoredColumns: layout.ignoredColumns,
+    columns: Object.fromEntries(PERSON_COLUMNS.map((c) => [c.field, layout.columnOf(c.field)])),
   };
 }
 

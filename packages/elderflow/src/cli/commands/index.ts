@@ -5,6 +5,7 @@ import { registerCalendar } from "./calendar";
 import { registerDemo } from "./demo";
 import { registerErase } from "./erase";
 import { registerGenerate } from "./generate";
+import { registerImport } from "./import";
 import { registerPolicy } from "./policy";
 import { registerReconcile } from "./reconcile";
 import { registerRoster } from "./roster";
@@ -22,6 +23,7 @@ export const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void
   registerGenerate,
   registerPolicy,
   registerRoster,
+  registerImport,
   registerCadence,
   registerCalendar,
   registerTimebank,
