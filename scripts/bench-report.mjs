@@ -67,7 +67,7 @@ const SIDES = {
     "The deployment: 8 separate processes on one database, each a client with its fixed list of credited transfers (uniform). Elderflow: 8 time banks (one per process, each catching up on the others' journal entries under the head lock before deciding its batch). Peers: the same three SQL ledgers, 8 processes each. " +
     "Timed from a common start signal until every process is done (process start-up and connection set-up untimed). Check: final balances of every side compared; the run fails if they differ.",
   "timebank.open":
-    "A journal of `entries` entries (the set-up, then record + verify pairs) decided by the time bank and written to PostgreSQL, then opened by a fresh process: `createTimeBank` replays the whole journal, checking every hash and cross-checking every account row. `peak_rss_mib` is that process's peak resident memory (heap limit `heap_limit_mib`). Check: the opened bank's length, head hash and posted totals equal the stored ones.",
+    "A journal of `entries` entries (5,000,000 by default; the figure says how many this run opened; the set-up, then record + verify pairs) decided by the time bank and written to PostgreSQL, then opened by a fresh process: `createTimeBank` replays the whole journal, checking every hash and cross-checking every account row. `peak_rss_mib` is that process's peak resident memory (heap limit `heap_limit_mib`). Check: the opened bank's length, head hash and posted totals equal the stored ones.",
   "timebank.pglite":
     "The embedded store: credited transfers from 8 clients in batches of 64, and one command per transaction (no peer).",
   "workflow.memory.carePathway_loop":
