@@ -16,22 +16,9 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { promisify } from "node:util";
-import {
-  type AccountRow,
-  canonicalJson,
-  createLedger,
-  createTimeBank,
-  GENESIS_HASH,
-  type JournalEntry,
-  type Ledger,
-  memoryStore,
-  pgliteStore,
-  postgresStore,
-  type TimeBankStore,
-} from "@elderflow/timebank";
+import { createLedger, createTimeBank, type Ledger, memoryStore, pgliteStore } from "@elderflow/timebank";
 import pg from "pg";
 import {
   ACCOUNTS,
@@ -56,7 +43,6 @@ import {
 import { type BenchContext, forkWorker, peakRssMiB } from "./lib";
 
 const execFileAsync = promisify(execFile);
-const here = dirname(fileURLToPath(import.meta.url));
 const PG_URL = process.env.ELDERFLOW_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const CLIENTS = 8;
 const PEERS = ["row-locking", "single-statement", "batched-sql"] as const;
