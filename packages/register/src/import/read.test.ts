@@ -315,6 +315,15 @@ describe("readPersons: every bad row reported with row, column and code; the goo
     expect(r.persons).toHaveLength(1);
   });
 
+  it("in JSON with Chinese keys, names a missing field by its Chinese header", async () => {
+    const record = Object.fromEntries(ZH_HEADER.map((h, i) => [h, zhRow()[i]]).filter(([h]) => h !== "职级"));
+    const r = await read(utf8(JSON.stringify([record])));
+    expect(brief(r.rejected)).toEqual([{ row: 2, column: "职级", code: "REQUIRED" }]);
+    expect(brief((await read(utf8(JSON.stringify([{ ...aPerson(), rank: undefined }])))).rejected)).toEqual([
+      { row: 2, column: "rank", code: "REQUIRED" },
+    ]);
+  });
+
   it("throws a typed error for a file with no header row, or a header naming one field twice", async () => {
     await expect(read(utf8("a,b,c\n1,2,3\n"))).rejects.toMatchObject({ code: "IMPORT_NO_HEADER" });
     await expect(

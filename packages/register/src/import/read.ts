@@ -409,6 +409,9 @@ function layoutJson(bytes: Uint8Array, maxRows: number): Layout {
   if (!Array.isArray(list))
     throw new ElderflowError("INVALID_TYPE", { path: ["persons"], params: { expected: "array" } });
   if (list.length > maxRows) throw new ElderflowError("IMPORT_TOO_MANY_ROWS", { params: { maximum: maxRows } });
+  // The key each field is written under in this file, so a field a record lacks is named as the file names it.
+  const keyOf = new Map<string, string>();
+  let chinese = false;
   const rows: RowInput[] = list.map((record, index) => {
     const row = index + 2;
     if (record === null || typeof record !== "object" || Array.isArray(record))
@@ -439,6 +442,8 @@ function layoutJson(bytes: Uint8Array, maxRows: number): Layout {
         return;
       }
       fields.add(spec.field);
+      if (!keyOf.has(spec.field)) keyOf.set(spec.field, shownColumn(key));
+      chinese ||= normalizeKey(key) === normalizeKey(spec.headers["zh-CN"]);
       cells.push({ column: shownColumn(key), spec, value: value as RawCell });
     };
     for (const [key, value] of Object.entries(record as Record<string, unknown>)) {
@@ -454,7 +459,7 @@ function layoutJson(bytes: Uint8Array, maxRows: number): Layout {
     headerRow: 1,
     rows,
     ignoredColumns: [],
-    columnOf: (field) => field,
+    columnOf: (field) => keyOf.get(field) ?? canonicalHeader(field, chinese ? "zh-CN" : "en"),
     orderOf: fieldPosition,
   };
 }
