@@ -228,6 +228,18 @@ export const ERROR_MESSAGES = {
   },
   ID_MISMATCH: { "zh-CN": "记录中的编号与 personId 不一致", en: "The record's id differs from personId" },
   EMPTY_CHANGE: { "zh-CN": "变更未包含任何字段", en: "The change holds no field to change" },
+  UNKNOWN_CHANGE: {
+    "zh-CN": "该人员没有序号为{seq}的变更记录",
+    en: "The person has no recorded change with seq {seq}",
+  },
+  SUPERSEDE_MISMATCH: {
+    "zh-CN": "只能以同类变更取代原记录（原记录为{kind}）",
+    en: "A change may only supersede one of its own kind (the recorded one is {kind})",
+  },
+  ALREADY_SUPERSEDED: {
+    "zh-CN": "序号为{seq}的变更已被取代",
+    en: "The change with seq {seq} is already superseded",
+  },
   UNKNOWN_SURVEY: { "zh-CN": "答卷不属于问卷{survey}", en: "The response is not to survey {survey}" },
   SURVEY_VERSION_MISMATCH: {
     "zh-CN": "答卷的问卷版本不符（应为第{expected}版，实为第{actual}版）",

@@ -98,7 +98,7 @@ export interface RegisterChangeSchemaOptions {
 /**
  * Builds the schema of one change for a rank scale. Every change names the person (`personId`),
  * the day it takes effect (`effective`), why (`reason`, free text) and where it came from
- * (`source`). The kinds:
+ * (`source`), and optionally the earlier change it replaces (`supersedes`, a seq). The kinds:
  * - `enrol`: the first record of a person (`person` is core's person in the interchange form);
  * - `status`: active, deceased, moved (迁出) or transferred (转出), holding from `effective`;
  * - `rank`: a rank correction, on the scale;
@@ -126,6 +126,11 @@ export function registerChangeSchema(options: RegisterChangeSchemaOptions = {}) 
     reason: FreeTextSchema.optional(),
     /** Where it came from. */
     source: ChangeSource,
+    /**
+     * The seq of an earlier change of the same kind that this one replaces: the earlier change was
+     * wrong, and no longer counts on any day (it stays in the history).
+     */
+    supersedes: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   };
   const person = personSchema({ scale }).superRefine((p, ctx) => {
     const problem = textProblem(p.name, { max: 100 });

@@ -60,7 +60,7 @@ export {
   type RegisterStore,
 } from "./register";
 export { REGISTER_MIGRATIONS, sqlRegister, sqlRegisterStore } from "./sql";
-export { applyChange, byEffective, type PersonState, registerAsOf, timeline } from "./state";
+export { applyChange, byEffective, type PersonState, registerAsOf, supersededSeqs, timeline } from "./state";
 export {
   type ApplySurveyOptions,
   applySurvey,

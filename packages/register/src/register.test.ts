@@ -227,6 +227,42 @@ function describeRegisterContract(name: string, makeBackend: () => Promise<Backe
       expect([t?.status, t?.statusSince]).toEqual(["transferred", "2025-01-01"]);
     });
 
+    it("lets a change supersede a wrong one of its kind: the wrong one counts on no day, the history keeps both", async () => {
+      const { register } = await fresh();
+      await register.record(
+        [enrol(), change({ kind: "status", effective: "2024-02-01", status: "deceased" })],
+        registrar,
+      );
+      const outcomes = await register.record(
+        [
+          change({ kind: "status", effective: "2024-03-10", status: "deceased", supersedes: 99 }),
+          change({ kind: "rank", effective: "2024-03-10", rank: "section", supersedes: 2 }),
+          change({
+            kind: "status",
+            effective: "2024-03-10",
+            status: "deceased",
+            supersedes: 2,
+            reason: "讣告日期有误",
+          }),
+          change({ kind: "status", effective: "2024-03-11", status: "deceased", supersedes: 2 }),
+        ],
+        registrar,
+      );
+      expect(codes(outcomes)).toEqual(["UNKNOWN_CHANGE", "SUPERSEDE_MISMATCH", "ok", "ALREADY_SUPERSEDED"]);
+      const p = await register.get("p1", registrar);
+      expect([p?.status, p?.statusSince]).toEqual(["deceased", "2024-03-10"]);
+      // On a day between the two dates the person was alive: the superseded notice no longer counts.
+      expect((await register.get("p1", registrar, { asOf: "2024-02-15" }))?.status).toBe("active");
+      expect((await register.persons(registrar, { asOf: "2024-02-15", status: "active" })).map((x) => x.id)).toEqual([
+        "p1",
+      ]);
+      expect((await register.history("p1", registrar)).map((c) => [c.seq, c.supersedes])).toEqual([
+        [1, undefined],
+        [2, undefined],
+        [3, 2],
+      ]);
+    });
+
     it("patches household and health facts field by field; null clears one", async () => {
       const { register } = await fresh();
       await register.record(

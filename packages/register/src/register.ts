@@ -26,7 +26,7 @@ import {
 } from "@elderflow/core";
 import { type RecordedChange, type RecordOutcome, type RegisterChange, registerChangeSchema } from "./changes";
 import { type MaskedPerson, maskChange, maskPerson } from "./masking";
-import { type PersonState, registerAsOf, timeline } from "./state";
+import { byEffective, type PersonState, registerAsOf, timeline } from "./state";
 
 /** Options of the register's listings. */
 export interface RegisterQuery {
@@ -158,7 +158,7 @@ export interface RegisterBatch {
 export interface RegisterStore {
   /** Runs one batch; appends become visible together when it resolves. */
   batch<T>(fn: (batch: RegisterBatch) => Promise<T>): Promise<T>;
-  /** Every change effective on or before a day. */
+  /** Every change effective on or before a day, and every change that supersedes another. */
   changesUpTo(asOf: IsoDate): Promise<RecordedChange[]>;
   /** Every change of one person. */
   changesOf(personId: string): Promise<RecordedChange[]>;
@@ -262,6 +262,8 @@ export function createRegister(options: RegisterOptions): Register {
       if (change.effective < change.person.birthDate) throw new ElderflowError("DATE_ORDER", { path: ["effective"] });
       const existing = await batch.lock(change.personId);
       if (existing.length > 0) throw new ElderflowError("ALREADY_ENROLLED", { params: { id: change.personId } });
+      if (change.supersedes !== undefined)
+        throw new ElderflowError("UNKNOWN_CHANGE", { path: ["supersedes"], params: { seq: change.supersedes } });
       validate(change.person, ["person"], todayDate, false);
       if (!(await batch.claim(change.personId)))
         throw new ElderflowError("ALREADY_ENROLLED", { params: { id: change.personId } });
@@ -272,10 +274,26 @@ export function createRegister(options: RegisterOptions): Register {
     if (enrolment === undefined) throw new ElderflowError("UNKNOWN_PERSON", { path: ["personId"] });
     if (change.effective < enrolment.effective)
       throw new ElderflowError("BEFORE_ENROLMENT", { path: ["effective"], params: { enrolled: enrolment.effective } });
-    // The new change goes last among those of its day; every state from it on must hold.
+    // The earlier of the superseded change and the new one: every state from there on must hold.
+    let target: RecordedChange | undefined;
+    if (change.supersedes !== undefined) {
+      const seq = change.supersedes;
+      target = existing.find((c) => c.seq === seq);
+      if (target === undefined) throw new ElderflowError("UNKNOWN_CHANGE", { path: ["supersedes"], params: { seq } });
+      if (target.kind !== change.kind)
+        throw new ElderflowError("SUPERSEDE_MISMATCH", { path: ["supersedes"], params: { kind: target.kind } });
+      if (existing.some((c) => c.supersedes === seq))
+        throw new ElderflowError("ALREADY_SUPERSEDED", { path: ["supersedes"], params: { seq } });
+    }
+    // The new change goes last among those of its day.
     const provisional: RecordedChange = { ...change, seq: Number.POSITIVE_INFINITY, ...meta };
     const line = timeline([...existing, provisional]);
-    const at = line.findIndex((s) => s.change === provisional);
+    const own = line.findIndex((s) => s.change === provisional);
+    const pivot = target;
+    const at =
+      pivot !== undefined && pivot.effective <= change.effective
+        ? line.findIndex((s) => byEffective(s.change, pivot) > 0)
+        : own;
     const before = line[at - 1]?.state;
     const reach = new Set<string>();
     if (before !== undefined) reach.add(before.communityId);
@@ -435,7 +453,7 @@ export function memoryRegisterStore(): RegisterStore {
       queue = next.catch(() => undefined);
       return next;
     },
-    changesUpTo: async (asOf) => log.filter((c) => c.effective <= asOf).map(jsonCopy),
+    changesUpTo: async (asOf) => log.filter((c) => c.effective <= asOf || c.supersedes !== undefined).map(jsonCopy),
     changesOf: async (personId) => (byPerson.get(personId) ?? []).map(jsonCopy),
     close: async () => {},
   };

@@ -118,7 +118,10 @@ export async function sqlRegisterStore(sql: SqlClient): Promise<RegisterStore> {
         { retries: 5 },
       ),
     async changesUpTo(asOf: IsoDate) {
-      const r = await sql.query<ChangeRow>(`${SELECT} where effective <= $1::date order by effective, seq`, [asOf]);
+      const r = await sql.query<ChangeRow>(
+        `${SELECT} where effective <= $1::date or payload ? 'supersedes' order by effective, seq`,
+        [asOf],
+      );
       return r.rows.map(fromRow);
     },
     async changesOf(personId: string) {

@@ -91,8 +91,22 @@ export function applyChange(state: PersonState | undefined, change: RegisterChan
 }
 
 /**
+ * The seqs of changes that a later-recorded change supersedes: they count on no day.
+ *
+ * @example
+ * ```ts
+ * supersededSeqs(changes).has(5);
+ * ```
+ */
+export function supersededSeqs(changes: readonly Pick<RecordedChange, "supersedes">[]): Set<number> {
+  const out = new Set<number>();
+  for (const c of changes) if (c.supersedes !== undefined) out.add(c.supersedes);
+  return out;
+}
+
+/**
  * One person's timeline: the state after each of their changes, in the order the register applies
- * them.
+ * them (superseded changes left out).
  *
  * @example
  * ```ts
@@ -104,7 +118,8 @@ export function timeline(
 ): { change: RecordedChange; state: PersonState | undefined }[] {
   const out: { change: RecordedChange; state: PersonState | undefined }[] = [];
   let state: PersonState | undefined;
-  for (const change of [...changes].sort(byEffective)) {
+  const superseded = supersededSeqs(changes);
+  for (const change of changes.filter((c) => !superseded.has(c.seq)).sort(byEffective)) {
     state = applyChange(state, change);
     out.push({ change, state });
   }
@@ -113,7 +128,8 @@ export function timeline(
 
 /**
  * The register on a day: every person enrolled on or before it, with every change effective on
- * or before it applied in effective-date order (ties by seq). Persons come out sorted by id.
+ * or before it applied in effective-date order (ties by seq), leaving out superseded changes
+ * (pass the superseding ones too, whatever their date). Persons come out sorted by id.
  *
  * @example
  * ```ts
@@ -122,7 +138,8 @@ export function timeline(
  */
 export function registerAsOf(changes: readonly RecordedChange[], asOf: IsoDate): Map<string, PersonState> {
   const byPerson = new Map<string, PersonState | undefined>();
-  for (const change of changes.filter((c) => c.effective <= asOf).sort(byEffective)) {
+  const superseded = supersededSeqs(changes);
+  for (const change of changes.filter((c) => c.effective <= asOf && !superseded.has(c.seq)).sort(byEffective)) {
     byPerson.set(change.personId, applyChange(byPerson.get(change.personId), change));
   }
   const out = new Map<string, PersonState>();

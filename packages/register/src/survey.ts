@@ -20,6 +20,7 @@ import {
 import { z } from "zod";
 import { changedFields, type RegisterChange, type RegisterChangeInput } from "./changes";
 import type { Register } from "./register";
+import { supersededSeqs } from "./state";
 
 /** A text in both languages. */
 export interface BilingualText {
@@ -394,8 +395,10 @@ async function applyOne<Q extends SurveyQuestions>(
       ],
     };
   const later = new Map<string, { effective: IsoDate; seq: number }>();
-  for (const c of await register.history(respondent, actor)) {
-    if (c.effective <= surveyedOn) continue;
+  const log = await register.history(respondent, actor);
+  const superseded = supersededSeqs(log);
+  for (const c of log) {
+    if (c.effective <= surveyedOn || superseded.has(c.seq)) continue;
     for (const f of c.kind === "enrol" ? [] : changedFields(c)) {
       const seen = later.get(f);
       if (seen === undefined || c.effective > seen.effective) later.set(f, { effective: c.effective, seq: c.seq });
