@@ -1,7 +1,16 @@
-import { type ActorInput, fixedClock, makeIdNumber, type PersonInput, sqlFromPglite } from "@elderflow/core";
+import {
+  type ActorInput,
+  fixedClock,
+  makeIdNumber,
+  type PersonInput,
+  sqlFromPglite,
+  sqlFromPgPool,
+} from "@elderflow/core";
 import { PGlite } from "@electric-sql/pglite";
 import fc from "fast-check";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { PG_URL, pgAdmin, privateDatabase } from "../../../test/support/pg";
 import { memoryRegister, type Register } from "./register";
 import { sqlRegister } from "./sql";
 
@@ -206,4 +215,31 @@ describeHostile("PGlite", async () => {
     rows: async () =>
       Number((await db.query<{ n: number }>("select count(*)::int as n from register_changes")).rows[0]?.n),
   };
+});
+
+// A database of this file's own, a schema per test; an unreachable server fails (never a skip).
+const pgDb = privateDatabase("ef_register_hostile");
+let created: Promise<void> | undefined;
+let schemas = 0;
+const pools: pg.Pool[] = [];
+describe("on PostgreSQL", () => {
+  afterAll(async () => {
+    for (const pool of pools) await pool.end();
+    await pgAdmin(`drop database if exists ${pgDb} with (force)`);
+  });
+  describeHostile("PostgreSQL", async () => {
+    created ??= pgAdmin(`create database ${pgDb}`);
+    await created;
+    const schema = `h${++schemas}`;
+    const url = new URL(PG_URL);
+    url.pathname = `/${pgDb}`;
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 2, options: `-c search_path=${schema}` });
+    pools.push(pool);
+    await pool.query(`create schema ${schema}`);
+    const register = await sqlRegister(sqlFromPgPool(pool, { owned: false }), { clock });
+    return {
+      register,
+      rows: async () => Number((await pool.query("select count(*)::int as n from register_changes")).rows[0]?.n),
+    };
+  });
 });
