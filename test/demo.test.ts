@@ -5,7 +5,8 @@ import { manualClock } from "@elderflow/core";
 import { createElderflow, runCli, serviceEntryKeys } from "elderflow";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SimulationResult, simulateYear } from "../packages/elderflow/src/demo/simulate";
+import { type SimulationResult, simulateYear, VISIT_KINDS } from "../packages/elderflow/src/demo/simulate";
+import { renderDemoReport } from "../packages/elderflow/src/report/html";
 import { memoryIO } from "./support/cli";
 
 const dir = mkdtempSync(join(tmpdir(), "elderflow-demo-"));
@@ -68,7 +69,144 @@ describe("the demo: a year in a district (README's first command)", () => {
     expect(again.monthlyHours).toEqual(result.monthlyHours);
     expect(again.stars).toEqual(result.stars);
     expect(again.compliance).toEqual(result.compliance);
+    expect(again.tasks).toEqual(result.tasks);
+    expect(again.overdue).toEqual(result.overdue);
+    expect(again.hotline).toEqual(result.hotline);
   }, 1_800_000);
+
+  it("has the bureau complete most visits, cancel some (deceased, duplicate), reassign some and let a few slip", () => {
+    const kinds = result.tasks.map((k) => k.kind);
+    expect(kinds).toEqual([...VISIT_KINDS]);
+    let total = 0;
+    let done = 0;
+    for (const k of result.tasks) {
+      expect(k.done + k.cancelled + k.open, k.kind).toBe(k.total);
+      expect(k.overdue, k.kind).toBeLessThanOrEqual(k.open);
+      total += k.total;
+      done += k.done;
+    }
+    const byKind = (kind: string) => result.tasks.find((k) => k.kind === kind);
+    // The leaders' own holiday visits go to the lixiu cadres at Spring Festival and on July 1.
+    expect(byKind("holiday_visit")?.total).toBeGreaterThan(result.district.lixiu);
+    expect(byKind("hospital_visit")?.total).toBe(value(result, "care pathways (hospital admissions)"));
+    expect(byKind("health_check_reminder")?.total).toBeGreaterThan(0);
+    expect(done / total).toBeGreaterThan(0.75);
+    const sum = (o: Readonly<Record<string, number>>) => Object.values(o).reduce((a, b) => a + b, 0);
+    expect(sum(result.taskOutcomes.outcomes)).toBe(done);
+    expect(result.taskOutcomes.outcomes.visited).toBeGreaterThan(result.taskOutcomes.outcomes.not_at_home ?? 0);
+    expect(result.taskOutcomes.outcomes.not_at_home).toBeGreaterThan(0);
+    expect(sum(result.taskOutcomes.cancelReasons)).toBe(result.tasks.reduce((a, k) => a + k.cancelled, 0));
+    expect(result.taskOutcomes.cancelReasons.deceased).toBeGreaterThan(0);
+    expect(result.taskOutcomes.cancelReasons.duplicate).toBeGreaterThan(0);
+    expect(result.taskOutcomes.reassigned).toBeGreaterThan(0);
+    expect(value(result, "visit tasks done")).toBe(done);
+    expect(value(result, "visit tasks reassigned")).toBe(result.taskOutcomes.reassigned);
+    // The overdue list is every open visit due before the year's last day, with masked names and community names.
+    expect(result.overdue.length).toBe(result.tasks.reduce((a, k) => a + k.overdue, 0));
+    expect(value(result, "visit tasks overdue at year end")).toBe(result.overdue.length);
+    expect(result.overdue.length).toBeGreaterThan(0);
+    // A reminder stays open exactly for the cadres who were never checked in the year.
+    // (less the reminders of the four planted deaths, cancelled with the person's other visits).
+    const neverChecked = value(result, "health checks overdue at year end") ?? 0;
+    expect(byKind("health_check_reminder")?.open).toBeLessThanOrEqual(neverChecked);
+    expect(byKind("health_check_reminder")?.open).toBeGreaterThanOrEqual(neverChecked - 4);
+    for (const o of [
+      ...result.overdue,
+      ...result.nonCompliant.map((p) => ({ name: p.person, community: p.community })),
+    ]) {
+      expect(o.name).toMatch(/\*/);
+      expect(o.community).toMatch(/[\u4e00-\u9fff]/);
+      expect(o.community).not.toMatch(/^d\d+-/);
+    }
+    expect(result.nonCompliant.length).toBeGreaterThan(0);
+  });
+
+  it("reports hotline response times per month: medians below the 90th percentiles, arrival after acceptance", () => {
+    expect(result.hotline).toHaveLength(12);
+    const accepted = result.hotline.reduce((a, m) => a + m.accepted, 0);
+    expect(accepted).toBeGreaterThan(0);
+    expect(accepted).toBeLessThanOrEqual(value(result, "hotline requests") ?? 0);
+    for (const m of result.hotline) {
+      expect(m.acceptMedian).toBeLessThanOrEqual(m.acceptP90);
+      expect(m.arriveMedian).toBeLessThanOrEqual(m.arriveP90);
+      if (m.arrived > 0) expect(m.arriveMedian).toBeGreaterThan(m.acceptMedian);
+    }
+  });
+
+  it("prints figures that agree: the table's verified hours are the monthly chart's sum, and its task table is the board's", () => {
+    const html = readFileSync(report, "utf8");
+    const chart = html.match(/<svg[^>]*id="chart-hours"[\s\S]*?<\/svg>/)?.[0] ?? "";
+    const bars = [...chart.matchAll(/<rect[^>]*class="bar"><title>\d{2} · [^:]+: ([\d,.]+)<\/title>/g)].map((m) =>
+      Number((m[1] ?? "").replace(/,/g, "")),
+    );
+    expect(bars).toHaveLength(12);
+    const rowValue = (label: string) => {
+      const m = html.match(
+        new RegExp(`<tr><td>${label.replace(/[()]/g, "\\$&")}</td><td class="num">([\\d,.]+)</td></tr>`),
+      );
+      return Number((m?.[1] ?? "NaN").replace(/,/g, ""));
+    };
+    const table = rowValue("verified service hours in the year");
+    expect(table).toBeCloseTo(
+      bars.reduce((a, b) => a + b, 0),
+      1,
+    );
+    expect(table).toBeCloseTo(
+      result.monthlyHours.reduce((a, m) => a + m.hours, 0),
+      1,
+    );
+    // Opening balances are shown apart and are not in the year's figure.
+    expect(rowValue("hours carried from earlier years (not in the year)")).toBe(result.openingHours);
+    expect(result.openingHours).toBeGreaterThan(0);
+    const tasks = html.match(/<table id="tasks">[\s\S]*?<\/table>/)?.[0] ?? "";
+    const rows = [...tasks.matchAll(/<tr><td>[^<]+<\/td>((?:<td class="num">[\d,]+<\/td>){5})<\/tr>/g)].map((m) =>
+      [...(m[1] ?? "").matchAll(/>([\d,]+)</g)].map((x) => Number((x[1] ?? "").replace(/,/g, ""))),
+    );
+    expect(rows).toEqual(result.tasks.map((k) => [k.total, k.done, k.cancelled, k.open, k.overdue]));
+    const overdueRows = (html.match(/<table id="overdue">[\s\S]*?<\/table>/)?.[0] ?? "").match(/<tr><td>/g) ?? [];
+    expect(overdueRows.length).toBe(Math.min(30, result.overdue.length));
+  });
+
+  it("under zh-CN shows no English id on the page, and communities by name", () => {
+    const zh = renderDemoReport(result, "zh-CN");
+    const text = zh
+      .replace(/<style>[\s\S]*?<\/style>/, "")
+      .replace(/<[^>]+>/g, " ")
+      .replace(/&[a-z#0-9]+;/g, " ");
+    for (const id of [
+      "archived",
+      "closed",
+      "cancelled",
+      "escalated",
+      "spring_festival",
+      "july_1",
+      "association",
+      "community",
+      "department",
+      "district_leaders",
+      "veteran_cadres_bureau",
+      "birthday_visit",
+      "holiday_visit",
+      "hospital_visit",
+      "health_check_reminder",
+      "not_at_home",
+      "visited",
+      "deceased",
+      "duplicate",
+      "HOLIDAYS_PROVISIONAL",
+      "lixiu",
+      "seed",
+      "scale",
+    ])
+      expect(text, id).not.toContain(id);
+    expect(text).not.toMatch(/\bd\d{2}-c\d{3}\b/);
+    // Nothing in Latin letters but the product's name.
+    expect(text.replace(/Elderflow/g, "").match(/[A-Za-z]{2,}/g)).toBeNull();
+    for (const c of result.compliance.slice(0, 5)) expect(zh).toContain(c.community);
+    const en = renderDemoReport(result, "en");
+    expect(en).toContain("Visits overdue at year end");
+    expect(en).not.toMatch(/逾期未办的走访任务|已归档/);
+  });
 
   it("writes an HTML report whose charts draw in headless Chromium without a server", async () => {
     expect(existsSync(report)).toBe(true);

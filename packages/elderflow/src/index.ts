@@ -13,13 +13,13 @@ export * as workflow from "@elderflow/workflow";
 export { type CliIO, type CommandContext, EXIT, type GlobalOptions, type OutputFormat, processIO } from "./cli/io";
 export { CLI_VERSION, runCli } from "./cli/program";
 export {
-  type Bilingual as PrintableText,
   type BirthdayListRow,
   type CertificateView,
   escapePrintable,
   type HolidayVisitRow,
   type PrintableColumn,
   type PrintableList,
+  type PrintableText,
   printableBirthdayList,
   printableCertificate,
   printableHolidayVisitList,

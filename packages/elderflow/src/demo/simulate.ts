@@ -4,8 +4,10 @@ import {
   daysInMonth,
   formatIsoDate,
   generateDistrict,
+  isoDateAt,
   isoWeekday,
   manualClock,
+  maskName,
   type Person,
   type Random,
   type SyntheticDistrict,
@@ -26,6 +28,8 @@ import {
 } from "@elderflow/schedule";
 import type { WorkflowActor } from "@elderflow/workflow";
 import { createElderflow, type Elderflow, type StoreSpec } from "../system/elderflow";
+import { healthCheckDay } from "../system/plans";
+import { OPEN_TASK_STATUSES, type TaskCancelReason, type TaskKind, type TrackedTask } from "../system/tasks";
 
 /** Options of {@link simulateYear}. */
 export interface SimulationOptions {
@@ -69,16 +73,42 @@ export interface SimulationResult {
   readonly summary: readonly Count[];
   /** Birthday celebrations by calendar kept. */
   readonly birthdays: { readonly gregorian: number; readonly lunar: number };
-  /** Verified service hours per month (time bank). */
+  /**
+   * Verified service hours per month (time bank): only the year's own verified service, never the
+   * hours carried over from earlier years. The summary's verified-hours row is their sum.
+   */
   readonly monthlyHours: readonly { readonly month: string; readonly hours: number }[];
+  /** Hours banked in earlier years and carried into the year (opening balances), shown apart. */
+  readonly openingHours: number;
   /** Hotline requests by final state, with SLA breaches. */
   readonly requests: readonly { readonly state: string; readonly count: number; readonly breached: number }[];
   /** Pairing compliance per community over the year (pair-months compliant / pair-months). */
-  readonly compliance: readonly { readonly communityId: string; readonly compliant: number; readonly total: number }[];
+  readonly compliance: readonly {
+    readonly communityId: string;
+    /** The community's name from the district's organisation tree. */
+    readonly community: string;
+    readonly compliant: number;
+    readonly total: number;
+  }[];
+  /** The pairs that fell short most often: masked names, community names, months short of the cadence. */
+  readonly nonCompliant: readonly NonCompliantPair[];
+  /** The task board at year end, per kind: how many were planned, done, cancelled, still open, overdue. */
+  readonly tasks: readonly TaskKindFigures[];
+  /** How visits ended (done tasks by outcome) and why tasks were cancelled, over all kinds. */
+  readonly taskOutcomes: {
+    readonly outcomes: Readonly<Record<string, number>>;
+    readonly cancelReasons: Readonly<Record<string, number>>;
+    /** Tasks reassigned to another body during the year. */
+    readonly reassigned: number;
+  };
+  /** The visits still open past their due day at year end (masked names, community names), oldest first. */
+  readonly overdue: readonly OverdueTask[];
+  /** Hotline response times per month: minutes from the call to acceptance and to arrival. */
+  readonly hotline: readonly HotlineMonth[];
   /** Volunteers by stars at year end. */
   readonly stars: readonly { readonly stars: number; readonly volunteers: number }[];
-  /** Warnings met on the way (e.g. HOLIDAYS_PROVISIONAL). */
-  readonly warnings: readonly string[];
+  /** Warnings met on the way (e.g. HOLIDAYS_PROVISIONAL), in both languages. */
+  readonly warnings: readonly { readonly "zh-CN": string; readonly en: string }[];
   /** Whether the time bank's journal verified at the end. */
   readonly journalOk: boolean;
   /**
@@ -90,7 +120,73 @@ export interface SimulationResult {
   readonly ms: number;
 }
 
-type Action = { at: number; seq: number; run: () => Promise<void> };
+/** The task board's figures of one kind at year end. */
+export interface TaskKindFigures {
+  /** The task kind. */
+  readonly kind: TaskKind;
+  /** Tasks of the kind. */
+  readonly total: number;
+  /** Done. */
+  readonly done: number;
+  /** Cancelled. */
+  readonly cancelled: number;
+  /** Still open (open, assigned or accepted). */
+  readonly open: number;
+  /** Open and due before the last day of the year. */
+  readonly overdue: number;
+}
+
+/** One overdue visit of the report's list. */
+export interface OverdueTask {
+  /** Task id. */
+  readonly id: string;
+  /** Kind. */
+  readonly kind: TaskKind;
+  /** Due day. */
+  readonly due: string;
+  /** Masked name of the cadre. */
+  readonly name: string;
+  /** Community name. */
+  readonly community: string;
+  /** The body it is assigned to. */
+  readonly assignee: string;
+}
+
+/** One pair of the non-compliant list. */
+export interface NonCompliantPair {
+  /** Pair id. */
+  readonly pairId: string;
+  /** Masked name of the cadre. */
+  readonly person: string;
+  /** Masked name of the volunteer. */
+  readonly volunteer: string;
+  /** Community name. */
+  readonly community: string;
+  /** Months the pair fell short. */
+  readonly monthsShort: number;
+  /** Months checked. */
+  readonly months: number;
+}
+
+/** Hotline response times of one month, in minutes from the call. */
+export interface HotlineMonth {
+  /** `YYYY-MM`. */
+  readonly month: string;
+  /** Requests accepted by a service point that month. */
+  readonly accepted: number;
+  /** Median minutes to acceptance. */
+  readonly acceptMedian: number;
+  /** 90th percentile minutes to acceptance. */
+  readonly acceptP90: number;
+  /** Requests with a service point on site. */
+  readonly arrived: number;
+  /** Median minutes to arrival. */
+  readonly arriveMedian: number;
+  /** 90th percentile minutes to arrival. */
+  readonly arriveP90: number;
+}
+
+type Action = { at: number; seq: number; run: () => Promise<unknown> };
 
 const HOUR = 3_600_000;
 const MIN = 60_000;
@@ -180,7 +276,13 @@ async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promis
   const warnings = new Set<string>();
   const summary: Count[] = [];
   const calendar = createHolidayCalendar();
-  for (const w of calendar.warnings(from, to)) warnings.add(`${w.code}: ${w.message.en}`);
+  const warned: { "zh-CN": string; en: string }[] = [];
+  for (const w of calendar.warnings(from, to))
+    if (!warnings.has(w.code)) {
+      warnings.add(w.code);
+      warned.push(w.message);
+    }
+  const names = namesOf(d);
 
   // ---- rosters and lists (rules 1, 3, 4, 6, 15) --------------------------------------------------
   log("birthday roster (both calendars) …");
@@ -196,9 +298,24 @@ async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promis
   const holiday = holidayVisitList(d.persons, { year });
   const occasions = new Map<string, number>();
   for (const v of holiday) occasions.set(v.occasion, (occasions.get(v.occasion) ?? 0) + 1);
-  for (const [occasion, n] of occasions)
-    summary.push({ label: { "zh-CN": `节日走访：${occasion}`, en: `holiday visits: ${occasion}` }, value: n });
-  const checks = d.persons.flatMap((p) => (rng.chance(0.93) ? [{ personId: p.id, date: randomDay(rng, year) }] : []));
+  for (const [occasion, n] of occasions) {
+    const name = OCCASION_NAMES[occasion] ?? { "zh-CN": "其他节日", en: occasion };
+    summary.push({ label: { "zh-CN": `节日走访：${name["zh-CN"]}`, en: `holiday visits: ${name.en}` }, value: n });
+  }
+  // The district leaders visit the lixiu cadres in person (tasks on the board); the communities
+  // visit the rest from the same list.
+  const lixiu = c.active.filter((p) => p.retirementKind === "lixiu");
+  for (const holidayId of ["spring_festival", "july_1"])
+    await flow.planHolidayVisits(lixiu, { year, holiday: holidayId }, BUREAU);
+  await flow.planAnniversaries(lixiu, { year }, BUREAU);
+  // Most cadres are checked on the bureau's check-up day, some at a make-up check later, a few never.
+  const checkDay = healthCheckDay(year, calendar);
+  const checks = d.persons.flatMap((p) => {
+    const r = rng.int(1, 100);
+    if (r <= 85) return [{ personId: p.id, date: checkDay }];
+    if (r <= 93) return [{ personId: p.id, date: addDays(checkDay, rng.int(10, 200)) }];
+    return [];
+  });
   const status = healthCheckStatus(d.persons, checks, to);
   summary.push({
     label: { "zh-CN": "已完成年度体检", en: "health checks done" },
@@ -226,11 +343,17 @@ async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promis
   // ---- the agenda: every timed action of the year, run in time order ------------------------------
   const agenda: Action[] = [];
   let seq = 0;
-  const at = (t: number, runIt: () => Promise<void>) => agenda.push({ at: t, seq: seq++, run: runIt });
+  const at = (t: number, runIt: () => Promise<unknown>) => agenda.push({ at: t, seq: seq++, run: runIt });
+  // A week after the check-up day, everyone not yet checked gets a reminder task.
+  at(instant(addDays(checkDay, 7), 8), async () => {
+    const day = today(c.clock);
+    await flow.planHealthChecks(d.persons, { year, records: checks.filter((x) => x.date <= day) }, BUREAU);
+  });
+  const board = planTaskLife(flow, c, at, checks, names);
   const requests = planHotline(flow, c, at);
   const escalations = planEscalations(flow, c, at);
   const care = planCarePathways(flow, c, at);
-  const pairing = planPairings(flow, d, c, at);
+  const pairing = planPairings(flow, d, c, at, names);
   const bank = await planTimeBank(flow, d, c, at);
 
   agenda.sort((a, b) => a.at - b.at || a.seq - b.seq);
@@ -278,7 +401,7 @@ async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promis
     label: { "zh-CN": "未按周联系提醒", en: "missed-contact alerts" },
     value: tasks.missed_contact_alert,
   });
-  const compliance = await pairing.compliance();
+  const { compliance, nonCompliant } = await pairing.compliance();
   summary.push({
     label: { "zh-CN": "月度联系未达标（对·月）", en: "cadence alerts (non-compliant pair-months)" },
     value: (await flow.tasks.counts(BUREAU)).cadence_alert,
@@ -286,6 +409,16 @@ async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promis
   const bankResult = await bank.result();
   summary.push(...bankResult.summary);
   const reconciled = await flow.reconcile(BUREAU);
+  const life = await board.result(to);
+  summary.push(
+    { label: { "zh-CN": "走访任务完成", en: "visit tasks done" }, value: life.done },
+    {
+      label: { "zh-CN": "走访任务取消（去世、重复）", en: "visit tasks cancelled (deceased, duplicate)" },
+      value: life.cancelled,
+    },
+    { label: { "zh-CN": "走访任务改派", en: "visit tasks reassigned" }, value: life.outcomes.reassigned },
+    { label: { "zh-CN": "年底逾期未办走访任务", en: "visit tasks overdue at year end" }, value: life.overdue.length },
+  );
 
   return {
     seed: c.seed,
@@ -301,10 +434,16 @@ async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promis
     summary,
     birthdays,
     monthlyHours: bankResult.monthlyHours,
+    openingHours: bankResult.openingHours,
     requests: reqStates,
     compliance,
+    nonCompliant,
+    tasks: life.figures,
+    taskOutcomes: life.outcomes,
+    overdue: life.overdue,
+    hotline: requests.times(),
     stars: bankResult.stars,
-    warnings: [...warnings],
+    warnings: warned,
     journalOk: bankResult.journalOk,
     reconciliation: {
       verified: reconciled.verifiedEntries,
@@ -315,7 +454,7 @@ async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promis
   };
 }
 
-type At = (t: number, run: () => Promise<void>) => void;
+type At = (t: number, run: () => Promise<unknown>) => void;
 
 /**
  * Sends events to one instance with the ids `<instance>:1`, `:2`, … in the order they are sent. An
@@ -324,11 +463,13 @@ type At = (t: number, run: () => Promise<void>) => void;
  */
 function eventSender(flow: Elderflow, id: string) {
   let n = 0;
-  return async (type: string, actor: WorkflowActor, payload?: Record<string, unknown>): Promise<void> => {
+  return async (type: string, actor: WorkflowActor, payload?: Record<string, unknown>): Promise<boolean> => {
     try {
       await flow.workflows.send(id, { id: `${id}:${++n}`, type, actor, ...(payload ? { payload } : {}) });
+      return true;
     } catch {
       // refused: see above
+      return false;
     }
   };
 }
@@ -350,6 +491,8 @@ function planHotline(flow: Elderflow, c: RunContext, at: At) {
   const n = 180 * c.scale + rng.int(0, 20 * c.scale);
   const { active } = c;
   const ids: string[] = [];
+  // When each request was received, accepted and reached (the first accepted ACCEPT and ARRIVE).
+  const timing = new Map<string, { received: number; accepted?: number; arrived?: number }>();
   for (let i = 0; i < n; i++) {
     const person = rng.pick(active);
     const id = `req-${String(i + 1).padStart(5, "0")}`;
@@ -368,7 +511,12 @@ function planHotline(flow: Elderflow, c: RunContext, at: At) {
         ? { id: `worker-${sp}`, role: "service_point", orgId: sp, communityId: person.communityId }
         : undefined;
     };
+    const seen = (stage: "accepted" | "arrived") => {
+      const r = timing.get(id);
+      if (r !== undefined && r[stage] === undefined) r[stage] = c.clock.now();
+    };
     at(t0, async () => {
+      timing.set(id, { received: c.clock.now() });
       await flow.workflows.start("serviceRequest", {
         id,
         input: { communityId: person.communityId, personId: person.id, channel: "hotline" },
@@ -386,15 +534,16 @@ function planHotline(flow: Elderflow, c: RunContext, at: At) {
     const lateArrival = rng.chance(0.05);
     at(acceptAt, async () => {
       const sp = await assignee();
-      if (sp) await send("ACCEPT", sp);
+      if (sp && (await send("ACCEPT", sp))) seen("accepted");
     });
     const arriveAt = acceptAt + (lateArrival ? rng.int(35, 60) : rng.int(8, 25)) * MIN;
     at(arriveAt, async () => {
       const sp = await assignee();
       if (!sp) return;
       // After a re-dispatch the next point accepts and goes at once.
-      if ((await flow.workflows.query(id, staff)).state === "dispatched") await send("ACCEPT", sp);
-      await send("ARRIVE", sp);
+      if ((await flow.workflows.query(id, staff)).state === "dispatched" && (await send("ACCEPT", sp)))
+        seen("accepted");
+      if (await send("ARRIVE", sp)) seen("arrived");
     });
     at(arriveAt + rng.int(30, 100) * MIN, async () => {
       const sp = await assignee();
@@ -404,6 +553,27 @@ function planHotline(flow: Elderflow, c: RunContext, at: At) {
     at(acceptAt + rng.int(31, 48) * HOUR, () => send("CLOSE", staff));
   }
   return {
+    times(): HotlineMonth[] {
+      const months = new Map<string, { accept: number[]; arrive: number[] }>();
+      for (const r of timing.values()) {
+        const month = isoDateAt(r.received, c.clock.zone).slice(0, 7);
+        const m = months.get(month) ?? { accept: [], arrive: [] };
+        if (r.accepted !== undefined) m.accept.push((r.accepted - r.received) / MIN);
+        if (r.arrived !== undefined) m.arrive.push((r.arrived - r.received) / MIN);
+        months.set(month, m);
+      }
+      return [...months]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([month, m]) => ({
+          month,
+          accepted: m.accept.length,
+          acceptMedian: quantile(m.accept, 0.5),
+          acceptP90: quantile(m.accept, 0.9),
+          arrived: m.arrive.length,
+          arriveMedian: quantile(m.arrive, 0.5),
+          arriveP90: quantile(m.arrive, 0.9),
+        }));
+    },
     async result() {
       const states = new Map<string, { count: number; breached: number }>();
       for (const id of ids) {
@@ -484,7 +654,10 @@ function planEscalations(flow: Elderflow, c: RunContext, at: At) {
       return [
         { label: { "zh-CN": "问题逐级反映", en: "escalations" }, value: ids.length },
         ...[...byLevel].map(([level, n]) => ({
-          label: { "zh-CN": `问题解决于：${level}`, en: `escalations resolved at: ${level}` },
+          label: {
+            "zh-CN": `问题解决于：${LEVEL_NAMES[level]?.["zh-CN"] ?? "其他"}`,
+            en: `escalations resolved at: ${LEVEL_NAMES[level]?.en ?? level}`,
+          },
           value: n,
         })),
       ];
@@ -529,7 +702,7 @@ function planCarePathways(flow: Elderflow, c: RunContext, at: At) {
 }
 
 /** Pairing (rules 5, 11, 12): lixiu cadres paired with certified volunteers, weekly contact. */
-function planPairings(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: At) {
+function planPairings(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: At, names: Names) {
   const rng = c.rng.fork("pairing");
   const lixiu = c.active.filter((p) => p.retirementKind === "lixiu");
   // A certificate valid the whole year, so that the pairing stays certified (rule 11).
@@ -596,22 +769,43 @@ function planPairings(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: 
     pairs,
     async compliance() {
       const byCommunity = new Map<string, { compliant: number; total: number }>();
-      const communityOf = new Map(pairs.map((p) => [p.pairId, p.communityId ?? ""]));
+      const byPair = new Map(pairs.map((p) => [p.pairId, p]));
+      const short = new Map<string, { short: number; months: number }>();
       for (let m = 1; m <= 12; m++) {
         const month = `${c.year}-${String(m).padStart(2, "0")}`;
         const report = await flow.checkCadence(pairs, contacts, month, BUREAU);
         for (const r of report.pairs) {
           if (r.weeksRequired === 0 && r.homeVisitsRequired === 0) continue;
-          const cid = communityOf.get(r.pairId) ?? "";
+          const cid = byPair.get(r.pairId)?.communityId ?? "";
           const agg = byCommunity.get(cid) ?? { compliant: 0, total: 0 };
           agg.total++;
           if (r.compliant) agg.compliant++;
           byCommunity.set(cid, agg);
+          const s = short.get(r.pairId) ?? { short: 0, months: 0 };
+          s.months++;
+          if (!r.compliant) s.short++;
+          short.set(r.pairId, s);
         }
       }
-      return [...byCommunity]
-        .map(([communityId, v]) => ({ communityId, ...v }))
+      const nonCompliant: NonCompliantPair[] = [...short]
+        .filter(([, v]) => v.short > 0)
+        .map(([pairId, v]) => {
+          const pair = byPair.get(pairId) as CadencePair;
+          return {
+            pairId,
+            person: names.person(pair.personId),
+            volunteer: names.volunteer(pair.volunteerId),
+            community: names.community(pair.communityId ?? ""),
+            monthsShort: v.short,
+            months: v.months,
+          };
+        })
+        .sort((a, b) => b.monthsShort - a.monthsShort || (a.pairId < b.pairId ? -1 : 1))
+        .slice(0, 30);
+      const compliance = [...byCommunity]
+        .map(([communityId, v]) => ({ communityId, community: names.community(communityId), ...v }))
         .sort((a, b) => (a.communityId < b.communityId ? -1 : 1));
+      return { compliance, nonCompliant };
     },
   };
 }
@@ -634,6 +828,7 @@ async function planTimeBank(flow: Elderflow, d: SyntheticDistrict, c: RunContext
   const verifier = (cid: string) => `ver-${cid}`;
   const setup: Record<string, unknown>[] = [];
   const opening: Record<string, unknown>[] = [];
+  let openingMinutes = 0;
   for (const cid of communities) {
     setup.push({
       op: "grant",
@@ -661,6 +856,7 @@ async function planTimeBank(flow: Elderflow, d: SyntheticDistrict, c: RunContext
       rng.int(500, 700),
     ][rng.weighted([40, 24, 16, 10, 6, 4])] as number;
     if (hours === 0) continue;
+    openingMinutes += hours * 60;
     const key = `opening:${v.id}`;
     const on = `${c.year - 1}-12-20`;
     opening.push(
@@ -793,16 +989,25 @@ async function planTimeBank(flow: Elderflow, d: SyntheticDistrict, c: RunContext
         monthlyHours.push({ month, hours: Math.round(minutes / 6) / 10 });
       }
       const journal = await flow.timebank.verifyJournal();
-      const earned = accounts.reduce((a, x) => a + x.earnedMinutes, 0);
+      // The table's figure is the chart's: the sum of the twelve months as they are printed.
+      const yearHours = Math.round(monthlyHours.reduce((a, m) => a + m.hours, 0) * 10) / 10;
       return {
         stars,
         monthlyHours,
+        openingHours: Math.round(openingMinutes / 6) / 10,
         journalOk: journal.ok,
         summary: [
           { label: { "zh-CN": "服务记录条数", en: "service entries recorded" }, value: entries },
           {
-            label: { "zh-CN": "核实服务时长（小时）", en: "verified service hours (earned)" },
-            value: Math.round(earned / 60),
+            label: { "zh-CN": "本年核实服务时长（小时）", en: "verified service hours in the year" },
+            value: yearHours,
+          },
+          {
+            label: {
+              "zh-CN": "往年结转时长（小时，不计入本年）",
+              en: "hours carried from earlier years (not in the year)",
+            },
+            value: Math.round(openingMinutes / 6) / 10,
           },
           {
             label: { "zh-CN": "本人及家属支取次数", en: "withdrawals by volunteers and family" },
@@ -817,6 +1022,195 @@ async function planTimeBank(flow: Elderflow, d: SyntheticDistrict, c: RunContext
             value: accounts.filter((a) => a.stars > 0).length,
           },
         ],
+      };
+    },
+  };
+}
+
+/** Names as the report may print them: masked person names, community names from the org tree. */
+interface Names {
+  person(id: string): string;
+  volunteer(id: string): string;
+  community(id: string): string;
+}
+
+function namesOf(d: SyntheticDistrict): Names {
+  const persons = new Map(d.persons.map((p) => [p.id, p.name]));
+  const volunteers = new Map(d.volunteers.map((v) => [v.id, v.name]));
+  const units = new Map(d.orgUnits.map((u) => [u.id, u.name]));
+  return {
+    person: (id) => maskName(persons.get(id) ?? "?"),
+    volunteer: (id) => maskName(volunteers.get(id) ?? persons.get(id) ?? "?"),
+    community: (id) => units.get(id) ?? "?",
+  };
+}
+
+const OCCASION_NAMES: Readonly<Record<string, { "zh-CN": string; en: string }>> = {
+  spring_festival: { "zh-CN": "春节", en: "Spring Festival" },
+  july_1: { "zh-CN": "七一", en: "July 1" },
+  prc_founding: { "zh-CN": "建国周年", en: "PRC founding anniversary" },
+  party_founding: { "zh-CN": "建党周年", en: "Party founding anniversary" },
+};
+
+const LEVEL_NAMES: Readonly<Record<string, { "zh-CN": string; en: string }>> = {
+  association: { "zh-CN": "老干部协会（党支部）", en: "the association" },
+  community: { "zh-CN": "社区", en: "the community" },
+  department: { "zh-CN": "主管部门", en: "the department" },
+  withdrawn: { "zh-CN": "本人撤回", en: "withdrawn" },
+};
+
+/** The q-quantile (nearest rank) of minutes, to one decimal; 0 for none. */
+function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const v = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+  return Math.round(v * 10) / 10;
+}
+
+/** A number in [0, 1) from a string (FNV-1a), so that what happens to a task depends on its id only. */
+function hashUnit(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h / 2 ** 32;
+}
+
+/** The visits the bureau carries out; alerts are the volunteers' and stay out of this account. */
+export const VISIT_KINDS: readonly TaskKind[] = [
+  "birthday_visit",
+  "holiday_visit",
+  "anniversary_visit",
+  "hospital_visit",
+  "health_check_reminder",
+];
+
+/**
+ * The bureau's work on the board through the year: every Monday it takes the visits that came due
+ * and does most of them (visited, a few not at home), hands some to another body first, and lets a
+ * few slip (overdue at year end); a birthday visit within three days of the same cadre's holiday
+ * visit is cancelled as a duplicate; a planted death mid-year cancels the person's open visits
+ * (deceased). A health-check reminder is resolved once the person's check is recorded.
+ */
+function planTaskLife(
+  flow: Elderflow,
+  c: RunContext,
+  at: At,
+  checks: readonly { personId: string; date: string }[],
+  names: Names,
+) {
+  const rng = c.rng.fork("tasks");
+  const lixiu = c.active.filter((p) => p.retirementKind === "lixiu");
+  const deaths = new Map<string, string>();
+  for (let i = 0; i < 4 && lixiu.length > 0; i++)
+    deaths.set(rng.pick(lixiu).id, formatIsoDate(c.year, rng.int(5, 9), rng.int(1, 28)));
+  const checked = new Map<string, string>();
+  for (const x of checks)
+    if (!checked.has(x.personId) || x.date < (checked.get(x.personId) as string)) checked.set(x.personId, x.date);
+  const other = (body: string | undefined) =>
+    body === "veteran_cadres_bureau" ? "organisation_department" : "veteran_cadres_bureau";
+
+  const openOf = async (kind: TaskKind) => flow.tasks.list(BUREAU, { kind, status: OPEN_TASK_STATUSES });
+  const cancel = async (t: TrackedTask, reason: TaskCancelReason) => {
+    try {
+      await flow.tasks.cancel(t.id, reason, BUREAU);
+    } catch {
+      // already done or cancelled
+    }
+  };
+
+  // Planned on New Year's Day, looked over the next morning.
+  at(instant(`${c.year}-01-02`, 8), async () => {
+    const holidayDays = new Map<string, string[]>();
+    for (const t of await openOf("holiday_visit"))
+      holidayDays.set(t.personId, [...(holidayDays.get(t.personId) ?? []), t.due]);
+    const near = (a: string, b: string) => Math.abs(Date.parse(a) - Date.parse(b)) <= 3 * 24 * HOUR;
+    for (const t of await openOf("birthday_visit"))
+      if ((holidayDays.get(t.personId) ?? []).some((d) => near(d, t.due))) await cancel(t, "duplicate");
+  });
+  for (const [personId, day] of deaths)
+    at(instant(day, 9), async () => {
+      for (const kind of VISIT_KINDS)
+        for (const t of await openOf(kind)) if (t.personId === personId) await cancel(t, "deceased");
+    });
+  const sweep = async () => {
+    const day = today(c.clock);
+    for (const kind of VISIT_KINDS)
+      for (const t of await openOf(kind)) {
+        if (t.due > day) continue;
+        const died = deaths.get(t.personId);
+        if (died !== undefined && died <= day) continue;
+        if (kind === "health_check_reminder") {
+          const on = checked.get(t.personId);
+          if (on === undefined || on > day) continue;
+        }
+        const h = hashUnit(t.id);
+        if (kind !== "health_check_reminder" && h < 0.03) continue; // slips: overdue at year end
+        try {
+          if (t.status === "open" || (h >= 0.03 && h < 0.08))
+            await flow.tasks.assign(t.id, [other(t.assignees[0])], BUREAU);
+          if (t.status !== "accepted") await flow.tasks.accept(t.id, BUREAU);
+          const outcome =
+            kind === "health_check_reminder"
+              ? "resolved"
+              : hashUnit(`${t.id}#outcome`) < 0.1
+                ? "not_at_home"
+                : "visited";
+          await flow.tasks.complete(t.id, { outcome }, BUREAU);
+        } catch {
+          // moved on meanwhile (cancelled): nothing to do
+        }
+      }
+  };
+  for (let day = `${c.year}-01-05`; day <= `${c.year}-12-31`; day = addDays(day, 7)) at(instant(day, 18), sweep);
+  at(instant(`${c.year}-12-31`, 18), sweep);
+
+  return {
+    async result(lastDay: string) {
+      const figures: TaskKindFigures[] = [];
+      const overdue: OverdueTask[] = [];
+      const outcomes: Record<string, number> = {};
+      const cancelReasons: Record<string, number> = {};
+      let reassigned = 0;
+      for (const kind of VISIT_KINDS) {
+        const all = await flow.tasks.list(BUREAU, { kind });
+        let done = 0;
+        let cancelled = 0;
+        let open = 0;
+        let late = 0;
+        for (const t of all) {
+          if (t.history.some((x) => x.from !== null && x.to === "assigned")) reassigned++;
+          if (t.status === "done") {
+            done++;
+            if (t.outcome !== undefined) outcomes[t.outcome] = (outcomes[t.outcome] ?? 0) + 1;
+          } else if (t.status === "cancelled") {
+            cancelled++;
+            if (t.cancelReason !== undefined) cancelReasons[t.cancelReason] = (cancelReasons[t.cancelReason] ?? 0) + 1;
+          } else {
+            open++;
+            if (t.due < lastDay) {
+              late++;
+              overdue.push({
+                id: t.id,
+                kind,
+                due: t.due,
+                name: names.person(t.personId),
+                community: names.community(t.communityId ?? ""),
+                assignee: t.assignees[0] ?? "",
+              });
+            }
+          }
+        }
+        figures.push({ kind, total: all.length, done, cancelled, open, overdue: late });
+      }
+      overdue.sort((a, b) => (a.due < b.due ? -1 : a.due > b.due ? 1 : a.id < b.id ? -1 : 1));
+      return {
+        figures,
+        overdue,
+        outcomes: { outcomes, cancelReasons, reassigned },
+        done: figures.reduce((a, f) => a + f.done, 0),
+        cancelled: figures.reduce((a, f) => a + f.cancelled, 0),
       };
     },
   };

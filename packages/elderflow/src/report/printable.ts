@@ -8,7 +8,7 @@
 import type { Lang } from "@elderflow/core";
 
 /** A text in both languages. */
-export interface Bilingual {
+export interface PrintableText {
   /** Chinese. */
   readonly "zh-CN": string;
   /** English. */
@@ -42,7 +42,7 @@ export interface PrintableColumn {
   /** The row key. */
   readonly key: string;
   /** Header in both languages. */
-  readonly label: Bilingual;
+  readonly label: PrintableText;
   /** Right-aligned numbers. */
   readonly numeric?: boolean;
 }
@@ -50,7 +50,7 @@ export interface PrintableColumn {
 /** A printable list: title, facts above the table, the table, signature lines. */
 export interface PrintableList {
   /** Page title. */
-  readonly title: Bilingual;
+  readonly title: PrintableText;
   /** Lines under the title (period, issuing body …), already in the page's language. */
   readonly meta?: readonly string[];
   /** The columns. */
@@ -58,9 +58,9 @@ export interface PrintableList {
   /** The rows: values already labelled in the page's language (names masked). */
   readonly rows: readonly Readonly<Record<string, string | number>>[];
   /** Signature lines at the foot (e.g. 经办人, 审核人). */
-  readonly signatures: readonly Bilingual[];
+  readonly signatures: readonly PrintableText[];
   /** A closing note (e.g. that names are masked). */
-  readonly note?: Bilingual;
+  readonly note?: PrintableText;
 }
 
 const CSS = `@page { size: A4; margin: 16mm 14mm 18mm; }
@@ -132,7 +132,7 @@ ${note}
 `;
 }
 
-const MASKED_NOTE: Bilingual = {
+const MASKED_NOTE: PrintableText = {
   "zh-CN": "姓名已作遮蔽处理；完整信息以信息库为准，不得外传。",
   en: "Names are masked; the full record is in the register and must not be passed on.",
 };
@@ -291,7 +291,7 @@ export interface CertificateView {
   readonly anchor: { readonly length: number; readonly headHash: string };
 }
 
-const MOVEMENT: Readonly<Record<string, Bilingual>> = {
+const MOVEMENT: Readonly<Record<string, PrintableText>> = {
   earned: { "zh-CN": "服务存入", en: "earned" },
   spent: { "zh-CN": "支取", en: "spent" },
   "earned-reversed": { "zh-CN": "存入冲正", en: "earning reversed" },

@@ -16,6 +16,8 @@ export interface BarSeries {
 
 /** Options of {@link barChartSvg}. */
 export interface BarChartOptions {
+  /** Element id of the SVG (so that a test or a stylesheet can find the chart). */
+  readonly id?: string;
   /** Chart title (also the SVG's accessible title). */
   readonly title: string;
   /** The bars. */
@@ -71,7 +73,7 @@ export function barChartSvg(o: BarChartOptions): string {
   const every = o.labelEvery ?? Math.max(1, Math.ceil(o.data.length / Math.floor(plotW / 38)));
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg"${o.id === undefined ? "" : ` id="${escapeHtml(o.id)}"`} class="chart" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">`,
     `<title>${escapeHtml(o.title)}</title>`,
     `<text x="${left}" y="18" class="chart-title">${escapeHtml(o.title)}</text>`,
   );

@@ -148,7 +148,7 @@ export interface Planners {
   ): Promise<PlanResult>;
   /**
    * A reminder task per active person not yet checked in the year, due on the check-up day of
-   * {@link HEALTH_CHECK_SERIES} (the second Tuesday of April, moved off holidays), for the bureau.
+   * `HEALTH_CHECK_SERIES` (the second Tuesday of April, moved off holidays), for the bureau.
    */
   planHealthChecks(
     persons: readonly unknown[],
@@ -211,7 +211,7 @@ function checkYear(year: number): void {
 }
 
 /**
- * The check-up day of a year: the first event of {@link HEALTH_CHECK_SERIES} in it.
+ * The check-up day of a year: the first event of `HEALTH_CHECK_SERIES` in it.
  *
  * @example
  * ```ts
@@ -253,7 +253,7 @@ export function holidayVisitTasks(persons: readonly PlanPerson[], year: number, 
 }
 
 /**
- * Creates the planners over a board: {@link Planners}. The wired system ({@link createElderflow})
+ * Creates the planners over a board: {@link Planners}. The wired system (`createElderflow`)
  * exposes them as its own methods.
  *
  * @example

@@ -59,7 +59,7 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
               [lang === "zh-CN" ? "数量" : "count"]: s.value,
             })),
           ),
-          ...result.warnings.map((w) => `! ${w}`),
+          ...result.warnings.map((w) => `! ${w[lang]}`),
           lang === "zh-CN"
             ? `时间银行流水校验：${result.journalOk ? "通过" : "未通过"}；用时 ${(result.ms / 1000).toFixed(1)} 秒`
             : `Time-bank journal: ${result.journalOk ? "verified" : "BROKEN"}; took ${(result.ms / 1000).toFixed(1)} s`,
