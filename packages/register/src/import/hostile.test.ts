@@ -47,10 +47,18 @@ describe("hostile input is bounded and refused with typed errors", () => {
       x.replace("</row>", '<c r="XFD1" t="inlineStr"><is><t>x</t></is></c></row>'),
     );
     await expect(readPersons(farColumn, { today: TODAY })).rejects.toMatchObject({ code: "IMPORT_TOO_MANY_COLUMNS" });
+    // A formatted row without cells, far down the sheet, is no data and no risk.
+    const emptyRow = withEntryXml(base, SHEET, (x) =>
+      x.replace("</sheetData>", '<row r="1048576" s="1"/></sheetData>'),
+    );
+    expect((await readPersons(emptyRow, { today: TODAY })).persons).toHaveLength(1);
   });
 
   it("refuses more rows than the limit, in every format", async () => {
     const rows = [ZH_HEADER, ...Array.from({ length: 30 }, (_, i) => zhRow(aPerson({ id: `p${i}` })))];
+    // Empty lines between and after the rows are not counted.
+    const spaced = utf8(`${csvText(rows)}${",,,,\r\n".repeat(200)}`);
+    expect((await readPersons(spaced, { today: TODAY, maxRows: 30 })).persons).toHaveLength(30);
     const files = [
       utf8(csvText(rows)),
       await xlsx(rows),

@@ -299,9 +299,11 @@ function readCsvGrid(bytes: Uint8Array, maxRows: number): RawCell[][] {
       relax_quotes: true,
       skip_empty_lines: false,
       bom: true,
-      to: maxRows + HEADER_SCAN_ROWS + 1,
+      // Empty lines (Excel writes ",,,," for formatted empty rows) cost little: the exact limit
+      // counts data rows below; this cap only bounds the parse.
+      to: 2 * maxRows + HEADER_SCAN_ROWS + 1_000,
     }) as string[][];
-    if (rows.length > maxRows + HEADER_SCAN_ROWS)
+    if (rows.length >= 2 * maxRows + HEADER_SCAN_ROWS + 1_000)
       throw new ElderflowError("IMPORT_TOO_MANY_ROWS", { params: { maximum: maxRows } });
     return rows;
   } catch (error) {

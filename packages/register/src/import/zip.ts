@@ -99,18 +99,20 @@ function tooLarge(limits: ArchiveLimits): ElderflowError {
   return new ElderflowError("IMPORT_FILE_TOO_LARGE", { params: { maximum: limits.maxUnzippedBytes } });
 }
 
-/** Scans a worksheet's `<row r>` and `<c r>` addresses for the highest row and column. */
+/**
+ * Scans a worksheet's cell addresses (`<c r="XFD1048576">`) for the highest row and column: the
+ * library sizes its rows by the cells. A `<row>` without cells (Excel keeps formatted empty rows)
+ * costs nothing and is not counted.
+ */
 function checkSheetAddresses(xml: Uint8Array, limits: ArchiveLimits): void {
   const text = new TextDecoder("utf-8").decode(xml);
   let maxRow = 0;
   let maxColumn = 0;
-  for (const m of text.matchAll(/<(?:[A-Za-z_][\w.-]*:)?(c|row)\b[^>]*?\sr="\$?([A-Za-z]{0,4})\$?(\d{1,10})"/g)) {
-    const row = Number(m[3]);
+  for (const m of text.matchAll(/<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\sr="\$?([A-Za-z]{1,4})\$?(\d{1,10})"/g)) {
+    const row = Number(m[2]);
     if (row > maxRow) maxRow = row;
-    if (m[1] === "c" && m[2] !== undefined && m[2] !== "") {
-      const column = columnNumber(m[2].toUpperCase());
-      if (column > maxColumn) maxColumn = column;
-    }
+    const column = columnNumber((m[1] ?? "").toUpperCase());
+    if (column > maxColumn) maxColumn = column;
   }
   if (maxRow > limits.maxRows + HEADER_SCAN_ROWS)
     throw new ElderflowError("IMPORT_TOO_MANY_ROWS", { params: { maximum: limits.maxRows } });
