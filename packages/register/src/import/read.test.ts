@@ -1,4 +1,5 @@
 import { createRankScale } from "@elderflow/core";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { aPerson, csvText, gb18030, utf8, xlsx, ZH_HEADER, zhRow } from "./fixtures.testkit";
 import { PERSON_COLUMNS } from "./mapping";
@@ -139,6 +140,24 @@ describe("readPersons: headers and values through the one mapping table", () => 
     const r = await read(utf8(csvText(rows)));
     expect(r.rejected).toEqual([]);
     expect(r.persons.map((p) => p.birthDate)).toEqual(forms.map(() => "1950-10-01"));
+  });
+
+  it("reads any existing date the same in every written form (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.date({ min: new Date(Date.UTC(1900, 0, 1)), max: new Date(Date.UTC(2026, 10, 30)), noInvalidDate: true }),
+        async (d) => {
+          const [y, m, day] = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()];
+          const iso = d.toISOString().slice(0, 10);
+          const forms = [iso, `${y}/${m}/${day}`, `${y}年${m}月${day}日`, iso.replaceAll("-", ""), `${y}.${m}.${day}`];
+          const rows = [ZH_HEADER, ...forms.map((f, i) => zhRow(aPerson({ id: `p${i}`, idNumber: "" })).with(4, f))];
+          const r = await read(utf8(csvText(rows)));
+          expect(r.rejected).toEqual([]);
+          expect(r.persons.map((p) => p.birthDate)).toEqual(forms.map(() => iso));
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 
   it("reports a column the table does not know once, at the header row, and ignores it", async () => {
