@@ -5,7 +5,7 @@
  * rosters reading the same files.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateDistrict, makeIdNumber } from "@elderflow/core";
@@ -162,6 +162,12 @@ describe("elderflow import persons", () => {
     );
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/^IMPORT_INVALID_FILE/);
+    // A file over 64 MiB is refused before it is read (a sparse file: no disk is used).
+    const huge = write("huge.csv", "");
+    truncateSync(huge, 65 * 1024 * 1024);
+    const big = await run("import", "persons", huge, "--store", "memory", "--format", "json");
+    expect(big.code).toBe(1);
+    expect(JSON.parse(big.out).error.code).toBe("IMPORT_FILE_TOO_LARGE");
   });
 
   it("prints a table in the chosen language and reports unknown columns on stderr", async () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import {
   type Clock,
   containsPersonalData,
@@ -16,7 +16,13 @@ import {
   systemClock,
   today,
 } from "@elderflow/core";
-import { columnForHeader, type IgnoredColumn, type ImportFormat, readPersons } from "@elderflow/register";
+import {
+  columnForHeader,
+  type IgnoredColumn,
+  IMPORT_LIMITS,
+  type ImportFormat,
+  readPersons,
+} from "@elderflow/register";
 import { labelRows } from "./labels";
 import { renderCsv, renderTable } from "./table";
 
@@ -238,10 +244,22 @@ export async function readPersonsFile(
   }
 }
 
-/** Reads a file's bytes relative to the CLI's working directory, or stops with FILE_NOT_FOUND (exit 2). */
-export function readBytesFile(io: CliIO, file: string): Uint8Array {
+/**
+ * Reads a file's bytes relative to the CLI's working directory, or stops with FILE_NOT_FOUND
+ * (exit 2); a file larger than `maxBytes` stops with IMPORT_FILE_TOO_LARGE (exit 1) before it is read.
+ */
+export function readBytesFile(io: CliIO, file: string, maxBytes: number = IMPORT_LIMITS.maxBytes): Uint8Array {
+  const path = file.startsWith("/") ? file : `${io.cwd}/${file}`;
+  let size: number;
   try {
-    return readFileSync(file.startsWith("/") ? file : `${io.cwd}/${file}`);
+    size = statSync(path).size;
+  } catch {
+    throw new CliExit(EXIT.usage, new ElderflowError("FILE_NOT_FOUND", { params: { file: shownFile(file) } }));
+  }
+  if (size > maxBytes)
+    throw new CliExit(EXIT.failure, new ElderflowError("IMPORT_FILE_TOO_LARGE", { params: { maximum: maxBytes } }));
+  try {
+    return readFileSync(path);
   } catch {
     throw new CliExit(EXIT.usage, new ElderflowError("FILE_NOT_FOUND", { params: { file: shownFile(file) } }));
   }
