@@ -138,7 +138,7 @@ function describeHostile(name: string, open: () => Promise<{ register: Register;
             personId: "p1",
             effective: "2022-01-01",
             phone: "13911112222",
-            reason: `新号码 13911112222，身份证 ${ID_NUMBER}`,
+            reason: `${NAME}的新号码 13911112222，身份证 ${ID_NUMBER}`,
             source: { kind: "survey" },
           },
         ],

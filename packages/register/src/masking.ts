@@ -10,7 +10,6 @@ import {
   type Person,
   type PersonStatus,
   type RetirementKind,
-  redactPersonalData,
 } from "@elderflow/core";
 import type { RecordedChange } from "./changes";
 
@@ -69,16 +68,16 @@ export function maskPerson(p: Person): MaskedPerson {
 
 /**
  * A copy of a recorded change with its personal fields masked: names, ID numbers and phones by
- * the mask helpers, health facts removed (an empty patch), free-form extras dropped, the reason's
- * ID and phone numbers redacted. Marked `masked: true`.
+ * the mask helpers, birth dates cut to `YYYY-MM`, health facts removed (an empty patch), free-form
+ * extras dropped, and the reason dropped (free text may name anyone). Marked `masked: true`.
  *
  * @example
  * ```ts
  * maskChange(recorded).masked; // true
  * ```
  */
-export function maskChange(c: RecordedChange): RecordedChange {
-  const reason = c.reason === undefined ? {} : { reason: redactPersonalData(c.reason) };
+export function maskChange(change: RecordedChange): RecordedChange {
+  const { reason: _reason, ...c } = change;
   switch (c.kind) {
     case "enrol": {
       const { extra: _extra, health: _health, ...rest } = c.person;
@@ -89,12 +88,12 @@ export function maskChange(c: RecordedChange): RecordedChange {
         ...(rest.phone === undefined ? {} : { phone: maskPhone(rest.phone) }),
         birthDate: rest.birthDate.slice(0, 7),
       };
-      return { ...c, ...reason, person, masked: true };
+      return { ...c, person, masked: true };
     }
     case "health":
-      return { ...c, ...reason, health: {}, masked: true };
+      return { ...c, health: {}, masked: true };
     case "contact": {
-      const out: Record<string, unknown> = { ...c, ...reason, masked: true };
+      const out: Record<string, unknown> = { ...c, masked: true };
       if (typeof c.name === "string") out.name = maskName(c.name);
       if (typeof c.idNumber === "string") out.idNumber = maskIdNumber(c.idNumber);
       if (typeof c.phone === "string") out.phone = maskPhone(c.phone);
@@ -102,6 +101,6 @@ export function maskChange(c: RecordedChange): RecordedChange {
       return out as RecordedChange;
     }
     default:
-      return { ...c, ...reason, masked: true };
+      return { ...c, masked: true };
   }
 }
