@@ -189,7 +189,7 @@ for (const kind of ["memory", "pglite", "postgres"] as const) {
         ]);
         expect(report.pairings).toEqual([{ instanceId: "pair-1", action: "ended", timersCancelled: 1 }]);
         expect(report.serviceRequests.map((s) => s.instanceId).sort()).toEqual(["sr-1", "sr-2"]);
-        expect(report.hospitalAdmissions).toEqual([{ instanceId: "cp-1", action: "discharged" }]);
+        expect(report.hospitalAdmissions).toEqual([{ instanceId: "cp-1", action: "closed", state: "inHospital" }]);
         expect(report.withdrawals).toEqual([
           { key: "w-dead", action: "voided", cancelKey: "left/deceased/2027-03-05/w-dead" },
         ]);
@@ -209,7 +209,14 @@ for (const kind of ["memory", "pglite", "postgres"] as const) {
           expect([sr.state, sr.context.cancelReason]).toEqual(["cancelled", "person_left"]);
           expect(await flow.workflows.timers(id, staff())).toEqual([]);
         }
-        expect((await flow.workflows.query("cp-1", staff())).state).toBe("discharged");
+        const cp = await flow.workflows.query("cp-1", staff());
+        expect([cp.state, cp.status]).toEqual(["closed", "done"]);
+        expect((await flow.workflows.history("cp-1", staff())).at(-1)).toMatchObject({
+          type: "PERSON_LEFT",
+          payload: { reason: "deceased" },
+        });
+        // Nothing about the person is still running in any workflow.
+        expect(await flow.workflows.list({ personId: DEAD, activeOnly: true }, staff())).toEqual([]);
         expect(entry(flow, "w-dead")?.status).toBe("voided");
         // Posted history stays; the other beneficiary's reservation and pairing stay.
         expect(entry(flow, "w-spent")?.status).toBe("posted");

@@ -113,12 +113,13 @@ export interface FollowReport {
   /** Reserved time-bank withdrawals for the person as beneficiary, voided (posted history untouched). */
   readonly withdrawals: readonly { readonly key: string; readonly action: "voided"; readonly cancelKey: string }[];
   /**
-   * Care pathways of the person: a stay in hospital discharged, a referral cancelled, a pathway in
-   * community care or rehabilitation closed.
+   * Care pathways of the person (a stay in hospital, a referral, community care, rehabilitation),
+   * closed with the reason, each with the stage it was closed from (`inHospital` …).
    */
   readonly hospitalAdmissions: readonly {
     readonly instanceId: string;
-    readonly action: "discharged" | "referral_cancelled" | "closed";
+    readonly action: "closed";
+    readonly state: string;
   }[];
   /**
    * Items that could not be followed, each with its code (`WRONG_COMMUNITY` out of the actor's
@@ -359,8 +360,8 @@ function parseChange(change: StatusChange, clock: Clock): StatusChange {
  *   declined), which cancels its weekly timer, so no missed-contact alert follows;
  * - every open service request of the person is cancelled with reason `person_left`; one whose
  *   service is under way (on site) cannot be, and is reported in `failed`; delivered ones are left;
- * - every care pathway: a stay in hospital is discharged, a referral cancelled, community care or
- *   rehabilitation closed;
+ * - every care pathway (in hospital, referred, in community care or rehabilitation) is closed
+ *   with the reason (`PERSON_LEFT`);
  * - every reserved time-bank withdrawal for the person as beneficiary is voided (`cancel`), under
  *   the key `left/<status>/<effective>/<withdrawal key>`, which records the reason in the journal.
  *
@@ -539,28 +540,20 @@ async function followWorkflows(
     if (done !== undefined) serviceRequests.push({ instanceId: i.id, action: "cancelled" });
   }
 
-  const hospitalAdmissions: { instanceId: string; action: "discharged" | "referral_cancelled" | "closed" }[] = [];
+  const hospitalAdmissions: { instanceId: string; action: "closed"; state: string }[] = [];
   for (const i of await list("carePathway")) {
-    // Discharged and not yet in rehabilitation: the pathway has no way to close from there; it
-    // stays as the record of the last stay, with nothing planned on it.
-    if (i.state === "discharged") continue;
     const item = `carePathway:${i.id}`;
     if (!inReach(item, i)) continue;
     const actor = staffOf(i);
-    if (i.state === "inHospital") {
-      const done = await attempt(item, () => deps.workflows.send(i.id, { id: eventId(1), type: "DISCHARGE", actor }));
-      if (done !== undefined) hospitalAdmissions.push({ instanceId: i.id, action: "discharged" });
-      continue;
-    }
-    if (i.state === "referred") {
-      const done = await attempt(item, () =>
-        deps.workflows.send(i.id, { id: eventId(1), type: "CANCEL_REFERRAL", actor }),
-      );
-      if (done === undefined) continue;
-    }
-    const closed = await attempt(item, () => deps.workflows.send(i.id, { id: eventId(2), type: "CLOSE", actor }));
-    if (closed !== undefined) hospitalAdmissions.push({ instanceId: i.id, action: "closed" });
-    else if (i.state === "referred") hospitalAdmissions.push({ instanceId: i.id, action: "referral_cancelled" });
+    const done = await attempt(item, () =>
+      deps.workflows.send(i.id, {
+        id: eventId(1),
+        type: "PERSON_LEFT",
+        actor,
+        payload: { reason: c.status, ...note },
+      }),
+    );
+    if (done !== undefined) hospitalAdmissions.push({ instanceId: i.id, action: "closed", state: i.state });
   }
   return { pairings, serviceRequests, hospitalAdmissions };
 }

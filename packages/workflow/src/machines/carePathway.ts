@@ -91,6 +91,14 @@ export const CarePathwayPayloads = {
   TASK_OPEN: SERVICE,
   /** An extended-service task is done. */
   TASK_DONE: SERVICE,
+  /**
+   * The cadre died, moved away or was transferred: the pathway closes from any stage, with the
+   * reason (the wiring's follow-through of a status change sends it).
+   */
+  PERSON_LEFT: z.strictObject({
+    reason: z.enum(["deceased", "moved", "transferred"]),
+    note: FreeTextSchema.optional(),
+  }),
 } as const;
 
 /**
@@ -148,7 +156,8 @@ export type CarePathwayEvent =
   | MachineEvent<"READMIT", { hospitalId: string }>
   | MachineEvent<"CLOSE">
   | MachineEvent<"TASK_OPEN", { service: ExtendedService; note?: string }>
-  | MachineEvent<"TASK_DONE", { service: ExtendedService; note?: string }>;
+  | MachineEvent<"TASK_DONE", { service: ExtendedService; note?: string }>
+  | MachineEvent<"PERSON_LEFT", { reason: string; note?: string }>;
 
 const NO_TASKS: Record<ExtendedService, TaskState> = {
   medical_care: "none",
@@ -163,6 +172,8 @@ const NO_TASKS: Record<ExtendedService, TaskState> = {
  * rehabilitation back in the community". Community care → hospital referral → in hospital (emits
  * `carePathway.hospital_visit_due` with the cadre's rank, for rule 2) → discharged → community
  * rehabilitation → closed; the five extended services are tasks opened and done at any stage.
+ * `PERSON_LEFT` (the cadre died, moved away or was transferred) closes it from any stage, so that
+ * nothing stays planned for them.
  *
  * @example
  * ```ts
@@ -227,12 +238,14 @@ export const carePathwayMachine = setup({
     communityCare: {
       description: "Minor illness: cared for in the community.",
       on: {
+        PERSON_LEFT: { target: "closed" },
         REFER: { target: "referred", actions: "recordHospital" },
         CLOSE: { guard: "noOpenTasks", target: "closed" },
       },
     },
     referred: {
       on: {
+        PERSON_LEFT: { target: "closed" },
         ADMIT: { target: "inHospital", actions: "recordHospital" },
         CANCEL_REFERRAL: { target: "communityCare" },
       },
@@ -240,10 +253,14 @@ export const carePathwayMachine = setup({
     inHospital: {
       description: "Major illness: in hospital; the hospital visit of rule 2 is due.",
       entry: ["countAdmission", "announceVisitDue"],
-      on: { DISCHARGE: { target: "discharged", actions: "announceDischarge" } },
+      on: {
+        DISCHARGE: { target: "discharged", actions: "announceDischarge" },
+        PERSON_LEFT: { target: "closed" },
+      },
     },
     discharged: {
       on: {
+        PERSON_LEFT: { target: "closed" },
         START_REHAB: { target: "rehabilitation" },
         READMIT: { target: "inHospital", actions: "recordHospital" },
       },
@@ -251,6 +268,7 @@ export const carePathwayMachine = setup({
     rehabilitation: {
       description: "Rehabilitation back in the community.",
       on: {
+        PERSON_LEFT: { target: "closed" },
         READMIT: { target: "inHospital", actions: "recordHospital" },
         REFER: { target: "referred", actions: "recordHospital" },
         CLOSE: { guard: "noOpenTasks", target: "closed" },
@@ -302,6 +320,11 @@ export function carePathwayWorkflow(): WorkflowDefinition<typeof carePathwayMach
         roles: [...CARE, "volunteer"],
         payload: CarePathwayPayloads.TASK_DONE,
         description: "finish an extended-service task",
+      },
+      PERSON_LEFT: {
+        roles: ["community_staff"],
+        payload: CarePathwayPayloads.PERSON_LEFT,
+        description: "the cadre died, moved away or was transferred: close from any stage",
       },
     },
   });

@@ -144,6 +144,38 @@ describe("service request (rule 7)", () => {
   });
 });
 
+describe("care pathway: the cadre left", () => {
+  it("closes from any stage when the cadre died, moved or was transferred, only by community staff", async () => {
+    const { engine } = anEngine();
+    const doctor = anActor("doctor", "dr1");
+    const open = async (id: string, steps: string[]) => {
+      await engine.start("carePathway", {
+        id,
+        actor: doctor,
+        input: { communityId: "c01", personId: "p1", rank: "section" },
+      });
+      for (const type of steps)
+        await engine.send(
+          id,
+          ev(type, doctor, type === "REFER" || type === "ADMIT" ? { hospitalId: "h1" } : undefined),
+        );
+    };
+    await open("cp-h", ["REFER", "ADMIT"]);
+    await open("cp-d", ["REFER", "ADMIT", "DISCHARGE"]);
+    await open("cp-c", []);
+    expect(await codeOf(engine.send("cp-h", ev("PERSON_LEFT", doctor, { reason: "deceased" })))).toBe("WRONG_ROLE");
+    for (const [id, reason] of [
+      ["cp-h", "deceased"],
+      ["cp-d", "moved"],
+      ["cp-c", "transferred"],
+    ] as const) {
+      const r = await engine.send(id, ev("PERSON_LEFT", cs, { reason }));
+      expect([r.to, r.instance.status]).toEqual(["closed", "done"]);
+    }
+    expect(await codeOf(engine.send("cp-c", ev("PERSON_LEFT", cs, { reason: "deceased" })))).toBe("EVENT_NOT_ALLOWED");
+  });
+});
+
 describe("service point directory", () => {
   const point = (id: string, lat: number, kinds: string[], communityId = "c01") => ({
     id,
