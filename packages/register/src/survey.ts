@@ -30,13 +30,13 @@ export interface BilingualText {
   readonly en: string;
 }
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
 /** What an answer changes: a register change without person, date and source (the survey adds them). */
-export type SurveyChange = DistributiveOmit<
-  Exclude<RegisterChangeInput, { kind: "enrol" }>,
-  "personId" | "effective" | "source" | "reason"
->;
+export type SurveyChange =
+  Exclude<RegisterChangeInput, { kind: "enrol" }> extends infer C
+    ? C extends unknown
+      ? Omit<C, "personId" | "effective" | "source" | "reason" | "supersedes">
+      : never
+    : never;
 
 /** One question: its title, the zod schema of its answer, and the register change an answer implies. */
 export interface SurveyQuestion<S extends z.ZodType = z.ZodType> {
