@@ -1,8 +1,18 @@
-import { type ActorInput, addDays, DEFAULT_RANK_IDS, fixedClock, makeIdNumber, PersonStatus } from "@elderflow/core";
+import {
+  type ActorInput,
+  addDays,
+  DEFAULT_RANK_IDS,
+  fixedClock,
+  makeIdNumber,
+  PersonStatus,
+  sqlFromPglite,
+} from "@elderflow/core";
+import { PGlite } from "@electric-sql/pglite";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { RegisterChangeInput } from "./changes";
 import { memoryRegister } from "./register";
+import { sqlRegister } from "./sql";
 
 const clock = fixedClock("2026-12-01T09:00:00+08:00");
 const bureau: ActorInput = { id: "b1", roles: ["bureau"] };
@@ -67,7 +77,12 @@ const history = fc
   .map(([days, items, order]) => {
     const changes = items.map(
       ([personId, p], i) =>
-        ({ ...p, personId, effective: addDays(BASE, days[i] as number), source: { kind: "survey" } }) as RegisterChangeInput,
+        ({
+          ...p,
+          personId,
+          effective: addDays(BASE, days[i] as number),
+          source: { kind: "survey" },
+        }) as RegisterChangeInput,
     );
     const sorted = [...changes].sort((a, b) => (a.effective < b.effective ? -1 : 1));
     return { sorted, shuffled: order.map((i) => changes[i] as RegisterChangeInput) };
@@ -105,6 +120,35 @@ describe("the register as of a day", () => {
         }
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe("the SQL store", () => {
+  const db = new PGlite();
+  afterAll(() => db.close());
+
+  it("gives the same register on every day as memory for the same changes in the same order", async () => {
+    const sql = await sqlRegister(sqlFromPglite(db, { owned: false }), { clock });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(history, async ({ sorted, shuffled }) => {
+        // Each run has persons of its own in the one database.
+        const tag = `r${++run}-`;
+        const rename = (c: RegisterChangeInput): RegisterChangeInput =>
+          c.kind === "enrol"
+            ? { ...c, personId: tag + c.personId, person: { ...c.person, id: tag + c.person.id } }
+            : { ...c, personId: tag + c.personId };
+        const memory = memoryRegister({ clock });
+        const batch = [...enrolments, ...shuffled].map(rename);
+        const [a, b] = [await memory.record(batch, bureau), await sql.record(batch, bureau)];
+        expect(b.map((o) => o.ok)).toEqual(a.map((o) => o.ok));
+        for (const asOf of [BASE, ...sorted.map((c) => c.effective), "2026-12-01"]) {
+          const mine = (await sql.persons(bureau, { asOf })).filter((p) => p.id.startsWith(tag));
+          expect(mine).toEqual(await memory.persons(bureau, { asOf }));
+        }
+      }),
+      { numRuns: 15 },
     );
   });
 });
