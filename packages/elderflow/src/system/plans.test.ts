@@ -4,7 +4,7 @@ import type { WorkflowActor } from "@elderflow/workflow";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import "../../../../test/support/fast-check";
-import { createElderflow, type Elderflow } from "./elderflow";
+import { createElderflow, type Elderflow, type StoreSpec } from "./elderflow";
 import { escalationTask, healthCheckDay, holidayVisitTasks } from "./plans";
 
 const bureau: ActorInput = { id: "b-1", roles: ["bureau"] };
@@ -17,10 +17,10 @@ afterEach(async () => {
   open = [];
 });
 
-async function aFlow(start = "2027-01-10T09:00:00+08:00") {
+async function aFlow(start = "2027-01-10T09:00:00+08:00", store: StoreSpec = { kind: "memory" }) {
   const clock = manualClock(start);
   const flow = await createElderflow({
-    store: { kind: "memory" },
+    store,
     clock,
     directory: { servicePoints: [], volunteers: [] },
     escalation: { limits: { association: { hours: 24 }, community: { hours: 48 }, department: { workingDays: 2 } } },
@@ -64,6 +64,19 @@ describe("planHolidayVisits", () => {
     expect(again.tasks).toHaveLength(3);
     expect(await flow.tasks.list(bureau, { kind: "holiday_visit" })).toHaveLength(3);
   });
+
+  it("is idempotent on PGlite too: the SQL board keeps one task per person and occasion", async () => {
+    const { flow } = await aFlow("2027-01-10T09:00:00+08:00", { kind: "pglite" });
+    const first = await flow.planHealthChecks(persons, { year: 2027 }, bureau);
+    const again = await flow.planHealthChecks(persons, { year: 2027 }, bureau);
+    // p3 moved away on 03-01, before the check-up day (04-13): no reminder.
+    expect(first.added).toBe(2);
+    expect(again.added).toBe(0);
+    expect((await flow.tasks.list(bureau, { kind: "health_check_reminder" })).map((t) => t.personId)).toEqual([
+      "p1",
+      "p5",
+    ]);
+  }, 60_000);
 
   it("refuses an actor without a planning role and an occasion the year does not have", async () => {
     const { flow } = await aFlow();
