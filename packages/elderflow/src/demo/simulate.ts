@@ -349,11 +349,12 @@ async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promis
     const day = today(c.clock);
     await flow.planHealthChecks(d.persons, { year, records: checks.filter((x) => x.date <= day) }, BUREAU);
   });
-  const board = planTaskLife(flow, c, at, checks, names);
+  const deaths = plantedDeaths(c);
+  const board = planTaskLife(flow, c, at, checks, names, deaths);
   const requests = planHotline(flow, c, at);
   const escalations = planEscalations(flow, c, at);
   const care = planCarePathways(flow, c, at);
-  const pairing = planPairings(flow, d, c, at, names);
+  const pairing = planPairings(flow, d, c, at, names, deaths);
   const bank = await planTimeBank(flow, d, c, at);
 
   agenda.sort((a, b) => a.at - b.at || a.seq - b.seq);
@@ -702,7 +703,14 @@ function planCarePathways(flow: Elderflow, c: RunContext, at: At) {
 }
 
 /** Pairing (rules 5, 11, 12): lixiu cadres paired with certified volunteers, weekly contact. */
-function planPairings(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: At, names: Names) {
+function planPairings(
+  flow: Elderflow,
+  d: SyntheticDistrict,
+  c: RunContext,
+  at: At,
+  names: Names,
+  deaths: ReadonlyMap<string, string>,
+) {
   const rng = c.rng.fork("pairing");
   const lixiu = c.active.filter((p) => p.retirementKind === "lixiu");
   // A certificate valid the whole year, so that the pairing stays certified (rule 11).
@@ -718,11 +726,15 @@ function planPairings(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: 
     const cert = volunteer.certifications.find(wholeYear);
     if (!cert) continue;
     const id = `pair-${String(i + 1).padStart(5, "0")}`;
+    // A planted death ends the pairing that day (the follow-through ends its workflow).
+    const died = deaths.get(person.id);
+    const last = died ?? `${c.year}-12-31`;
     pairs.push({
       pairId: id,
       volunteerId: volunteer.id,
       personId: person.id,
       from: start,
+      ...(died !== undefined ? { to: died } : {}),
       communityId: person.communityId,
     });
     const staff = communityStaff(person.communityId);
@@ -747,7 +759,7 @@ function planPairings(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: 
     for (let day = start; day <= `${c.year}-12-31`; day = addDays(day, 7)) {
       if (rng.chance(diligence)) {
         const when = addDays(day, rng.int(0, 6));
-        if (when > `${c.year}-12-31`) continue;
+        if (when >= last) continue;
         const iso = isoAt(when, rng.int(9, 19), rng.int(0, 59));
         const t = Date.parse(iso);
         contacts.push({ pairId: id, at: iso, kind: "contact" });
@@ -757,9 +769,10 @@ function planPairings(flow: Elderflow, d: SyntheticDistrict, c: RunContext, at: 
     for (let m = 1; m <= 12; m++) {
       const visits = rng.chance(diligence) ? rng.int(3, 4) : rng.int(1, 2);
       for (let v = 0; v < visits; v++) {
-        const iso = isoAt(randomDay(rng, c.year, m), rng.int(9, 17));
+        const when = randomDay(rng, c.year, m);
+        const iso = isoAt(when, rng.int(9, 17));
         const t = Date.parse(iso);
-        if (t < instant(start, 10)) continue;
+        if (t < instant(start, 10) || when >= last) continue;
         contacts.push({ pairId: id, at: iso, kind: "home_visit" });
         at(t, () => send("CONTACT", vActor, { kind: "visit" }));
       }
@@ -1086,6 +1099,16 @@ export const VISIT_KINDS: readonly TaskKind[] = [
   "health_check_reminder",
 ];
 
+/** Four lixiu cadres who die between May and September (the same picks on every run of a seed). */
+function plantedDeaths(c: RunContext): ReadonlyMap<string, string> {
+  const rng = c.rng.fork("tasks");
+  const lixiu = c.active.filter((p) => p.retirementKind === "lixiu");
+  const deaths = new Map<string, string>();
+  for (let i = 0; i < 4 && lixiu.length > 0; i++)
+    deaths.set(rng.pick(lixiu).id, formatIsoDate(c.year, rng.int(5, 9), rng.int(1, 28)));
+  return deaths;
+}
+
 /**
  * The bureau's work on the board through the year: every Monday it takes the visits that came due
  * and does most of them (visited, a few not at home), hands some to another body first, and lets a
@@ -1099,12 +1122,9 @@ function planTaskLife(
   at: At,
   checks: readonly { personId: string; date: string }[],
   names: Names,
+  deaths: ReadonlyMap<string, string>,
 ) {
-  const rng = c.rng.fork("tasks");
-  const lixiu = c.active.filter((p) => p.retirementKind === "lixiu");
-  const deaths = new Map<string, string>();
-  for (let i = 0; i < 4 && lixiu.length > 0; i++)
-    deaths.set(rng.pick(lixiu).id, formatIsoDate(c.year, rng.int(5, 9), rng.int(1, 28)));
+  const communityOf = new Map(c.active.map((p) => [p.id, p.communityId]));
   const checked = new Map<string, string>();
   for (const x of checks)
     if (!checked.has(x.personId) || x.date < (checked.get(x.personId) as string)) checked.set(x.personId, x.date);
@@ -1129,10 +1149,15 @@ function planTaskLife(
     for (const t of await openOf("birthday_visit"))
       if ((holidayDays.get(t.personId) ?? []).some((d) => near(d, t.due))) await cancel(t, "duplicate");
   });
+  // The death notice reaches the bureau that morning: the follow-through cancels the person's open
+  // visits (deceased), ends the pairing and its weekly check, and no later plan adds a task.
   for (const [personId, day] of deaths)
     at(instant(day, 9), async () => {
-      for (const kind of VISIT_KINDS)
-        for (const t of await openOf(kind)) if (t.personId === personId) await cancel(t, "deceased");
+      const communityId = communityOf.get(personId);
+      await flow.followStatusChange(
+        { personId, status: "deceased", effective: day, ...(communityId !== undefined ? { communityId } : {}) },
+        BUREAU,
+      );
     });
   const sweep = async () => {
     const day = today(c.clock);
