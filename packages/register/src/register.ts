@@ -236,8 +236,19 @@ export function createRegister(options: RegisterOptions): Register {
     return r.data;
   };
 
+  // One person schema per day (building a zod schema costs more than checking a person with it).
+  let schemaDay: IsoDate | undefined;
+  let daySchema: ReturnType<typeof personSchema> | undefined;
+  const personSchemaOn = (todayDate: IsoDate) => {
+    if (daySchema === undefined || schemaDay !== todayDate) {
+      daySchema = personSchema({ ...(scale === undefined ? {} : { scale }), today: todayDate });
+      schemaDay = todayDate;
+    }
+    return daySchema;
+  };
+
   const validate = (state: PersonState, basePath: FieldPath, todayDate: IsoDate, statusPath: boolean) => {
-    const schema = personSchema({ ...(scale === undefined ? {} : { scale }), today: todayDate });
+    const schema = personSchemaOn(todayDate);
     const r = schema.safeParse(state, { reportInput: true });
     if (r.success) return;
     const error = fromZodError(r.error, basePath);
