@@ -1,4 +1,4 @@
-// The six packages as a new user gets them: packed with pnpm, installed with npm into a fresh folder
+// The seven packages as a new user gets them: packed with pnpm, installed with npm into a fresh folder
 // outside the workspace, and run there by child processes (plain Node, no workspace condition, no
 // tsx from the workspace). Needs `pnpm build` first, as `pnpm run ci` does.
 import { type ExecFileException, execFile, execFileSync } from "node:child_process";
@@ -87,7 +87,7 @@ const packs = join(work, "packs");
 const app = join(work, "app");
 const npx = (args: readonly string[], timeout: number, cwd = app) => run("npx", args, cwd, timeout);
 
-describe("the six packages installed with npm outside the workspace", () => {
+describe("the seven packages installed with npm outside the workspace", () => {
   beforeAll(async () => {
     mkdirSync(packs);
     mkdirSync(app);
@@ -95,7 +95,7 @@ describe("the six packages installed with npm outside the workspace", () => {
     const dirs = readdirSync(join(root, "packages")).filter((d) =>
       existsSync(join(root, "packages", d, "package.json")),
     );
-    expect(dirs).toHaveLength(6);
+    expect(dirs.sort()).toEqual(["core", "elderflow", "policy", "register", "schedule", "timebank", "workflow"]);
     for (const dir of dirs) {
       const cwd = join(root, "packages", dir);
       expect(existsSync(join(cwd, "dist", "index.js")), `packages/${dir} is built (pnpm build)`).toBe(true);
@@ -103,7 +103,7 @@ describe("the six packages installed with npm outside the workspace", () => {
       expect(r.code, shown(r)).toBe(0);
     }
     const tgz = readdirSync(packs).filter((f) => f.endsWith(".tgz"));
-    expect(tgz).toHaveLength(6);
+    expect(tgz).toHaveLength(dirs.length);
     const init = await run("npm", ["init", "-y"], app, MINUTE);
     expect(init.code, shown(init)).toBe(0);
     const install = await run(
@@ -155,6 +155,39 @@ describe("the six packages installed with npm outside the workspace", () => {
         expect(readFileSync(join(app, f), "utf8")).toMatch(/^<!doctype html>/i);
     },
     25 * MINUTE,
+  );
+
+  it(
+    "writes a register sheet with the installed @elderflow/register and imports it with the CLI into PGlite",
+    async () => {
+      const script = [
+        'import { writeFileSync } from "node:fs";',
+        'import { writePersonsXlsx } from "@elderflow/register";',
+        'const base = { gender: "male", birthdayCalendar: "gregorian", retirementKind: "lixiu", rank: "deputy_county", communityId: "c-001", status: "active" };',
+        "const bytes = await writePersonsXlsx([",
+        '  { ...base, id: "p-0001", name: "张小三", birthDate: "1952-07-01" },',
+        '  { ...base, id: "p-0002", name: "李秀英", gender: "female", birthDate: "1950-02-28" },',
+        "]);",
+        'writeFileSync("register.xlsx", bytes);',
+      ].join("\n");
+      writeFileSync(join(app, "write-sheet.mjs"), script);
+      const written = await run("node", ["write-sheet.mjs"], app, MINUTE);
+      expect(written.code, shown(written)).toBe(0);
+      const argv = ["elderflow", "import", "persons", "register.xlsx", "--store", `pglite:${join(app, "register-db")}`];
+      const first = await npx([...argv, "--format", "json", "--as-of", "2026-12-01"], 3 * MINUTE);
+      expect(first.code, shown(first)).toBe(0);
+      expect(JSON.parse(first.stdout)).toEqual({ imported: 2, rejected: [] });
+      // The same sheet again: both rows are already in the register, each reported by its sheet row.
+      const again = await npx([...argv, "--format", "json", "--as-of", "2026-12-01"], 3 * MINUTE);
+      expect(again.code, shown(again)).toBe(1);
+      const report = JSON.parse(again.stdout);
+      expect(report.imported).toBe(0);
+      expect(report.rejected.map((r: { row: number; code: string }) => [r.row, r.code])).toEqual([
+        [2, "ALREADY_ENROLLED"],
+        [3, "ALREADY_ENROLLED"],
+      ]);
+    },
+    6 * MINUTE,
   );
 
   it("validates a persons file with the CLI: the good record counts, the bad one is reported by index and path", async () => {
