@@ -41,9 +41,9 @@ import {
   transfersOf,
 } from "./ledgers";
 import { type BenchContext, forkWorker, peakRssMiB } from "./lib";
+import { PG_URL, scratchDatabase } from "./pg";
 
 const execFileAsync = promisify(execFile);
-const PG_URL = process.env.ELDERFLOW_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const CLIENTS = 8;
 const PEERS = ["row-locking", "single-statement", "batched-sql"] as const;
 
@@ -173,27 +173,6 @@ async function pgbench(url: string, seconds: number, ctx: BenchContext): Promise
   }
 }
 
-/** A scratch database on the server, dropped by `drop()`. */
-async function scratchDatabase(tag: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `elderflow_${tag}_${process.pid}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name}`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const u = new URL(PG_URL);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const a = new pg.Client({ connectionString: PG_URL });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
-}
-
 interface SideResult {
   readonly credited: number;
   readonly seconds: number;
@@ -294,6 +273,21 @@ async function compareLedgers(
 const perS = (r: SideResult) => Math.round(r.credited / r.seconds);
 const ratio = (a: SideResult, b: SideResult) => Math.round((perS(a) / perS(b)) * 100) / 100;
 
+/** The figures every ledger line carries: each side's credited transfers/s and the time bank's ratios. */
+function ledgerFigures(r: Record<LedgerSide, SideResult>) {
+  return {
+    credited_s: perS(r.elderflow),
+    peer: "batched-sql",
+    peer_credited_s: perS(r["batched-sql"]),
+    row_locking_credited_s: perS(r["row-locking"]),
+    single_statement_credited_s: perS(r["single-statement"]),
+    vs_batched_sql: ratio(r.elderflow, r["batched-sql"]),
+    vs_single_statement: ratio(r.elderflow, r["single-statement"]),
+    vs_row_locking: ratio(r.elderflow, r["row-locking"]),
+    peer_retries: r["row-locking"].retries + r["single-statement"].retries + r["batched-sql"].retries,
+  };
+}
+
 async function benchPostgres(ctx: BenchContext): Promise<void> {
   const db = await scratchDatabase("tbbench");
   const admin = new pg.Client({ connectionString: db.url });
@@ -315,15 +309,7 @@ async function benchPostgres(ctx: BenchContext): Promise<void> {
         bench: `timebank.postgres.${name}`,
         clients: CLIENTS,
         transfers: CLIENTS * perClient,
-        credited_s: perS(r.elderflow),
-        peer: "batched-sql",
-        peer_credited_s: perS(r["batched-sql"]),
-        row_locking_credited_s: perS(r["row-locking"]),
-        single_statement_credited_s: perS(r["single-statement"]),
-        vs_batched_sql: ratio(r.elderflow, r["batched-sql"]),
-        vs_single_statement: ratio(r.elderflow, r["single-statement"]),
-        vs_row_locking: ratio(r.elderflow, r["row-locking"]),
-        peer_retries: r["row-locking"].retries + r["single-statement"].retries + r["batched-sql"].retries,
+        ...ledgerFigures(r),
         pgbench_tps: tps,
         zipf_s: zipf,
         same_balances: true,
@@ -341,15 +327,7 @@ async function benchPostgres(ctx: BenchContext): Promise<void> {
       bench: "timebank.postgres.processes",
       processes: CLIENTS,
       transfers: CLIENTS * perProcess,
-      credited_s: perS(r.elderflow),
-      peer: "batched-sql",
-      peer_credited_s: perS(r["batched-sql"]),
-      row_locking_credited_s: perS(r["row-locking"]),
-      single_statement_credited_s: perS(r["single-statement"]),
-      vs_batched_sql: ratio(r.elderflow, r["batched-sql"]),
-      vs_single_statement: ratio(r.elderflow, r["single-statement"]),
-      vs_row_locking: ratio(r.elderflow, r["row-locking"]),
-      peer_retries: r["row-locking"].retries + r["single-statement"].retries + r["batched-sql"].retries,
+      ...ledgerFigures(r),
       same_balances: true,
       balances_checksum: r.elderflow.balances.checksum,
     });

@@ -20,8 +20,8 @@ import pg from "pg";
 import { createActor } from "xstate";
 import { allSame, assertSame, digest } from "./check";
 import { type BenchContext, type BenchLine, peakRssMiB } from "./lib";
+import { scratchDatabase } from "./pg";
 
-const PG_URL = process.env.ELDERFLOW_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const T0 = Date.UTC(2027, 2, 1, 1);
 const staff: WorkflowActor = { id: "s1", role: "hotline_staff", communityId: "c01" };
 const doc: WorkflowActor = { id: "d1", role: "doctor", communityId: "c01" };
@@ -524,27 +524,6 @@ async function timers(ctx: BenchContext, commits: Commit[], count: number, pgUrl
     ctx.emit({ ...r.line, same_output: same });
   }
   assertSame("workflow.timers (instance states after firing)", sides);
-}
-
-/** A scratch database on the server, dropped by `drop()`. */
-async function scratchDatabase(tag: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `elderflow_${tag}_${process.pid}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name}`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const u = new URL(PG_URL);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const a = new pg.Client({ connectionString: PG_URL });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
 }
 
 /**
