@@ -18,7 +18,6 @@ export interface PrintableText {
 // Bidirectional embedding, override and isolate controls (and the marks): printed as nothing.
 const BIDI = /[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]/g;
 // Other controls except tab and newline.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 
 /**
@@ -159,6 +158,12 @@ export interface BirthdayListRow {
   readonly visitingBody: string;
 }
 
+/** The "issued by" line of a list's header, or none. */
+function issuedByLine(issuedBy: string | undefined, lang: Lang): string[] {
+  if (issuedBy === undefined) return [];
+  return [lang === "zh-CN" ? `制表单位：${issuedBy}` : `Issued by: ${issuedBy}`];
+}
+
 /**
  * The birthday list (祝寿名单, rule 1) of a window as a printable page.
  *
@@ -178,9 +183,7 @@ export function printableBirthdayList(
       meta: [
         lang === "zh-CN" ? `期间：${options.from} 至 ${options.to}` : `Period: ${options.from} to ${options.to}`,
         lang === "zh-CN" ? `共 ${rows.length} 人次` : `${rows.length} celebrations`,
-        ...(options.issuedBy === undefined
-          ? []
-          : [lang === "zh-CN" ? `制表单位：${options.issuedBy}` : `Issued by: ${options.issuedBy}`]),
+        ...issuedByLine(options.issuedBy, lang),
       ],
       columns: [
         col("index", "序号", "No.", true),
@@ -238,9 +241,7 @@ export function printableHolidayVisitList(
       title: { "zh-CN": `${options.year}年节日走访慰问名单`, en: `Holiday visits ${options.year}` },
       meta: [
         lang === "zh-CN" ? `共 ${rows.length} 人次` : `${rows.length} visits`,
-        ...(options.issuedBy === undefined
-          ? []
-          : [lang === "zh-CN" ? `制表单位：${options.issuedBy}` : `Issued by: ${options.issuedBy}`]),
+        ...issuedByLine(options.issuedBy, lang),
       ],
       columns: [
         col("index", "序号", "No.", true),
