@@ -299,6 +299,30 @@ export const ERROR_MESSAGES = {
     "zh-CN": "该年没有这个走访节日：{occasion}",
     en: "No such visit occasion in that year: {occasion}",
   },
+  // --- #15 deliveries and cases ---
+  DUPLICATE_PARTY: { "zh-CN": "当事人重复", en: "A party is listed twice" },
+  NOT_RECEPTION_DAY: {
+    "zh-CN": "该日不是所选接待日（每周二下午接待或每月18日学法日）",
+    en: "That day is not a day of the chosen reception (Tuesday afternoons, or the law day on the 18th)",
+  },
+  SESSION_IN_FUTURE: { "zh-CN": "接待日期不能晚于今天", en: "A session cannot be dated after today" },
+  BEFORE_INTAKE: { "zh-CN": "接待日期早于受理日期", en: "A session cannot be dated before the intake" },
+  TOO_MANY_SESSIONS: { "zh-CN": "本案接待次数已达上限", en: "The case has reached its limit of sessions" },
+  REFERRAL_DEPARTMENT: {
+    "zh-CN": "转交其他部门时须注明部门，转交法援中心或法院时不得注明部门",
+    en: "A referral to a department names it; one to the legal aid centre or a court names none",
+  },
+  UNKNOWN_PERIODICAL: { "zh-CN": "未知报刊：{title}", en: "Unknown periodical: {title}" },
+  UNKNOWN_DELIVERY: { "zh-CN": "未知投送项", en: "Unknown delivery item" },
+  DELIVERY_ALREADY_RECORDED: {
+    "zh-CN": "该投送项已登记为送达",
+    en: "The delivery item is already recorded as delivered",
+  },
+  MISSED_NEEDS_REASON: { "zh-CN": "未送达须注明原因", en: "A missed delivery needs its reason" },
+  ISSUE_OUTSIDE_YEAR: {
+    "zh-CN": "期次不在订阅年度内",
+    en: "The issue is outside the subscription year",
+  },
 } as const satisfies Record<string, MessageText>;
 
 /** A stable error code: the key of {@link ERROR_MESSAGES}. */
