@@ -112,6 +112,14 @@ export {
 } from "./presets/hospital";
 export { PRESET_FACT_SETS, presetPolicies } from "./presets/index";
 export {
+  MEDICAL_VOLUNTEER_POLICY_ID,
+  MedicalVolunteerFactSet,
+  type MedicalVolunteerFacts,
+  MedicalVolunteerFactsSchema,
+  type MedicalVolunteerReadings,
+  medicalVolunteerScopePolicy,
+} from "./presets/medicalVolunteer";
+export {
   PriorityFactSet,
   type PriorityFacts,
   PriorityFactsSchema,
