@@ -6,6 +6,8 @@
 import { z } from "zod";
 import { ElderflowError, type FieldPath } from "./errors";
 import type { ErrorCode } from "./messages";
+import { certifiedLevel } from "./priority";
+import type { Certification } from "./schemas";
 import { IdSchema } from "./text";
 
 /**
@@ -208,6 +210,10 @@ export interface MovementRef {
   readonly volunteer: string;
   /** The recipient of the service, or the beneficiary of a withdrawal. */
   readonly counterpart?: string;
+  /** The kind of service, when the act is about one (the certificate rule reads it). */
+  readonly serviceKind?: string;
+  /** The day the service was given (`YYYY-MM-DD`): a required certificate must be valid on it. */
+  readonly servedOn?: string;
 }
 
 /**
@@ -223,3 +229,77 @@ export interface MovementRef {
  * ```
  */
 export type MovementAuthority = (act: MovementAct, person: string, movement: MovementRef) => ErrorCode | null;
+
+/** The skill and level a service needs (持证上岗). */
+export interface CertificateRequirement {
+  /** The certified skill. */
+  readonly skill: string;
+  /** The lowest level that serves. */
+  readonly level: number;
+}
+
+/**
+ * What the certificate rule knows: which certificate a kind of service needs on a day (null: none),
+ * and each volunteer's certificates (undefined: a volunteer the host does not know, who holds none).
+ */
+export interface CertificateRule {
+  /** The certificate a service kind needs on a day, or null when it needs none. */
+  required(serviceKind: string, on: string): CertificateRequirement | null;
+  /** The volunteer's certificates. */
+  certifications(volunteer: string): readonly Certification[] | undefined;
+}
+
+/**
+ * The acts that credit hours for a service: recording it (a pending credit) and verifying it
+ * (posting the credit). The certificate rule refuses only these.
+ *
+ * @example
+ * ```ts
+ * CREDIT_ACTS.includes("verify"); // true
+ * ```
+ */
+export const CREDIT_ACTS: readonly MovementAct[] = ["record", "verify"];
+
+/**
+ * The certificate part of the one rule (rule 11, 持证上岗): a service whose kind needs a certificate
+ * earns no credit unless the volunteer held a valid certificate for it, at the level, on the day
+ * of service (not the day it is verified). Returns `CERTIFICATE_INVALID`, or null when the act is
+ * not a credit act, the movement names no service kind or day, or the kind needs no certificate.
+ *
+ * @example
+ * ```ts
+ * const rule: CertificateRule = {
+ *   required: (kind) => (kind === "medical_care" ? { skill: "medical_care", level: 2 } : null),
+ *   certifications: () => [{ skill: "medical_care", level: 2, validFrom: "2026-01-01", validTo: "2027-03-15", issuer: "区卫健委" }],
+ * };
+ * const m = { communityId: "c1", volunteer: "v1", serviceKind: "medical_care", servedOn: "2027-03-20" };
+ * certificateConflict("verify", m, rule); // "CERTIFICATE_INVALID"
+ * certificateConflict("verify", { ...m, servedOn: "2027-03-10" }, rule); // null
+ * ```
+ */
+export function certificateConflict(act: MovementAct, movement: MovementRef, rule: CertificateRule): ErrorCode | null {
+  if (!CREDIT_ACTS.includes(act)) return null;
+  const { serviceKind, servedOn } = movement;
+  if (serviceKind === undefined || servedOn === undefined) return null;
+  const need = rule.required(serviceKind, servedOn);
+  if (need === null) return null;
+  const certifications = rule.certifications(movement.volunteer) ?? [];
+  return certifiedLevel({ certifications: [...certifications] }, need.skill, servedOn) >= need.level
+    ? null
+    : "CERTIFICATE_INVALID";
+}
+
+/**
+ * A {@link MovementAuthority} that also applies {@link certificateConflict}: the authority's own
+ * refusal first (roles, conflicts of interest), then the certificate. The time bank's
+ * `bank.authority` is built this way when it is given a rule, so the verification workflow and the
+ * ledger refuse an uncertified service with one code.
+ *
+ * @example
+ * ```ts
+ * const authority = withCertificates((act, person, m) => movementConflict(act, person, { volunteer: m.volunteer }), rule);
+ * ```
+ */
+export function withCertificates(authority: MovementAuthority, rule: CertificateRule): MovementAuthority {
+  return (act, person, movement) => authority(act, person, movement) ?? certificateConflict(act, movement, rule);
+}

@@ -15,6 +15,10 @@ export {
   actsAs,
   assertActsAs,
   assertReaches,
+  type CertificateRequirement,
+  type CertificateRule,
+  CREDIT_ACTS,
+  certificateConflict,
   DISTRICT_ROLES,
   isDistrictActor,
   type MovementAct,
@@ -22,6 +26,7 @@ export {
   type MovementParties,
   type MovementRef,
   movementConflict,
+  withCertificates,
 } from "./authority";
 export { type Clock, fixedClock, type ManualClock, manualClock, parseInstant, systemClock, today } from "./clock";
 export {
@@ -95,8 +100,10 @@ export {
   type RankScale,
 } from "./ranks";
 export {
+  Availability,
   BirthdayCalendar,
   Certification,
+  DaySlot,
   Gender,
   GeoPoint,
   HealthFacts,

@@ -323,6 +323,19 @@ export const ERROR_MESSAGES = {
     "zh-CN": "期次不在订阅年度内",
     en: "The issue is outside the subscription year",
   },
+  // --- #15 matching ---
+  CERTIFICATE_INVALID: {
+    "zh-CN": "志愿者在服务当日未持有该项服务所需等级的有效证书",
+    en: "The volunteer held no valid certificate at the needed level for this service on the day of service",
+  },
+  UNKNOWN_NEED: {
+    "zh-CN": "需求登记中没有该需求（或不在您的社区范围内）",
+    en: "No such need (or not in your communities)",
+  },
+  NEED_STATUS: {
+    "zh-CN": "需求当前状态为{status}，不能执行该操作",
+    en: "The need is {status}; this action does not apply",
+  },
 } as const satisfies Record<string, MessageText>;
 
 /** A stable error code: the key of {@link ERROR_MESSAGES}. */

@@ -282,6 +282,29 @@ export const Certification = z
 /** A volunteer's certificate. */
 export type Certification = z.infer<typeof Certification>;
 
+/** A part of the day a volunteer can serve in: 上午 (morning), 下午 (afternoon), 晚上 (evening). */
+export const DaySlot = z.enum(["morning", "afternoon", "evening"]);
+/** A part of the day. */
+export type DaySlot = z.infer<typeof DaySlot>;
+
+/**
+ * When a volunteer can serve, or when a need should be met: an ISO weekday (1 = Monday … 7 =
+ * Sunday; weeks start on Monday) and a part of the day.
+ *
+ * @example
+ * ```ts
+ * Availability.parse({ weekday: 1, slot: "morning" }); // Monday mornings
+ * ```
+ */
+export const Availability = z.strictObject({
+  /** ISO weekday, 1 (Monday) to 7 (Sunday). */
+  weekday: z.int().min(1).max(7),
+  /** Part of the day. */
+  slot: DaySlot,
+});
+/** A weekday and part of the day. */
+export type Availability = z.infer<typeof Availability>;
+
 /** A volunteer (志愿者): often a retired cadre themselves. */
 export const Volunteer = z.strictObject({
   /** Stable id. */
@@ -302,6 +325,10 @@ export const Volunteer = z.strictObject({
   certifications: z.array(Certification).default([]),
   /** The volunteer's household, whose members may draw on the volunteer's time-bank hours. */
   householdId: IdSchema.optional(),
+  /** When the volunteer can serve (absent: not declared; matching then treats every slot alike). */
+  availability: z.array(Availability).max(21).optional(),
+  /** Most pairings and matched needs the volunteer takes on at once (absent: the matching policy's default). */
+  maxLoad: z.int().min(0).max(50).optional(),
 });
 /** A volunteer. */
 export type Volunteer = z.output<typeof Volunteer>;
