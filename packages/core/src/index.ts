@@ -127,6 +127,21 @@ export {
   Volunteer,
 } from "./schemas";
 export {
+  aesGcmSuite,
+  type CipherSuite,
+  createFieldSealer,
+  DATA_KEY_BYTES,
+  type DataKey,
+  type FieldSealer,
+  type FieldSealerOptions,
+  type KeyProvider,
+  MAX_SEALED_BYTES,
+  type MemoryKeyProviderOptions,
+  memoryKeyProvider,
+  SealedValue,
+  sha256Hex,
+} from "./seal";
+export {
   type IsolationLevel,
   isRetryableSqlError,
   type Migration,

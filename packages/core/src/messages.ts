@@ -323,6 +323,24 @@ export const ERROR_MESSAGES = {
     "zh-CN": "期次不在订阅年度内",
     en: "The issue is outside the subscription year",
   },
+  // --- #15 health ---
+  KEY_ERASED: {
+    "zh-CN": "该人员的数据密钥已销毁，加密数据无法读取",
+    en: "The person's data key was erased: the sealed data can no longer be read",
+  },
+  SEAL_INVALID: {
+    "zh-CN": "加密数据无法解开（已被改动，或不属于该人员或该字段）",
+    en: "The sealed value does not open (altered, or not this person's or this field's)",
+  },
+  UNKNOWN_CIPHER_SUITE: { "zh-CN": "未知加密算法套件：{suite}", en: "Unknown cipher suite: {suite}" },
+  CIPHER_UNAVAILABLE: {
+    "zh-CN": "加密算法不可用：{suite}",
+    en: "Cipher not available in this runtime: {suite}",
+  },
+  FOLLOW_UP_BEFORE_CHECK: {
+    "zh-CN": "复查日期早于查体日期",
+    en: "The follow-up is due before the check-up itself",
+  },
   // --- #15 matching ---
   CERTIFICATE_INVALID: {
     "zh-CN": "志愿者在服务当日未持有该项服务所需等级的有效证书",
@@ -335,6 +353,71 @@ export const ERROR_MESSAGES = {
   NEED_STATUS: {
     "zh-CN": "需求当前状态为{status}，不能执行该操作",
     en: "The need is {status}; this action does not apply",
+  },
+  // --- #15 clearing ---
+  CLEARING_SIGNATURE: {
+    "zh-CN": "结算单签名无效（内容被改动，或不是该行的密钥签发）",
+    en: "The settlement statement's signature does not verify (altered, or not signed with that bank's key)",
+  },
+  CLEARING_PARTY: {
+    "zh-CN": "结算单的银行或期间与本次核对不符：{detail}",
+    en: "The statement is not between these banks or for this period: {detail}",
+  },
+  CLEARING_TOTALS: {
+    "zh-CN": "结算单合计与其明细不符：{detail}",
+    en: "The statement's totals do not add up from its own lines: {detail}",
+  },
+  CLEARING_MISSING: {
+    "zh-CN": "本行记有该笔通存通兑，对方结算单中没有",
+    en: "A clearing movement this bank recorded is missing from the counterpart's statement",
+  },
+  CLEARING_UNMATCHED: {
+    "zh-CN": "对方结算单中的该笔通存通兑，本行没有记录",
+    en: "A movement on the counterpart's statement has no match in this bank's records",
+  },
+  CLEARING_MISMATCH: {
+    "zh-CN": "该笔通存通兑双方记录不一致：{fields}",
+    en: "The two banks record this clearing movement differently: {fields}",
+  },
+  CLEARING_NOT_NETTING: {
+    "zh-CN": "双方结算单轧差不为零：相差{minutes}分钟",
+    en: "The two statements do not net to zero: {minutes} minutes apart",
+  },
+  // --- #15 time-bank rules ---
+  STORAGE_CAP: {
+    "zh-CN": "超过时间存储上限（上限{cap}分钟）",
+    en: "Over the storage cap ({cap} minutes)",
+  },
+  REDEMPTION_AGE: {
+    "zh-CN": "受益人未达到兑换年龄（或未登记出生日期）",
+    en: "The beneficiary has not reached the redemption age (or has no registered birth date)",
+  },
+  NOTHING_TO_EXPIRE: {
+    "zh-CN": "该日没有到期的时间",
+    en: "No minutes are due to expire on that date",
+  },
+  // --- #15 medical ---
+  OUTSIDE_PROGRAMME_SCOPE: {
+    "zh-CN": "该干部不在本项目的服务对象范围内（{policy}）",
+    en: "The cadre is outside the programme's scope ({policy})",
+  },
+  NOT_GROUP_MEMBER: { "zh-CN": "不是本组在岗的志愿者", en: "Not an active member of this group" },
+  MEMBER_SUSPENDED: {
+    "zh-CN": "该志愿者在本组已暂停服务（证书失效或未持证）",
+    en: "The volunteer is suspended from this group (certificate lapsed or missing)",
+  },
+  NOT_IN_GROUP: { "zh-CN": "该干部不在本组的服务名单中", en: "The cadre is not served by this group" },
+  MEASUREMENT_NEEDS_VISIT: {
+    "zh-CN": "血压、血糖、脉搏等测量读数只能在上门时记录",
+    en: "Measured readings (blood pressure, glucose, pulse) need a home visit",
+  },
+  SEALER_REQUIRED: {
+    "zh-CN": "记录健康读数须配置字段加密（sealer）",
+    en: "Recording health readings needs a field sealer",
+  },
+  BUDGET_RATE_OVERLAP: {
+    "zh-CN": "预算科目的费率期间重叠或顺序颠倒",
+    en: "The budget line's rate periods overlap or are out of order",
   },
 } as const satisfies Record<string, MessageText>;
 
