@@ -1,5 +1,6 @@
 import type { AnyStateMachine } from "xstate";
 import { carePathwayMachine } from "./machines/carePathway";
+import { caseMachine } from "./machines/case";
 import { escalationMachine } from "./machines/escalation";
 import { pairingMachine } from "./machines/pairing";
 import { serviceRequestMachine } from "./machines/serviceRequest";
@@ -7,7 +8,7 @@ import { verificationMachine } from "./machines/verification";
 import { toMermaid } from "./mermaid";
 
 /**
- * The five built-in machines by workflow name.
+ * The six built-in machines by workflow name.
  *
  * @example
  * ```ts
@@ -20,6 +21,7 @@ export const BUILT_IN_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
   carePathway: carePathwayMachine,
   pairing: pairingMachine,
   verification: verificationMachine,
+  case: caseMachine,
 };
 
 const TITLES: Readonly<Record<string, string>> = {
@@ -28,6 +30,7 @@ const TITLES: Readonly<Record<string, string>> = {
   carePathway: "Care pathway (rule 9)",
   pairing: "Pairing (rules 5, 11, 12)",
   verification: "Service entry verification (rule 13)",
+  case: "Mediation and legal consultation case (seeds 000, 004)",
 };
 
 /**

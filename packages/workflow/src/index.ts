@@ -45,6 +45,33 @@ export {
   HospitalVisitDue,
   type TaskState,
 } from "./machines/carePathway";
+export {
+  CASE_CATEGORIES,
+  CASE_KINDS,
+  CASE_OUTCOMES,
+  type CaseCategory,
+  type CaseContext,
+  type CaseCounts,
+  type CaseDeps,
+  type CaseEvent,
+  CaseInput,
+  type CaseKind,
+  type CaseKindCounts,
+  type CaseMachineInput,
+  type CaseOutcome,
+  CasePayloads,
+  type CaseSession,
+  caseCounts,
+  caseMachine,
+  caseWorkflow,
+  MAX_CASE_SESSIONS,
+  RECEPTIONS,
+  REFERRAL_TARGETS,
+  type Reception,
+  type ReceptionCheck,
+  type ReferralTarget,
+  weekdayReceptions,
+} from "./machines/case";
 export { certificationFromVolunteers } from "./machines/certification";
 export type { MachineEvent } from "./machines/common";
 export {
@@ -68,6 +95,7 @@ export {
 } from "./machines/escalation";
 export { builtInWorkflows, type WorkflowDeps } from "./machines/index";
 export {
+  CertificateLapsedAlert,
   type CertificationCheck,
   type CertificationQuery,
   MissedContact,
@@ -79,6 +107,29 @@ export {
   pairingMachine,
   pairingWorkflow,
 } from "./machines/pairing";
+export {
+  ContactCadence,
+  checksOf,
+  type GroupCadre,
+  type GroupContact,
+  type GroupMember,
+  GroupMemberSuspended,
+  GroupMissedContact,
+  MEASURED_CHECKS,
+  MEDICAL_CHECK_KINDS,
+  MEDICAL_GROUP_LIMITS,
+  type MedicalCheckKind,
+  MedicalContactKind,
+  type MedicalGroupContext,
+  type MedicalGroupDeps,
+  type MedicalGroupEvent,
+  MedicalGroupInput,
+  MedicalGroupPayloads,
+  MedicalReadings,
+  medicalGroupMachine,
+  medicalGroupWorkflow,
+  type ProgrammeScopeCheck,
+} from "./machines/medicalGroup";
 export { distanceMetres, isOpenAt, servicePointDirectory } from "./machines/servicePoints";
 export {
   DEFAULT_SLA,

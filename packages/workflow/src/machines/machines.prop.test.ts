@@ -21,6 +21,7 @@ const INPUTS: Record<string, Record<string, unknown>> = {
     minutes: 60,
     servedOn: "2027-03-01",
   },
+  case: { communityId: "c01", kind: "mediation", category: "support", parties: ["p1", "p2"], summary: "赡养纠纷" },
 };
 
 /** Every state a machine can be in, flattened as the engine flattens it. */
