@@ -81,6 +81,16 @@ export {
 } from "./messages";
 export { buildOrgTree, type OrgTree } from "./org";
 export {
+  ANNUAL_READING_LABELS,
+  AnnualReading,
+  type AnnualStanding,
+  type AnnualWindow,
+  annualStanding,
+  annualWindow,
+  DEFAULT_ANNUAL_READING,
+  nextAnnualDue,
+} from "./periods";
+export {
   certificationValidOn,
   certifiedLevel,
   isPriorityTarget,
