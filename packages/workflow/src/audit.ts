@@ -49,6 +49,9 @@ const TEXT_KEYS = new Set([
   "email",
   "status_notes",
   "health",
+  // Health readings (medical volunteer contacts), in the clear or sealed: never in an export.
+  "readings",
+  "sealedReadings",
 ]);
 
 /** How a string at a field of a given name leaves: masked by the field's name, then by its shape. */

@@ -2,6 +2,7 @@ import { ElderflowError, fromZodError, type Result } from "@elderflow/core";
 import { z } from "zod";
 import { Discharged, HospitalVisitDue } from "./machines/carePathway";
 import { EscalationHandedUp, EscalationOverdue, EscalationResolved } from "./machines/escalation";
+import { GroupMemberSuspended, GroupMissedContact } from "./machines/medicalGroup";
 import { MissedContact } from "./machines/pairing";
 import { RequestClosed, RequestEscalated, SlaBreached } from "./machines/serviceRequest";
 import { ServiceRejected, ServiceVerified } from "./machines/verification";
@@ -22,6 +23,8 @@ export const EmittedEvent = z.discriminatedUnion("type", [
   ServiceVerified,
   ServiceRejected,
   MissedContact,
+  GroupMissedContact,
+  GroupMemberSuspended,
   SlaBreached,
   RequestEscalated,
   RequestClosed,

@@ -130,6 +130,29 @@ export {
   medicalGroupWorkflow,
   type ProgrammeScopeCheck,
 } from "./machines/medicalGroup";
+export {
+  ContactCadence,
+  checksOf,
+  type GroupCadre,
+  type GroupContact,
+  type GroupMember,
+  GroupMemberSuspended,
+  GroupMissedContact,
+  MEASURED_CHECKS,
+  MEDICAL_CHECK_KINDS,
+  MEDICAL_GROUP_LIMITS,
+  type MedicalCheckKind,
+  MedicalContactKind,
+  type MedicalGroupContext,
+  type MedicalGroupDeps,
+  type MedicalGroupEvent,
+  MedicalGroupInput,
+  MedicalGroupPayloads,
+  MedicalReadings,
+  medicalGroupMachine,
+  medicalGroupWorkflow,
+  type ProgrammeScopeCheck,
+} from "./machines/medicalGroup";
 export { distanceMetres, isOpenAt, servicePointDirectory } from "./machines/servicePoints";
 export {
   DEFAULT_SLA,

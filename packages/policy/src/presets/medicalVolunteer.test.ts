@@ -3,6 +3,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { explain } from "../explain";
+import type { Policy } from "../policy";
 import { parsePolicyCases, runPolicyCases } from "../testing";
 import { MEDICAL_VOLUNTEER_POLICY_ID, medicalVolunteerScopePolicy } from "./medicalVolunteer";
 
@@ -10,7 +11,7 @@ describe("medical volunteer programme scope (rule 12)", () => {
   it("passes its cases as data", () => {
     const file = parsePolicyCases(readFileSync(join(__dirname, "medicalVolunteer.cases.yaml"), "utf8"));
     expect(file.policy).toBe(MEDICAL_VOLUNTEER_POLICY_ID);
-    const results = runPolicyCases(file, medicalVolunteerScopePolicy());
+    const results = runPolicyCases(file, medicalVolunteerScopePolicy() as unknown as Policy);
     expect(results.filter((r) => !r.passed).map((r) => [r.name, r.failures])).toEqual([]);
     expect(results).toHaveLength(4);
   });
