@@ -37,6 +37,7 @@ import {
   type AccountRow,
   accountView,
   type BankState,
+  type BankStateOptions,
   createBankState,
   type EntryView,
   type VolunteerAccount,
@@ -65,6 +66,10 @@ export interface TimeBankOptions {
    * never when replaying the journal.
    */
   readonly households?: (personId: string) => readonly string[];
+  /** Effective-dated rules (storage cap, redemption age, expiry), consulted when deciding only. */
+  readonly rules?: BankStateOptions["rules"];
+  /** Persons' birth dates and hardship flags from the host's enrolment record, for the redemption age. */
+  readonly persons?: BankStateOptions["persons"];
 }
 
 /**
@@ -230,6 +235,8 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
   const stateOptions = {
     ...(options.hash === undefined ? {} : { hash: options.hash }),
     ...(options.households === undefined ? {} : { households: options.households }),
+    ...(options.rules === undefined ? {} : { rules: options.rules }),
+    ...(options.persons === undefined ? {} : { persons: options.persons }),
   };
   const newState = () => createBankState(stateOptions);
   const suite = assertHashSuite(options.hash ?? sha256Suite);

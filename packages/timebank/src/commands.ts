@@ -124,6 +124,36 @@ export const ReverseCommand = z.object({
 /** Corrects a posted entry by reversal. */
 export type ReverseCommand = z.infer<typeof ReverseCommand>;
 
+/**
+ * 转赠: gives posted minutes to a registered family member (household) of the volunteer, who then
+ * holds them in an account of their own (`v:<to>`, opened in the volunteer's community if they have
+ * none) and may spend them like any holder. Gifts never count as earned service.
+ */
+export const GiftCommand = z.object({
+  op: z.literal("gift"),
+  key: Key,
+  volunteer: IdSchema,
+  to: IdSchema,
+  minutes: Minutes,
+  on: IsoDateSchema,
+});
+/** Gives minutes to a family member. */
+export type GiftCommand = z.infer<typeof GiftCommand>;
+
+/**
+ * Posts the minutes of an account that the expiry rule in force on `on` says are due (the oldest
+ * unspent minutes credited at least the rule's months before). The amount is computed from the
+ * journal when the command is decided and written into its journal entry.
+ */
+export const ExpireCommand = z.object({
+  op: z.literal("expire"),
+  key: Key,
+  volunteer: IdSchema,
+  on: IsoDateSchema,
+});
+/** Posts due expiries of an account. */
+export type ExpireCommand = z.infer<typeof ExpireCommand>;
+
 /** Closes a community's quarter: entries dated in it are refused afterwards. */
 export const ClosePeriodCommand = z.object({
   op: z.literal("closePeriod"),
@@ -154,6 +184,8 @@ export const TimeBankCommand = z.discriminatedUnion("op", [
   CancelCommand,
   ReverseCommand,
   ClosePeriodCommand,
+  GiftCommand,
+  ExpireCommand,
 ]);
 /** Every time-bank command. */
 export type TimeBankCommand = z.infer<typeof TimeBankCommand>;
@@ -177,6 +209,9 @@ export type CommandFailureCode =
   | "DUPLICATE_ID"
   | "ACTOR_MISMATCH"
   | "WRONG_COMMUNITY"
+  | "STORAGE_CAP"
+  | "REDEMPTION_AGE"
+  | "NOTHING_TO_EXPIRE"
   | "INTERNAL";
 
 /**
@@ -193,12 +228,26 @@ export type CommandResult =
     };
 
 /**
+ * What a rule made a decision move, written into the journal entry so that the journal replays the
+ * same under any later rules: the excess a verification donated to a pool (`donated` minutes to
+ * `pool`), the minutes an `expire` posted (`minutes`).
+ */
+export interface DecidedFields {
+  /** verify: minutes of the verified service donated to the pool over the storage cap. */
+  readonly donated?: number;
+  /** verify: the pool id that received them. */
+  readonly pool?: string;
+  /** expire: the minutes that expired. */
+  readonly minutes?: number;
+}
+
+/**
  * A command as the journal keeps it: without its free-text `reason` (kept beside the journal), with
- * the id of the authenticated actor that submitted it.
+ * the id of the authenticated actor that submitted it and what its rules decided.
  */
 export type StoredCommand = {
   [K in TimeBankCommand["op"]]: Omit<Extract<TimeBankCommand, { op: K }>, "reason"> & {
     /** Id of the actor that submitted it (absent in journals written before actors). */
     readonly actor?: string;
-  };
+  } & (K extends "verify" | "expire" ? DecidedFields : unknown);
 }[TimeBankCommand["op"]];

@@ -3,9 +3,10 @@
  * quarterly public notice (公示) and a volunteer's time-savings certificate. The ledger holds ids
  * only; names come from a lookup the caller passes and are masked on the way out.
  */
-import { addDays, isoWeekday, maskName } from "@elderflow/core";
-import type { JournalAnchor } from "./journal";
-import type { BankState, Movement } from "./state";
+import { addDays, DEFAULT_ZONE, ElderflowError, isIsoDate, isoDateAt, isoWeekday, maskName } from "@elderflow/core";
+import type { HashSuite } from "./hash";
+import type { JournalAnchor, JournalEntry } from "./journal";
+import { type BankState, createBankState, type Movement, type VolunteerAccount } from "./state";
 
 /** One service record as listed in a batch. */
 export interface BatchItem {
@@ -208,6 +209,9 @@ export function monthlySummaryOf(state: BankState, community: string, month: str
   const lines = new Map<string, { services: number; earnedMinutes: number; spentMinutes: number }>();
   for (const m of state.movements) {
     if (m.community !== community || !m.on.startsWith(`${month}-`)) continue;
+    // Gifts, donations and expiries are neither earned nor spent on a service.
+    if (m.kind !== "earned" && m.kind !== "earned-reversed" && m.kind !== "spent" && m.kind !== "spent-reversed")
+      continue;
     const line = lines.get(m.volunteer) ?? { services: 0, earnedMinutes: 0, spentMinutes: 0 };
     if (m.kind === "earned") line.services++;
     if (m.kind === "earned" || m.kind === "earned-reversed") line.earnedMinutes += m.minutes;
@@ -407,4 +411,117 @@ ${rows}
 </body>
 </html>
 `;
+}
+
+/**
+ * Which clock a balance as of a date reads: `effective` counts the movements dated (service date,
+ * posting date) on or before the day, whenever they were recorded, so a back-dated correction
+ * changes it; `recorded` is the account exactly as the bank held it at the end of that day in
+ * Asia/Shanghai (the journal up to then), which no later entry can change.
+ *
+ * @example
+ * ```ts
+ * const basis: BalanceBasis = "recorded";
+ * ```
+ */
+export type BalanceBasis = "effective" | "recorded";
+
+/**
+ * Options for {@link accountAsOf}.
+ *
+ * @example
+ * ```ts
+ * const options: AsOfOptions = { stars: (m) => Math.floor(m / 6000), basis: "effective" };
+ * ```
+ */
+export interface AsOfOptions {
+  /** Stars from earned minutes (the bank's star function). */
+  readonly stars: (earnedMinutes: number) => number;
+  /** Effective date (default) or recorded time. */
+  readonly basis?: BalanceBasis;
+  /** The journal's hash suite (SHA-256 unless told). */
+  readonly hash?: HashSuite;
+  /** The time zone in which a recorded instant falls on a day (default Asia/Shanghai). */
+  readonly zone?: string;
+}
+
+/**
+ * A volunteer's account from a state, counting only what took effect on or before a date: earned
+ * and posted minutes by their effective date, records of services given by then that are still
+ * pending, withdrawals applied for by then and not yet fulfilled on that day. Available minutes are
+ * never shown below zero. Undefined if the volunteer holds no account.
+ *
+ * @example
+ * ```ts
+ * effectiveAccountOf(state, "v1", "2027-05-01", stars)?.balanceMinutes;
+ * ```
+ */
+export function effectiveAccountOf(
+  state: BankState,
+  volunteer: string,
+  date: string,
+  stars: (earnedMinutes: number) => number,
+): VolunteerAccount | undefined {
+  if (!state.volunteers.has(volunteer)) return undefined;
+  let earned = 0;
+  let balance = 0;
+  for (const m of state.movementsOf(volunteer)) {
+    if (m.effectiveOn > date) continue;
+    balance += m.minutes;
+    if (m.kind === "earned" || m.kind === "earned-reversed") earned += m.minutes;
+  }
+  let pendingIn = 0;
+  let reserved = 0;
+  for (const e of state.entries.values()) {
+    if (e.volunteer !== volunteer || e.on > date) continue;
+    if (e.kind === "record" && e.status === "pending") pendingIn += e.minutes;
+    if (
+      e.kind === "withdrawal" &&
+      (e.status === "pending" ||
+        ((e.status === "posted" || e.status === "reversed") && e.settledOn !== undefined && e.settledOn > date))
+    )
+      reserved += e.minutes;
+  }
+  return {
+    volunteer,
+    earnedMinutes: earned,
+    balanceMinutes: balance,
+    pendingInMinutes: pendingIn,
+    reservedMinutes: reserved,
+    availableMinutes: Math.max(0, balance - reserved),
+    stars: stars(earned),
+  };
+}
+
+/**
+ * A volunteer's account as of a past date, computed from the journal alone (every hash checked on
+ * the way): by effective date (default) or as recorded at the end of that day. The same journal
+ * gives the same answer on every store. Undefined if the volunteer held no account by then.
+ * `INVALID_DATE` (path `date`) for a date that does not exist; `JOURNAL_TAMPERED` for a broken chain.
+ *
+ * @example
+ * ```ts
+ * const journal = await bank.journal();
+ * accountAsOf(journal, "v1", "2027-05-01", { stars });                      // back-dated corrections count
+ * accountAsOf(journal, "v1", "2027-05-01", { stars, basis: "recorded" });   // what the bank said that day
+ * ```
+ */
+export function accountAsOf(
+  journal: readonly JournalEntry[],
+  volunteer: string,
+  date: string,
+  options: AsOfOptions,
+): VolunteerAccount | undefined {
+  if (typeof date !== "string" || !isIsoDate(date)) throw new ElderflowError("INVALID_DATE", { path: ["date"] });
+  const state = createBankState(options.hash === undefined ? {} : { hash: options.hash });
+  const zone = options.zone ?? DEFAULT_ZONE;
+  if ((options.basis ?? "effective") === "recorded") {
+    for (const entry of journal) {
+      if (isoDateAt(Date.parse(entry.at), zone) > date) break;
+      state.replay(entry);
+    }
+    return state.volunteerAccount(volunteer, options.stars);
+  }
+  for (const entry of journal) state.replay(entry);
+  return effectiveAccountOf(state, volunteer, date, options.stars);
 }

@@ -29,6 +29,7 @@ import {
   type CommandFailureCode,
   type CommandResult,
   type CommandStatus,
+  type DecidedFields,
   type StoredCommand,
   TimeBankCommand,
   type WithdrawCommand,
@@ -36,6 +37,16 @@ import {
 import { type HashSuite, sha256Suite } from "./hash";
 import { canonicalJson, entryHash, entryHashOf, entryTexts, GENESIS_HASH, type JournalEntry } from "./journal";
 import { createLedger, type Ledger, type LedgerAccount, type TransferInput } from "./ledger";
+import {
+  assertLookup,
+  expiringMinutes,
+  mayRedeem,
+  PersonFacts,
+  type PersonFactsLookup,
+  type RuleBook,
+  ruleBook,
+  type TimeBankRulesInput,
+} from "./rules";
 
 /**
  * A recorded service or a withdrawal, with where it stands: what `bank.as(actor).entries()` lists.
@@ -94,15 +105,43 @@ export interface Movement {
   readonly entry: string;
   /** Posting date. */
   readonly on: string;
-  /** Volunteer. */
+  /**
+   * The date the movement takes effect, which balances as of a date count by: the service date for
+   * earned minutes (and an excess donated with them), the posting date otherwise; a reversal never
+   * takes effect before what it reverses.
+   */
+  readonly effectiveOn: string;
+  /** Volunteer (the account holder). */
   readonly volunteer: string;
   /** Volunteer's community. */
   readonly community: string;
-  /** Earned by verified service, spent by a fulfilled withdrawal, or the reversal of either. */
-  readonly kind: "earned" | "spent" | "earned-reversed" | "spent-reversed";
+  /**
+   * Earned by verified service, spent by a fulfilled withdrawal, the reversal of either, a gift
+   * given (`gifted`) or received (`gift-received`), an excess over the storage cap `donated` to a
+   * pool, or minutes `expired` under the expiry rule.
+   */
+  readonly kind: MovementKind;
   /** Effect on the balance, signed. */
   readonly minutes: number;
 }
+
+/**
+ * The kinds of posted movement on an account, as the certificate lists them.
+ *
+ * @example
+ * ```ts
+ * const kind: MovementKind = "gift-received";
+ * ```
+ */
+export type MovementKind =
+  | "earned"
+  | "spent"
+  | "earned-reversed"
+  | "spent-reversed"
+  | "gifted"
+  | "gift-received"
+  | "donated"
+  | "expired";
 
 /** A persisted account row: the four ledger totals plus earned minutes (volunteers only). */
 export interface AccountRow {
@@ -169,6 +208,13 @@ export interface BankStateOptions {
    * directory. Consulted when deciding only, never on replay.
    */
   readonly households?: (personId: string) => readonly string[];
+  /**
+   * The effective-dated rules (storage cap, redemption age, expiry). Consulted when deciding only:
+   * what they made a decision move is in its journal entry.
+   */
+  readonly rules?: TimeBankRulesInput;
+  /** A person's birth date and hardship flag from the host's enrolment record; deciding only. */
+  readonly persons?: PersonFactsLookup;
 }
 
 /** The mutable state of one time bank. */
@@ -181,6 +227,10 @@ export interface BankState {
   readonly entries: Map<string, Entry>;
   /** Posted movements in journal order. */
   readonly movements: Movement[];
+  /** A volunteer's posted movements in journal order. */
+  movementsOf(volunteer: string): readonly Movement[];
+  /** The rules the state decides with. */
+  readonly rules: RuleBook;
   /** Closed periods, `community|YYYY-Qn`. */
   readonly closed: Set<string>;
   /** Journal length so far. */
@@ -224,14 +274,16 @@ export const volunteerAccountId = (volunteer: string): string => `v:${volunteer}
 
 const internal = (detail: string) => new ElderflowError("INTERNAL", { params: { detail } });
 
-type Outcome = { ok: true; status: CommandStatus } | { ok: false; code: CommandFailureCode };
+type Outcome = { ok: true; status: CommandStatus; extra?: DecidedFields } | { ok: false; code: CommandFailureCode };
 const fail = (code: CommandFailureCode): Outcome => ({ ok: false, code });
-const done = (status: CommandStatus): Outcome => ({ ok: true, status });
+const done = (status: CommandStatus, extra?: DecidedFields): Outcome =>
+  extra === undefined ? { ok: true, status } : { ok: true, status, extra };
 
 /** A transfer before the state numbers it. */
 type Leg = Omit<TransferInput, "id">;
 
 const NONE: readonly string[] = [];
+const NONE_MOVEMENTS: readonly Movement[] = [];
 const RULE_CODES: ReadonlySet<string> = new Set<CommandFailureCode>([
   "NOT_AUTHORIZED",
   "SELF_REGISTRATION",
@@ -246,6 +298,10 @@ const asFailure = (code: ErrorCode): CommandFailureCode =>
 export function createBankState(options: BankStateOptions = {}): BankState {
   const suite = options.hash ?? sha256Suite;
   const households = options.households;
+  assertLookup(households, "households");
+  assertLookup(options.persons, "persons");
+  const rules = ruleBook(options.rules);
+  const persons = options.persons;
   const ledger = createLedger();
   const roles = new Set<string>();
   const volunteers = new Map<string, Enrollment>();
@@ -253,6 +309,7 @@ export function createBankState(options: BankStateOptions = {}): BankState {
   /** verify/reject/fulfil/cancel/reverse key -> entry key. */
   const refs = new Map<string, string>();
   const movements: Movement[] = [];
+  const movementsBy = new Map<string, Movement[]>();
   const closed = new Set<string>();
   const earned = new Map<string, number>();
   /** Seen keys: the content's fingerprint, the result, and the actor as the journal records it. */
@@ -301,8 +358,57 @@ export function createBankState(options: BankStateOptions = {}): BankState {
 
   function pushMovement(m: Movement): void {
     movements.push(m);
-    remember(() => movements.pop());
+    let own = movementsBy.get(m.volunteer);
+    if (own === undefined) {
+      own = [];
+      movementsBy.set(m.volunteer, own);
+    }
+    own.push(m);
+    const list = own;
+    remember(() => {
+      movements.pop();
+      list.pop();
+    });
   }
+
+  /** Opens a system account (a pool or a community's expiry account) if missing. */
+  function openSystemAccount(id: string): void {
+    if (ledger.account(id) !== undefined) return;
+    ledger.openAccount(id);
+    touched.add(id);
+    created.push(id);
+  }
+
+  /** Opens an account for a person who holds minutes they did not earn (a gift's recipient). */
+  function openHolder(person: string, community: string, at: number): void {
+    const id = volunteerAccountId(person);
+    ledger.openAccount(id, { debitsMustNotExceedCredits: true });
+    touched.add(id);
+    created.push(id);
+    volunteers.set(person, { volunteer: person, community, family: new Set(), seq: at });
+    earned.set(person, 0);
+    remember(() => {
+      volunteers.delete(person);
+      earned.delete(person);
+    });
+  }
+
+  const postedBalance = (volunteer: string): number => {
+    const a = ledger.account(volunteerAccountId(volunteer));
+    return a === undefined ? 0 : a.creditsPosted - a.debitsPosted;
+  };
+  const availableOf = (volunteer: string): number => {
+    const a = ledger.account(volunteerAccountId(volunteer));
+    return a === undefined ? 0 : a.creditsPosted - a.debitsPosted - a.debitsPending;
+  };
+  /** The host's facts about a person, or undefined when it has none that parse. */
+  const factsOf = (person: string): PersonFacts | undefined => {
+    const parsed = PersonFacts.safeParse(persons?.(person));
+    return parsed.success ? parsed.data : undefined;
+  };
+  /** A registered family member: enrolled with the volunteer, or of the volunteer's household. */
+  const isFamily = (v: Enrollment, person: string): boolean =>
+    person !== v.volunteer && (v.family.has(person) || (households?.(v.volunteer) ?? NONE).includes(person));
 
   function openCommunity(c: string): void {
     for (const id of [`issued:${c}`, `redeemed:${c}`, `clearing:${c}`]) {
@@ -460,22 +566,37 @@ export function createBankState(options: BankStateOptions = {}): BankState {
           if (refusal !== null) return fail(asFailure(refusal));
         }
         if (cmd.op === "verify" && isClosed(e.community, cmd.on)) return fail("PERIOD_CLOSED");
+        let donated = 0;
+        let pool = e.community;
+        if (cmd.op === "verify") {
+          if (actor === null) {
+            donated = cmd.donated ?? 0;
+            pool = cmd.pool ?? e.community;
+          } else {
+            // The storage cap in force on the verification day: the act that would lift the balance.
+            const cap = rules.on(cmd.on)?.storageCap;
+            const over = cap === undefined ? 0 : postedBalance(e.volunteer) + e.minutes - cap.minutes;
+            if (cap !== undefined && over > 0) {
+              if (cap.excess === "refuse") return fail("STORAGE_CAP");
+              // Only this service's minutes are donated: minutes already held are never taken.
+              donated = Math.min(over, e.minutes);
+              pool = cap.pool ?? e.community;
+            }
+          }
+        }
         settle(e, cmd.op === "verify");
         putRef(cmd.key, e.key);
         if (cmd.op === "verify") {
           putEntry({ ...e, status: "posted", settledKey: cmd.key, settledBy: cmd.by, settledOn: cmd.on });
           addEarned(e.volunteer, e.minutes);
-          pushMovement({
-            seq: at,
-            key: cmd.key,
-            entry: e.key,
-            on: cmd.on,
-            volunteer: e.volunteer,
-            community: e.community,
-            kind: "earned",
-            minutes: e.minutes,
-          });
-          return done("posted");
+          const base = { seq: at, key: cmd.key, entry: e.key, on: cmd.on, effectiveOn: e.on };
+          pushMovement({ ...base, volunteer: e.volunteer, community: e.community, kind: "earned", minutes: e.minutes });
+          if (donated <= 0) return done("posted");
+          openSystemAccount(`pool:${pool}`);
+          if (move([{ debit: volunteerAccountId(e.volunteer), credit: `pool:${pool}`, amount: donated }]) === null)
+            throw internal("donation refused by the ledger");
+          pushMovement({ ...base, volunteer: e.volunteer, community: e.community, kind: "donated", minutes: -donated });
+          return done("posted", { donated, pool });
         }
         putEntry({ ...e, status: "voided", settledKey: cmd.key, settledBy: cmd.by });
         return done("voided");
@@ -486,6 +607,11 @@ export function createBankState(options: BankStateOptions = {}): BankState {
         const servedIn = (cmd as WithdrawCommand).community ?? v.community;
         if (actor !== null && !reachesAll(actor, v.community, servedIn)) return fail("WRONG_COMMUNITY");
         if (cmd.beneficiary !== cmd.volunteer && !v.family.has(cmd.beneficiary)) return fail("NOT_FAMILY");
+        if (actor !== null) {
+          // 兑换 from an age: the beneficiary's, on the day of the withdrawal, from the host's record.
+          const age = rules.on(cmd.on)?.redemptionAge;
+          if (age !== undefined && !mayRedeem(age, factsOf(cmd.beneficiary), cmd.on)) return fail("REDEMPTION_AGE");
+        }
         if (isClosed(v.community, cmd.on) || isClosed(servedIn, cmd.on)) return fail("PERIOD_CLOSED");
         // Check before opening the serving community's accounts: a refused command changes nothing.
         const a = ledger.account(volunteerAccountId(cmd.volunteer)) as LedgerAccount;
@@ -531,6 +657,7 @@ export function createBankState(options: BankStateOptions = {}): BankState {
             key: cmd.key,
             entry: e.key,
             on: cmd.on,
+            effectiveOn: cmd.on,
             volunteer: e.volunteer,
             community: e.community,
             kind: "spent",
@@ -561,17 +688,98 @@ export function createBankState(options: BankStateOptions = {}): BankState {
         putEntry({ ...e, status: "reversed", reversedKey: cmd.key, reversedOn: cmd.on });
         putRef(cmd.key, e.key);
         if (e.kind === "record") addEarned(e.volunteer, -e.minutes);
+        // A reversal never takes effect before what it reverses (the service day, or the fulfilment).
+        let effectiveOn = (e.kind === "record" ? e.on : e.settledOn) ?? cmd.on;
+        if (cmd.on > effectiveOn) effectiveOn = cmd.on;
         pushMovement({
           seq: at,
           key: cmd.key,
           entry: e.key,
           on: cmd.on,
+          effectiveOn,
           volunteer: e.volunteer,
           community: e.community,
           kind: e.kind === "record" ? "earned-reversed" : "spent-reversed",
           minutes: e.kind === "record" ? -e.minutes : e.minutes,
         });
         return done("posted");
+      }
+      case "gift": {
+        const v = volunteers.get(cmd.volunteer);
+        if (v === undefined) return fail("UNKNOWN_ACCOUNT");
+        const toCommunity = volunteers.get(cmd.to)?.community ?? v.community;
+        if (actor !== null) {
+          if (!reachesAll(actor, v.community, toCommunity)) return fail("WRONG_COMMUNITY");
+          // The volunteer gives: the actor must be them, their delegate or the host.
+          if (!actsAs(actor, cmd.volunteer)) return fail("ACTOR_MISMATCH");
+          if (!isFamily(v, cmd.to)) return fail("NOT_FAMILY");
+        }
+        if (isClosed(v.community, cmd.on) || isClosed(toCommunity, cmd.on)) return fail("PERIOD_CLOSED");
+        if (availableOf(cmd.volunteer) < cmd.minutes) return fail("INSUFFICIENT_BALANCE");
+        if (actor !== null) {
+          const cap = rules.on(cmd.on)?.storageCap;
+          if (cap !== undefined && postedBalance(cmd.to) + cmd.minutes > cap.minutes) return fail("STORAGE_CAP");
+        }
+        if (!volunteers.has(cmd.to)) openHolder(cmd.to, v.community, at);
+        const from = volunteerAccountId(cmd.volunteer);
+        const to = volunteerAccountId(cmd.to);
+        const legs: Leg[] =
+          toCommunity === v.community
+            ? [{ debit: from, credit: to, amount: cmd.minutes }]
+            : [
+                { debit: from, credit: `clearing:${v.community}`, amount: cmd.minutes },
+                { debit: `clearing:${toCommunity}`, credit: to, amount: cmd.minutes },
+              ];
+        if (move(legs) === null) return fail("INSUFFICIENT_BALANCE");
+        const base = { seq: at, key: cmd.key, entry: cmd.key, on: cmd.on, effectiveOn: cmd.on };
+        pushMovement({
+          ...base,
+          volunteer: cmd.volunteer,
+          community: v.community,
+          kind: "gifted",
+          minutes: -cmd.minutes,
+        });
+        pushMovement({
+          ...base,
+          volunteer: cmd.to,
+          community: toCommunity,
+          kind: "gift-received",
+          minutes: cmd.minutes,
+        });
+        return done("posted");
+      }
+      case "expire": {
+        const v = volunteers.get(cmd.volunteer);
+        if (v === undefined) return fail("UNKNOWN_ACCOUNT");
+        if (actor !== null && !actorReaches(actor, v.community)) return fail("WRONG_COMMUNITY");
+        if (isClosed(v.community, cmd.on)) return fail("PERIOD_CLOSED");
+        let minutes = actor === null ? (cmd.minutes ?? 0) : 0;
+        if (actor !== null) {
+          const rule = rules.on(cmd.on)?.expiry;
+          if (rule !== undefined) {
+            const own = (movementsBy.get(cmd.volunteer) ?? []).map((m) => ({ on: m.effectiveOn, minutes: m.minutes }));
+            minutes = expiringMinutes(own, rule, cmd.on, availableOf(cmd.volunteer));
+          }
+        }
+        if (minutes <= 0) return fail("NOTHING_TO_EXPIRE");
+        openSystemAccount(`expired:${v.community}`);
+        if (
+          move([{ debit: volunteerAccountId(cmd.volunteer), credit: `expired:${v.community}`, amount: minutes }]) ===
+          null
+        )
+          return fail("INSUFFICIENT_BALANCE");
+        pushMovement({
+          seq: at,
+          key: cmd.key,
+          entry: cmd.key,
+          on: cmd.on,
+          effectiveOn: cmd.on,
+          volunteer: cmd.volunteer,
+          community: v.community,
+          kind: "expired",
+          minutes: -minutes,
+        });
+        return done("posted", { minutes });
       }
       case "closePeriod":
         if (actor !== null) {
@@ -647,12 +855,14 @@ export function createBankState(options: BankStateOptions = {}): BankState {
     const result: CommandResult = outcome.ok
       ? { key, ok: true, status: outcome.status }
       : { key, ok: false, code: outcome.code };
-    const stored = storedOf(cmd, actor.id);
+    const extra = outcome.ok ? outcome.extra : undefined;
+    const stored =
+      extra === undefined ? storedOf(cmd, actor.id) : ({ ...storedOf(cmd, actor.id), ...extra } as StoredCommand);
     // The schemas only check and strip (no transforms): a parsed command with the same fields as
     // the submitted one is the same content, and "actor" sorts before every command field, so its
     // canonical text is the submitted text with the actor put first.
     const storedText =
-      cmd.op !== "reject" && cmd.op !== "reverse" && sameFields(cmd, raw as object)
+      extra === undefined && cmd.op !== "reject" && cmd.op !== "reverse" && sameFields(cmd, raw as object)
         ? `{"actor":${JSON.stringify(actor.id)},${text.slice(1)}`
         : undefined;
     const entry = append(key, fingerprint, at, stored, result, storedText);
@@ -666,6 +876,8 @@ export function createBankState(options: BankStateOptions = {}): BankState {
     volunteers,
     entries,
     movements,
+    movementsOf: (volunteer) => movementsBy.get(volunteer) ?? NONE_MOVEMENTS,
+    rules,
     closed,
     get seq() {
       return seq;
