@@ -3,7 +3,7 @@ import { z } from "zod";
 import { Discharged, HospitalVisitDue } from "./machines/carePathway";
 import { EscalationHandedUp, EscalationOverdue, EscalationResolved } from "./machines/escalation";
 import { GroupMemberSuspended, GroupMissedContact } from "./machines/medicalGroup";
-import { MissedContact } from "./machines/pairing";
+import { CertificateLapsedAlert, MissedContact } from "./machines/pairing";
 import { RequestClosed, RequestEscalated, SlaBreached } from "./machines/serviceRequest";
 import { ServiceRejected, ServiceVerified } from "./machines/verification";
 import type { OutboxItem } from "./types";
@@ -25,6 +25,7 @@ export const EmittedEvent = z.discriminatedUnion("type", [
   MissedContact,
   GroupMissedContact,
   GroupMemberSuspended,
+  CertificateLapsedAlert,
   SlaBreached,
   RequestEscalated,
   RequestClosed,

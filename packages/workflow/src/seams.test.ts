@@ -390,6 +390,9 @@ describe("emitted events", () => {
     await engine.send("pr", { id: "act", type: "ACTIVATE", actor: cs });
     clock.advance(7 * DAY);
     await engine.runDueTimers();
+    // pairing: the certificate lapses
+    const lapse = { volunteerId: "v-cert", skill: "medical_care", expiredOn: "2027-03-16" };
+    await engine.send("pr", { id: "lapse", type: "CERTIFICATE_LAPSED", actor: cs, payload: lapse });
     // verification: one verified, one rejected
     const entry = (id: string) => ({
       communityId: "c01",

@@ -1,4 +1,4 @@
-import { FreeTextSchema, IdSchema } from "@elderflow/core";
+import { FreeTextSchema, IdSchema, IsoDateSchema } from "@elderflow/core";
 import { assign, emit, setup } from "xstate";
 import { z } from "zod";
 import { defineWorkflow, type WorkflowDefinition } from "../definition";
@@ -46,6 +46,8 @@ export interface PairingContext {
   readonly lastContactAt: number | null;
   /** Why it is paused (a code). */
   readonly pauseReason: string | null;
+  /** The certificate that lapsed while the pairing was active (set while suspended). */
+  readonly lapse: { readonly skill: string; readonly expiredOn: string } | null;
 }
 
 /**
@@ -92,8 +94,14 @@ export const PairingPayloads = {
     reason: z.enum(["illness", "travel", "volunteer_unavailable", "other"]),
     note: FreeTextSchema.optional(),
   }),
-  /** Resume, if still certified. */
+  /** Resume (from paused or suspended), if certified for the level on the day. */
   RESUME: z.strictObject({}),
+  /**
+   * The volunteer's certificate for the skill is no longer valid (持证上岗): the pairing is
+   * suspended until RESUME finds the volunteer certified again. `expiredOn` is the first day
+   * without a valid certificate.
+   */
+  CERTIFICATE_LAPSED: z.strictObject({ volunteerId: IdSchema, skill: IdSchema, expiredOn: IsoDateSchema }),
   /** Ended, with a reason code. */
   END: z.strictObject({
     reason: z.enum(["completed", "moved", "deceased", "mismatch", "other"]),
@@ -122,6 +130,31 @@ export const MissedContact = z.strictObject({
 /** Emitted for every week without a contact. */
 export type MissedContact = z.infer<typeof MissedContact>;
 
+/**
+ * Emitted when a pairing is suspended because the volunteer's certificate lapsed: an alert for
+ * the community's staff (find another certified volunteer, or renew the certificate).
+ *
+ * @example
+ * ```ts
+ * CertificateLapsedAlert.parse({ type: "pairing.certificate_lapsed", volunteerId: "v1", personId: "p1",
+ *   skill: "medical_care", expiredOn: "2027-03-16" });
+ * ```
+ */
+export const CertificateLapsedAlert = z.strictObject({
+  /** Event type. */
+  type: z.literal("pairing.certificate_lapsed"),
+  /** The volunteer. */
+  volunteerId: IdSchema,
+  /** The cadre. */
+  personId: IdSchema,
+  /** The skill whose certificate lapsed. */
+  skill: IdSchema,
+  /** The first day without a valid certificate. */
+  expiredOn: IsoDateSchema,
+});
+/** Emitted when a pairing is suspended for a lapsed certificate. */
+export type CertificateLapsedAlert = z.infer<typeof CertificateLapsedAlert>;
+
 /** The events of a pairing as the machine sees them (`certified` is recorded by the engine). */
 export type PairingEvent =
   | MachineEvent<"ACTIVATE", { certified: boolean }>
@@ -129,12 +162,16 @@ export type PairingEvent =
   | MachineEvent<"CONTACT", { kind: "call" | "visit"; note?: string }>
   | MachineEvent<"PAUSE", { reason: string; note?: string }>
   | MachineEvent<"RESUME", { certified: boolean }>
-  | MachineEvent<"END", { reason: string; note?: string }>;
+  | MachineEvent<"END", { reason: string; note?: string }>
+  | MachineEvent<"CERTIFICATE_LAPSED", { volunteerId: string; skill: string; expiredOn: string }>;
 
 /**
- * Volunteer pairing (rules 5, 11, 12): proposed → active ⇄ paused → ended. Only a volunteer
- * certified for the needed level may be activated (the `volunteerCertified` guard reads the
- * answer of the injected {@link CertificationCheck}); every week without a contact raises
+ * Volunteer pairing (rules 5, 11, 12): proposed → active ⇄ paused → ended, and active or paused →
+ * suspended when the volunteer's certificate lapses (`CERTIFICATE_LAPSED`, which emits
+ * `pairing.certificate_lapsed`); a suspended pairing takes no contact and leaves only by RESUME
+ * once the volunteer is certified again, or by END. Only a volunteer certified for the needed
+ * level may be activated or resumed (the `volunteerCertified` guard reads the answer of the
+ * injected {@link CertificationCheck}); every week without a contact raises
  * `pairing.missed_contact` (rule 5: at least one contact a week).
  *
  * @example
@@ -147,12 +184,14 @@ export const pairingMachine = setup({
     context: {} as PairingContext,
     events: {} as PairingEvent,
     input: {} as PairingInput,
-    emitted: {} as MissedContact,
+    emitted: {} as MissedContact | CertificateLapsedAlert,
   },
   delays: { weeklyCheck: 7 * DAY },
   guards: {
     volunteerCertified: ({ event }) => (event.type === "ACTIVATE" || event.type === "RESUME") && event.certified,
     isPairedVolunteer: ({ context, event }) => actorIs(event, context.volunteerId),
+    lapseOfThisPair: ({ context, event }) =>
+      event.type === "CERTIFICATE_LAPSED" && event.volunteerId === context.volunteerId && event.skill === context.skill,
     noContactThisWeek: ({ context }) => context.contactsThisWeek === 0,
     isStaffOrPair: ({ context, event }) =>
       actorRoleIn(event, ["community_staff"]) ||
@@ -180,6 +219,17 @@ export const pairingMachine = setup({
     startWeek: assign({ contactsThisWeek: 0, visitsThisWeek: 0 }),
     recordPause: assign(({ event }) => ({ pauseReason: event.type === "PAUSE" ? event.reason : null })),
     clearPause: assign({ pauseReason: null }),
+    recordLapse: assign(({ event }) => ({
+      lapse: event.type === "CERTIFICATE_LAPSED" ? { skill: event.skill, expiredOn: event.expiredOn } : null,
+    })),
+    clearLapse: assign({ lapse: null }),
+    announceLapse: emit(({ context, event }) => ({
+      type: "pairing.certificate_lapsed" as const,
+      volunteerId: context.volunteerId,
+      personId: context.personId,
+      skill: context.skill,
+      expiredOn: event.type === "CERTIFICATE_LAPSED" ? event.expiredOn : "",
+    })),
   },
 }).createMachine({
   id: "pairing",
@@ -195,6 +245,7 @@ export const pairingMachine = setup({
     totalContacts: 0,
     lastContactAt: null,
     pauseReason: null,
+    lapse: null,
   }),
   initial: "proposed",
   states: {
@@ -210,6 +261,11 @@ export const pairingMachine = setup({
         CONTACT: { guard: "isPairedVolunteer", actions: "recordContact" },
         PAUSE: { guard: "isStaffOrPair", target: "paused", actions: "recordPause" },
         END: { target: "ended" },
+        CERTIFICATE_LAPSED: {
+          guard: "lapseOfThisPair",
+          target: "suspended",
+          actions: ["recordLapse", "announceLapse"],
+        },
       },
       after: {
         weeklyCheck: [
@@ -226,6 +282,18 @@ export const pairingMachine = setup({
     paused: {
       on: {
         RESUME: { guard: "volunteerCertified", target: "active", actions: ["clearPause", "startWeek"] },
+        END: { target: "ended" },
+        CERTIFICATE_LAPSED: {
+          guard: "lapseOfThisPair",
+          target: "suspended",
+          actions: ["clearPause", "recordLapse", "announceLapse"],
+        },
+      },
+    },
+    suspended: {
+      description: "The volunteer's certificate lapsed (持证上岗): no contact until certified again.",
+      on: {
+        RESUME: { guard: "volunteerCertified", target: "active", actions: ["clearLapse", "startWeek"] },
         END: { target: "ended" },
       },
     },
@@ -252,7 +320,7 @@ export function pairingWorkflow(deps: PairingDeps): WorkflowDefinition<typeof pa
   const STAFF = ["community_staff"] as const;
   return defineWorkflow({
     name: "pairing",
-    version: 1,
+    version: 2,
     machine: pairingMachine,
     startRoles: STAFF,
     input: PairingInput,
@@ -271,6 +339,11 @@ export function pairingWorkflow(deps: PairingDeps): WorkflowDefinition<typeof pa
       PAUSE: { roles: [...STAFF, "volunteer", "cadre"], payload: PairingPayloads.PAUSE },
       RESUME: { roles: STAFF, payload: PairingPayloads.RESUME, description: "resume, if still certified" },
       END: { roles: STAFF, payload: PairingPayloads.END },
+      CERTIFICATE_LAPSED: {
+        roles: [...STAFF, "bureau"],
+        payload: PairingPayloads.CERTIFICATE_LAPSED,
+        description: "the volunteer's certificate lapsed: suspend until certified again",
+      },
     },
     async enrich({ type, context, at }) {
       if (type !== "ACTIVATE" && type !== "RESUME") return {};
@@ -283,10 +356,23 @@ export function pairingWorkflow(deps: PairingDeps): WorkflowDefinition<typeof pa
       return { certified };
     },
     explain: ({ type, state }) =>
-      (type === "ACTIVATE" && state === "proposed") || (type === "RESUME" && state === "paused")
+      (type === "ACTIVATE" && state === "proposed") ||
+      (type === "RESUME" && (state === "paused" || state === "suspended"))
         ? "NOT_CERTIFIED"
         : (type === "CONTACT" || type === "PAUSE") && state === "active"
           ? "NOT_AUTHORIZED"
-          : undefined,
+          : type === "CONTACT" && state === "suspended"
+            ? "CERTIFICATE_INVALID"
+            : type === "CERTIFICATE_LAPSED" && (state === "active" || state === "paused")
+              ? "ID_MISMATCH"
+              : undefined,
+    // Version 2 adds the suspended state and `lapse` (null for every pairing of version 1).
+    migrations: [
+      {
+        from: 1,
+        to: 2,
+        migrate: (snapshot) => ({ ...snapshot, context: { lapse: null, ...snapshot.context } }),
+      },
+    ],
   });
 }
