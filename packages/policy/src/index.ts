@@ -134,6 +134,16 @@ export {
   starsForMinutes,
 } from "./presets/stars";
 export {
+  // --- #15 year-end rating ---
+  DEFAULT_RATING_TITLES,
+  rateYearEnd,
+  type YearRating,
+  type YearRatingChange,
+  YearRatingFactSet,
+  type YearRatingFacts,
+  YearRatingFactsSchema,
+  type YearRatingReadings,
+  yearEndRatingPolicy,
   VolunteerLevelFactSet,
   type VolunteerLevelFacts,
   VolunteerLevelFactsSchema,

@@ -101,3 +101,38 @@ export type {
   StoreSnapshot,
   TimeBankStore,
 } from "./stores/types";
+// --- #15 clearing and year-end rating ---
+export {
+  type ActingClearingBook,
+  type ClearingBook,
+  type ClearingBookOptions,
+  ClearingCommand,
+  ClearingEntry,
+  type ClearingFailureCode,
+  type ClearingResult,
+  CloseClearingCommand,
+  clearingCommunity,
+  clearingLines,
+  type InboundMovement,
+  openClearingBook,
+  ServeCommand,
+  SettlementStatement,
+  type StatementCheck,
+  type StatementInput,
+  StatementLine,
+  type StatementProblem,
+  StatementVolunteer,
+  settlementStatement,
+  statementSigningText,
+  UnserveCommand,
+  type VerifyStatementOptions,
+  verifyStatement,
+} from "./clearing";
+export {
+  type RateYearOptions,
+  type RatingFeedback,
+  rateYear,
+  type VolunteerRating,
+  type YearFacts,
+  type YearRater,
+} from "./rating";
