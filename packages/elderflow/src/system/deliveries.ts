@@ -15,7 +15,6 @@ import {
   IsoDateSchema,
   isDistrictActor,
   isElderflowError,
-  isoDateAt,
   isoWeekday,
   KeySchema,
   parseOrThrow,
@@ -933,16 +932,4 @@ export async function sqlDeliveryStore(sql: SqlClient): Promise<DeliveryStore> {
       });
     },
   };
-}
-
-/**
- * The zone's day of an instant, for callers that label deliveries by day.
- *
- * @example
- * ```ts
- * deliveryDay(step.at); // "2027-03-10"
- * ```
- */
-export function deliveryDay(at: number, zone = "Asia/Shanghai"): IsoDate {
-  return isoDateAt(at, zone);
 }

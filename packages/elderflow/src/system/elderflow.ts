@@ -68,7 +68,15 @@ import {
 } from "@elderflow/workflow";
 import { type EmittedEvent, type EmittedEventOf, parseEmitted, postedServiceEntries } from "./contract";
 import { openDataDir } from "./datadir";
+import { scheduleReceptions, yearlyCases } from "./cases";
 import { type DeadLetter, type DeadLetterStore, memoryDeadLetters, sqlDeadLetters } from "./deadletters";
+import {
+  createDeliveries,
+  type Deliveries,
+  type DeliveryStore,
+  memoryDeliveryStore,
+  sqlDeliveryStore,
+} from "./deliveries";
 import {
   type DepartureStore,
   departureGate,
@@ -225,6 +233,8 @@ export interface ReconcileReport {
 export interface ErasureReport {
   /** Tasks dropped or re-assigned. */
   readonly tasks: number;
+  /** Subscriptions and delivery items dropped. */
+  readonly deliveries: number;
   /** Dead letters scrubbed. */
   readonly deadLetters: number;
   /** The time bank's erasure record (its notes; the chain is untouched). */
@@ -304,6 +314,13 @@ export interface Elderflow extends Planners {
   followStatusChange(change: StatusChange, actor: ActorInput): Promise<FollowReport>;
   /** The register of persons (信息库), in the same store as the rest. */
   readonly register: Register;
+  /**
+   * Free periodical subscriptions and delivery rounds (periodicals, 送学上门 materials), recorded
+   * delivered or missed, with the monthly completeness list; nobody who left is planned a delivery.
+   */
+  readonly deliveries: Deliveries;
+  /** The year's mediation and legal-consultation cases by kind and outcome, in the communities the actor reaches. */
+  caseCounts(year: number, actor: WorkflowActor): ReturnType<typeof yearlyCases>;
   /**
    * Records changes in the register (`register.record`), then follows every accepted change of
    * status to deceased, moved or transferred into the plans, as the same actor: the register's
@@ -416,6 +433,7 @@ interface Backends {
   deadLetters: DeadLetterStore;
   departures: DepartureStore;
   register: Register;
+  deliveries: DeliveryStore;
   close: () => Promise<void>;
 }
 
@@ -428,6 +446,7 @@ async function openBackends(spec: StoreSpec, clock: Clock): Promise<Backends> {
       deadLetters: memoryDeadLetters(),
       departures: memoryDepartures(),
       register: memoryRegister({ clock }),
+      deliveries: memoryDeliveryStore(),
       close: async () => {},
     };
   let sql: SqlClient;
@@ -454,6 +473,7 @@ async function openBackends(spec: StoreSpec, clock: Clock): Promise<Backends> {
     departures: await sqlDepartures(sql),
     // The register shares the client too; the system closes it once.
     register: await sqlRegister({ ...sql, close: async () => {} }, { clock }),
+    deliveries: await sqlDeliveryStore(sql),
     close: () => (spec.kind === "sql" ? Promise.resolve() : sql.close()),
   };
 }
@@ -674,6 +694,8 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
       verification: { authority: timebank.authority },
       // Working-day limits count the State Council's holidays and 调休 from the schedule package.
       escalation: { calendar: createHolidayCalendar(), zone: clock.zone, ...options.escalation },
+      // Case sessions at a reception fall on the schedule's Tuesdays and law days (holidays skipped).
+      case: { receptions: scheduleReceptions(holidays), zone: clock.zone },
     }),
     sinks: [sink],
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
@@ -859,6 +881,7 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
       };
       return {
         tasks: await backends.tasks.forget(personId),
+        deliveries: await backends.deliveries.forget(personId),
         deadLetters: await backends.deadLetters.forget(personId),
         timebank: bankErasure,
         workflows: engineErasure,
@@ -871,6 +894,8 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
         actor,
       ),
     register: backends.register,
+    deliveries: createDeliveries({ store: backends.deliveries, clock, departures: backends.departures }),
+    caseCounts: (year, actor) => yearlyCases(workflows, actor, year),
     recordChanges(changes, actor) {
       const follow = (change: StatusChange, a: ActorInput) =>
         followStatusChange(
