@@ -270,7 +270,10 @@ export interface VerificationDeps {
 /**
  * The verification workflow. Every act asks the `MovementAuthority` once, at send time; its
  * answer is recorded in the log and the refusal code (`NOT_AUTHORIZED`, `SELF_REGISTRATION`,
- * `SELF_VERIFICATION`, or whatever the authority returns) is the error the sender gets.
+ * `SELF_VERIFICATION`, `CERTIFICATE_INVALID` from an authority with a certificate rule, or whatever
+ * the authority returns) is the error the sender gets. The authority is told the entry's service
+ * kind and day of service, so a volunteer whose required certificate was not valid that day is
+ * refused at VERIFY and no hours are credited.
  *
  * @example
  * ```ts
@@ -303,10 +306,13 @@ export function verificationWorkflow(deps: VerificationDeps = {}): WorkflowDefin
     enrich({ type, context, actor }) {
       const act = ACTS[type];
       if (act === undefined) return {};
+      // The service's kind and day go with it: a certificate rule (rule 11) judges the day of service.
       const refusal = authority(act, actor.id, {
         communityId: context.communityId as string,
         volunteer: context.volunteerId as string,
         counterpart: context.recipientId as string,
+        serviceKind: context.serviceKind as string,
+        servedOn: context.servedOn as string,
       });
       return { refusal };
     },
