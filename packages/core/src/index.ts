@@ -28,6 +28,16 @@ export {
   movementConflict,
   withCertificates,
 } from "./authority";
+export {
+  BudgetLine,
+  type BudgetLineInput,
+  BudgetLines,
+  BudgetRate,
+  MedicalContactKind,
+  StatementPeriod,
+  SubsidyContact,
+  SubsidyContacts,
+} from "./budget";
 export { type Clock, fixedClock, type ManualClock, manualClock, parseInstant, systemClock, today } from "./clock";
 export {
   type AgeOptions,

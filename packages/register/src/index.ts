@@ -25,6 +25,7 @@ export {
   registerChangeSchema,
 } from "./changes";
 export { type WritePersonsOptions, writePersonsXlsx } from "./import/export";
+export { readTableXlsx, type TableColumn, type TableSheet, writeTablesXlsx } from "./import/sheet";
 export {
   type ColumnKind,
   type ColumnSpec,

@@ -3,7 +3,7 @@
  * certified medical volunteers serves a set of cadres together; each contact is made by one member
  * for one cadre, and the group keeps the contact history its subsidies are computed from.
  */
-import { ElderflowError, FreeTextSchema, IdSchema, SealedValue } from "@elderflow/core";
+import { ElderflowError, FreeTextSchema, IdSchema, MedicalContactKind, SealedValue } from "@elderflow/core";
 import { assign, emit, enqueueActions, setup } from "xstate";
 import { z } from "zod";
 import { defineWorkflow, type WorkflowDefinition } from "../definition";
@@ -42,18 +42,6 @@ export type MedicalCheckKind = (typeof MEDICAL_CHECK_KINDS)[number];
  * ```
  */
 export const MEASURED_CHECKS: readonly MedicalCheckKind[] = ["blood_pressure", "glucose", "pulse"];
-
-/**
- * The kinds of contact: a phone call (电话嘘寒问暖) or a home visit (上门走访看望).
- *
- * @example
- * ```ts
- * MedicalContactKind.parse("visit");
- * ```
- */
-export const MedicalContactKind = z.enum(["call", "visit"]);
-/** A kind of contact. */
-export type MedicalContactKind = z.infer<typeof MedicalContactKind>;
 
 /** Why a glucose reading has one decimal at most: meters show mmol/L to 0.1. */
 const tenths = (v: number) => Math.abs(Math.round(v * 10) - v * 10) < 1e-9;
