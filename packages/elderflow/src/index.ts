@@ -25,6 +25,7 @@ export {
   printableHolidayVisitList,
   renderPrintableList,
 } from "./report/printable";
+export { scheduleReceptions, yearlyCases } from "./system/cases";
 export { openDataDir } from "./system/datadir";
 export {
   type DeadLetter,
@@ -32,6 +33,30 @@ export {
   memoryDeadLetters,
   sqlDeadLetters,
 } from "./system/deadletters";
+export {
+  type CompletenessRow,
+  createDeliveries,
+  type Deliveries,
+  type DeliveriesOptions,
+  type DeliveryFilter,
+  type DeliveryItem,
+  type DeliveryOutcome,
+  type DeliveryResult,
+  type DeliveryStatus,
+  type DeliveryStep,
+  type DeliveryStore,
+  MISS_REASONS,
+  type MissReason,
+  memoryDeliveryStore,
+  PERIODICALS,
+  type Periodical,
+  type PlannedRound,
+  periodicalIssues,
+  STUDY_TITLE,
+  type Subscription,
+  type SubscriptionInput,
+  sqlDeliveryStore,
+} from "./system/deliveries";
 export {
   createElderflow,
   type Discrepancy,
