@@ -159,7 +159,10 @@ describe("elderflow roster visits, health-checks and the .ics roster", () => {
   });
 
   it("reports health checks due and overdue", async () => {
-    const checks = file("checks.json", [{ personId: "p-senior", date: "2026-06-01" }]);
+    const checks = file("checks.json", [
+      { personId: "p-senior", date: "2026-06-01" },
+      { personId: "p-leapday", date: "2025-11-03" },
+    ]);
     const r = await run(
       "--format",
       "json",
@@ -174,8 +177,11 @@ describe("elderflow roster visits, health-checks and the .ics roster", () => {
     );
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.out) as { personId: string; status: string }[];
+    // Calendar years (core's one definition of annual): checked last year is due, never checked is
+    // due, and a whole year missed is overdue.
     expect(rows.find((x) => x.personId === "p-senior")?.status).toBe("due");
-    expect(rows.find((x) => x.personId === "p-lunar")?.status).toBe("overdue");
+    expect(rows.find((x) => x.personId === "p-lunar")?.status).toBe("due");
+    expect(rows.find((x) => x.personId === "p-leapday")?.status).toBe("overdue");
   });
 
   it("writes the birthday roster as all-day events that ical.js reads back", async () => {

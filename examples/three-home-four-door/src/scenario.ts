@@ -91,7 +91,7 @@ export async function runScenario(): Promise<ScenarioResult> {
     [
       { personId: "c1", date: "2026-04-14" },
       { personId: "c3", date: "2027-03-20" },
-      { personId: "c6", date: "2026-02-10" },
+      { personId: "c6", date: "2025-10-09" }, // missed the whole of 2026: overdue
     ],
     `${YEAR}-04-01`,
   );

@@ -12,7 +12,7 @@ import { OPERATORS, POLICY_FORMAT, type PolicyJSON } from "./model";
 import { safeName, safeNames } from "./words";
 
 const ARITH = new Set(["add", "sub", "mul", "div", "mod", "min", "max"]);
-const AS_OF = new Set(["date", "year", "month", "day", "yearStart", "yearEnd"]);
+const AS_OF = new Set(["date", "year", "month", "day", "yearStart", "yearEnd", "rollingYearStart"]);
 const HITS = new Set(["first", "unique", "collect", "priority"]);
 const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 

@@ -88,9 +88,11 @@ export {
   createBirthdayCheck,
 } from "./presets/birthday";
 export {
+  HEALTH_CHECK_WINDOW,
   HealthCheckFactSet,
   type HealthCheckFacts,
   HealthCheckFactsSchema,
+  type HealthCheckPolicyOptions,
   healthCheckPolicy,
 } from "./presets/healthcheck";
 export {

@@ -9,8 +9,12 @@ export type Scalar = string | number | boolean | null;
 /** A value a parameter or constant may hold: a scalar or a list of scalars. */
 export type Value = Scalar | readonly Scalar[];
 
-/** The parts of the as-of date an operand may read. */
-export type AsOfPart = "date" | "year" | "month" | "day" | "yearStart" | "yearEnd";
+/**
+ * The parts of the as-of date an operand may read. `yearStart` and `yearEnd` bound the calendar
+ * year; `rollingYearStart` is the first day of the twelve months ending on the as-of date (core's
+ * `annualWindow` under the `rolling-12-months` reading of "once a year").
+ */
+export type AsOfPart = "date" | "year" | "month" | "day" | "yearStart" | "yearEnd" | "rollingYearStart";
 
 /** The arithmetic operators of an operand. */
 export type ArithOperator = "add" | "sub" | "mul" | "div" | "mod" | "min" | "max";

@@ -53,7 +53,9 @@ const operand: fc.Arbitrary<Operand> = fc.letrec<{ o: Operand }>((tie) => ({
     value.map((v) => ({ value: v })),
     fc.constantFrom(...PARAMS).map((param) => ({ param })),
     fc.constantFrom("joined", "kind").map((age) => ({ age })),
-    fc.constantFrom<AsOfPart>("date", "year", "month", "day", "yearStart", "yearEnd").map((asOf) => ({ asOf })),
+    fc
+      .constantFrom<AsOfPart>("date", "year", "month", "day", "yearStart", "yearEnd", "rollingYearStart")
+      .map((asOf) => ({ asOf })),
     fc
       .tuple(fc.constantFrom("add", "sub", "mul", "div", "mod", "min", "max" as const), tie("o"), tie("o"))
       .map(([arith, a, b]) => ({ arith, args: [a, b] as [Operand, Operand] })),

@@ -1,4 +1,4 @@
-import { type AgeOptions, ageOn, daysInMonth } from "@elderflow/core";
+import { type AgeOptions, ageOn, annualWindow, daysInMonth } from "@elderflow/core";
 import type { ArithOperator, AsOfPart, Operator, Value } from "./model";
 
 /**
@@ -123,6 +123,8 @@ export function asOf(on: string, part: AsOfPart): string | number {
       return `${on.slice(0, 4)}-01-01`;
     case "yearEnd":
       return `${on.slice(0, 4)}-12-31`;
+    case "rollingYearStart":
+      return annualWindow(on, "rolling-12-months").start;
   }
 }
 

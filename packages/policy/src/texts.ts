@@ -35,6 +35,10 @@ export const POLICY_TEXTS = {
   "asOf.day": { "zh-CN": "评估日（日）", en: "the as-of day of month" },
   "asOf.yearStart": { "zh-CN": "评估年份1月1日", en: "1 January of the as-of year" },
   "asOf.yearEnd": { "zh-CN": "评估年份12月31日", en: "31 December of the as-of year" },
+  "asOf.rollingYearStart": {
+    "zh-CN": "评估日前12个月的首日",
+    en: "the first day of the twelve months up to the as-of date",
+  },
   "arith.add": { "zh-CN": "（{a} + {b}）", en: "({a} + {b})" },
   "arith.sub": { "zh-CN": "（{a} − {b}）", en: "({a} − {b})" },
   "arith.mul": { "zh-CN": "（{a} × {b}）", en: "({a} × {b})" },

@@ -46,22 +46,61 @@ describe("holiday visits (rule 3)", () => {
 });
 
 describe("health checks (rule 4)", () => {
-  it("marks done, due and overdue a year after the last check", () => {
+  it("marks done, due and overdue by calendar years (core's one definition of annual)", () => {
     const r = healthCheckStatus(
-      [{ id: "never" }, { id: "old" }, { id: "recent" }, { id: "done" }],
+      [{ id: "never" }, { id: "old" }, { id: "recent" }, { id: "done" }, { id: "missed" }],
       [
         { personId: "old", date: "2026-03-10" },
-        { personId: "recent", date: "2026-06-01" },
+        { personId: "recent", date: "2026-12-20" },
         { personId: "done", date: "2027-02-01" },
         { personId: "done", date: "2028-01-01" },
+        { personId: "missed", date: "2025-06-01" },
       ],
       "2027-04-01",
     );
     expect(r.map((x) => [x.personId, x.status, x.dueDate, x.lastCheck])).toEqual([
-      ["never", "overdue", "2027-01-01", null],
-      ["old", "overdue", "2027-03-10", "2026-03-10"],
-      ["recent", "due", "2027-06-01", "2026-06-01"],
-      ["done", "done", "2028-02-01", "2027-02-01"],
+      ["missed", "overdue", "2026-01-01", "2025-06-01"],
+      ["never", "due", "2027-01-01", null],
+      ["old", "due", "2027-01-01", "2026-03-10"],
+      ["recent", "due", "2027-01-01", "2026-12-20"],
+      ["done", "done", "2028-01-01", "2027-02-01"],
+    ]);
+  });
+
+  it("reads rolling twelve months when asked to (Feb 29 -> Feb 28)", () => {
+    const r = healthCheckStatus(
+      [{ id: "a" }, { id: "b" }],
+      [
+        { personId: "a", date: "2026-12-20" },
+        { personId: "b", date: "2024-02-29" },
+      ],
+      "2027-01-05",
+      { reading: "rolling-12-months" },
+    );
+    expect(r.map((x) => [x.personId, x.status, x.dueDate, x.overdueFrom])).toEqual([
+      ["b", "overdue", "2025-02-28", "2026-02-28"],
+      ["a", "done", "2027-12-20", "2028-12-20"],
+    ]);
+  });
+
+  it("names every record with a bad date in one error", () => {
+    let issues: unknown[] = [];
+    try {
+      healthCheckStatus(
+        [{ id: "a" }],
+        [
+          { personId: "a", date: "2027-02-30" },
+          { personId: "a", date: "2027-01-01" },
+          { personId: "a", date: 20270101 as unknown as string },
+        ],
+        "2027-04-01",
+      );
+    } catch (error) {
+      issues = (error as { issues: { path: unknown[] }[] }).issues.map((i) => i.path);
+    }
+    expect(issues).toEqual([
+      ["records", 0, "date"],
+      ["records", 2, "date"],
     ]);
   });
 

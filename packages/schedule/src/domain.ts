@@ -1,4 +1,12 @@
-import { ElderflowError, type FieldPath, type IsoDate, isIsoDate } from "@elderflow/core";
+import {
+  type AnnualReading,
+  annualStanding,
+  DEFAULT_ANNUAL_READING,
+  ElderflowError,
+  type FieldPath,
+  type IsoDate,
+  isIsoDate,
+} from "@elderflow/core";
 import { IANAZone } from "luxon";
 import { dateWindow, fromEpochDay, toEpochDay } from "./days";
 import type { HolidayCalendar, NonWorkingDayRule, ScheduleWarning } from "./holidays";
@@ -429,56 +437,68 @@ export interface HealthCheckStatus {
   readonly personId: string;
   /** Latest check on or before the date, or null. */
   readonly lastCheck: IsoDate | null;
-  /** When the next check is due: a year after the last one (Feb 29 -> Feb 28), or Jan 1 if never checked. */
+  /**
+   * When the next check is owed (core's `nextAnnualDue`): 1 January after the last check under the
+   * default calendar-year reading, or the start of the current period if never checked.
+   */
   readonly dueDate: IsoDate;
-  /** `done`: checked this calendar year; `due`: not yet, still within the year since the last; `overdue`: past the due date. */
+  /** From when it is overdue: the period in which it fell due has ended. */
+  readonly overdueFrom: IsoDate;
+  /** `done`: checked in the current period; `due`: owed in it; `overdue`: owed since an earlier period. */
   readonly status: "done" | "due" | "overdue";
 }
 
+/** Options of {@link healthCheckStatus}. */
+export interface HealthCheckStatusOptions {
+  /** How "once a year" is read (core's `AnnualReading`; default `calendar-year`, as the policy preset). */
+  readonly reading?: AnnualReading;
+}
+
 /**
- * Health checks due and overdue on a date (docs/domain.md rule 4: one free check a year): for every
- * person active on that date, sorted by status (overdue, due, done), then due date, then personId.
- * Records with bad dates throw one error listing every bad record's path.
+ * Health checks due and overdue on a date (docs/domain.md rule 4: one free check a year), read
+ * with core's one definition of "annual" (`annualStanding`), the same the `health-check` policy
+ * preset uses: for every person active on that date, sorted by status (overdue, due, done), then
+ * due date, then personId. Records after the date are not known yet and are ignored. Records
+ * with bad dates throw one error listing every bad record's path.
  *
  * @example
  * ```ts
- * healthCheckStatus([{ id: "p1" }, { id: "p2" }], [{ personId: "p1", date: "2026-03-10" }], "2027-04-01");
- * // [{ personId: "p2", lastCheck: null, dueDate: "2027-01-01", status: "overdue" },
- * //  { personId: "p1", lastCheck: "2026-03-10", dueDate: "2027-03-10", status: "overdue" }]
+ * healthCheckStatus([{ id: "p1" }, { id: "p2" }], [{ personId: "p1", date: "2026-12-20" }], "2027-01-05");
+ * // [{ personId: "p1", lastCheck: "2026-12-20", dueDate: "2027-01-01", overdueFrom: "2028-01-01", status: "due" },
+ * //  { personId: "p2", lastCheck: null, dueDate: "2027-01-01", overdueFrom: "2028-01-01", status: "due" }]
  * ```
  */
 export function healthCheckStatus<P extends ServedPerson>(
   persons: readonly P[],
   records: readonly HealthCheckRecord[],
   on: IsoDate,
+  options: HealthCheckStatusOptions = {},
 ): HealthCheckStatus[] {
   toEpochDay(on, ["on"]);
+  const reading = options.reading ?? DEFAULT_ANNUAL_READING;
   const last = new Map<string, IsoDate>();
+  const bad: FieldPath[] = [];
   records.forEach((r, i) => {
-    if (!isIsoDate(r.date)) throw new ElderflowError("INVALID_DATE", { path: ["records", i, "date"] });
+    if (typeof r?.date !== "string" || !isIsoDate(r.date)) {
+      bad.push(["records", i, "date"]);
+      return;
+    }
     if (r.date > on) return;
     const prev = last.get(r.personId);
     if (prev === undefined || r.date > prev) last.set(r.personId, r.date);
   });
-  const year = Number(on.slice(0, 4));
+  if (bad.length > 0)
+    throw new ElderflowError("INVALID_DATE", {
+      path: bad[0] as FieldPath,
+      issues: bad.map((path) => ({ code: "INVALID_DATE" as const, path, params: {} })),
+    });
   const rank = { overdue: 0, due: 1, done: 2 } as const;
   return persons
     .filter((p) => activeOn(p, on))
     .map((p): HealthCheckStatus => {
       const l = last.get(p.id) ?? null;
-      const dueDate =
-        l === null
-          ? `${year}-01-01`
-          : fromEpochDay(
-              gregorianOccurrenceDay(
-                Number(l.slice(0, 4)) + 1,
-                Number(l.slice(5, 7)),
-                Number(l.slice(8, 10)),
-                "BACKWARD",
-              ),
-            );
-      const status = l?.startsWith(`${year}-`) ? "done" : on > dueDate ? "overdue" : "due";
-      return { personId: p.id, lastCheck: l, dueDate, status };
+      const s = annualStanding(l, on, reading);
+      return { personId: p.id, lastCheck: l, dueDate: s.dueDate, overdueFrom: s.overdueFrom, status: s.status };
     })
     .sort(
       (x, y) =>

@@ -24,6 +24,7 @@ export {
   HEALTH_CHECK_SERIES,
   type HealthCheckRecord,
   type HealthCheckStatus,
+  type HealthCheckStatusOptions,
   healthCheckStatus,
   holidayVisitList,
   LAW_DAY_SERIES,
