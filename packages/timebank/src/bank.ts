@@ -3,13 +3,16 @@ import {
   type ActorInput,
   actorReaches,
   assertReaches,
+  type CertificateRule,
   type Clock,
   ElderflowError,
   fromZodError,
   isElderflowError,
   type MovementAuthority,
+  withCertificates,
 } from "@elderflow/core";
 import { type AnchorSigner, type AnchorVerifier, type SignedAnchor, signAnchor } from "./anchor";
+import { submitScreened } from "./certificates";
 import type { CommandResult } from "./commands";
 import { erasePersonIn } from "./erase";
 import { assertHashSuite, type HashSuite, sha256Suite } from "./hash";
@@ -70,6 +73,12 @@ export interface TimeBankOptions {
   readonly rules?: BankStateOptions["rules"];
   /** Persons' birth dates and hardship flags from the host's enrolment record, for the redemption age. */
   readonly persons?: BankStateOptions["persons"];
+  /**
+   * The certificate rule (rule 11, 持证上岗): `bank.authority` then refuses to record or verify a
+   * service whose kind and day it is told of (`CERTIFICATE_INVALID`), and a record command that
+   * names its `serviceKind` is refused the same way. See `./certificates`.
+   */
+  readonly certificates?: CertificateRule;
 }
 
 /**
@@ -230,7 +239,7 @@ function storeFailure(error: unknown): string {
  * ```
  */
 export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank> {
-  const { store, clock, stars } = options;
+  const { store, clock, stars, certificates } = options;
   const maxBatch = Math.max(1, options.maxBatch ?? 2000);
   const stateOptions = {
     ...(options.hash === undefined ? {} : { hash: options.hash }),
@@ -353,10 +362,12 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
     return {
       actor,
       async submit(command) {
-        return (await enqueue(actor, [command]))[0] as CommandResult;
+        return (await submitScreened([command], certificates, (r) => enqueue(actor, r)))[0] as CommandResult;
       },
       submitMany(commands) {
-        return commands.length === 0 ? Promise.resolve([]) : enqueue(actor, commands);
+        return commands.length === 0
+          ? Promise.resolve([])
+          : submitScreened(commands, certificates, (r) => enqueue(actor, r));
       },
       account: (volunteer) => (reachesVolunteer(volunteer) ? state.volunteerAccount(volunteer, stars) : undefined),
       async readAccount(volunteer) {
@@ -416,7 +427,10 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
       if (!parsed.success) throw fromZodError(parsed.error, ["actor"]);
       return acting(parsed.data);
     },
-    authority: (act, person, movement) => state.authority(act, person, movement),
+    authority:
+      certificates === undefined
+        ? (act, person, movement) => state.authority(act, person, movement)
+        : withCertificates((act, person, movement) => state.authority(act, person, movement), certificates),
     async refresh() {
       await catchUp(state);
     },

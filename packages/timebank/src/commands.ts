@@ -212,6 +212,7 @@ export type CommandFailureCode =
   | "STORAGE_CAP"
   | "REDEMPTION_AGE"
   | "NOTHING_TO_EXPIRE"
+  | "CERTIFICATE_INVALID"
   | "INTERNAL";
 
 /**
