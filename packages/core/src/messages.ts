@@ -319,9 +319,9 @@ export const ERROR_MESSAGES = {
     en: "The delivery item is already recorded as delivered",
   },
   MISSED_NEEDS_REASON: { "zh-CN": "未送达须注明原因", en: "A missed delivery needs its reason" },
-  ISSUE_OUTSIDE_YEAR: {
-    "zh-CN": "期次不在订阅年度内",
-    en: "The issue is outside the subscription year",
+  UNKNOWN_ISSUE: {
+    "zh-CN": "该报刊没有这一期（月刊为“年-月”，周送为当周周一的日期）",
+    en: "No such issue of the periodical (a month for monthlies, the week's Monday for weekly bundles)",
   },
   // --- #15 health ---
   KEY_ERASED: {

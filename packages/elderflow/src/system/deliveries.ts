@@ -544,8 +544,10 @@ export function createDeliveries(options: DeliveriesOptions): Deliveries {
       const a = withRoles(actor, PLANNER_ROLES);
       const p = title(round?.title, ["round", "title"]);
       const due = parseOrThrow(IsoDateSchema, round.due, ["round", "due"]);
-      const issue = periodicalIssues(p, Number(due.slice(0, 4))).find((i) => i.issue === round.issue);
-      if (issue === undefined) throw new ElderflowError("ISSUE_OUTSIDE_YEAR", { path: ["round", "issue"] });
+      const year = typeof round.issue === "string" ? Number(round.issue.slice(0, 4)) : Number.NaN;
+      const issue =
+        year >= 2000 && year <= 2100 ? periodicalIssues(p, year).find((i) => i.issue === round.issue) : undefined;
+      if (issue === undefined) throw new ElderflowError("UNKNOWN_ISSUE", { path: ["round", "issue"] });
       const subs = await store.subscriptions({
         title: p.id,
         year: Number(issue.issue.slice(0, 4)),
