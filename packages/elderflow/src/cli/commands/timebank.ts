@@ -1,7 +1,8 @@
-import { type ActorInput, ElderflowError, parseJsonText, parseOrThrow, today } from "@elderflow/core";
+import { type ActorInput, ElderflowError, isElderflowError, parseJsonText, parseOrThrow, today } from "@elderflow/core";
 import { starsForMinutes } from "@elderflow/policy";
 import {
   type ActingTimeBank,
+  accountAsOf,
   anchorSignerFromKey,
   anchorVerifierFromKey,
   type CommandResult,
@@ -13,10 +14,14 @@ import {
   noticeToCsv,
   noticeToHtml,
   PeriodSchema,
+  PersonFacts,
+  type PersonFactsLookup,
   pgliteStore,
   postgresStore,
   SignedAnchor,
   type TimeBank,
+  TimeBankRules,
+  type TimeBankRulesInput,
   type TimeBankStore,
   type VerifyJournalOptions,
   verifyJournal,
@@ -35,6 +40,118 @@ interface StoreOptions {
   schema?: string;
   starsOn?: string;
   hash?: string;
+  rules?: string;
+  rulesFrom?: string;
+  capHours?: string;
+  capExcess?: string;
+  capPool?: string;
+  redemptionAge?: string;
+  hardshipAge?: string;
+  expiryMonths?: string;
+  persons?: string;
+}
+
+/** The day a rule given by flags is in force from: before any command a file can hold. */
+const FLAG_RULES_FROM = "0001-01-01";
+
+/** A number option that must be a whole, non-negative number. */
+function wholeOption(name: string, value: string): number {
+  if (!/^\d{1,9}$/.test(value)) usageError(`${name} expects a whole number`, name);
+  return Number(value);
+}
+
+/**
+ * The effective-dated rules: `--rules <file>` (a JSON array of versions), or one version made of
+ * the rule flags, in force from `--rules-from` (default: always). Undefined when none is given.
+ */
+function readRules(ctx: CommandContext, opts: StoreOptions): TimeBankRulesInput | undefined {
+  const flags = [opts.capHours, opts.capExcess, opts.capPool, opts.redemptionAge, opts.hardshipAge, opts.expiryMonths];
+  const flagged = flags.some((f) => f !== undefined);
+  if (opts.rules !== undefined) {
+    if (flagged || opts.rulesFrom !== undefined) usageError("--rules goes without the rule flags", "--rules");
+    try {
+      return parseOrThrow(TimeBankRules, readJsonFile(ctx.io, opts.rules), ["rules"]);
+    } catch (error) {
+      if (isElderflowError(error)) throw new CliExit(EXIT.failure, error);
+      throw error;
+    }
+  }
+  if (!flagged) {
+    if (opts.rulesFrom !== undefined) usageError("--rules-from needs a rule flag", "--rules-from");
+    return undefined;
+  }
+  const version: Record<string, unknown> = {
+    from: opts.rulesFrom === undefined ? FLAG_RULES_FROM : parseDateOption("--rules-from", opts.rulesFrom),
+  };
+  if (opts.capHours !== undefined) {
+    if (!/^\d{1,7}(\.\d{1,2})?$/.test(opts.capHours)) usageError("--cap-hours expects hours, e.g. 1500", "--cap-hours");
+    const minutes = Math.round(Number(opts.capHours) * 60);
+    if (minutes < 1) usageError("--cap-hours must be more than zero", "--cap-hours");
+    if (opts.capExcess !== undefined && opts.capExcess !== "refuse" && opts.capExcess !== "donate")
+      usageError("--cap-excess is refuse or donate", "--cap-excess");
+    version.storageCap = {
+      minutes,
+      ...(opts.capExcess === undefined ? {} : { excess: opts.capExcess }),
+      ...(opts.capPool === undefined ? {} : { pool: opts.capPool }),
+    };
+  } else if (opts.capExcess !== undefined || opts.capPool !== undefined)
+    usageError("--cap-excess and --cap-pool need --cap-hours", "--cap-hours");
+  if (opts.redemptionAge !== undefined)
+    version.redemptionAge = {
+      age: wholeOption("--redemption-age", opts.redemptionAge),
+      ...(opts.hardshipAge === undefined ? {} : { hardshipAge: wholeOption("--hardship-age", opts.hardshipAge) }),
+    };
+  else if (opts.hardshipAge !== undefined) usageError("--hardship-age needs --redemption-age", "--redemption-age");
+  if (opts.expiryMonths !== undefined) version.expiry = { months: wholeOption("--expiry-months", opts.expiryMonths) };
+  try {
+    return parseOrThrow(TimeBankRules, [version], ["rules"]);
+  } catch (error) {
+    if (isElderflowError(error)) throw new CliExit(EXIT.usage, error);
+    throw error;
+  }
+}
+
+/**
+ * `--persons <file>`: the birth dates and hardship flags the redemption age reads, as a JSON array
+ * of persons (`id`, `birthDate`, `hardship`; other fields, such as names, are not read) or an
+ * object `{id: {birthDate, hardship}}`. A person whose facts do not parse fails the run (path only).
+ */
+function readPersons(ctx: CommandContext, file: string | undefined): PersonFactsLookup | undefined {
+  if (file === undefined) return undefined;
+  const data = readJsonFile(ctx.io, file);
+  const facts = new Map<string, PersonFacts>();
+  const add = (id: unknown, value: unknown, path: (string | number)[]) => {
+    if (typeof id !== "string")
+      throw new CliExit(EXIT.failure, new ElderflowError("REQUIRED", { path: [...path, "id"] }));
+    const v = value as Record<string, unknown>;
+    const picked = { birthDate: v.birthDate, hardship: v.hardship };
+    try {
+      facts.set(id, parseOrThrow(PersonFacts, picked, path));
+    } catch (error) {
+      if (isElderflowError(error)) throw new CliExit(EXIT.failure, error);
+      throw error;
+    }
+  };
+  if (Array.isArray(data)) {
+    data.forEach((p, i) => {
+      if (p === null || typeof p !== "object")
+        throw new CliExit(
+          EXIT.failure,
+          new ElderflowError("INVALID_TYPE", { path: ["persons", i], params: { expected: "object" } }),
+        );
+      add((p as { id?: unknown }).id, p, ["persons", i]);
+    });
+  } else if (data !== null && typeof data === "object") {
+    for (const [id, v] of Object.entries(data)) {
+      if (v === null || typeof v !== "object")
+        throw new CliExit(
+          EXIT.failure,
+          new ElderflowError("INVALID_TYPE", { path: ["persons"], params: { expected: "object" } }),
+        );
+      add(id, v, ["persons"]);
+    }
+  } else throw new CliExit(EXIT.failure, new ElderflowError("INVALID_TYPE", { params: { expected: "object" } }));
+  return (id) => facts.get(id);
 }
 
 function openStore(value: string, schema: string | undefined, cwd: string): TimeBankStore {
@@ -84,9 +201,17 @@ const BAD_LINE = Symbol("bad line");
 async function openBank(
   ctx: CommandContext,
   opts: StoreOptions,
-): Promise<{ bank: TimeBank; acting: ActingTimeBank; results: CommandResult[] }> {
+): Promise<{
+  bank: TimeBank;
+  acting: ActingTimeBank;
+  results: CommandResult[];
+  stars: (minutes: number) => number;
+  hash: HashSuite;
+}> {
   const actor = readActor(ctx, opts.actor);
   if (opts.starsOn !== undefined) parseDateOption("--stars-on", opts.starsOn);
+  const rules = readRules(ctx, opts);
+  const persons = readPersons(ctx, opts.persons);
   const store = openStore(opts.store, opts.schema, ctx.io.cwd);
   const on = opts.starsOn;
   let hash: HashSuite;
@@ -98,11 +223,14 @@ async function openBank(
     await store.close();
     throw error;
   }
+  const stars = (minutes: number) => (on === undefined ? starsForMinutes(minutes) : starsForMinutes(minutes, on));
   const bank = await createTimeBank({
     store,
     clock: ctx.io.clock,
-    stars: (minutes) => (on === undefined ? starsForMinutes(minutes) : starsForMinutes(minutes, on)),
+    stars,
     hash,
+    ...(rules === undefined ? {} : { rules }),
+    ...(persons === undefined ? {} : { persons }),
   });
   let acting: ActingTimeBank;
   try {
@@ -119,7 +247,7 @@ async function openBank(
       raws[i] === BAD_LINE ? { key: null, ok: false as const, code: "INVALID_INPUT" as const } : r,
     );
   }
-  return { bank, acting, results };
+  return { bank, acting, results, stars, hash };
 }
 
 /** The hash suite a store's journal is written with (SHA-256 when it is still empty). */
@@ -160,6 +288,29 @@ function addStoreOptions(cmd: Command): Command {
     );
 }
 
+/** The time-bank rules and the persons they read, for every subcommand that applies commands. */
+function addRuleOptions(cmd: Command): Command {
+  return cmd
+    .option("--rules <file>", "JSON array of effective-dated rule versions {from, storageCap, redemptionAge, expiry}")
+    .option("--rules-from <date>", "the day the rule flags below are in force from (default: always)")
+    .option(
+      "--cap-hours <h>",
+      "storage cap in hours (Nanjing 2019: 1500): a verification above it is refused (STORAGE_CAP)",
+    )
+    .option("--cap-excess <policy>", "over the cap: refuse (default) or donate the excess to the pool")
+    .option("--cap-pool <id>", "the pool that receives donated excess (default: the volunteer's community)")
+    .option(
+      "--redemption-age <age>",
+      "withdrawals only for beneficiaries of this age (Shanghai 2026: 65); REDEMPTION_AGE",
+    )
+    .option("--hardship-age <age>", "the lower redemption age in hardship (Shanghai 2026: 60)")
+    .option("--expiry-months <n>", "credited minutes expire after n months (an expire command posts them)")
+    .option(
+      "--persons <file>",
+      "JSON persons [{id, birthDate, hardship}] (or {id: {birthDate, hardship}}) for the redemption age",
+    );
+}
+
 /** Reads a names file: an array of persons `{id, name}` or an object `{id: name}`. */
 function readNames(ctx: CommandContext, file: string | undefined): ((id: string) => string | undefined) | undefined {
   if (file === undefined) return undefined;
@@ -181,15 +332,17 @@ function readNames(ctx: CommandContext, file: string | undefined): ((id: string)
 export function registerTimebank(program: Command, ctx: CommandContext): void {
   const tb = program.command("timebank").description("time bank (时间银行): replay commands, notices, certificates");
 
-  addStoreOptions(
-    accepts(
-      tb
-        .command("replay")
-        .description(
-          "apply a JSONL command stream and print every result and every volunteer account; formats: table, json",
-        ),
-      ["table", "json"],
-    ).requiredOption("--commands <file>", "JSONL file, one command per line"),
+  addRuleOptions(
+    addStoreOptions(
+      accepts(
+        tb
+          .command("replay")
+          .description(
+            "apply a JSONL command stream and print every result and every volunteer account; formats: table, json",
+          ),
+        ["table", "json"],
+      ).requiredOption("--commands <file>", "JSONL file, one command per line"),
+    ),
   ).action(async (opts: StoreOptions) => {
     const { bank, acting, results } = await openBank(ctx, opts);
     try {
@@ -202,19 +355,63 @@ export function registerTimebank(program: Command, ctx: CommandContext): void {
     }
   });
 
-  addStoreOptions(
-    accepts(
-      tb
-        .command("notice")
-        .description(
-          "the quarterly public notice (公示) of a community, names masked; formats: table, json, csv, html",
-        ),
-      ["table", "json", "csv", "html"],
-    )
-      .requiredOption("--community <id>", "community id")
-      .requiredOption("--period <YYYY-Qn>", "quarter")
-      .option("--commands <file>", "JSONL commands to apply first")
-      .option("--names <file>", "JSON persons (or {id: name}) to print masked names from"),
+  addRuleOptions(
+    addStoreOptions(
+      accepts(
+        tb
+          .command("balance")
+          .description(
+            "a volunteer's account as of a date: counting only movements dated on or before it (--basis effective, the default), or as the bank recorded it by the end of that day (--basis recorded); formats: json, table",
+          ),
+        ["json", "table"],
+      )
+        .requiredOption("--volunteer <id>", "volunteer (or holder) id")
+        .option("--basis <basis>", "effective (service and posting dates) or recorded (journal time)", "effective")
+        .option("--commands <file>", "JSONL commands to apply first"),
+    ),
+  ).action(async (opts: StoreOptions & { volunteer: string; basis: string }, command: Command) => {
+    // The day is the global --as-of (which also sets the run's clock to that day, 09:00 Shanghai),
+    // or ELDERFLOW_TODAY; required here, since a balance is always as of a day.
+    const asOfValue = command.optsWithGlobals<{ asOf?: string }>().asOf ?? (ctx.io.env.ELDERFLOW_TODAY || undefined);
+    if (asOfValue === undefined) usageError("timebank balance needs --as-of <date>", "--as-of");
+    const asOf = parseDateOption("--as-of", asOfValue);
+    if (opts.basis !== "effective" && opts.basis !== "recorded")
+      usageError("--basis is effective or recorded", "--basis");
+    const { bank, acting, stars, hash } = await openBank(ctx, opts);
+    try {
+      // Reach first: an account the actor cannot see is unknown, without the id.
+      if (acting.account(opts.volunteer) === undefined)
+        throw new CliExit(EXIT.failure, new ElderflowError("UNKNOWN_ACCOUNT", { path: ["volunteer"] }));
+      const account = accountAsOf(await bank.journal(), opts.volunteer, asOf, { stars, basis: opts.basis, hash }) ?? {
+        volunteer: opts.volunteer,
+        earnedMinutes: 0,
+        balanceMinutes: 0,
+        pendingInMinutes: 0,
+        reservedMinutes: 0,
+        availableMinutes: 0,
+        stars: stars(0),
+      };
+      emit(ctx, account, () => renderTable([{ ...account }]));
+    } finally {
+      await bank.close();
+    }
+  });
+
+  addRuleOptions(
+    addStoreOptions(
+      accepts(
+        tb
+          .command("notice")
+          .description(
+            "the quarterly public notice (公示) of a community, names masked; formats: table, json, csv, html",
+          ),
+        ["table", "json", "csv", "html"],
+      )
+        .requiredOption("--community <id>", "community id")
+        .requiredOption("--period <YYYY-Qn>", "quarter")
+        .option("--commands <file>", "JSONL commands to apply first")
+        .option("--names <file>", "JSON persons (or {id: name}) to print masked names from"),
+    ),
   ).action(async (opts: StoreOptions & { community: string; period: string; names?: string }) => {
     if (!PeriodSchema.safeParse(opts.period).success) usageError("--period expects YYYY-Qn");
     const nameOf = readNames(ctx, opts.names);
@@ -236,22 +433,24 @@ export function registerTimebank(program: Command, ctx: CommandContext): void {
     }
   });
 
-  addStoreOptions(
-    accepts(
-      tb
-        .command("certificate")
-        .description(
-          "a volunteer's time-savings certificate: every movement with running balance; formats: table, json, html (printable, A4)",
+  addRuleOptions(
+    addStoreOptions(
+      accepts(
+        tb
+          .command("certificate")
+          .description(
+            "a volunteer's time-savings certificate: every movement with running balance; formats: table, json, html (printable, A4)",
+          ),
+        ["table", "json", "html"],
+      )
+        .requiredOption("--volunteer <id>", "volunteer id")
+        .option("--commands <file>", "JSONL commands to apply first")
+        .option("--names <file>", "JSON persons (or {id: name}) to print the masked name from")
+        .option(
+          "--org <file>",
+          "JSON organisation units {id, kind, name} (or {communityId: name}) to print the community name",
         ),
-      ["table", "json", "html"],
-    )
-      .requiredOption("--volunteer <id>", "volunteer id")
-      .option("--commands <file>", "JSONL commands to apply first")
-      .option("--names <file>", "JSON persons (or {id: name}) to print the masked name from")
-      .option(
-        "--org <file>",
-        "JSON organisation units {id, kind, name} (or {communityId: name}) to print the community name",
-      ),
+    ),
   ).action(async (opts: StoreOptions & { volunteer: string; names?: string; org?: string }) => {
     const nameOf = readNames(ctx, opts.names);
     const { bank, acting } = await openBank(ctx, opts);
