@@ -34,8 +34,11 @@ export {
   type CommandFailureCode,
   type CommandResult,
   type CommandStatus,
+  type DecidedFields,
   EnrollCommand,
+  ExpireCommand,
   FulfilCommand,
+  GiftCommand,
   GrantCommand,
   PeriodSchema,
   RecordCommand,
@@ -74,6 +77,9 @@ export {
 } from "./ledger";
 export { TIMEBANK_MIGRATIONS } from "./migrations";
 export {
+  type AsOfOptions,
+  accountAsOf,
+  type BalanceBasis,
   type BatchItem,
   type Certificate,
   type CertificateLine,
@@ -88,7 +94,24 @@ export {
   quarterBounds,
   type VerificationBatch,
 } from "./reports";
-export { type AccountRow, type EntryView, periodOf, type VolunteerAccount } from "./state";
+export {
+  addMonths,
+  ExpiryRule,
+  type ExpiryMovement,
+  expiringMinutes,
+  mayRedeem,
+  PersonFacts,
+  type PersonFactsLookup,
+  RedemptionAgeRule,
+  type RuleBook,
+  ruleBook,
+  StorageCapRule,
+  TimeBankRules,
+  type TimeBankRulesInput,
+  TimeBankRuleVersion,
+  type TimeBankRuleVersionInput,
+} from "./rules";
+export { type AccountRow, type EntryView, type MovementKind, periodOf, type VolunteerAccount } from "./state";
 export { type MemoryStore, memoryStore } from "./stores/memory";
 export { type PgliteStoreOptions, pgliteStore } from "./stores/pglite";
 export { type PostgresStoreOptions, postgresStore } from "./stores/postgres";
