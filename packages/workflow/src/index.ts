@@ -119,6 +119,7 @@ export {
   MEDICAL_CHECK_KINDS,
   MEDICAL_GROUP_LIMITS,
   type MedicalCheckKind,
+  MedicalContactInput,
   type MedicalGroupContext,
   type MedicalGroupDeps,
   type MedicalGroupEvent,

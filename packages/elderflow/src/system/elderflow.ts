@@ -7,6 +7,7 @@ import {
   type Clock,
   ElderflowError,
   type ErrorCode,
+  type FieldSealer,
   type Household,
   IdSchema,
   type IsoDate,
@@ -66,9 +67,9 @@ import {
   type WorkflowEngineOptions,
   type WorkflowStore,
 } from "@elderflow/workflow";
+import { scheduleReceptions, yearlyCases } from "./cases";
 import { type EmittedEvent, type EmittedEventOf, parseEmitted, postedServiceEntries } from "./contract";
 import { openDataDir } from "./datadir";
-import { scheduleReceptions, yearlyCases } from "./cases";
 import { type DeadLetter, type DeadLetterStore, memoryDeadLetters, sqlDeadLetters } from "./deadletters";
 import {
   createDeliveries,
@@ -88,6 +89,13 @@ import {
   type StatusChange,
   sqlDepartures,
 } from "./follow";
+import {
+  createMedicalGroups,
+  groupMissedContactHandler,
+  type MedicalGroups,
+  medicalGroupDeps,
+  registerScope,
+} from "./medical";
 import { createPlanners, escalationTask, type Planners } from "./plans";
 import { memoryTaskBoard, readScope, sqlTaskBoard, type Task, type TaskBoard } from "./tasks";
 
@@ -139,6 +147,11 @@ export interface ElderflowPolicies {
    * limits are halved. Default: the priority-target preset of @elderflow/policy (any entitlement).
    */
   readonly priorityTarget?: (person: PriorityFactsOf, on: IsoDate) => boolean;
+  /**
+   * Whether a cadre may be served by a medical volunteer group on a day (rule 12). Default: the
+   * `medical-volunteer-scope` preset (lixiu only) over the register's record as of that day.
+   */
+  readonly medicalScope?: (personId: string, on: IsoDate) => boolean | Promise<boolean>;
 }
 
 /** What the wired system needs to know about the district. */
@@ -176,6 +189,8 @@ export interface ElderflowOptions {
   readonly maxBatch?: number;
   /** The host's own actor, as which the wiring posts verified services (default {@link HOST_ACTOR}). */
   readonly host?: ActorInput;
+  /** Seals health readings (medical volunteer contacts) under each cadre's data key; core's `createFieldSealer`. */
+  readonly sealer?: FieldSealer;
 }
 
 /** What {@link Elderflow.pump} did. */
@@ -319,6 +334,8 @@ export interface Elderflow extends Planners {
    * delivered or missed, with the monthly completeness list; nobody who left is planned a delivery.
    */
   readonly deliveries: Deliveries;
+  /** 贴心儿女 medical volunteer groups: contacts with sealed readings, opened readings, subsidy statements. */
+  readonly medical: MedicalGroups;
   /** The year's mediation and legal-consultation cases by kind and outcome, in the communities the actor reaches. */
   caseCounts(year: number, actor: WorkflowActor): ReturnType<typeof yearlyCases>;
   /**
@@ -696,9 +713,21 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
       escalation: { calendar: createHolidayCalendar(), zone: clock.zone, ...options.escalation },
       // Case sessions at a reception fall on the schedule's Tuesdays and law days (holidays skipped).
       case: { receptions: scheduleReceptions(holidays), zone: clock.zone },
+      medicalGroup: medicalGroupDeps(
+        options.directory.volunteers,
+        options.policies?.medicalScope ?? registerScope(backends.register, host),
+        clock,
+      ),
     }),
     sinks: [sink],
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+  });
+
+  handlers["medicalGroup.missed_contact"] = groupMissedContactHandler({
+    workflows,
+    tasks: backends.tasks,
+    host,
+    clock,
   });
 
   async function pump(limit = 10_000): Promise<PumpResult> {
@@ -896,6 +925,12 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     register: backends.register,
     deliveries: createDeliveries({ store: backends.deliveries, clock, departures: backends.departures }),
     caseCounts: (year, actor) => yearlyCases(workflows, actor, year),
+    medical: createMedicalGroups({
+      workflows,
+      clock,
+      host,
+      ...(options.sealer === undefined ? {} : { sealer: options.sealer }),
+    }),
     recordChanges(changes, actor) {
       const follow = (change: StatusChange, a: ActorInput) =>
         followStatusChange(

@@ -111,6 +111,31 @@ export function checksOf(readings: MedicalReadings): MedicalCheckKind[] {
 }
 
 /**
+ * A contact as a volunteer records it, before its readings are sealed: the cadre, call or visit,
+ * the readings taken (plain, bounded) and any other checks done. The umbrella's
+ * `medical.recordContact` seals the readings and sends the group's `CONTACT`.
+ *
+ * @example
+ * ```ts
+ * MedicalContactInput.parse({ personId: "p1", kind: "visit", readings: { pulse: { bpm: 72 } }, checks: ["health_advice"] });
+ * ```
+ */
+export const MedicalContactInput = z.strictObject({
+  /** The cadre. */
+  personId: IdSchema,
+  /** Call or visit. */
+  kind: MedicalContactKind,
+  /** The readings taken, if any. */
+  readings: MedicalReadings.optional(),
+  /** Checks done beyond the readings (care guidance, health advice …). */
+  checks: z.array(z.enum(MEDICAL_CHECK_KINDS)).max(MEDICAL_CHECK_KINDS.length).optional(),
+  /** Free text, kept in the log only (erasable). */
+  note: FreeTextSchema.optional(),
+});
+/** A contact as a volunteer records it. */
+export type MedicalContactInput = z.input<typeof MedicalContactInput>;
+
+/**
  * How often each cadre must be contacted (rule 5: 每周与帮扶对象至少联系一次，每月上门三次以上).
  *
  * @example
