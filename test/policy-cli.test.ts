@@ -25,6 +25,8 @@ describe("elderflow policy test", () => {
       "health-check",
       "holiday-visit",
       "hospital-visit",
+      "matching",
+      "medical-volunteer-scope",
       "priority-target",
       "stars",
       "volunteer-level",

@@ -114,6 +114,24 @@ export {
 } from "./presets/hospital";
 export { PRESET_FACT_SETS, presetPolicies } from "./presets/index";
 export {
+  MATCH_REASON_TEXTS,
+  type MatchCandidate,
+  type MatchEntry,
+  MATCHING_POLICY_ID,
+  MatchingFactSet,
+  type MatchingFacts,
+  MatchingFactsSchema,
+  type MatchingReadings,
+  type MatchNeed,
+  type MatchReason,
+  type MatchReasonCode,
+  type MatchResult,
+  matchingPolicy,
+  type RankOptions,
+  rankVolunteers,
+  requiredCertificate,
+} from "./presets/matching";
+export {
   MEDICAL_VOLUNTEER_POLICY_ID,
   MedicalVolunteerFactSet,
   type MedicalVolunteerFacts,

@@ -4,6 +4,7 @@ import { BirthdayFactSet, birthdayPolicy } from "./birthday";
 import { HealthCheckFactSet, healthCheckPolicy } from "./healthcheck";
 import { HolidayFactSet, holidayVisitPolicy } from "./holiday";
 import { HospitalFactSet, hospitalVisitPolicy } from "./hospital";
+import { MatchingFactSet, matchingPolicy } from "./matching";
 import { MedicalVolunteerFactSet, medicalVolunteerScopePolicy } from "./medicalVolunteer";
 import { PriorityFactSet, priorityTargetPolicy } from "./priority";
 import { StarFactSet, starPolicy } from "./stars";
@@ -19,11 +20,13 @@ export const PRESET_FACT_SETS: readonly FactSet[] = [
   VolunteerLevelFactSet,
   StarFactSet,
   MedicalVolunteerFactSet,
+  MatchingFactSet,
 ] as unknown as readonly FactSet[];
 
 /**
  * Every preset policy with its default readings, by policy id: birthday (rule 1), hospital-visit
- * (2), holiday-visit (3), health-check (4), priority-target (10), volunteer-level (11), medical-volunteer-scope (12), stars (14).
+ * (2), holiday-visit (3), health-check (4), priority-target (10), volunteer-level (11), medical-volunteer-scope (12), stars (14),
+ * matching (11, 12).
  *
  * @example
  * ```ts
@@ -40,6 +43,7 @@ export function presetPolicies(options: PolicyOptions = {}): ReadonlyMap<string,
     volunteerLevelPolicy(options),
     starPolicy({}, options),
     medicalVolunteerScopePolicy({}, options),
+    matchingPolicy({}, options),
   ] as unknown as Policy[];
   return new Map(list.map((p) => [p.id, p]));
 }
