@@ -13,6 +13,7 @@ import { type ActorInput, fixedClock } from "@elderflow/core";
 import { rateYearEnd, yearEndRatingPolicy } from "@elderflow/policy";
 import {
   type ClearingBook,
+  cityClearing,
   clearingCommunity,
   createTimeBank,
   ed25519Signer,
@@ -40,6 +41,15 @@ const BUREAU_B: ActorInput = { id: "bureau-b", roles: ["bureau"] };
 const STAFF_B: ActorInput = { id: "staff-b1", roles: ["community_staff"], communities: ["b-c1"] };
 const STAFF_A: ActorInput = { id: "staff-a1", roles: ["community_staff"], communities: ["a-c1"] };
 
+/** A district's letter (`district-c` → `c`), its bureau and the staff of its first community. */
+const letter = (id: string) => id.slice(-1);
+const bureauOf = (id: string): ActorInput => ({ id: `bureau-${letter(id)}`, roles: ["bureau"] });
+const staffOf = (id: string): ActorInput & { id: string } => ({
+  id: `staff-${letter(id)}1`,
+  roles: ["community_staff"],
+  communities: [`${letter(id)}-c1`],
+});
+
 const keysA = generateKeyPairSync("ed25519");
 const keysB = generateKeyPairSync("ed25519");
 
@@ -54,8 +64,8 @@ interface District {
 /** Opens a district with two volunteers who earn hours at home. */
 async function district(id: string, community: string, store: TimeBankStore): Promise<District> {
   const bank = await createTimeBank({ store, clock, stars: testStars });
-  const bureau = bank.as(id === A ? BUREAU_A : BUREAU_B);
-  const p = id === A ? "a" : "b";
+  const bureau = bank.as(bureauOf(id));
+  const p = letter(id);
   const results = await bureau.submitMany([
     { op: "grant", key: `${p}-g1`, person: `${p}-leader`, role: "registrar", community },
     { op: "grant", key: `${p}-g2`, person: `${p}-checker`, role: "verifier", community },
@@ -93,7 +103,7 @@ async function redeemAbroad(
   serving: District,
   r: { key: string; volunteer: string; beneficiary?: string; minutes: number; on: string },
 ): Promise<void> {
-  const homeBureau = home.bank.as(home.id === A ? BUREAU_A : BUREAU_B);
+  const homeBureau = home.bank.as(bureauOf(home.id));
   const out = await homeBureau.submitMany([
     {
       op: "withdraw",
@@ -107,7 +117,7 @@ async function redeemAbroad(
     { op: "fulfil", key: `${r.key}:f`, withdrawal: r.key, on: r.on },
   ]);
   expect(out.map((x) => x.ok)).toEqual([true, true]);
-  const staff = serving.id === B ? STAFF_B : STAFF_A;
+  const staff = staffOf(serving.id);
   const served = serving.book.as(staff).submit({
     op: "serve",
     key: `${serving.id}/${r.key}`,
@@ -573,6 +583,119 @@ describe("the clearing book", () => {
     expect(() => openClearingBook({ bank: B, clock, entries: kept.slice(1) })).toThrowError(
       expect.objectContaining({ code: "JOURNAL_TAMPERED", params: { position: 1 } }),
     );
+  });
+});
+
+describe("a city clearing house nets its districts (the second level)", () => {
+  const C = "district-c";
+  const keysC = generateKeyPairSync("ed25519");
+  const keysCity = generateKeyPairSync("ed25519");
+  const keyOf: Record<string, ReturnType<typeof generateKeyPairSync>> = { [A]: keysA, [B]: keysB, [C]: keysC };
+  const verifierOf = (bank: string) => (keyOf[bank] ? ed25519Verifier(keyOf[bank].publicKey) : undefined);
+  const statementsOf = async (ds: readonly District[]) => {
+    const out: SettlementStatement[] = [];
+    for (const d of ds)
+      for (const other of ds)
+        if (other !== d)
+          out.push(
+            await settlementStatement({
+              bank: d.bank,
+              actor: bureauOf(d.id),
+              book: d.book,
+              counterpart: other.id,
+              period: "2027-Q1",
+              signer: ed25519Signer((keyOf[d.id] as ReturnType<typeof generateKeyPairSync>).privateKey),
+              clock,
+            }),
+          );
+    return out;
+  };
+  const run = (statements: readonly unknown[]) =>
+    cityClearing({
+      city: "city-x",
+      period: "2027-Q1",
+      statements,
+      verifierOf,
+      signer: ed25519Signer(keysCity.privateKey),
+      clock,
+    });
+
+  it("takes the pairwise statements, nets them to one position per district, and each district verifies the house's statement", async () => {
+    const a = await district(A, "a-c1", memoryStore());
+    const b = await district(B, "b-c1", memoryStore());
+    const c = await district(C, "c-c1", memoryStore());
+    await redeemAbroad(a, b, { key: "a-w1", volunteer: "a-v1", minutes: 90, on: "2027-02-03" });
+    await redeemAbroad(b, a, { key: "b-w1", volunteer: "b-v1", minutes: 120, on: "2027-02-04" });
+    await redeemAbroad(a, c, { key: "a-w2", volunteer: "a-v2", minutes: 30, on: "2027-02-05" });
+    await redeemAbroad(c, b, { key: "c-w1", volunteer: "c-v1", minutes: 40, on: "2027-02-06" });
+    const result = run(await statementsOf([a, b, c]));
+    expect(result.problems).toEqual([]);
+    expect(result.positions).toEqual([
+      { bank: A, outMinutes: 120, inMinutes: 120, netMinutes: 0, counterparts: [B, C] },
+      { bank: B, outMinutes: 120, inMinutes: 130, netMinutes: 10, counterparts: [A, C] },
+      { bank: C, outMinutes: 40, inMinutes: 30, netMinutes: -10, counterparts: [A, B] },
+    ]);
+    expect(result.positions.reduce((sum, p) => sum + p.netMinutes, 0)).toBe(0);
+    expect(result.statements.reduce((sum, st) => sum + st.totals.netMinutes, 0)).toBe(0);
+    for (const d of [a, b, c]) {
+      const st = result.statements.find((x) => x.counterpart === d.id);
+      const position = result.positions.find((x) => x.bank === d.id);
+      const check = await verifyStatement(st, {
+        bank: d.bank,
+        actor: bureauOf(d.id),
+        book: d.book,
+        verifier: ed25519Verifier(keysCity.publicKey),
+        from: "city-x",
+        via: position?.counterparts ?? [],
+      });
+      expect(check).toMatchObject({ ok: true, netDifference: 0 });
+    }
+  });
+
+  it("reports a pair that disagrees, a forged and a missing statement, and settles the other pairs", async () => {
+    const a = await district(A, "a-c1", memoryStore());
+    const b = await district(B, "b-c1", memoryStore());
+    const c = await district(C, "c-c1", memoryStore());
+    await redeemAbroad(a, b, { key: "a-w1", volunteer: "a-v1", minutes: 90, on: "2027-02-03" });
+    await redeemAbroad(c, b, { key: "c-w1", volunteer: "c-v1", minutes: 40, on: "2027-02-06" });
+    // A withdrew for a service at C that C never booked.
+    await a.bank.as(BUREAU_A).submitMany([
+      {
+        op: "withdraw",
+        key: "a-w2",
+        volunteer: "a-v2",
+        beneficiary: "a-v2",
+        minutes: 30,
+        on: "2027-02-05",
+        community: clearingCommunity(C),
+      },
+      { op: "fulfil", key: "a-w2:f", withdrawal: "a-w2", on: "2027-02-05" },
+    ]);
+    const all = await statementsOf([a, b, c]);
+    const result = run(all);
+    expect(result.ok).toBe(false);
+    expect(result.problems).toEqual([
+      { code: "CLEARING_UNMATCHED", bank: A, counterpart: C, home: A, ref: "a-w2", kind: "redemption" },
+    ]);
+    expect(result.positions.map((p) => [p.bank, p.netMinutes, p.counterparts])).toEqual([
+      [A, -90, [B]],
+      [B, 130, [A, C]],
+      [C, -40, [B]],
+    ]);
+    // A statement re-signed by someone else, a missing one, and garbage: each reported, the rest settle.
+    const bToC = all.find((st) => st.bank === B && st.counterpart === C) as SettlementStatement;
+    const forged = { ...bToC, signature: ed25519Signer(keysA.privateKey).sign("x") };
+    const partial = run([...all.filter((st) => st !== bToC && !(st.bank === C && st.counterpart === A)), forged, 7]);
+    expect(partial.problems.map((p) => [p.code, p.bank, p.counterpart, p.index])).toEqual([
+      ["CLEARING_SIGNATURE", B, C, undefined],
+      ["INVALID_INPUT", undefined, undefined, 5],
+      ["CLEARING_MISSING", C, A, undefined],
+      ["CLEARING_MISSING", B, C, undefined],
+    ]);
+    expect(partial.positions.map((p) => [p.bank, p.netMinutes])).toEqual([
+      [A, -90],
+      [B, 90],
+    ]);
   });
 });
 

@@ -730,6 +730,12 @@ export interface VerifyStatementOptions {
   readonly verifier: AnchorVerifier;
   /** The bank the statement must come from (default: whoever it says; the verifier's key decides). */
   readonly from?: string;
+  /**
+   * When the statement comes from a clearing house ({@link cityClearing}): the banks whose movements
+   * with this bank it nets. This bank's lines are then recomputed towards each of them, not
+   * towards the house.
+   */
+  readonly via?: readonly string[];
 }
 
 const lineId = (l: Pick<StatementLine, "home" | "ref" | "kind">) => `${l.home}\u0000${l.ref}\u0000${l.kind}`;
@@ -782,12 +788,12 @@ export async function verifyStatement(statement: unknown, options: VerifyStateme
     problems.push({ code: "CLEARING_TOTALS", fields: ["volunteers"] });
 
   await options.bank.refresh();
-  const ours = clearingLines({
-    bank: options.bank.as(actor),
-    book: options.book,
-    counterpart: s.bank,
-    period: s.period,
-  });
+  const acting = options.bank.as(actor);
+  const towards = options.via ?? [s.bank];
+  const ours = towards
+    .filter((c) => c !== self)
+    .flatMap((counterpart) => clearingLines({ bank: acting, book: options.book, counterpart, period: s.period }))
+    .sort(lineOrder);
   const mine = new Map(ours.map((l) => [lineId(l), l]));
   const seen = new Set<string>();
   for (const theirs of s.lines) {
@@ -821,4 +827,249 @@ export async function verifyStatement(statement: unknown, options: VerifyStateme
     own,
     netDifference,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A city clearing house: the second level
+
+/**
+ * One thing wrong in a city's clearing run: a {@link StatementProblem} with the statement's issuer
+ * and counterpart (and its position in the input when it did not parse).
+ *
+ * @example
+ * ```ts
+ * const p: CityProblem = { code: "CLEARING_MISSING", bank: "district-b", counterpart: "district-a" };
+ * ```
+ */
+export interface CityProblem extends StatementProblem {
+  /** Issuer of the statement at fault (or whose statement is missing). */
+  readonly bank?: string;
+  /** Its counterpart. */
+  readonly counterpart?: string;
+  /** Position in the input, for a statement that did not parse. */
+  readonly index?: number;
+}
+
+/**
+ * A district's net position towards the city clearing house for the quarter.
+ *
+ * @example
+ * ```ts
+ * const p: CityPosition = { bank: "district-a", outMinutes: 150, inMinutes: 120, netMinutes: -30, counterparts: ["district-b"] };
+ * ```
+ */
+export interface CityPosition {
+  /** The district bank. */
+  readonly bank: string;
+  /** Minutes its volunteers spent in other districts of the city (it owes). */
+  readonly outMinutes: number;
+  /** Minutes other districts' volunteers spent with it (it is owed). */
+  readonly inMinutes: number;
+  /** `inMinutes - outMinutes`. */
+  readonly netMinutes: number;
+  /** The districts whose pairs with it agreed and were netted (pass them as `via` to {@link verifyStatement}). */
+  readonly counterparts: readonly string[];
+}
+
+/**
+ * What {@link cityClearing} takes.
+ *
+ * @example
+ * ```ts
+ * const input: CityClearingInput = { city: "city-x", period: "2027-Q1", statements, verifierOf: (bank) => keys.get(bank),
+ *   signer: ed25519Signer(cityKey), clock };
+ * ```
+ */
+export interface CityClearingInput {
+  /** The clearing house's id (the counterpart on the statements it issues). */
+  readonly city: string;
+  /** The quarter. */
+  readonly period: string;
+  /** Every district's statement towards every other district of the city (any JSON). */
+  readonly statements: readonly unknown[];
+  /** Each district's verifier (its public key); undefined for a bank the city does not know. */
+  readonly verifierOf: (bank: string) => AnchorVerifier | undefined;
+  /** The house's key. */
+  readonly signer: AnchorSigner;
+  /** Stamps `signedAt`. */
+  readonly clock: Clock;
+  /** The digest that fingerprints the statements netted (SHA-256 unless told). */
+  readonly hash?: HashSuite;
+}
+
+/**
+ * The outcome of a city's clearing run: the problems, each district's position, and one signed
+ * statement from the house to each district in the same format as the districts' own.
+ *
+ * @example
+ * ```ts
+ * const run: CityClearingRun = cityClearing(input);
+ * run.positions.reduce((sum, p) => sum + p.netMinutes, 0); // 0
+ * ```
+ */
+export interface CityClearingRun {
+  /** Whether every statement verified and every pair agreed. */
+  readonly ok: boolean;
+  /** Every problem; a pair with problems is left out of the netting, the others go on. */
+  readonly problems: readonly CityProblem[];
+  /** Net positions of the districts, from the agreed pairs (they sum to zero). */
+  readonly positions: readonly CityPosition[];
+  /** The house's statement to each district with a position. */
+  readonly statements: readonly SettlementStatement[];
+}
+
+/**
+ * A city clearing house (市级清算): takes the districts' pairwise statements for a quarter,
+ * checks each signature, matches each pair movement by movement (neither side's records are at
+ * hand, so the two statements are held against each other), nets the agreed pairs multilaterally,
+ * and issues each district one statement towards the house in the same format (the house's `out`
+ * is the district's `in`). A district checks it with {@link verifyStatement} and `via` set to the
+ * other districts. A pair that disagrees is reported and left out; the others settle.
+ *
+ * @example
+ * ```ts
+ * const run = cityClearing({ city: "city-x", period: "2027-Q1", statements: [aToB, bToA],
+ *   verifierOf: (bank) => verifiers[bank], signer: ed25519Signer(cityKey), clock });
+ * run.positions; // [{ bank: "district-a", netMinutes: -30, … }, { bank: "district-b", netMinutes: 30, … }]
+ * ```
+ */
+export function cityClearing(input: CityClearingInput): CityClearingRun {
+  const city = IdSchema.safeParse(input.city);
+  if (!city.success) throw fromZodError(city.error, ["city"]);
+  if (!PeriodSchema.safeParse(input.period).success)
+    throw new ElderflowError("INVALID_INPUT", { path: ["period"], params: { detail: "YYYY-Qn" } });
+  const suite = input.hash ?? sha256Suite;
+  const problems: CityProblem[] = [];
+  const byPair = new Map<string, SettlementStatement>();
+  const pairKey = (bank: string, counterpart: string) => `${bank}\u0000${counterpart}`;
+  for (const [index, raw] of input.statements.entries()) {
+    const parsed = SettlementStatement.safeParse(raw);
+    if (!parsed.success) {
+      problems.push({ code: "INVALID_INPUT", index });
+      continue;
+    }
+    const st = parsed.data;
+    const where = { bank: st.bank, counterpart: st.counterpart };
+    const verifier = input.verifierOf(st.bank);
+    let signed = false;
+    try {
+      signed =
+        verifier !== undefined &&
+        st.algorithm === verifier.algorithm &&
+        verifier.verify(statementSigningText(st), st.signature);
+    } catch {
+      signed = false;
+    }
+    if (!signed) {
+      problems.push({ code: "CLEARING_SIGNATURE", ...where });
+      continue;
+    }
+    const bounds = quarterBounds(input.period);
+    if (st.period !== input.period || st.from !== bounds.from || st.to !== bounds.to || st.bank === st.counterpart) {
+      problems.push({ code: "CLEARING_PARTY", ...where, fields: ["period"] });
+      continue;
+    }
+    if (byPair.has(pairKey(st.bank, st.counterpart))) {
+      problems.push({ code: "CLEARING_PARTY", ...where, fields: ["bank"] });
+      continue;
+    }
+    const declared = totalsOf(st.lines);
+    if (
+      canonicalJson(declared.totals) !== canonicalJson(st.totals) ||
+      canonicalJson(declared.volunteers) !== canonicalJson([...st.volunteers])
+    ) {
+      problems.push({ code: "CLEARING_TOTALS", ...where, fields: ["totals"] });
+      continue;
+    }
+    byPair.set(pairKey(st.bank, st.counterpart), st);
+  }
+
+  const agreed: SettlementStatement[] = [];
+  const done = new Set<string>();
+  for (const st of [...byPair.values()].sort((a, b) =>
+    cmp(pairKey(a.bank, a.counterpart), pairKey(b.bank, b.counterpart)),
+  )) {
+    if (done.has(pairKey(st.bank, st.counterpart))) continue;
+    done.add(pairKey(st.bank, st.counterpart));
+    done.add(pairKey(st.counterpart, st.bank));
+    const other = byPair.get(pairKey(st.counterpart, st.bank));
+    if (other === undefined) {
+      problems.push({ code: "CLEARING_MISSING", bank: st.counterpart, counterpart: st.bank });
+      continue;
+    }
+    const before = problems.length;
+    const theirs = new Map(other.lines.map((l) => [lineId(l), l]));
+    const seen = new Set<string>();
+    for (const l of st.lines) {
+      const id = lineId(l);
+      seen.add(id);
+      const o = theirs.get(id);
+      const where = { bank: st.bank, counterpart: st.counterpart, home: l.home, ref: l.ref, kind: l.kind };
+      if (o === undefined || o.direction === l.direction) problems.push({ code: "CLEARING_UNMATCHED", ...where });
+      else {
+        const fields = (["volunteer", "minutes", "on"] as const).filter((f) => o[f] !== l[f]);
+        if (fields.length > 0) problems.push({ code: "CLEARING_MISMATCH", ...where, fields });
+      }
+    }
+    for (const o of other.lines)
+      if (!seen.has(lineId(o)))
+        problems.push({
+          code: "CLEARING_UNMATCHED",
+          bank: other.bank,
+          counterpart: other.counterpart,
+          home: o.home,
+          ref: o.ref,
+          kind: o.kind,
+        });
+    if (problems.length === before) agreed.push(st, other);
+  }
+
+  // Each district's lines towards every agreed counterpart, seen from the house (directions flip).
+  const linesOf = new Map<string, StatementLine[]>();
+  const partners = new Map<string, string[]>();
+  for (const st of agreed) {
+    const list = linesOf.get(st.bank) ?? [];
+    for (const l of st.lines) list.push({ ...l, direction: l.direction === "out" ? "in" : "out" });
+    linesOf.set(st.bank, list);
+    partners.set(st.bank, [...(partners.get(st.bank) ?? []), st.counterpart].sort());
+  }
+  const covered = agreed
+    .map((st) => ({ bank: st.bank, counterpart: st.counterpart, signature: st.signature }))
+    .sort((a, b) => cmp(pairKey(a.bank, a.counterpart), pairKey(b.bank, b.counterpart)));
+  const covers = {
+    journal: { length: covered.length, headHash: suite.digest(STATEMENT_DOMAIN + canonicalJson(covered)) },
+    book: { length: 0, headHash: GENESIS_HASH },
+    suite: suite.name,
+  };
+  const { from, to } = quarterBounds(input.period);
+  const signedAt = new Date(input.clock.now()).toISOString();
+  const positions: CityPosition[] = [];
+  const statements: SettlementStatement[] = [];
+  for (const bank of [...linesOf.keys()].sort()) {
+    const lines = (linesOf.get(bank) ?? []).sort(lineOrder);
+    const summed = totalsOf(lines);
+    // The house's out is the district's in.
+    positions.push({
+      bank,
+      outMinutes: summed.totals.inMinutes,
+      inMinutes: summed.totals.outMinutes,
+      netMinutes: summed.totals.outMinutes - summed.totals.inMinutes,
+      counterparts: partners.get(bank) ?? [],
+    });
+    const unsigned = {
+      format: "elderflow-clearing-statement-v1" as const,
+      period: input.period,
+      from,
+      to,
+      bank: city.data,
+      counterpart: bank,
+      lines,
+      ...summed,
+      covers,
+      signedAt,
+      algorithm: input.signer.algorithm,
+    };
+    statements.push({ ...unsigned, signature: input.signer.sign(statementSigningText(unsigned)) });
+  }
+  return { ok: problems.length === 0, problems, positions, statements };
 }

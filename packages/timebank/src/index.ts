@@ -127,6 +127,10 @@ export type {
 // --- #15 clearing and year-end rating ---
 export {
   type ActingClearingBook,
+  type CityClearingInput,
+  type CityClearingRun,
+  type CityPosition,
+  type CityProblem,
   type ClearingBook,
   type ClearingBookOptions,
   ClearingCommand,
@@ -134,6 +138,7 @@ export {
   type ClearingFailureCode,
   type ClearingResult,
   CloseClearingCommand,
+  cityClearing,
   clearingCommunity,
   clearingLines,
   type InboundMovement,
