@@ -93,6 +93,16 @@ export {
   sqlDepartures,
 } from "./system/follow";
 export {
+  createMedicalGroups,
+  groupMissedContactHandler,
+  type MedicalGroups,
+  type MedicalGroupsOptions,
+  medicalGroupDeps,
+  type OpenedReading,
+  READINGS_CONTEXT,
+  registerScope,
+} from "./system/medical";
+export {
   BUREAU_BODY,
   createPlanners,
   type EscalationFacts,
@@ -108,6 +118,19 @@ export {
   type PlanRejection,
   type PlanResult,
 } from "./system/plans";
+export {
+  contactsOfGroup,
+  countyBudgetLines,
+  formatYuan,
+  parseBudgetLines,
+  printableStatement,
+  type StatementExportOptions,
+  type StatementMonth,
+  type StatementRow,
+  type SubsidyStatement,
+  statementXlsx,
+  subsidyStatement,
+} from "./system/subsidies";
 export {
   ERASED_ID,
   memoryTaskBoard,

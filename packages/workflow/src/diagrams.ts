@@ -2,13 +2,14 @@ import type { AnyStateMachine } from "xstate";
 import { carePathwayMachine } from "./machines/carePathway";
 import { caseMachine } from "./machines/case";
 import { escalationMachine } from "./machines/escalation";
+import { medicalGroupMachine } from "./machines/medicalGroup";
 import { pairingMachine } from "./machines/pairing";
 import { serviceRequestMachine } from "./machines/serviceRequest";
 import { verificationMachine } from "./machines/verification";
 import { toMermaid } from "./mermaid";
 
 /**
- * The six built-in machines by workflow name.
+ * The built-in machines by workflow name.
  *
  * @example
  * ```ts
@@ -22,6 +23,7 @@ export const BUILT_IN_MACHINES: Readonly<Record<string, AnyStateMachine>> = {
   pairing: pairingMachine,
   verification: verificationMachine,
   case: caseMachine,
+  medicalGroup: medicalGroupMachine,
 };
 
 const TITLES: Readonly<Record<string, string>> = {
@@ -31,6 +33,7 @@ const TITLES: Readonly<Record<string, string>> = {
   pairing: "Pairing (rules 5, 11, 12)",
   verification: "Service entry verification (rule 13)",
   case: "Mediation and legal consultation case (seeds 000, 004)",
+  medicalGroup: "Medical volunteer group, 贴心儿女 (rules 5, 11, 12)",
 };
 
 /**

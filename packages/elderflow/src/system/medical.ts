@@ -42,7 +42,15 @@ import {
 import { contactsOfGroup, type SubsidyStatement, subsidyStatement } from "./subsidies";
 import type { Task, TaskBoard } from "./tasks";
 
-/** The context readings are sealed under (with the cadre's id as the subject). */
+/**
+ * The context readings are sealed under (with the cadre's id as the subject), so a sealed reading
+ * copied into another field or to another cadre does not open.
+ *
+ * @example
+ * ```ts
+ * await sealer.open(personId, READINGS_CONTEXT, sealed);
+ * ```
+ */
 export const READINGS_CONTEXT = "medical-group/readings";
 
 /** Roles that may open a cadre's readings (care, not administration of subsidies). */

@@ -10,7 +10,14 @@ import { defineWorkflow, type WorkflowDefinition } from "../definition";
 import { actorIs, actorRoleIn, DAY, type MachineEvent } from "./common";
 import type { CertificationCheck } from "./pairing";
 
-/** Most members and cadres one group holds, and most contacts its history keeps. */
+/**
+ * Most members and cadres one group holds, and most contacts its history keeps.
+ *
+ * @example
+ * ```ts
+ * MEDICAL_GROUP_LIMITS.members; // 20
+ * ```
+ */
 export const MEDICAL_GROUP_LIMITS = Object.freeze({ members: 20, cadres: 50, contacts: 20_000 });
 
 /**
