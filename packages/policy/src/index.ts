@@ -146,17 +146,14 @@ export {
   priorityTargetPolicy,
 } from "./presets/priority";
 export {
+  DEFAULT_RATING_TITLES,
+  rateYearEnd,
   StarFactSet,
   type StarFacts,
   StarFactsSchema,
   type StarReadings,
   starPolicy,
   starsForMinutes,
-} from "./presets/stars";
-export {
-  // --- #15 year-end rating ---
-  DEFAULT_RATING_TITLES,
-  rateYearEnd,
   type YearRating,
   type YearRatingChange,
   YearRatingFactSet,
@@ -164,6 +161,8 @@ export {
   YearRatingFactsSchema,
   type YearRatingReadings,
   yearEndRatingPolicy,
+} from "./presets/stars";
+export {
   VolunteerLevelFactSet,
   type VolunteerLevelFacts,
   VolunteerLevelFactsSchema,
