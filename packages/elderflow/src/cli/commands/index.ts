@@ -9,6 +9,7 @@ import { registerImport } from "./import";
 import { registerPolicy } from "./policy";
 import { registerReconcile } from "./reconcile";
 import { registerRoster } from "./roster";
+import { registerSubsidies } from "./subsidies";
 import { registerTimebank } from "./timebank";
 import { registerValidate } from "./validate";
 import { registerWorkflow } from "./workflow";
@@ -27,6 +28,7 @@ export const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void
   registerCadence,
   registerCalendar,
   registerTimebank,
+  registerSubsidies,
   registerWorkflow,
   registerReconcile,
   registerErase,
