@@ -48,6 +48,28 @@ export {
 } from "./import/read";
 export { type MaskedPerson, maskChange, maskPerson } from "./masking";
 export {
+  createNeedsRegister,
+  MAX_NEEDS_BATCH,
+  memoryNeedsStore,
+  NEED_CLOSE_REASONS,
+  NEED_STATUSES,
+  NEED_URGENCIES,
+  NEED_WRITE_ROLES,
+  NEEDS_MIGRATION,
+  type Need,
+  type NeedCloseReason,
+  NeedInput,
+  type NeedOutcome,
+  type NeedQuery,
+  type NeedStatus,
+  type NeedsRegister,
+  type NeedsRegisterOptions,
+  type NeedsStore,
+  type NeedTransition,
+  type NeedUrgency,
+  sqlNeedsStore,
+} from "./needs";
+export {
   createRegister,
   MAX_BATCH,
   memoryRegister,
@@ -60,7 +82,7 @@ export {
   type RegisterQuery,
   type RegisterStore,
 } from "./register";
-export { REGISTER_MIGRATIONS, sqlRegister, sqlRegisterStore } from "./sql";
+export { REGISTER_MIGRATIONS, sqlNeedsRegister, sqlRegister, sqlRegisterStore } from "./sql";
 export { applyChange, byEffective, type PersonState, registerAsOf, supersededSeqs, timeline } from "./state";
 export {
   type ApplySurveyOptions,

@@ -11,6 +11,7 @@ import {
   type SqlClient,
 } from "@elderflow/core";
 import type { RecordedChange } from "./changes";
+import { createNeedsRegister, NEEDS_MIGRATION, type NeedsRegister, sqlNeedsStore } from "./needs";
 import { createRegister, type Register, type RegisterStore } from "./register";
 
 /**
@@ -60,6 +61,7 @@ create trigger register_persons_no_change before update or delete on register_pe
   for each row execute function register_append_only();
 `,
   },
+  NEEDS_MIGRATION,
 ];
 
 interface ChangeRow {
@@ -143,4 +145,17 @@ export async function sqlRegisterStore(sql: SqlClient): Promise<RegisterStore> {
  */
 export async function sqlRegister(sql: SqlClient, options: { clock: Clock; scale?: RankScale }): Promise<Register> {
   return createRegister({ ...options, store: await sqlRegisterStore(sql) });
+}
+
+/**
+ * The needs register on PGlite or PostgreSQL (the `register_needs` table of the register's
+ * migrations), sharing the client with the register if the caller likes.
+ *
+ * @example
+ * ```ts
+ * const needs = await sqlNeedsRegister(sqlFromPglite(new PGlite()), { clock: systemClock() });
+ * ```
+ */
+export async function sqlNeedsRegister(sql: SqlClient, options: { clock: Clock }): Promise<NeedsRegister> {
+  return createNeedsRegister({ clock: options.clock, store: await sqlNeedsStore(sql, REGISTER_MIGRATIONS) });
 }
