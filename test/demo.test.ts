@@ -72,7 +72,49 @@ describe("the demo: a year in a district (README's first command)", () => {
     expect(again.tasks).toEqual(result.tasks);
     expect(again.overdue).toEqual(result.overdue);
     expect(again.hotline).toEqual(result.hotline);
+    expect(again.cases).toEqual(result.cases);
+    expect(again.deliveries).toEqual(result.deliveries);
   }, 1_800_000);
+
+  it("takes about twenty mediations and some legal consultations at the receptions, and counts them by kind and outcome", () => {
+    const m = result.cases.byKind.mediation;
+    const l = result.cases.byKind.legal_consultation;
+    expect(m.opened).toBeGreaterThanOrEqual(18);
+    expect(m.opened).toBeLessThanOrEqual(30);
+    expect(l.opened).toBeGreaterThan(20);
+    for (const k of [m, l]) expect(Object.values(k.outcomes).reduce((a, b) => a + b, 0) + k.open).toBe(k.opened);
+    expect(m.outcomes.agreement).toBeGreaterThan(m.opened / 2);
+    // Every session was on a reception day of the schedule (the workflow refuses any other).
+    expect(m.sessions.legal_aid + m.sessions.law_day).toBeGreaterThanOrEqual(m.opened);
+    expect(m.sessions.other).toBe(0);
+    const referred = result.cases.referrals;
+    expect(referred.legal_aid_centre + referred.court + referred.department).toBe(
+      m.outcomes.referred + l.outcomes.referred,
+    );
+    expect(value(result, "disputes taken for mediation")).toBe(m.opened);
+    expect(value(result, "disputes mediated (agreement reached)")).toBe(m.outcomes.agreement);
+  });
+
+  it("delivers periodicals and study materials every month with a few missed, and the completeness adds up", () => {
+    const months = result.deliveries.months;
+    expect(months).toHaveLength(12);
+    for (const m of months) {
+      expect(m.delivered + m.missed + m.outstanding, m.month).toBe(m.due);
+      expect(m.due, m.month).toBeGreaterThan(result.district.persons * 0.9);
+      expect(m.delivered / m.due, m.month).toBeGreaterThan(0.97);
+    }
+    const missed = months.reduce((a, m) => a + m.missed, 0);
+    expect(missed).toBeGreaterThan(0);
+    expect(value(result, "deliveries missed")).toBe(missed + months.reduce((a, m) => a + m.outstanding, 0));
+    const byTitle = new Map(result.deliveries.titles.map((t) => [t.title, t]));
+    expect([...byTitle.keys()]).toEqual(["laoganbu_zhijia", "laonian_jiaoyu", "local_daily", "study_materials"]);
+    for (const t of byTitle.values()) {
+      expect(t.items, t.title).toBeGreaterThan(0);
+      expect(t.deliveredLate, t.title).toBeLessThanOrEqual(t.missedFirst);
+    }
+    expect(result.deliveries.shortfall.length).toBeGreaterThan(0);
+    for (const c of result.deliveries.shortfall) expect(c.community).toMatch(/[\u4e00-\u9fff]/);
+  });
 
   it("has the bureau complete most visits, cancel some (deceased, duplicate), reassign some and let a few slip", () => {
     const kinds = result.tasks.map((k) => k.kind);
@@ -197,6 +239,12 @@ describe("the demo: a year in a district (README's first command)", () => {
       "lixiu",
       "seed",
       "scale",
+      "mediation",
+      "legal_consultation",
+      "agreement",
+      "laoganbu_zhijia",
+      "study_materials",
+      "legal_aid_centre",
     ])
       expect(text, id).not.toContain(id);
     expect(text).not.toMatch(/\bd\d{2}-c\d{3}\b/);

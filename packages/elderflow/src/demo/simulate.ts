@@ -26,7 +26,8 @@ import {
   LEGAL_AID_SERIES,
   studyPlan,
 } from "@elderflow/schedule";
-import type { WorkflowActor } from "@elderflow/workflow";
+import type { CaseCounts, WorkflowActor } from "@elderflow/workflow";
+import { type MissReason, PERIODICALS, periodicalIssues } from "../system/deliveries";
 import { createElderflow, type Elderflow, type StoreSpec } from "../system/elderflow";
 import { healthCheckDay } from "../system/plans";
 import { OPEN_TASK_STATUSES, type TaskCancelReason, type TaskKind, type TrackedTask } from "../system/tasks";
@@ -105,6 +106,10 @@ export interface SimulationResult {
   readonly overdue: readonly OverdueTask[];
   /** Hotline response times per month: minutes from the call to acceptance and to arrival. */
   readonly hotline: readonly HotlineMonth[];
+  /** Mediation and legal-consultation cases taken in the year, by kind and outcome, with referrals. */
+  readonly cases: Pick<CaseCounts, "byKind" | "referrals">;
+  /** Deliveries of the year: per month and per title, and the communities that missed most. */
+  readonly deliveries: DeliveryFigures;
   /** Volunteers by stars at year end. */
   readonly stars: readonly { readonly stars: number; readonly volunteers: number }[];
   /** Warnings met on the way (e.g. HOLIDAYS_PROVISIONAL), in both languages. */
@@ -118,6 +123,34 @@ export interface SimulationResult {
   readonly reconciliation: { readonly verified: number; readonly posted: number; readonly discrepancies: number };
   /** Wall time in ms. */
   readonly ms: number;
+}
+
+/** Delivery figures of the year (periodicals and 送学上门 materials). */
+export interface DeliveryFigures {
+  /** Per month (items due that month): due, delivered, missed (not delivered since), outstanding. */
+  readonly months: readonly {
+    readonly month: string;
+    readonly due: number;
+    readonly delivered: number;
+    readonly missed: number;
+    readonly outstanding: number;
+  }[];
+  /** Per title (periodical id, or `study_materials`): items planned, missed at the first attempt, delivered late (补送). */
+  readonly titles: readonly {
+    readonly title: string;
+    readonly name: { readonly "zh-CN": string; readonly en: string };
+    readonly items: number;
+    readonly missedFirst: number;
+    readonly deliveredLate: number;
+  }[];
+  /** The communities with the most items not delivered over the year (community names), most first. */
+  readonly shortfall: readonly {
+    readonly community: string;
+    readonly due: number;
+    readonly delivered: number;
+    readonly missed: number;
+    readonly outstanding: number;
+  }[];
 }
 
 /** The task board's figures of one kind at year end. */
@@ -356,6 +389,8 @@ async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promis
   const care = planCarePathways(flow, c, at);
   const pairing = planPairings(flow, d, c, at, names, deaths);
   const bank = await planTimeBank(flow, d, c, at);
+  const cases = planCases(flow, c, at, calendar);
+  const deliveries = await planDeliveries(flow, d, c, at, study.sessions, names);
 
   agenda.sort((a, b) => a.at - b.at || a.seq - b.seq);
   log(`running ${agenda.length.toLocaleString("en-US")} timed actions through the workflows and the time bank …`);
@@ -409,6 +444,10 @@ async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promis
   });
   const bankResult = await bank.result();
   summary.push(...bankResult.summary);
+  const caseResult = await cases.result();
+  summary.push(...caseResult.summary);
+  const deliveryResult = await deliveries.result();
+  summary.push(...deliveryResult.summary);
   const reconciled = await flow.reconcile(BUREAU);
   const life = await board.result(to);
   summary.push(
@@ -443,6 +482,8 @@ async function run(flow: Elderflow, d: SyntheticDistrict, c: RunContext): Promis
     taskOutcomes: life.outcomes,
     overdue: life.overdue,
     hotline: requests.times(),
+    cases: caseResult.figures,
+    deliveries: deliveryResult.figures,
     stars: bankResult.stars,
     warnings: warned,
     journalOk: bankResult.journalOk,
@@ -1035,6 +1076,259 @@ async function planTimeBank(flow: Elderflow, d: SyntheticDistrict, c: RunContext
             value: accounts.filter((a) => a.stars > 0).length,
           },
         ],
+      };
+    },
+  };
+}
+
+const CASE_BUREAU: WorkflowActor = { id: "veteran_cadres_bureau", role: "bureau" };
+
+/**
+ * Mediation and legal consultation (seeds 000, 004): the legal volunteers of each community take
+ * about twenty disputes a year at the Tuesday receptions and on the law days (赡养、遗产 …), most
+ * ending in an agreement after one to three sessions, a few not resolved, withdrawn or referred to
+ * a court; and about forty legal consultations, most answered at once, some referred to the legal
+ * aid centre. Cases taken at the last receptions of the year are still open at year end.
+ */
+function planCases(flow: Elderflow, c: RunContext, at: At, calendar: ReturnType<typeof createHolidayCalendar>) {
+  const rng = c.rng.fork("cases");
+  const from = `${c.year}-01-01`;
+  const to = `${c.year}-12-31`;
+  const receptions = [
+    ...expandSeries(LEGAL_AID_SERIES, from, to, calendar).events.map((e) => ({ ...e, reception: "legal_aid" })),
+    ...expandSeries(LAW_DAY_SERIES, from, to, calendar).events.map((e) => ({ ...e, reception: "law_day" })),
+  ].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const mediations = 20 * c.scale + rng.int(0, 3 * c.scale);
+  const consultations = 40 * c.scale + rng.int(0, 6 * c.scale);
+  const categories = ["support", "inheritance", "marriage", "neighbour", "property", "labour", "other"];
+  for (let i = 0; i < mediations + consultations; i++) {
+    const mediation = i < mediations;
+    const id = `case-${String(i + 1).padStart(5, "0")}`;
+    const person = rng.pick(c.active);
+    const mediator: WorkflowActor = {
+      id: `mediators-${person.communityId}`,
+      role: "association",
+      communityId: person.communityId,
+    };
+    const first = rng.int(0, receptions.length - 1);
+    const intake = receptions[first] as (typeof receptions)[number];
+    const category = mediation ? (categories[rng.weighted([30, 30, 12, 12, 8, 4, 4])] as string) : "other";
+    const parties = mediation ? [person.id, `res-${String(rng.int(1, 99_999)).padStart(5, "0")}`] : [person.id];
+    const sessions = mediation ? rng.int(1, 3) : 1;
+    const outcome = mediation
+      ? (["agreement", "resolved", "not_resolved", "withdrawn", "court"] as const)[rng.weighted([72, 8, 8, 6, 6])]
+      : (["resolved", "legal_aid_centre", "withdrawn"] as const)[rng.weighted([75, 20, 5])];
+    const send = eventSender(flow, id);
+    const t0 = Date.parse(intake.start) + rng.int(0, 90) * MIN;
+    at(t0, () =>
+      flow.workflows.start("case", {
+        id,
+        input: {
+          communityId: person.communityId,
+          kind: mediation ? "mediation" : "legal_consultation",
+          category,
+          parties,
+          summary: "受理登记",
+        },
+        actor: mediator,
+      }),
+    );
+    // Sessions on the intake day and the next receptions; a case whose sessions run past the year stays open.
+    const days = [intake, ...receptions.slice(first + 1).filter((r) => r.reception === intake.reception)].slice(
+      0,
+      sessions,
+    );
+    for (const [k, r] of days.entries())
+      at(k === 0 ? t0 + 30 * MIN : Date.parse(r.start) + 60 * MIN, () =>
+        send("SESSION", mediator, { on: r.date, reception: r.reception }),
+      );
+    if (days.length < sessions) continue;
+    const last = days[days.length - 1] as (typeof receptions)[number];
+    const end = Date.parse(last.start) + 2 * HOUR + (days.length === 1 ? 30 * MIN : 0);
+    at(end, () =>
+      outcome === "court" || outcome === "legal_aid_centre"
+        ? send("REFER", mediator, { to: outcome })
+        : outcome === "withdrawn"
+          ? send("WITHDRAW", mediator)
+          : send("CLOSE", mediator, { outcome }),
+    );
+  }
+  return {
+    async result(): Promise<{ summary: Count[]; figures: Pick<CaseCounts, "byKind" | "referrals"> }> {
+      const counts = await flow.caseCounts(c.year, CASE_BUREAU);
+      const m = counts.byKind.mediation;
+      const l = counts.byKind.legal_consultation;
+      return {
+        summary: [
+          { label: { "zh-CN": "受理矛盾纠纷调解", en: "disputes taken for mediation" }, value: m.opened },
+          {
+            label: { "zh-CN": "调解成功（达成调解协议）", en: "disputes mediated (agreement reached)" },
+            value: m.outcomes.agreement,
+          },
+          { label: { "zh-CN": "受理法律咨询", en: "legal consultations" }, value: l.opened },
+          {
+            label: {
+              "zh-CN": "转法律援助中心、法院或部门",
+              en: "cases referred (legal aid centre, court, department)",
+            },
+            value: counts.referrals.legal_aid_centre + counts.referrals.court + counts.referrals.department,
+          },
+        ],
+        figures: { byKind: counts.byKind, referrals: counts.referrals },
+      };
+    },
+  };
+}
+
+const MISS_WEIGHTS: readonly [MissReason, number][] = [
+  ["not_at_home", 55],
+  ["in_hospital", 20],
+  ["refused", 10],
+  ["address_unknown", 5],
+  ["not_arrived", 10],
+];
+
+/**
+ * Free periodicals and 送学上门 (seeds 001, 003): every cadre gets 《老干部之家》 free for the year,
+ * the lixiu cadres 《老年教育》 too and the local daily in a weekly bundle; the study materials of
+ * each monthly session go to those who cannot come. Each round is planned on its due day and
+ * carried the same day: about 2% are missed (nobody at home, in hospital …) and most of those
+ * are brought again three days later (补送). Rounds are recorded in one batch each.
+ */
+async function planDeliveries(
+  flow: Elderflow,
+  d: SyntheticDistrict,
+  c: RunContext,
+  at: At,
+  sessions: readonly { readonly date: string; readonly deliveries: readonly string[] }[],
+  names: Names,
+) {
+  const rng = c.rng.fork("deliveries");
+  const office: ActorInput = {
+    id: "delivery-office",
+    roles: ["community_staff"],
+    communities: d.communities.map((x) => x.id),
+  };
+  const lixiu = c.active.filter((p) => p.retirementKind === "lixiu");
+  const subscribers: Record<string, readonly Person[]> = {
+    laoganbu_zhijia: c.active,
+    laonian_jiaoyu: lixiu,
+    local_daily: lixiu,
+  };
+  await flow.deliveries.subscribe(
+    Object.entries(subscribers).flatMap(([title, persons]) =>
+      persons.map((p) => ({ personId: p.id, communityId: p.communityId, title, year: c.year })),
+    ),
+    BUREAU,
+  );
+  const tally = new Map<string, { items: number; missedFirst: number; deliveredLate: number }>();
+  const count = (title: string) => {
+    let t = tally.get(title);
+    if (t === undefined) {
+      t = { items: 0, missedFirst: 0, deliveredLate: 0 };
+      tally.set(title, t);
+    }
+    return t;
+  };
+  // Plans a round on its due day and carries it the same day (one batch): a few missed, most of
+  // those brought again three days later.
+  const carry = (title: string, due: string, plan: () => Promise<{ itemIds: readonly string[] }>) => {
+    const missed: string[] = [];
+    at(instant(due, 17), async () => {
+      const { itemIds } = await plan();
+      const outcomes = itemIds.map((itemId) => {
+        if (!rng.chance(0.02)) return { itemId, outcome: "delivered" as const };
+        missed.push(itemId);
+        const reason = (MISS_WEIGHTS[rng.weighted(MISS_WEIGHTS.map((w) => w[1]))] as [MissReason, number])[0];
+        return { itemId, outcome: "missed" as const, reason };
+      });
+      const t = count(title);
+      t.items += itemIds.length;
+      t.missedFirst += missed.length;
+      await flow.deliveries.record(outcomes, office);
+    });
+    at(instant(addDays(due, 3), 10), async () => {
+      const again = missed.filter(() => rng.chance(0.7));
+      count(title).deliveredLate += again.length;
+      if (again.length > 0)
+        await flow.deliveries.record(
+          again.map((itemId) => ({ itemId, outcome: "delivered" as const })),
+          office,
+        );
+    });
+  };
+  for (const title of Object.keys(subscribers)) {
+    const periodical = PERIODICALS.find((p) => p.id === title) as (typeof PERIODICALS)[number];
+    for (const issue of periodicalIssues(periodical, c.year))
+      carry(title, issue.due, () =>
+        flow.deliveries.planPeriodicalRound({ title, issue: issue.issue, due: issue.due }, BUREAU),
+      );
+  }
+  const communityOf = new Map(d.persons.map((p) => [p.id, p.communityId]));
+  for (const s of sessions) {
+    const due = addDays(s.date, 2);
+    carry("study_materials", due, () =>
+      flow.deliveries.planStudyRound(
+        {
+          session: s.date,
+          due,
+          recipients: s.deliveries.map((personId) => ({ personId, communityId: communityOf.get(personId) as string })),
+        },
+        BUREAU,
+      ),
+    );
+  }
+  return {
+    async result(): Promise<{ summary: Count[]; figures: DeliveryFigures }> {
+      const months: DeliveryFigures["months"][number][] = [];
+      const byCommunity = new Map<string, { due: number; delivered: number; missed: number; outstanding: number }>();
+      for (let m = 1; m <= 12; m++) {
+        const month = `${c.year}-${String(m).padStart(2, "0")}`;
+        const rows = await flow.deliveries.completeness(month, BUREAU);
+        const sum = { month, due: 0, delivered: 0, missed: 0, outstanding: 0 };
+        for (const r of rows) {
+          sum.due += r.due;
+          sum.delivered += r.delivered;
+          sum.missed += r.missed;
+          sum.outstanding += r.outstanding;
+          const y = byCommunity.get(r.communityId) ?? { due: 0, delivered: 0, missed: 0, outstanding: 0 };
+          y.due += r.due;
+          y.delivered += r.delivered;
+          y.missed += r.missed;
+          y.outstanding += r.outstanding;
+          byCommunity.set(r.communityId, y);
+        }
+        months.push(sum);
+      }
+      const titleName = (t: string) =>
+        PERIODICALS.find((p) => p.id === t)?.name ?? { "zh-CN": "送学上门学习资料", en: "study materials (送学上门)" };
+      const titles = [...Object.keys(subscribers), "study_materials"].map((t) => ({
+        title: t,
+        name: titleName(t),
+        ...count(t),
+      }));
+      const shortfall = [...byCommunity]
+        .map(([id, y]) => ({ community: names.community(id), communityId: id, ...y }))
+        .filter((y) => y.delivered < y.due)
+        .sort((a, b) => b.due - b.delivered - (a.due - a.delivered) || (a.communityId < b.communityId ? -1 : 1))
+        .slice(0, 10)
+        .map(({ communityId: _, ...rest }) => rest);
+      const total = months.reduce((a, m) => a + m.due, 0);
+      const delivered = months.reduce((a, m) => a + m.delivered, 0);
+      return {
+        summary: [
+          {
+            label: { "zh-CN": "免费订阅报刊（人·种）", en: "free periodical subscriptions (cadre-titles)" },
+            value: Object.values(subscribers).reduce((a, p) => a + p.length, 0),
+          },
+          {
+            label: { "zh-CN": "报刊与学习资料投送（份次）", en: "deliveries due (periodicals and study materials)" },
+            value: total,
+          },
+          { label: { "zh-CN": "已送达（份次）", en: "deliveries made" }, value: delivered },
+          { label: { "zh-CN": "未送达（份次）", en: "deliveries missed" }, value: total - delivered },
+        ],
+        figures: { months, titles, shortfall },
       };
     },
   };

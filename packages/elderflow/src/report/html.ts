@@ -66,6 +66,27 @@ const T = {
   arrived: tx("到场数", "on site"),
   arriveMedian: tx("到场中位数", "arrive median"),
   arriveP90: tx("到场90分位", "arrive p90"),
+  cases: tx("矛盾纠纷调解与法律咨询（本年受理）", "Mediation and legal consultation (cases taken in the year)"),
+  caseKind: tx("类别", "kind"),
+  opened: tx("受理", "taken"),
+  stillOpen: tx("办理中", "still open"),
+  sessions: tx("接待次数（周二/学法日/其他）", "sessions (Tuesday / law day / other)"),
+  referrals: tx("转交去向", "Referred to"),
+  deliveries: tx(
+    "报刊与学习资料送上门：每月完成情况",
+    "Periodicals and study materials brought home: monthly completeness",
+  ),
+  dueCol: tx("应送", "due"),
+  deliveredCol: tx("已送达", "delivered"),
+  missedCol: tx("未送达", "missed"),
+  outstandingCol: tx("未登记", "not recorded"),
+  rate: tx("送达率", "delivered"),
+  titles: tx("按报刊（份次）", "By title (copies)"),
+  titleCol: tx("报刊与资料", "title"),
+  itemsCol: tx("份次", "copies"),
+  missedFirst: tx("首次未送达", "missed at first"),
+  deliveredLate: tx("补送", "brought again"),
+  shortfall: tx("未送达最多的社区", "Communities with the most copies not delivered"),
 } as const;
 
 /** Labels of the ids the report shows, in both languages (ids never reach the page). */
@@ -113,6 +134,24 @@ const OUTCOME: Readonly<Record<string, Text>> = {
   withdrawn: tx("已撤回", "withdrawn"),
 };
 
+const CASE_KIND: Readonly<Record<string, Text>> = {
+  mediation: tx("矛盾纠纷调解", "mediation"),
+  legal_consultation: tx("法律咨询", "legal consultation"),
+};
+const CASE_OUTCOME: Readonly<Record<string, Text>> = {
+  agreement: tx("达成调解协议", "agreement"),
+  resolved: tx("已解答或化解", "resolved"),
+  not_resolved: tx("未能化解", "not resolved"),
+  withdrawn: tx("申请人撤回", "withdrawn"),
+  referred: tx("转交", "referred"),
+};
+const REFERRAL: Readonly<Record<string, Text>> = {
+  legal_aid_centre: tx("法律援助中心", "legal aid centre"),
+  court: tx("人民法院", "court"),
+  department: tx("主管部门", "department"),
+};
+const OUTCOME_ORDER = ["agreement", "resolved", "not_resolved", "withdrawn", "referred"] as const;
+
 /** A label of an id from a table, or a neutral word: an unknown id never reaches the page. */
 function label(table: Readonly<Record<string, Text>>, id: string, lang: Lang): string {
   return table[id]?.[lang] ?? (lang === "zh-CN" ? "其他" : id);
@@ -136,7 +175,8 @@ function table(id: string, head: readonly string[], rows: readonly (readonly (st
  * Renders the demo's year as one self-contained HTML page: four charts (monthly service hours,
  * requests by state and SLA, compliance by community, star distribution) drawn as inline SVG, the
  * summary table, the task board at year end with the overdue visits, the pairs short of the
- * cadence, and hotline response times. Every visible string is in the chosen language: ids are
+ * cadence, hotline response times, the year's mediation and legal-consultation cases by kind and
+ * outcome, and the monthly completeness of periodical and study-material deliveries. Every visible string is in the chosen language: ids are
  * labelled, communities named from the organisation tree, persons masked. It opens from a file in
  * any browser, without a server or network.
  */
@@ -216,6 +256,44 @@ export function renderDemoReport(r: SimulationResult, lang: Lang): string {
     [t("month"), t("accepted"), t("acceptMedian"), t("acceptP90"), t("arrived"), t("arriveMedian"), t("arriveP90")],
     r.hotline.map((m) => [m.month, m.accepted, m.acceptMedian, m.acceptP90, m.arrived, m.arriveMedian, m.arriveP90]),
   );
+  const cases = table(
+    "cases",
+    [
+      t("caseKind"),
+      t("opened"),
+      ...OUTCOME_ORDER.map((o) => label(CASE_OUTCOME, o, lang)),
+      t("stillOpen"),
+      t("sessions"),
+    ],
+    Object.entries(r.cases.byKind).map(([kind, k]) => [
+      label(CASE_KIND, kind, lang),
+      k.opened,
+      ...OUTCOME_ORDER.map((o) => k.outcomes[o]),
+      k.open,
+      `${num(k.sessions.legal_aid)} / ${num(k.sessions.law_day)} / ${num(k.sessions.other)}`,
+    ]),
+  );
+  const referred = Object.entries(r.cases.referrals)
+    .filter(([, n]) => n > 0)
+    .map(([to, n]) => `${label(REFERRAL, to, lang)} ${num(n)}`)
+    .join(lang === "zh-CN" ? "；" : "; ");
+  const pct = (part: number, whole: number) =>
+    whole === 0 ? "—" : `${(Math.round((1000 * part) / whole) / 10).toFixed(1)}%`;
+  const deliveryMonths = table(
+    "deliveries",
+    [t("month"), t("dueCol"), t("deliveredCol"), t("missedCol"), t("outstandingCol"), t("rate")],
+    r.deliveries.months.map((m) => [m.month, m.due, m.delivered, m.missed, m.outstanding, pct(m.delivered, m.due)]),
+  );
+  const deliveryTitles = table(
+    "delivery-titles",
+    [t("titleCol"), t("itemsCol"), t("missedFirst"), t("deliveredLate")],
+    r.deliveries.titles.map((x) => [x.name[lang], x.items, x.missedFirst, x.deliveredLate]),
+  );
+  const shortfall = table(
+    "delivery-shortfall",
+    [t("community"), t("dueCol"), t("deliveredCol"), t("missedCol"), t("outstandingCol")],
+    r.deliveries.shortfall.map((x) => [x.community, x.due, x.delivered, x.missed, x.outstanding]),
+  );
   const warnings =
     r.warnings.length === 0
       ? ""
@@ -263,6 +341,15 @@ ${overdue}
 ${nonCompliant}
 <h2>${t("hotline")}</h2>
 ${hotline}
+<h2>${t("cases")}</h2>
+${cases}
+<p class="meta">${escapeHtml(t("referrals"))}: ${escapeHtml(referred || t("none"))}</p>
+<h2>${t("deliveries")}</h2>
+${deliveryMonths}
+<h3>${t("titles")}</h3>
+${deliveryTitles}
+<h3>${t("shortfall")}</h3>
+${shortfall}
 ${warnings}
 </body>
 </html>

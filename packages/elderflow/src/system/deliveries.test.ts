@@ -89,6 +89,7 @@ function describeDeliveriesContract(name: string, make: MakeStore) {
         expect(await d.planPeriodicalRound(round, bureau)).toEqual({
           roundId: "periodical/laoganbu_zhijia/2027-03",
           added: 2,
+          itemIds: [itemOf("p1"), itemOf("p3")],
           departed: 1,
         });
         expect((await d.planPeriodicalRound(round, bureau)).added).toBe(0);
@@ -157,7 +158,12 @@ function describeDeliveriesContract(name: string, make: MakeStore) {
           },
           bureau,
         );
-        expect(plan).toEqual({ roundId: "study/2027-03-10", added: 2, departed: 0 });
+        expect(plan).toEqual({
+          roundId: "study/2027-03-10",
+          added: 2,
+          itemIds: ["study/2027-03-10/p7", "study/2027-03-10/p8"],
+          departed: 0,
+        });
         await d.record([{ itemId: "study/2027-03-10/p8", outcome: "missed", reason: "in_hospital" }], otherStaff);
         expect(await d.completeness("2027-03", bureau)).toEqual([
           { communityId: C1, due: 1, delivered: 0, missed: 0, outstanding: 1 },

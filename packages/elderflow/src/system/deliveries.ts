@@ -201,8 +201,8 @@ export interface DeliveryStore {
     readonly year?: number;
     readonly communities: readonly string[] | null;
   }): Promise<Subscription[]>;
-  /** Adds items (an id already there is left alone); returns how many were new. */
-  addItems(items: readonly DeliveryItem[]): Promise<number>;
+  /** Adds items (an id already there is left alone); returns the ids that were new, in the order given. */
+  addItems(items: readonly DeliveryItem[]): Promise<string[]>;
   /** Loads items by id, lets `change` return the ones to save, saves them, atomically. */
   update<T>(
     ids: readonly string[],
@@ -247,6 +247,8 @@ export interface PlannedRound {
   readonly roundId: string;
   /** Items planned now. */
   readonly added: number;
+  /** Their ids (so the carrier can record them without reading the round back). */
+  readonly itemIds: readonly string[];
   /** Subscribers or recipients left out because they had left (died, moved) by the due day. */
   readonly departed: number;
 }
@@ -509,7 +511,8 @@ export function createDeliveries(options: DeliveriesOptions): Deliveries {
           history: [{ status: "due", by: a.id, at }],
         }),
       );
-    return { roundId, added: await store.addItems(items), departed: recipients.length - items.length };
+    const itemIds = await store.addItems(items);
+    return { roundId, added: itemIds.length, itemIds, departed: recipients.length - items.length };
   };
   return {
     periodicals,
@@ -689,13 +692,13 @@ export function memoryDeliveryStore(): DeliveryStore {
         .sort((a, b) => (a.id < b.id ? -1 : 1));
     },
     async addItems(list) {
-      let n = 0;
+      const added: string[] = [];
       for (const i of list)
         if (!items.has(i.id)) {
           items.set(i.id, i);
-          n++;
+          added.push(i.id);
         }
-      return n;
+      return added;
     },
     async update(ids, change) {
       const loaded = new Map<string, DeliveryItem>();
@@ -856,12 +859,13 @@ export async function sqlDeliveryStore(sql: SqlClient): Promise<DeliveryStore> {
          order by id`,
         [f.title ?? null, f.year ?? null, scope(f.communities)],
       );
-      return r.rows.map(toSubscription);
+      // Ordered in code too: the database's collation may order text otherwise than every other store.
+      return r.rows.map(toSubscription).sort((a, b) => (a.id < b.id ? -1 : 1));
     },
     async addItems(list) {
-      if (list.length === 0) return 0;
-      return sql.transaction(async (tx) => {
-        let n = 0;
+      if (list.length === 0) return [];
+      const added = await sql.transaction(async (tx) => {
+        const ids = new Set<string>();
         for (let i = 0; i < list.length; i += CHUNK) {
           const r = await tx.query<{ id: string }>(
             `insert into elderflow_deliveries (id, round_id, kind, title, issue, person_id, community_id, due, status, history)
@@ -885,10 +889,12 @@ export async function sqlDeliveryStore(sql: SqlClient): Promise<DeliveryStore> {
               ),
             ],
           );
-          n += r.rows.length;
+          for (const row of r.rows) ids.add(row.id);
         }
-        return n;
+        return ids;
       });
+      // In the order given, whatever order the database returned them in.
+      return list.filter((d) => added.has(d.id)).map((d) => d.id);
     },
     async update(ids, change) {
       return sql.transaction(async (tx) => {
@@ -915,7 +921,7 @@ export async function sqlDeliveryStore(sql: SqlClient): Promise<DeliveryStore> {
          order by due, id`,
         [f.from ?? null, f.to ?? null, f.roundId ?? null, f.status ?? null, scope(f.communities)],
       );
-      return r.rows.map(toItem);
+      return r.rows.map(toItem).sort(byDueThenId);
     },
     async tally(from, to, communities) {
       const r = await sql.query<{ community_id: string; status: DeliveryStatus; n: string | number }>(

@@ -1,4 +1,4 @@
-import { FreeTextSchema, IdSchema, type IsoDate, IsoDateSchema, isoDateAt } from "@elderflow/core";
+import { FreeTextSchema, IdSchema, type IsoDate, IsoDateSchema, isoDateAt, isoWeekday } from "@elderflow/core";
 import { assign, setup } from "xstate";
 import { z } from "zod";
 import { defineWorkflow, type WorkflowDefinition } from "../definition";
@@ -99,9 +99,7 @@ export type ReceptionCheck = (on: IsoDate, reception: Exclude<Reception, "other"
  * ```
  */
 export function weekdayReceptions(on: IsoDate, reception: Exclude<Reception, "other">): boolean {
-  const [y, m, d] = on.split("-").map(Number) as [number, number, number];
-  if (reception === "law_day") return d === 18;
-  return new Date(Date.UTC(y, m - 1, d)).getUTCDay() === 2;
+  return reception === "law_day" ? on.slice(8) === "18" : isoWeekday(on) === 2;
 }
 
 /** One session held on a case. */
