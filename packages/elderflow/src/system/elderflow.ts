@@ -256,6 +256,8 @@ export interface ErasureReport {
   readonly timebank: Awaited<ReturnType<TimeBank["erasePerson"]>>;
   /** The workflow engine's erasure (free text in contexts and logs). */
   readonly workflows: Awaited<ReturnType<WorkflowEngine["erasePerson"]>>;
+  /** Whether the person's data keys were erased (a sealer is configured): their sealed readings no longer open. */
+  readonly sealedKeys: boolean;
 }
 
 /** The wired system returned by {@link createElderflow}. */
@@ -908,12 +910,15 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
         entries: engineErasures.reduce((n, e) => n + e.entries, 0),
         outOfReach: engineErasures.reduce((n, e) => n + e.outOfReach, 0),
       };
+      // Crypto-shredding: what was sealed for the person (medical readings) stays stored, unreadable.
+      if (options.sealer !== undefined) await options.sealer.erase(personId);
       return {
         tasks: await backends.tasks.forget(personId),
         deliveries: await backends.deliveries.forget(personId),
         deadLetters: await backends.deadLetters.forget(personId),
         timebank: bankErasure,
         workflows: engineErasure,
+        sealedKeys: options.sealer !== undefined,
       };
     },
     followStatusChange: (change, actor) =>

@@ -126,7 +126,7 @@ describe("flow.medical (rule 12)", () => {
       [{ id: "c1", personId: "13812345678", kind: "visit" }, "PERSONAL_DATA_IN_ID", "contact.personId"],
       [{ id: "c1", personId: "lixiu-1", kind: "visit", sealedReadings: {} }, "UNKNOWN_FIELD", "contact.sealedReadings"],
       [{ personId: "lixiu-1", kind: "visit" }, "REQUIRED", "contact.id"],
-      [{ id: "c1", personId: "lixiu-1", kind: "visit", note: "x".repeat(5000) }, "TOO_BIG", "contact.note"],
+      [{ id: "c1", personId: "lixiu-1", kind: "visit", note: "张小三 13812345678" }, "UNKNOWN_FIELD", "contact.note"],
     ];
     for (const [contact, code, path] of cases) {
       let err: { code: string; path: readonly (string | number)[]; toJSON?: () => unknown } | undefined;
@@ -178,5 +178,24 @@ describe("flow.medical (rule 12)", () => {
     const input = { communityId: TOWN, members: ["v1"], cadres: ["unknown-1"], level: 2 };
     const err = await flow.workflows.start("medicalGroup", { id: "g9", input, actor: staff }).catch((e) => e);
     expect([err.code, err.path]).toEqual(["OUTSIDE_PROGRAMME_SCOPE", ["input", "cadres", 0]]);
+  });
+});
+
+describe("erasure of a cadre (crypto-shredding)", () => {
+  it("erases the cadre's data keys with flow.erasePerson, so their readings no longer open", async () => {
+    const sealer = createFieldSealer({ keys: memoryKeyProvider({ seed: "t" }) });
+    const f = await aGroup(sealer);
+    await f.medical.recordContact(
+      "g1",
+      { id: "c1", personId: "lixiu-1", kind: "visit", readings: { pulse: { bpm: 66 } } },
+      vol("v1"),
+    );
+    const dr = { id: "dr", roles: ["doctor" as const], communities: [TOWN] };
+    expect(await f.medical.readings("g1", dr)).toHaveLength(1);
+    const report = await f.erasePerson("lixiu-1", { id: "b-1", roles: ["bureau"] });
+    expect(report.sealedKeys).toBe(true);
+    expect(await f.medical.readings("g1", dr)).toEqual([]);
+    // The contact itself stays credited: the subsidy does not depend on the readings.
+    expect(await f.medical.contacts("g1", { id: "b", roles: ["bureau"] })).toHaveLength(1);
   });
 });

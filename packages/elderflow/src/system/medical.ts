@@ -215,7 +215,6 @@ export function createMedicalGroups(options: MedicalGroupsOptions): MedicalGroup
           kind: c.kind,
           ...(checks.size === 0 ? {} : { checks: [...checks] }),
           ...(sealedReadings === undefined ? {} : { sealedReadings }),
-          ...(c.note === undefined ? {} : { note: c.note }),
         },
       });
     },

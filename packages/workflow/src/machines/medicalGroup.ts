@@ -3,7 +3,7 @@
  * certified medical volunteers serves a set of cadres together; each contact is made by one member
  * for one cadre, and the group keeps the contact history its subsidies are computed from.
  */
-import { ElderflowError, FreeTextSchema, IdSchema, MedicalContactKind, SealedValue } from "@elderflow/core";
+import { ElderflowError, IdSchema, MedicalContactKind, SealedValue } from "@elderflow/core";
 import { assign, emit, enqueueActions, setup } from "xstate";
 import { z } from "zod";
 import { defineWorkflow, type WorkflowDefinition } from "../definition";
@@ -136,8 +136,6 @@ export const MedicalContactInput = z.strictObject({
   readings: MedicalReadings.optional(),
   /** Checks done beyond the readings (care guidance, health advice …). */
   checks: z.array(z.enum(MEDICAL_CHECK_KINDS)).max(MEDICAL_CHECK_KINDS.length).optional(),
-  /** Free text, kept in the log only (erasable). */
-  note: FreeTextSchema.optional(),
 });
 /** A contact as a volunteer records it. */
 export type MedicalContactInput = z.input<typeof MedicalContactInput>;
@@ -197,7 +195,9 @@ const LEAVE_REASONS = ["resigned", "moved", "reassigned", "other"] as const;
 const REMOVE_REASONS = ["deceased", "moved", "transferred", "declined", "out_of_scope", "other"] as const;
 
 /**
- * The payloads of the group's events, as callers send them.
+ * The payloads of the group's events, as callers send them. They hold ids, codes and sealed values
+ * only, never free text: a group names many persons in arrays, where the engine's erasure of free
+ * text would not find them, so notes belong on the task board or in the register instead.
  *
  * @example
  * ```ts
@@ -210,7 +210,7 @@ export const MedicalGroupPayloads = {
   /** A volunteer joins (if certified). */
   JOIN: z.strictObject({ volunteerId: IdSchema }),
   /** A member leaves. */
-  LEAVE: z.strictObject({ volunteerId: IdSchema, reason: z.enum(LEAVE_REASONS), note: FreeTextSchema.optional() }),
+  LEAVE: z.strictObject({ volunteerId: IdSchema, reason: z.enum(LEAVE_REASONS) }),
   /** A suspended member comes back, if certified again. */
   REINSTATE: z.strictObject({ volunteerId: IdSchema }),
   /** A cadre is added, if in the programme's scope. */
@@ -230,7 +230,6 @@ export const MedicalGroupPayloads = {
       .refine((c) => new Set(c).size === c.length, { params: { code: "DUPLICATE_ID" } })
       .optional(),
     sealedReadings: SealedValue.optional(),
-    note: FreeTextSchema.optional(),
   }),
   /** A member's certificate for the group's skill lapsed: they are suspended, the others go on. */
   CERTIFICATE_LAPSED: z.strictObject({
@@ -241,7 +240,6 @@ export const MedicalGroupPayloads = {
   /** The group ends. */
   END: z.strictObject({
     reason: z.enum(["completed", "dissolved", "no_cadres", "other"]),
-    note: FreeTextSchema.optional(),
   }),
 } as const;
 
