@@ -235,6 +235,7 @@ export const MedicalGroupPayloads = {
   CERTIFICATE_LAPSED: z.strictObject({
     volunteerId: IdSchema,
     skill: IdSchema,
+    /** The first day without a valid certificate. */
     expiredOn: z.iso.date(),
   }),
   /** The group ends. */
@@ -253,7 +254,7 @@ export interface GroupMember {
   readonly since: number;
   /** Why suspended or left (a code), or null. */
   readonly reason: string | null;
-  /** For a lapse: the day the certificate expired. */
+  /** For a lapse: the first day without a valid certificate. */
   readonly expiredOn: string | null;
 }
 
@@ -333,7 +334,7 @@ export type GroupMissedContact = z.infer<typeof GroupMissedContact>;
  *
  * @example
  * ```ts
- * GroupMemberSuspended.parse({ type: "medicalGroup.member_suspended", volunteerId: "v1", skill: "medical_care", expiredOn: "2027-03-15", activeMembers: 1 });
+ * GroupMemberSuspended.parse({ type: "medicalGroup.member_suspended", volunteerId: "v1", skill: "medical_care", expiredOn: "2027-03-16", activeMembers: 1 });
  * ```
  */
 export const GroupMemberSuspended = z.strictObject({
@@ -343,7 +344,7 @@ export const GroupMemberSuspended = z.strictObject({
   volunteerId: IdSchema,
   /** The skill whose certificate lapsed. */
   skill: IdSchema,
-  /** The day it expired. */
+  /** The first day without a valid certificate. */
   expiredOn: z.iso.date(),
   /** Members still serving. */
   activeMembers: z.int().min(0),
