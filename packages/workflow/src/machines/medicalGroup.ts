@@ -250,7 +250,7 @@ export interface GroupMember {
   readonly volunteerId: string;
   /** Serving, suspended (certificate lapsed or missing), or left. */
   readonly status: "active" | "suspended" | "left";
-  /** Since when (epoch ms). */
+  /** Since when (epoch ms; 0 until the group is activated). */
   readonly since: number;
   /** Why suspended or left (a code), or null. */
   readonly reason: string | null;
@@ -264,7 +264,7 @@ export interface GroupCadre {
   readonly personId: string;
   /** Served, or removed. */
   readonly status: "active" | "removed";
-  /** Since when (epoch ms). */
+  /** Since when (epoch ms; 0 until the group is activated). */
   readonly since: number;
   /** Contacts since the last weekly check. */
   readonly contactsThisWeek: number;
@@ -437,11 +437,15 @@ export const medicalGroupMachine = setup({
     activateMembers: assign(({ context, event }) =>
       event.type === "ACTIVATE"
         ? {
+            // The start input's members and cadres date from activation.
             members: context.members.map((m) =>
-              m.status === "left" || event.certified.includes(m.volunteerId)
+              m.status === "left"
                 ? m
-                : { ...m, status: "suspended" as const, since: event.at, reason: "not_certified" },
+                : event.certified.includes(m.volunteerId)
+                  ? { ...m, since: m.since === 0 ? event.at : m.since }
+                  : { ...m, status: "suspended" as const, since: event.at, reason: "not_certified" },
             ),
+            cadres: context.cadres.map((p) => (p.since === 0 ? { ...p, since: event.at } : p)),
           }
         : {},
     ),
