@@ -1081,8 +1081,6 @@ async function planTimeBank(flow: Elderflow, d: SyntheticDistrict, c: RunContext
   };
 }
 
-const CASE_BUREAU: WorkflowActor = { id: "veteran_cadres_bureau", role: "bureau" };
-
 /**
  * Mediation and legal consultation (seeds 000, 004): the legal volunteers of each community take
  * about twenty disputes a year at the Tuesday receptions and on the law days (赡养、遗产 …), most
@@ -1155,7 +1153,7 @@ function planCases(flow: Elderflow, c: RunContext, at: At, calendar: ReturnType<
   }
   return {
     async result(): Promise<{ summary: Count[]; figures: Pick<CaseCounts, "byKind" | "referrals"> }> {
-      const counts = await flow.caseCounts(c.year, CASE_BUREAU);
+      const counts = await flow.caseCounts(c.year, BUREAU);
       const m = counts.byKind.mediation;
       const l = counts.byKind.legal_consultation;
       return {

@@ -59,10 +59,16 @@ describe.each<[string, StoreSpec]>([
       await send("s1", "SESSION", { on: "2026-10-13", reception: "legal_aid" });
       await send("s2", "SESSION", { on: "2026-10-18", reception: "law_day" });
       await send("s3", "CLOSE", { outcome: "agreement" });
-      const counts = await flow.caseCounts(2026, bureau);
+      const counts = await flow.caseCounts(2026, { id: "b-1", roles: ["bureau"] });
       expect(counts.byKind.mediation).toMatchObject({ opened: 1, open: 0, outcomes: { agreement: 1 } });
       expect(counts.byKind.mediation.sessions).toEqual({ legal_aid: 1, law_day: 1, other: 0 });
-      expect((await flow.caseCounts(2025, bureau)).byKind.mediation.opened).toBe(0);
+      expect((await flow.caseCounts(2025, { id: "b-1", roles: ["bureau"] })).byKind.mediation.opened).toBe(0);
+      // Community staff count their own communities only.
+      const here = { id: "cs-9", roles: ["community_staff" as const], communities: [C1] };
+      const elsewhere = { id: "cs-8", roles: ["community_staff" as const], communities: ["d01-c002"] };
+      expect((await flow.caseCounts(2026, here)).byKind.mediation.opened).toBe(1);
+      expect((await flow.caseCounts(2026, elsewhere)).byKind.mediation.opened).toBe(0);
+      expect(await codeOf(flow.caseCounts(2026, { id: "x", roles: [] }))).toBe("TOO_SMALL");
 
       const staff = { id: "cs-1", roles: ["community_staff" as const], communities: [C1] };
       await flow.deliveries.subscribe(

@@ -1,4 +1,12 @@
-import type { IsoDate } from "@elderflow/core";
+import {
+  Actor,
+  type ActorInput,
+  type ActorRole,
+  DISTRICT_ROLES,
+  ElderflowError,
+  type IsoDate,
+  parseOrThrow,
+} from "@elderflow/core";
 import {
   expandSeries,
   type HolidayCalendar,
@@ -10,8 +18,8 @@ import {
   type CaseCounts,
   caseCounts,
   type ReceptionCheck,
-  type WorkflowActor,
   type WorkflowEngine,
+  workflowActor,
 } from "@elderflow/workflow";
 
 /**
@@ -46,18 +54,27 @@ export function scheduleReceptions(
 
 /**
  * The yearly case figures of the communities an actor reaches: every case instance taken in the
- * year, counted by kind and outcome (see `caseCounts` in @elderflow/workflow).
+ * year, counted by kind and outcome (see `caseCounts` in @elderflow/workflow). A district body
+ * reads the whole district; anyone else each of its communities, in its first role.
  *
  * @example
  * ```ts
- * const figures = await yearlyCases(flow.workflows, { id: "b1", role: "bureau" }, 2026);
+ * const figures = await yearlyCases(flow.workflows, { id: "b1", roles: ["bureau"] }, 2026);
  * figures.byKind.mediation.outcomes.agreement; // e.g. 21 (调解纠纷21起)
  * ```
  */
-export async function yearlyCases(workflows: WorkflowEngine, actor: WorkflowActor, year: number): Promise<CaseCounts> {
-  const cases = await workflows.list({ machine: "case", limit: Number.MAX_SAFE_INTEGER }, actor);
-  return caseCounts(
-    cases.map((c) => c.context),
-    year,
-  );
+export async function yearlyCases(workflows: WorkflowEngine, actor: ActorInput, year: number): Promise<CaseCounts> {
+  const a = parseOrThrow(Actor, actor, ["actor"]);
+  if (!Number.isInteger(year) || year < 1900 || year > 2200)
+    throw new ElderflowError("OUT_OF_RANGE", { path: ["year"], params: { detail: "1900..2200" } });
+  const district = a.roles.find((r) => DISTRICT_ROLES.includes(r));
+  const readers =
+    district === undefined
+      ? a.communities.map((c) => workflowActor(a, a.roles[0] as ActorRole, c))
+      : [workflowActor(a, district)];
+  const contexts = [];
+  for (const reader of readers)
+    for (const c of await workflows.list({ machine: "case", limit: Number.MAX_SAFE_INTEGER }, reader))
+      contexts.push(c.context);
+  return caseCounts(contexts, year);
 }

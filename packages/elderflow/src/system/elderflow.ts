@@ -339,7 +339,7 @@ export interface Elderflow extends Planners {
   /** 贴心儿女 medical volunteer groups: contacts with sealed readings, opened readings, subsidy statements. */
   readonly medical: MedicalGroups;
   /** The year's mediation and legal-consultation cases by kind and outcome, in the communities the actor reaches. */
-  caseCounts(year: number, actor: WorkflowActor): ReturnType<typeof yearlyCases>;
+  caseCounts(year: number, actor: ActorInput): ReturnType<typeof yearlyCases>;
   /**
    * Records changes in the register (`register.record`), then follows every accepted change of
    * status to deceased, moved or transferred into the plans, as the same actor: the register's
