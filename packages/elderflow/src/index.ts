@@ -26,6 +26,16 @@ export {
   renderPrintableList,
 } from "./report/printable";
 export { scheduleReceptions, yearlyCases } from "./system/cases";
+export {
+  type CertificateLapse,
+  type CertificateWatch,
+  type CertificateWatchDeps,
+  checkCertificateLapses,
+  createCertificateWatch,
+  type LapseReport,
+  lapsedSince,
+  presetCertificateRule,
+} from "./system/certificates";
 export { openDataDir } from "./system/datadir";
 export {
   type DeadLetter,

@@ -329,13 +329,14 @@ export function createNeedsRegister(options: NeedsRegisterOptions): NeedsRegiste
           canonicalJson(raw, NEED_LIMITS);
           const r = NeedInput.safeParse(raw, { reportInput: true });
           if (!r.success) throw fromZodError(r.error);
-          const input = r.data;
+          const { note, ...input } = r.data;
           if (!actorReaches(actor, input.communityId))
             throw new ElderflowError("WRONG_COMMUNITY", { path: ["communityId"] });
           if (input.recordedOn > day)
             throw new ElderflowError("FUTURE_DATE", { path: ["recordedOn"], params: { limit: day } });
           const need: Need = {
             ...input,
+            ...(note === undefined ? {} : { note }),
             skills: [...new Set(input.skills)],
             recordedBy: actor.id,
             status: "open",
@@ -391,7 +392,12 @@ export function createNeedsRegister(options: NeedsRegisterOptions): NeedsRegiste
 
     async list(actorInput, query = {}) {
       const actor = parseActor(actorInput);
-      const q = parseOrThrow(NeedQuerySchema, query, ["query"]);
+      const parsed = parseOrThrow(NeedQuerySchema, query, ["query"]);
+      const q: NeedQuery = {
+        ...(parsed.status === undefined ? {} : { status: parsed.status }),
+        ...(parsed.communityId === undefined ? {} : { communityId: parsed.communityId }),
+        ...(parsed.personId === undefined ? {} : { personId: parsed.personId }),
+      };
       const scope = actor.roles.some((r) => r === "bureau" || r === "department" || r === "system")
         ? null
         : actor.communities;

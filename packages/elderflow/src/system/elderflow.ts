@@ -68,6 +68,7 @@ import {
   type WorkflowStore,
 } from "@elderflow/workflow";
 import { scheduleReceptions, yearlyCases } from "./cases";
+import { type CertificateWatch, createCertificateWatch, presetCertificateRule } from "./certificates";
 import { type EmittedEvent, type EmittedEventOf, parseEmitted, postedServiceEntries } from "./contract";
 import { openDataDir } from "./datadir";
 import { type DeadLetter, type DeadLetterStore, memoryDeadLetters, sqlDeadLetters } from "./deadletters";
@@ -283,8 +284,16 @@ export interface Elderflow extends Planners {
    * be applied becomes a dead letter.
    */
   pump(limit?: number): Promise<PumpResult>;
-  /** Fires due workflow timers (SLA breaches, weekly pairing checks …) and then pumps. */
-  tick(now?: number): Promise<PumpResult & { readonly fired: number }>;
+  /**
+   * Fires due workflow timers (SLA breaches, weekly pairing checks …), checks certificates for the
+   * day (`certificates.check`: lapses suspend pairings and raise alerts), and then pumps.
+   */
+  tick(now?: number): Promise<PumpResult & { readonly fired: number; readonly lapsed: number }>;
+  /**
+   * Certificates (rule 11): the rule the time bank and verification share, and the watch that
+   * suspends pairings whose volunteer's certificate lapsed. See `./certificates`.
+   */
+  readonly certificates: CertificateWatch;
   /** Builds the birthday roster for a window with the birthday policy and adds a visit task per celebration. */
   planBirthdayVisits(
     persons: readonly Pick<
@@ -551,11 +560,14 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
   const priorityTarget = options.policies?.priorityTarget ?? presetPriorityTarget();
   const celebrates = createBirthdayCheck(options.policies?.birthday ?? {});
   const households = householdsOf(options.directory.households ?? []);
+  // One certificate rule (rule 11) for the ledger and, through its authority, the verification workflow.
+  const certificateRule = presetCertificateRule(options.directory.volunteers);
   const timebank = await createTimeBank({
     store: backends.bank,
     clock,
     stars,
     households,
+    certificates: certificateRule,
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
   });
   const bank = timebank.as(host);
@@ -595,6 +607,7 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
           on: e.servedOn,
           signedBy: e.signedBy,
           registeredBy: e.registeredBy,
+          serviceKind: e.serviceKind,
         },
         { op: "verify", key: keys.verify, entry: keys.record, by: e.verifiedBy, on: isoDateAt(item.at, clock.zone) },
       ]);
@@ -725,6 +738,14 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
   });
 
+  const certificates = createCertificateWatch({
+    workflows,
+    volunteers: options.directory.volunteers,
+    addTasks: (tasks, by) => backends.tasks.add(tasks, by),
+    hostId: host.id,
+    rule: certificateRule,
+  });
+
   handlers["medicalGroup.missed_contact"] = groupMissedContactHandler({
     workflows,
     tasks: backends.tasks,
@@ -810,8 +831,10 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     pump,
     async tick(now?: number) {
       const run = await workflows.runDueTimers(now ?? clock.now());
-      return { fired: run.fired, ...(await pump()) };
+      const lapses = await certificates.check(isoDateAt(now ?? clock.now(), clock.zone));
+      return { fired: run.fired, lapsed: lapses.lapsed.length, ...(await pump()) };
     },
+    certificates,
     async planBirthdayVisits(persons, window, actor) {
       const a = planner(actor);
       for (const [i, p] of persons.entries())

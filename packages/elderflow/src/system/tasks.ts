@@ -25,7 +25,8 @@ export type TaskKind =
   | "anniversary_visit"
   | "health_check_reminder"
   | "escalation_followup"
-  | "escalation_overdue";
+  | "escalation_overdue"
+  | "certificate_lapse_alert";
 
 /**
  * The id that takes the place of an erased person in assignee lists and dead letters.
@@ -238,6 +239,7 @@ const EMPTY_COUNTS = (): Record<TaskKind, number> => ({
   health_check_reminder: 0,
   escalation_followup: 0,
   escalation_overdue: 0,
+  certificate_lapse_alert: 0,
 });
 
 const byDueThenId = (a: Task, b: Task) =>

@@ -129,7 +129,7 @@ describe("rankVolunteers (持证上岗: judged on the day)", () => {
   it("follows the version in effect: a bureau's own readings change the level and weights", () => {
     const policy = matchingPolicy({ certifiedKinds: ["medical_care"], certifiedLevel: 3, weights: { community: 0 } });
     expect(requiredCertificate(medicalNeed, "2027-03-16", policy)).toEqual({ skill: "medical_care", level: 3 });
-    expect(requiredCertificate({ serviceKind: "legal_aid", communityId: "c1" }, "2027-03-16", policy)).toBeNull();
+    expect(requiredCertificate({ serviceKind: "legal_aid" }, "2027-03-16", policy)).toBeNull();
     const r = rankVolunteers(medicalNeed, volunteers, "2027-03-16", { policy });
     expect(r.ranked.map((e) => e.volunteerId)).toEqual(["v-ok"]);
     expect(() => rankVolunteers(medicalNeed, volunteers, "2000-01-01")).toThrowError(

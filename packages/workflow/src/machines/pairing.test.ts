@@ -4,7 +4,7 @@ import { migrateSnapshot } from "../definition";
 import { createWorkflowEngine } from "../engine";
 import { anActor, codeOf, MIN } from "../fixtures.testkit";
 import { memoryStore } from "../stores/memory";
-import type { PersistedSnapshot } from "../types";
+import type { PersistedSnapshot, WorkflowActor } from "../types";
 import { pairingWorkflow } from "./pairing";
 
 const DAY = 24 * 60 * MIN;
@@ -24,7 +24,7 @@ function setup() {
     machines: [pairingWorkflow({ certification: ({ volunteerId, level }) => (levels.get(volunteerId) ?? 0) >= level })],
   });
   let n = 0;
-  const ev = (type: string, actor: object = cs, payload?: Record<string, unknown>) => ({
+  const ev = (type: string, actor: WorkflowActor = cs, payload?: Record<string, unknown>) => ({
     id: `e${++n}`,
     type,
     actor,
