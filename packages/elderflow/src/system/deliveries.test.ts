@@ -218,6 +218,9 @@ function describeDeliveriesContract(name: string, make: MakeStore) {
         await expect(d.completeness("2027-03", { id: "x", roles: [] })).rejects.toMatchObject({ code: "TOO_SMALL" });
         const big = Array.from({ length: 20_001 }, () => ({ itemId: "x", outcome: "delivered" as const }));
         await expect(d.record(big, bureau)).rejects.toMatchObject({ code: "TOO_BIG" });
+        await expect(d.items(bureau, { status: "lost" as never })).rejects.toMatchObject({ code: "INVALID_ENUM" });
+        await expect(d.items(bureau, { roundId: "r\u0000" })).rejects.toMatchObject({ code: "CONTROL_CHARACTER" });
+        await expect(d.subscriptions(bureau, { year: 2027.5 })).rejects.toMatchObject({ code: "INVALID_TYPE" });
         expect(await d.items(bureau)).toEqual([]);
       }));
 

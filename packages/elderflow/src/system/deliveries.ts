@@ -54,7 +54,14 @@ export const PERIODICALS: readonly Periodical[] = [
   { id: "local_evening", name: { "zh-CN": "地方晚报", en: "local evening paper" }, frequency: "weekly" },
 ];
 
-/** The title id of the 送学上门 rounds (study materials brought home). */
+/**
+ * The title id of the 送学上门 rounds (study materials brought home).
+ *
+ * @example
+ * ```ts
+ * (await deliveries.items(bureau)).filter((i) => i.title === STUDY_TITLE);
+ * ```
+ */
 export const STUDY_TITLE = "study_materials";
 
 /**
@@ -541,6 +548,8 @@ export function createDeliveries(options: DeliveriesOptions): Deliveries {
     async subscriptions(actor, filter = {}) {
       const a = parseOrThrow(Actor, actor, ["actor"]);
       if (filter.title !== undefined) title(filter.title, ["filter", "title"]);
+      if (filter.year !== undefined && !Number.isInteger(filter.year))
+        throw new ElderflowError("INVALID_TYPE", { path: ["filter", "year"], params: { expected: "integer" } });
       return store.subscriptions({ ...filter, communities: scopeOf(a) });
     },
     async planPeriodicalRound(round, actor) {
@@ -611,8 +620,12 @@ export function createDeliveries(options: DeliveriesOptions): Deliveries {
       const range = filter.month === undefined ? {} : monthRange(month(filter.month, ["filter", "month"]));
       return store.items({
         ...range,
-        ...(filter.roundId === undefined ? {} : { roundId: filter.roundId }),
-        ...(filter.status === undefined ? {} : { status: filter.status }),
+        ...(filter.roundId === undefined
+          ? {}
+          : { roundId: parseOrThrow(KeySchema, filter.roundId, ["filter", "roundId"]) }),
+        ...(filter.status === undefined
+          ? {}
+          : { status: oneOf(["due", "delivered", "missed"] as const, filter.status, ["filter", "status"]) }),
         communities: scopeOf(a),
       });
     },

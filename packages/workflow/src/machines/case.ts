@@ -79,7 +79,14 @@ export const REFERRAL_TARGETS = ["legal_aid_centre", "court", "department"] as c
 /** A referral target from {@link REFERRAL_TARGETS}. */
 export type ReferralTarget = (typeof REFERRAL_TARGETS)[number];
 
-/** Most sessions one case may hold (a bound on the context). */
+/**
+ * Most sessions one case may hold (a bound on the context); one more is `TOO_MANY_SESSIONS`.
+ *
+ * @example
+ * ```ts
+ * context.sessions.length <= MAX_CASE_SESSIONS; // always
+ * ```
+ */
 export const MAX_CASE_SESSIONS = 50;
 
 /**
