@@ -142,6 +142,21 @@ describe("medical volunteer group (property)", () => {
             continue;
           }
           const id = `e${++n}`;
+          const memberEvent = (
+            m: Extract<Op, { v: string; t: "JOIN" | "LEAVE" | "REINSTATE" | "LAPSE" }>,
+            eventId: string,
+          ) =>
+            engine.send("g", {
+              id: eventId,
+              type: m.t === "LAPSE" ? "CERTIFICATE_LAPSED" : m.t,
+              actor: staff,
+              payload:
+                m.t === "LAPSE"
+                  ? { volunteerId: m.v, skill: "medical_care", expiredOn: "2027-03-16" }
+                  : m.t === "LEAVE"
+                    ? { volunteerId: m.v, reason: "other" }
+                    : { volunteerId: m.v },
+            });
           const send =
             o.t === "CONTACT"
               ? engine.send("g", {
@@ -157,17 +172,7 @@ describe("medical volunteer group (property)", () => {
                     actor: staff,
                     payload: o.t === "ADD" ? { personId: o.p } : { personId: o.p, reason: "other" },
                   })
-                : engine.send("g", {
-                    id,
-                    type: o.t === "LAPSE" ? "CERTIFICATE_LAPSED" : o.t,
-                    actor: staff,
-                    payload:
-                      o.t === "LAPSE"
-                        ? { volunteerId: o.v, skill: "medical_care", expiredOn: "2027-03-16" }
-                        : o.t === "LEAVE"
-                          ? { volunteerId: o.v, reason: "other" }
-                          : { volunteerId: o.v },
-                  });
+                : memberEvent(o as Extract<Op, { v: string; t: "JOIN" | "LEAVE" | "REINSTATE" | "LAPSE" }>, id);
           const applied = await send.then(
             () => true,
             (e: { code?: string }) => {
