@@ -96,11 +96,15 @@ describe("medical volunteer group (rule 12)", () => {
   it("suspends only the lapsed member; the group goes on, and is suspended when nobody is left", async () => {
     const { engine } = await activeGroup();
     const lapse = (v: string) =>
-      ev("CERTIFICATE_LAPSED", { id: "bureau-1", role: "bureau" }, {
-        volunteerId: v,
-        skill: "medical_care",
-        expiredOn: "2027-03-15",
-      });
+      ev(
+        "CERTIFICATE_LAPSED",
+        { id: "bureau-1", role: "bureau" },
+        {
+          volunteerId: v,
+          skill: "medical_care",
+          expiredOn: "2027-03-15",
+        },
+      );
     await engine.send("g1", lapse("v1"));
     let q = await engine.query("g1", cs);
     expect(q.state).toBe("active");
