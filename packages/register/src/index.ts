@@ -24,8 +24,30 @@ export {
   type RegisterChangeSchemaOptions,
   registerChangeSchema,
 } from "./changes";
+export {
+  CheckupInput,
+  CheckupKind,
+  type CheckupOutcome,
+  CheckupReadings,
+  type CheckupRecord,
+  createHealthRecords,
+  HEALTH_ERASE_ROLES,
+  HEALTH_FINDING_LABELS,
+  HEALTH_FINDINGS,
+  HEALTH_MIGRATIONS,
+  HEALTH_RECORD_ROLES,
+  type HealthDueListOptions,
+  type HealthDueRow,
+  HealthFinding,
+  type HealthRecordStore,
+  type HealthRecords,
+  type HealthRecordsOptions,
+  MAX_CHECKUP_BATCH,
+  memoryHealthRecordStore,
+  type StoredCheckup,
+  sqlHealthRecordStore,
+} from "./health";
 export { type WritePersonsOptions, writePersonsXlsx } from "./import/export";
-export { readTableXlsx, type TableColumn, type TableSheet, writeTablesXlsx } from "./import/sheet";
 export {
   type ColumnKind,
   type ColumnSpec,
@@ -46,6 +68,7 @@ export {
   type ReadPersonsOptions,
   readPersons,
 } from "./import/read";
+export { readTableXlsx, type TableColumn, type TableSheet, writeTablesXlsx } from "./import/sheet";
 export { type MaskedPerson, maskChange, maskPerson } from "./masking";
 export {
   createNeedsRegister,
