@@ -352,19 +352,17 @@ export const GroupMemberSuspended = z.strictObject({
 /** Emitted when a member is suspended because their certificate lapsed. */
 export type GroupMemberSuspended = z.infer<typeof GroupMemberSuspended>;
 
-type Payload<K extends keyof typeof MedicalGroupPayloads> = z.output<(typeof MedicalGroupPayloads)[K]>;
-
 /** The events of a group as the machine sees them (`certified`, `inScope` are recorded by the engine). */
 export type MedicalGroupEvent =
   | MachineEvent<"ACTIVATE", { certified: readonly string[] }>
-  | MachineEvent<"JOIN", Payload<"JOIN"> & { certified: boolean }>
-  | MachineEvent<"LEAVE", Payload<"LEAVE">>
-  | MachineEvent<"REINSTATE", Payload<"REINSTATE"> & { certified: boolean }>
-  | MachineEvent<"ADD_CADRE", Payload<"ADD_CADRE"> & { inScope: boolean }>
-  | MachineEvent<"REMOVE_CADRE", Payload<"REMOVE_CADRE">>
-  | MachineEvent<"CONTACT", Payload<"CONTACT">>
-  | MachineEvent<"CERTIFICATE_LAPSED", Payload<"CERTIFICATE_LAPSED">>
-  | MachineEvent<"END", Payload<"END">>;
+  | MachineEvent<"JOIN", z.output<(typeof MedicalGroupPayloads)["JOIN"]> & { certified: boolean }>
+  | MachineEvent<"LEAVE", z.output<(typeof MedicalGroupPayloads)["LEAVE"]>>
+  | MachineEvent<"REINSTATE", z.output<(typeof MedicalGroupPayloads)["REINSTATE"]> & { certified: boolean }>
+  | MachineEvent<"ADD_CADRE", z.output<(typeof MedicalGroupPayloads)["ADD_CADRE"]> & { inScope: boolean }>
+  | MachineEvent<"REMOVE_CADRE", z.output<(typeof MedicalGroupPayloads)["REMOVE_CADRE"]>>
+  | MachineEvent<"CONTACT", z.output<(typeof MedicalGroupPayloads)["CONTACT"]>>
+  | MachineEvent<"CERTIFICATE_LAPSED", z.output<(typeof MedicalGroupPayloads)["CERTIFICATE_LAPSED"]>>
+  | MachineEvent<"END", z.output<(typeof MedicalGroupPayloads)["END"]>>;
 
 type Ctx = MedicalGroupContext;
 const memberOf = (c: Ctx, id: string) => c.members.find((m) => m.volunteerId === id);
