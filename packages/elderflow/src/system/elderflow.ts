@@ -31,7 +31,15 @@ import {
   priorityTargetPolicy,
   starsForMinutes,
 } from "@elderflow/policy";
-import { memoryRegister, type Register, sqlRegister } from "@elderflow/register";
+import {
+  type HealthRecordStore,
+  type HealthRecords,
+  memoryHealthRecordStore,
+  memoryRegister,
+  type Register,
+  sqlHealthRecordStore,
+  sqlRegister,
+} from "@elderflow/register";
 import {
   type BirthdayEntry,
   type BirthdaySkip,
@@ -90,6 +98,7 @@ import {
   type StatusChange,
   sqlDepartures,
 } from "./follow";
+import { systemHealthRecords } from "./health";
 import {
   createMedicalGroups,
   groupMissedContactHandler,
@@ -347,6 +356,11 @@ export interface Elderflow extends Planners {
   readonly deliveries: Deliveries;
   /** 贴心儿女 medical volunteer groups: contacts with sealed readings, opened readings, subsidy statements. */
   readonly medical: MedicalGroups;
+  /**
+   * Health records (个人健康档案): check-up results sealed under the `sealer` (refused with
+   * `CIPHER_UNAVAILABLE` without one), and the masked due, overdue and follow-up list. See `./health`.
+   */
+  readonly health: HealthRecords;
   /** The year's mediation and legal-consultation cases by kind and outcome, in the communities the actor reaches. */
   caseCounts(year: number, actor: ActorInput): ReturnType<typeof yearlyCases>;
   /**
@@ -462,6 +476,7 @@ interface Backends {
   departures: DepartureStore;
   register: Register;
   deliveries: DeliveryStore;
+  healthRecords: HealthRecordStore;
   close: () => Promise<void>;
 }
 
@@ -475,6 +490,7 @@ async function openBackends(spec: StoreSpec, clock: Clock): Promise<Backends> {
       departures: memoryDepartures(),
       register: memoryRegister({ clock }),
       deliveries: memoryDeliveryStore(),
+      healthRecords: memoryHealthRecordStore(),
       close: async () => {},
     };
   let sql: SqlClient;
@@ -502,6 +518,7 @@ async function openBackends(spec: StoreSpec, clock: Clock): Promise<Backends> {
     // The register shares the client too; the system closes it once.
     register: await sqlRegister({ ...sql, close: async () => {} }, { clock }),
     deliveries: await sqlDeliveryStore(sql),
+    healthRecords: await sqlHealthRecordStore(sql),
     close: () => (spec.kind === "sql" ? Promise.resolve() : sql.close()),
   };
 }
@@ -958,6 +975,12 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
       clock,
       host,
       ...(options.sealer === undefined ? {} : { sealer: options.sealer }),
+    }),
+    health: systemHealthRecords({
+      register: backends.register,
+      store: backends.healthRecords,
+      sealer: options.sealer,
+      clock,
     }),
     recordChanges(changes, actor) {
       const follow = (change: StatusChange, a: ActorInput) =>
