@@ -102,8 +102,10 @@ export {
   type StatusChange,
   sqlDepartures,
 } from "./system/follow";
+export { type DirectoryVolunteer, type NeedMatchingDeps, rankForNeed, volunteerLoads } from "./system/matching";
 export {
   createMedicalGroups,
+  groupCadence,
   groupMissedContactHandler,
   type MedicalGroups,
   type MedicalGroupsOptions,

@@ -21,23 +21,27 @@ import {
   sqlFromPglite,
   sqlFromPgPool,
   today,
-  type Volunteer,
 } from "@elderflow/core";
 import {
   type BirthdayCheckOptions,
   createBirthdayCheck,
   type HospitalVisitPlan,
   hospitalVisitors,
+  type MatchResult,
   priorityTargetPolicy,
   starsForMinutes,
 } from "@elderflow/policy";
 import {
+  createNeedsRegister,
   type HealthRecordStore,
   type HealthRecords,
   memoryHealthRecordStore,
+  memoryNeedsStore,
   memoryRegister,
+  type NeedsRegister,
   type Register,
   sqlHealthRecordStore,
+  sqlNeedsRegister,
   sqlRegister,
 } from "@elderflow/register";
 import {
@@ -99,6 +103,7 @@ import {
   sqlDepartures,
 } from "./follow";
 import { systemHealthRecords } from "./health";
+import { type DirectoryVolunteer, rankForNeed } from "./matching";
 import {
   createMedicalGroups,
   groupMissedContactHandler,
@@ -168,8 +173,11 @@ export interface ElderflowPolicies {
 export interface ElderflowDirectory {
   /** Service points for hotline dispatch (rule 7). */
   readonly servicePoints: readonly ServicePoint[];
-  /** Volunteers, for the pairing certification check (rule 11). */
-  readonly volunteers: readonly Pick<Volunteer, "id" | "certifications">[];
+  /**
+   * Volunteers: their certificates for the certification checks (rule 11), and, when given, their
+   * community, skills, availability and most load for matching needs.
+   */
+  readonly volunteers: readonly DirectoryVolunteer[];
   /** Looks up a cadre by id (priority targets, rule 10); optional. */
   readonly person?: (personId: string) => PriorityFactsOf | undefined;
   /**
@@ -303,6 +311,13 @@ export interface Elderflow extends Planners {
    * suspends pairings whose volunteer's certificate lapsed. See `./certificates`.
    */
   readonly certificates: CertificateWatch;
+  /** The needs register (需求登记), in the same store as the rest. */
+  readonly needs: NeedsRegister;
+  /**
+   * Ranks the directory's volunteers for a need on a day (default today) under the matching
+   * policy, with their current loads; see `rankForNeed` in `./matching`.
+   */
+  matchNeed(needId: string, actor: ActorInput, on?: IsoDate): Promise<MatchResult>;
   /** Builds the birthday roster for a window with the birthday policy and adds a visit task per celebration. */
   planBirthdayVisits(
     persons: readonly Pick<
@@ -475,6 +490,7 @@ interface Backends {
   deadLetters: DeadLetterStore;
   departures: DepartureStore;
   register: Register;
+  needs: NeedsRegister;
   deliveries: DeliveryStore;
   healthRecords: HealthRecordStore;
   close: () => Promise<void>;
@@ -489,6 +505,7 @@ async function openBackends(spec: StoreSpec, clock: Clock): Promise<Backends> {
       deadLetters: memoryDeadLetters(),
       departures: memoryDepartures(),
       register: memoryRegister({ clock }),
+      needs: createNeedsRegister({ store: memoryNeedsStore(), clock }),
       deliveries: memoryDeliveryStore(),
       healthRecords: memoryHealthRecordStore(),
       close: async () => {},
@@ -517,6 +534,7 @@ async function openBackends(spec: StoreSpec, clock: Clock): Promise<Backends> {
     departures: await sqlDepartures(sql),
     // The register shares the client too; the system closes it once.
     register: await sqlRegister({ ...sql, close: async () => {} }, { clock }),
+    needs: await sqlNeedsRegister({ ...sql, close: async () => {} }, { clock }),
     deliveries: await sqlDeliveryStore(sql),
     healthRecords: await sqlHealthRecordStore(sql),
     close: () => (spec.kind === "sql" ? Promise.resolve() : sql.close()),
@@ -852,6 +870,14 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
       return { fired: run.fired, lapsed: lapses.lapsed.length, ...(await pump()) };
     },
     certificates,
+    needs: backends.needs,
+    matchNeed: (needId, actor, on) =>
+      rankForNeed(
+        { needs: backends.needs, workflows, volunteers: options.directory.volunteers, hostId: host.id },
+        needId,
+        actor,
+        on ?? today(clock),
+      ),
     async planBirthdayVisits(persons, window, actor) {
       const a = planner(actor);
       for (const [i, p] of persons.entries())
