@@ -210,6 +210,19 @@ describe("a medical volunteer group through 2027, with a certificate lapse in Ma
     expect(alerts.every((t) => t.assignees.join() === "v-doctor-1")).toBe(true);
   });
 
+  it("measures March's cadence per cadre: the cadre left without calls falls short", async () => {
+    const march = await flow.medical.cadence(GROUP, "2027-03", {
+      id: staff.id,
+      roles: ["community_staff"],
+      communities: [TOWN],
+    });
+    expect(march.pairs.map((p) => [p.pairId, p.weeksMet, p.weeksRequired, p.homeVisits, p.compliant])).toEqual([
+      [`${GROUP}/lixiu-01`, 4, 4, 5, true],
+      [`${GROUP}/lixiu-02`, 4, 4, 5, true], // Tuesdays 2 and 9, then Wednesdays 17, 24 and 31
+      [`${GROUP}/lixiu-03`, 2, 4, 0, false], // calls on 4 and 11; 18 and 25 refused
+    ]);
+  });
+
   it("keeps readings sealed: opened for the doctor, masked in the audit export", async () => {
     const opened = await flow.medical.readings(GROUP, doctor, "lixiu-01");
     expect(opened).toHaveLength(credited.filter((c) => c.personId === "lixiu-01").length);

@@ -1,4 +1,4 @@
-import { createFieldSealer, type FieldSealer, manualClock, memoryKeyProvider } from "@elderflow/core";
+import { createFieldSealer, type FieldSealer, type ManualClock, manualClock, memoryKeyProvider } from "@elderflow/core";
 import type { WorkflowActor } from "@elderflow/workflow";
 import { afterEach, describe, expect, it } from "vitest";
 import { createElderflow, type Elderflow } from "./elderflow";
@@ -197,5 +197,32 @@ describe("erasure of a cadre (crypto-shredding)", () => {
     expect(await f.medical.readings("g1", dr)).toEqual([]);
     // The contact itself stays credited: the subsidy does not depend on the readings.
     expect(await f.medical.contacts("g1", { id: "b", roles: ["bureau"] })).toHaveLength(1);
+  });
+});
+
+describe("a group's monthly cadence (rule 5)", () => {
+  it("measures each cadre's weeks and home visits, whichever member made them", async () => {
+    const f = await aGroup();
+    const clock = f.clock as ManualClock;
+    const contact = async (day: number, member: string, personId: string, kind: "call" | "visit") => {
+      clock.set(`2027-03-${String(day).padStart(2, "0")}T15:00:00+08:00`);
+      await f.medical.recordContact("g1", { id: `c-${day}-${personId}`, personId, kind }, vol(member));
+    };
+    // lixiu-1: three visits by two members and a call every other week; lixiu-2: one visit only.
+    await contact(2, "v1", "lixiu-1", "visit");
+    await contact(9, "v2", "lixiu-1", "visit");
+    await contact(16, "v1", "lixiu-1", "visit");
+    await contact(23, "v2", "lixiu-1", "call");
+    for (const d of [3, 10, 17, 24]) await contact(d, "v2", "lixiu-2", d === 3 ? "visit" : "call");
+    const report = await f.medical.cadence("g1", "2027-03", {
+      id: "s",
+      roles: ["community_staff"],
+      communities: [TOWN],
+    });
+    expect(report.pairs.map((p) => [p.pairId, p.weeksRequired, p.weeksMet, p.homeVisits, p.compliant])).toEqual([
+      ["g1/lixiu-1", 4, 4, 3, true],
+      ["g1/lixiu-2", 4, 4, 1, false],
+    ]);
+    await expect(f.medical.cadence("g1", "2027-03", vol("v1"))).rejects.toMatchObject({ code: "NOT_AUTHORIZED" });
   });
 });

@@ -25,10 +25,12 @@ import {
 } from "@elderflow/core";
 import { medicalVolunteerScopePolicy } from "@elderflow/policy";
 import type { Register } from "@elderflow/register";
+import { type CadenceLogEntry, type CadencePair, type CadenceReport, cadenceReport } from "@elderflow/schedule";
 import {
   certificationFromVolunteers,
   checksOf,
   type EmittedEventOf,
+  type GroupCadre,
   type GroupContact,
   type MedicalCheckKind,
   MedicalContactInput,
@@ -105,6 +107,51 @@ export function medicalGroupDeps(
   };
 }
 
+/**
+ * A group's cadres and contacts as the schedule package's cadence pairs and log (rule 5): one pair
+ * per cadre (`<groupId>/<personId>`, answered for by the group), from the day the cadre was added
+ * (or the group activated) to the day they were removed; a visit is a home visit, a call a
+ * contact. `cadenceReport(pairs, log, "2027-03")` then measures each cadre's month.
+ *
+ * @example
+ * ```ts
+ * const { pairs, log } = groupCadence("g1", (await flow.workflows.query("g1", staff)).context, "c01");
+ * cadenceReport(pairs, log, "2027-03").pairs.filter((p) => !p.compliant);
+ * ```
+ */
+export function groupCadence(
+  groupId: string,
+  context: Readonly<Record<string, unknown>>,
+  communityId: string,
+  zone = "Asia/Shanghai",
+): { readonly pairs: CadencePair[]; readonly log: CadenceLogEntry[] } {
+  const cadres = (context.cadres ?? []) as readonly GroupCadre[];
+  const contacts = (context.contacts ?? []) as readonly GroupContact[];
+  const pairs = cadres
+    .filter((c) => c.since > 0)
+    .map(
+      (c): CadencePair => ({
+        pairId: `${groupId}/${c.personId}`,
+        volunteerId: groupId,
+        personId: c.personId,
+        from: isoDateAt(c.since, zone),
+        ...(c.status === "removed" ? { to: isoDateAt(c.since, zone) } : {}),
+        communityId,
+      }),
+    );
+  const known = new Set(pairs.map((p) => p.pairId));
+  const log = contacts
+    .map(
+      (c): CadenceLogEntry => ({
+        pairId: `${groupId}/${c.personId}`,
+        at: new Date(c.at).toISOString(),
+        kind: c.kind === "visit" ? "home_visit" : "contact",
+      }),
+    )
+    .filter((e) => known.has(e.pairId));
+  return { pairs, log };
+}
+
 /** One opened reading: which contact, for whom, by whom, when, and the values. */
 export interface OpenedReading {
   /** The contact's event id. */
@@ -140,6 +187,11 @@ export interface MedicalGroups {
    * skipped (their readings are gone).
    */
   readings(groupId: string, actor: ActorInput, personId?: string): Promise<OpenedReading[]>;
+  /**
+   * Each cadre's cadence in a month (rule 5: a contact every ISO week, three home visits), for
+   * staff reaching the group's community: the schedule package's report over {@link groupCadence}.
+   */
+  cadence(groupId: string, month: string, actor: ActorInput): Promise<CadenceReport>;
   /** A group's credited contacts as the accounts see them (ids, kinds and days). */
   contacts(groupId: string, actor: ActorInput): Promise<ReturnType<typeof contactsOfGroup>>;
   /** The subsidy statement of a month or a year over the groups' credited contacts. */
@@ -246,6 +298,13 @@ export function createMedicalGroups(options: MedicalGroupsOptions): MedicalGroup
         });
       }
       return out;
+    },
+    async cadence(groupId, month, actor) {
+      const a = actorOf(actor);
+      const inst = await groupOf(groupId);
+      reachWith(a, ACCOUNT_ROLES, inst.communityId);
+      const { pairs, log } = groupCadence(groupId, inst.context, inst.communityId, clock.zone);
+      return cadenceReport(pairs, log, month, { zone: clock.zone });
     },
     async contacts(groupId, actor) {
       const a = actorOf(actor);
