@@ -2,8 +2,9 @@
  * Issue #15 item 2, done when: a 贴心儿女 medical volunteer group (seed 002) is driven through 2027
  * on the wired system — three volunteers in turn serving three lixiu cadres (a tuixiu cadre is
  * refused by the programme's scope), contacts with blood-pressure, glucose and pulse readings
- * sealed under each cadre's key — with one member's certificate lapsing on 2027-03-15. The lapsed
- * member makes no credited contact afterwards, the others go on, and the year's subsidy statement
+ * sealed under each cadre's key — with one member's certificate lapsing on 2027-03-15, found by
+ * the tick's certificate watch (`checkCertificateLapses`) on the 16th. The lapsed member makes no
+ * credited contact afterwards, the others go on, and the year's subsidy statement
  * (transport per visit, phone per month with a call, from the county budget) is printed, its
  * figures asserted, and its XLSX read back.
  */
@@ -134,8 +135,8 @@ describe("a medical volunteer group through 2027, with a certificate lapse in Ma
       clock.set(`${day}T10:00:00+08:00`);
       await flow.tick();
       if (day === "2027-03-16") {
-        // The tick runs helper A's certificate watch when it is wired; otherwise the bureau reports
-        // the lapse itself, with the same event and payload.
+        // The tick runs the certificate watch (checkCertificateLapses), which should have suspended
+        // the member; were it not wired, the bureau would report the lapse itself (and the test fails).
         const members = (await flow.workflows.query(GROUP, staff)).context.members as {
           volunteerId: string;
           status: string;
@@ -181,8 +182,15 @@ describe("a medical volunteer group through 2027, with a certificate lapse in Ma
     expect(addRefusal).toBe("OUTSIDE_PROGRAMME_SCOPE");
   });
 
+  it("suspends the lapsed member from the tick's certificate watch, with an alert for staff", async () => {
+    expect(lapseSentBy).toBe("tick");
+    const alerts = await flow.tasks.list(bureau, "certificate_lapse_alert");
+    expect(
+      alerts.map((t) => [t.communityId, t.due, t.details.volunteerId, t.details.machine, t.details.expiredOn]),
+    ).toEqual([[TOWN, "2027-03-16", "v-nurse-2", "medicalGroup", "2027-03-16"]]);
+  });
+
   it("credits no contact by the lapsed member after the lapse, and the group goes on", async () => {
-    expect(lapseSentBy).not.toBe("");
     expect(credited.filter((c) => c.volunteerId === "v-nurse-2" && c.on > "2027-03-15")).toEqual([]);
     const lapsedAttempts = refused.filter((r) => r.volunteerId === "v-nurse-2");
     expect(lapsedAttempts.length).toBe(42 + 2); // every Tuesday from 16 March, and two Thursdays before April
