@@ -59,6 +59,7 @@ import {
   memoryStore as memoryBankStore,
   sqlStore as sqlBankStore,
   type TimeBank,
+  type TimeBankOptions,
   type TimeBankStore,
 } from "@elderflow/timebank";
 import {
@@ -209,6 +210,10 @@ export interface ElderflowOptions {
   readonly host?: ActorInput;
   /** Seals health readings (medical volunteer contacts) under each cadre's data key; core's `createFieldSealer`. */
   readonly sealer?: FieldSealer;
+  /** The time bank's effective-dated rules (storage cap, redemption age, expiry); see `TimeBankRules`. */
+  readonly timebankRules?: TimeBankOptions["rules"];
+  /** Birth dates and hardship flags for the redemption age, from the host's register. */
+  readonly timebankPersons?: TimeBankOptions["persons"];
 }
 
 /** What {@link Elderflow.pump} did. */
@@ -604,6 +609,8 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     households,
     certificates: certificateRule,
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
+    ...(options.timebankRules === undefined ? {} : { rules: options.timebankRules }),
+    ...(options.timebankPersons === undefined ? {} : { persons: options.timebankPersons }),
   });
   const bank = timebank.as(host);
   const person = options.directory.person;
