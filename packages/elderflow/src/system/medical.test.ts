@@ -226,3 +226,62 @@ describe("a group's monthly cadence (rule 5)", () => {
     await expect(f.medical.cadence("g1", "2027-03", vol("v1"))).rejects.toMatchObject({ code: "NOT_AUTHORIZED" });
   });
 });
+
+describe("a cadre who leaves the programme's scope", () => {
+  it("gets no credited contact once the register says they died (scope asked on the day of each contact)", async () => {
+    flow = await createElderflow({
+      clock: manualClock("2027-03-01T09:00:00+08:00"),
+      store: { kind: "memory" },
+      directory: { servicePoints: [], volunteers: [{ id: "v1", certifications: cert }] },
+    });
+    const registrar = { id: "reg", roles: ["registrar" as const], communities: [TOWN] };
+    const person = {
+      name: "王老",
+      gender: "male",
+      birthDate: "1930-05-04",
+      retirementKind: "lixiu",
+      rank: "county",
+      communityId: TOWN,
+    };
+    const enrolled = await flow.register.record(
+      ["lixiu-1", "lixiu-2"].map((id) => ({
+        kind: "enrol",
+        personId: id,
+        effective: "2020-01-01",
+        person: { id, ...person },
+        source: { kind: "import" },
+      })),
+      registrar,
+    );
+    expect(enrolled.every((o) => o.ok)).toBe(true);
+    await flow.workflows.start("medicalGroup", {
+      id: "g1",
+      input: { communityId: TOWN, members: ["v1"], cadres: ["lixiu-1", "lixiu-2"], level: 2 },
+      actor: staff,
+    });
+    await flow.workflows.send("g1", { id: "a", type: "ACTIVATE", actor: staff });
+    await flow.medical.recordContact("g1", { id: "c1", personId: "lixiu-1", kind: "visit" }, vol("v1"));
+    const died = await flow.recordChanges(
+      [
+        {
+          kind: "status",
+          personId: "lixiu-1",
+          effective: "2027-03-01",
+          status: "deceased",
+          source: { kind: "notice" },
+        },
+      ],
+      registrar,
+    );
+    expect(died.outcomes.every((o) => o.ok)).toBe(true);
+    expect(
+      await codeOf(flow.medical.recordContact("g1", { id: "c2", personId: "lixiu-1", kind: "call" }, vol("v1"))),
+    ).toBe("OUTSIDE_PROGRAMME_SCOPE");
+    await flow.medical.recordContact("g1", { id: "c3", personId: "lixiu-2", kind: "call" }, vol("v1"));
+    const contacts = await flow.medical.contacts("g1", { id: "b", roles: ["bureau"] });
+    expect(contacts.map((c) => [c.personId, c.kind])).toEqual([
+      ["lixiu-1", "visit"],
+      ["lixiu-2", "call"],
+    ]);
+  });
+});

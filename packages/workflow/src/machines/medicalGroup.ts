@@ -360,7 +360,7 @@ export type MedicalGroupEvent =
   | MachineEvent<"REINSTATE", z.output<(typeof MedicalGroupPayloads)["REINSTATE"]> & { certified: boolean }>
   | MachineEvent<"ADD_CADRE", z.output<(typeof MedicalGroupPayloads)["ADD_CADRE"]> & { inScope: boolean }>
   | MachineEvent<"REMOVE_CADRE", z.output<(typeof MedicalGroupPayloads)["REMOVE_CADRE"]>>
-  | MachineEvent<"CONTACT", z.output<(typeof MedicalGroupPayloads)["CONTACT"]>>
+  | MachineEvent<"CONTACT", z.output<(typeof MedicalGroupPayloads)["CONTACT"]> & { inScope?: boolean }>
   | MachineEvent<"CERTIFICATE_LAPSED", z.output<(typeof MedicalGroupPayloads)["CERTIFICATE_LAPSED"]>>
   | MachineEvent<"END", z.output<(typeof MedicalGroupPayloads)["END"]>>;
 
@@ -378,8 +378,8 @@ const lastActive = (c: Ctx, id: string) => isActiveMember(c, id) && activeMember
  * A medical volunteer group (rules 5, 11, 12): proposed → active ⇄ suspended → ended. Members must
  * be certified for the skill at the level (`ACTIVATE`, `JOIN`, `REINSTATE` read the injected
  * {@link CertificationCheck}'s answer recorded in the event); cadres must be in the programme's
- * scope (`ADD_CADRE` reads the recorded `inScope`; the start input is checked before the machine
- * sees it). A `CONTACT` is credited only when its sender is an active member and the cadre is
+ * scope (`ADD_CADRE` and every `CONTACT` read the recorded `inScope`, so nothing is credited for a
+ * cadre who died or moved away; the start input is checked before the machine sees it). A `CONTACT` is credited only when its sender is an active member and the cadre is
  * served by the group. `CERTIFICATE_LAPSED` suspends that member; the group goes on while another
  * member serves, and is suspended when none is left. Every seven days each cadre without a contact
  * raises `medicalGroup.missed_contact`.
@@ -421,6 +421,7 @@ export const medicalGroupMachine = setup({
       event.type === "REMOVE_CADRE" && cadreOf(context, event.personId)?.status === "active",
     creditedContact: ({ context, event }) =>
       event.type === "CONTACT" &&
+      event.inScope !== false &&
       cadreOf(context, event.personId)?.status === "active" &&
       activeMembers(context).some((m) => actorIs(event, m.volunteerId)) &&
       (event.kind === "visit" || !(event.checks ?? []).some((c) => MEASURED_CHECKS.includes(c))),
@@ -654,7 +655,7 @@ export type ProgrammeScopeCheck = (query: {
 export interface MedicalGroupDeps {
   /** The certification check (rule 11), asked per member on ACTIVATE, JOIN and REINSTATE. */
   readonly certification: CertificationCheck;
-  /** The programme's scope (rule 12), asked per cadre at start and on ADD_CADRE. */
+  /** The programme's scope (rule 12), asked per cadre at start, on ADD_CADRE and on the day of each CONTACT. */
   readonly scope: ProgrammeScopeCheck;
 }
 
@@ -664,8 +665,8 @@ const STAFF = ["community_staff", "admin", "bureau"] as const;
  * The medical volunteer group workflow. The certification and scope answers are recorded in the
  * event log, so replays do not depend on today's certificates or register. Starting a group with a
  * cadre outside the programme's scope fails with `OUTSIDE_PROGRAMME_SCOPE` at `input.cadres.<i>`;
- * a refused `CONTACT` says why: `NOT_IN_GROUP`, `MEMBER_SUSPENDED`, `NOT_GROUP_MEMBER` or
- * `MEASUREMENT_NEEDS_VISIT`.
+ * a refused `CONTACT` says why: `NOT_IN_GROUP`, `OUTSIDE_PROGRAMME_SCOPE` (the cadre left the scope,
+ * e.g. died), `MEMBER_SUSPENDED`, `NOT_GROUP_MEMBER` or `MEASUREMENT_NEEDS_VISIT`.
  *
  * @example
  * ```ts
@@ -740,6 +741,14 @@ export function medicalGroupWorkflow(deps: MedicalGroupDeps): WorkflowDefinition
           return { certified: await certified(context, payload.volunteerId as string, at) };
         case "ADD_CADRE":
           return { inScope: await deps.scope({ personId: payload.personId as string, at }) };
+        case "CONTACT": {
+          // Asked again on the day of each contact: a cadre who died or moved away is out of scope,
+          // so nothing is credited for them from then on.
+          const served = (context.cadres as readonly GroupCadre[]).some(
+            (p) => p.personId === payload.personId && p.status === "active",
+          );
+          return served ? { inScope: await deps.scope({ personId: payload.personId as string, at }) } : {};
+        }
         default:
           return {};
       }
@@ -758,6 +767,7 @@ export function medicalGroupWorkflow(deps: MedicalGroupDeps): WorkflowDefinition
         case "CONTACT": {
           if (state !== "active") return state === "suspended" ? "MEMBER_SUSPENDED" : undefined;
           if (cadreOf(c, payload.personId as string)?.status !== "active") return "NOT_IN_GROUP";
+          if (payload.inScope === false) return "OUTSIDE_PROGRAMME_SCOPE";
           const m = memberOf(c, actor.id);
           if (m?.status === "suspended") return "MEMBER_SUSPENDED";
           if (m?.status !== "active" || !actorRoleIn({ actor }, ["volunteer"])) return "NOT_GROUP_MEMBER";
