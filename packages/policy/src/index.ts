@@ -115,19 +115,21 @@ export {
 export { PRESET_FACT_SETS, presetPolicies } from "./presets/index";
 export {
   MATCH_REASON_TEXTS,
+  MATCHING_POLICY_ID,
   type MatchCandidate,
   type MatchEntry,
-  MATCHING_POLICY_ID,
   MatchingFactSet,
   type MatchingFacts,
   MatchingFactsSchema,
   type MatchingReadings,
+  type MatchingWeights,
   type MatchNeed,
   type MatchReason,
   type MatchReasonCode,
   type MatchResult,
   matchingPolicy,
   type RankOptions,
+  type RequiredCertificate,
   rankVolunteers,
   requiredCertificate,
 } from "./presets/matching";

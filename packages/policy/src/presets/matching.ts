@@ -78,6 +78,18 @@ export const MatchingFactSet = defineFacts({
 /** The policy id of {@link matchingPolicy}. */
 export const MATCHING_POLICY_ID = "matching";
 
+/** The weights of the matching score (defaults 40, 30, 20 and 5). */
+export interface MatchingWeights {
+  /** Weight of the share of skills asked that the volunteer holds. */
+  readonly skill?: number;
+  /** Weight of serving in the need's own community. */
+  readonly community?: number;
+  /** Weight of being free at a time asked (or the need set none). */
+  readonly availability?: number;
+  /** Penalty per pairing or matched need the volunteer carries now. */
+  readonly load?: number;
+}
+
 /** Readings of the matching policy a bureau may change. */
 export interface MatchingReadings {
   /** Services only a certified volunteer gives (default: medical care, emergency help, legal aid). */
@@ -87,12 +99,7 @@ export interface MatchingReadings {
   /** Most load of a volunteer who declared none (default 3). */
   readonly defaultMaxLoad?: number;
   /** Score weights: skill share, same community, availability, and the penalty per current load. */
-  readonly weights?: {
-    readonly skill?: number;
-    readonly community?: number;
-    readonly availability?: number;
-    readonly load?: number;
-  };
+  readonly weights?: MatchingWeights;
   /** First day in effect (default `"2009-01-01"`). */
   readonly from?: IsoDate;
 }
@@ -290,6 +297,14 @@ export interface MatchEntry {
   readonly decision: Decision;
 }
 
+/** A certificate a need requires: the skill (its service kind) and the lowest level that serves. */
+export interface RequiredCertificate {
+  /** The certified skill. */
+  readonly skill: string;
+  /** The level. */
+  readonly level: number;
+}
+
 /** The ranking of volunteers for one need on one day. */
 export interface MatchResult {
   /** The day matched on. */
@@ -297,7 +312,7 @@ export interface MatchResult {
   /** The policy version in effect. */
   readonly version: string;
   /** The certificate the need requires on the day, or null. */
-  readonly certificate: { readonly skill: string; readonly level: number } | null;
+  readonly certificate: RequiredCertificate | null;
   /** Those who may serve, best first (score, then lighter load, then id). */
   readonly ranked: readonly MatchEntry[];
   /** Those left out, by id. */
@@ -335,7 +350,7 @@ export function requiredCertificate(
   need: Pick<MatchNeed, "serviceKind" | "level">,
   on: IsoDate,
   policy: Policy<MatchingFacts> = presetMatching(),
-): { readonly skill: string; readonly level: number } | null {
+): RequiredCertificate | null {
   const params = policy.paramsOn(on);
   const byPolicy = list(params.certifiedKinds).includes(need.serviceKind) ? num(params.certifiedLevel, 2) : 0;
   const level = Math.max(need.level ?? 0, byPolicy);

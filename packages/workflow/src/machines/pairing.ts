@@ -47,7 +47,12 @@ export interface PairingContext {
   /** Why it is paused (a code). */
   readonly pauseReason: string | null;
   /** The certificate that lapsed while the pairing was active (set while suspended). */
-  readonly lapse: { readonly skill: string; readonly expiredOn: string } | null;
+  readonly lapse: {
+    /** The skill whose certificate lapsed. */
+    readonly skill: string;
+    /** The first day without a valid certificate. */
+    readonly expiredOn: string;
+  } | null;
 }
 
 /**
