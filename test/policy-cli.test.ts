@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { birthdayPolicyBuilder, serializePolicy } from "@elderflow/policy";
+import { birthdayPolicyBuilder, presetPolicies, serializePolicy } from "@elderflow/policy";
 import { afterAll, describe, expect, it } from "vitest";
 import { fileWriter, runIn } from "./support/cli";
 
@@ -158,7 +158,10 @@ describe("elderflow policy show / list / impact", () => {
     const json = await run("--format", "json", "policy", "show", "stars");
     expect((JSON.parse(json.out) as { id: string }).id).toBe("stars");
     const list = await run("--format", "json", "policy", "list");
-    expect((JSON.parse(list.out) as { id: string }[]).length).toBe(7);
+    // Every preset, each once: the report's rules plus the #15 presets (matching, medical volunteer scope).
+    const ids = (JSON.parse(list.out) as { id: string }[]).map((p) => p.id);
+    expect(ids).toEqual([...presetPolicies().keys()]);
+    expect(ids).toEqual(expect.arrayContaining(["birthday", "stars", "medical-volunteer-scope"]));
   });
 
   it("lists who gains and loses between a preset and a reform", async () => {
