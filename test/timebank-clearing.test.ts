@@ -9,7 +9,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ActorInput, fixedClock } from "@elderflow/core";
+import { type ActorInput, fixedClock, sqlFromPglite } from "@elderflow/core";
 import { rateYearEnd, yearEndRatingPolicy } from "@elderflow/policy";
 import {
   type ClearingBook,
@@ -21,14 +21,17 @@ import {
   hmacSigner,
   memoryStore,
   openClearingBook,
+  openStoredClearingBook,
   pgliteStore,
   rateYear,
   type SettlementStatement,
   settlementStatement,
+  sqlClearingStore,
   type TimeBank,
   type TimeBankStore,
   verifyStatement,
 } from "@elderflow/timebank";
+import { PGlite } from "@electric-sql/pglite";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { testStars } from "./timebank-support";
@@ -583,6 +586,89 @@ describe("the clearing book", () => {
     expect(() => openClearingBook({ bank: B, clock, entries: kept.slice(1) })).toThrowError(
       expect.objectContaining({ code: "JOURNAL_TAMPERED", params: { position: 1 } }),
     );
+  });
+});
+
+describe("the clearing book kept in the bank's PGlite database", () => {
+  const serve = (key: string, ref: string, minutes = 60) => ({
+    op: "serve",
+    key,
+    from: A,
+    ref,
+    volunteer: "a-v1",
+    beneficiary: "a-v1",
+    minutes,
+    on: "2027-02-03",
+    community: "b-c1",
+    by: "staff-b1",
+  });
+
+  it("stores every decision, reopens to the same head, and settles a quarter from the stored book", async () => {
+    const db = new PGlite();
+    try {
+      const a = await district(A, "a-c1", memoryStore());
+      const bank = await createTimeBank({ store: pgliteStore({ db }), clock, stars: testStars });
+      const stored = await openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(sqlFromPglite(db)) });
+      const b: District = { id: B, bank, book: stored.book, community: "b-c1" };
+      const withdrawn = await a.bank.as(BUREAU_A).submitMany([
+        {
+          op: "withdraw",
+          key: "a-w1",
+          volunteer: "a-v1",
+          beneficiary: "a-v1",
+          minutes: 60,
+          on: "2027-02-03",
+          community: clearingCommunity(B),
+        },
+        { op: "fulfil", key: "a-w1:f", withdrawal: "a-w1", on: "2027-02-03" },
+      ]);
+      expect(withdrawn.every((r) => r.ok)).toBe(true);
+      expect(await stored.as(STAFF_B).submitMany([serve("s1", "a-w1"), serve("s2", "a-w1")])).toEqual([
+        { key: "s1", ok: true, status: "posted" },
+        { key: "s2", ok: false, code: "DUPLICATE_ID", path: ["ref"] },
+      ]);
+      expect(
+        await stored.as(BUREAU_B).submit({ op: "close", key: "c1", counterpart: A, period: "2027-Q1" }),
+      ).toMatchObject({ ok: true });
+      const rows = await db.query<{ n: number }>("select count(*)::int as n from timebank_clearing");
+      expect(rows.rows[0]?.n).toBe(2);
+
+      const again = await openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(sqlFromPglite(db)) });
+      expect(again.book.anchor()).toEqual(stored.book.anchor());
+      b.book = again.book;
+      const { fromA } = await settleBoth(a, b);
+      expect(await checkAtB(fromA, b)).toMatchObject({ ok: true, netDifference: 0 });
+
+      // A row edited under the bank is found at its position on the next open.
+      await db.query(
+        "update timebank_clearing set entry = replace(entry, '\"minutes\":60', '\"minutes\":600') where seq = 1",
+      );
+      await expect(
+        openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(sqlFromPglite(db)) }),
+      ).rejects.toMatchObject({
+        code: "JOURNAL_TAMPERED",
+        params: { position: 1 },
+      });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("a writer that fell behind another fails with INTERNAL and reads only what is stored", async () => {
+    const db = new PGlite();
+    try {
+      const first = await openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(sqlFromPglite(db)) });
+      const second = await openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(sqlFromPglite(db)) });
+      expect(await first.as(STAFF_B).submit(serve("s1", "a-w1"))).toMatchObject({ ok: true });
+      await expect(second.as(STAFF_B).submit(serve("s9", "a-w9"))).rejects.toMatchObject({ code: "INTERNAL" });
+      // Rebuilt from the store: it sees the first writer's entry, not its own refused one.
+      expect(second.book.inbound().map((x) => x.key)).toEqual(["s1"]);
+      expect(await second.as(STAFF_B).submit(serve("s9", "a-w9"))).toMatchObject({ ok: true });
+      await first.reload();
+      expect(first.book.anchor()).toEqual(second.book.anchor());
+    } finally {
+      await db.close();
+    }
   });
 });
 

@@ -28,6 +28,46 @@ export {
   type TimeBank,
   type TimeBankOptions,
 } from "./bank";
+// --- #15 clearing and year-end rating ---
+export {
+  type ActingClearingBook,
+  type CityClearingInput,
+  type CityClearingRun,
+  type CityPosition,
+  type CityProblem,
+  type ClearingBook,
+  type ClearingBookOptions,
+  ClearingCommand,
+  ClearingEntry,
+  type ClearingFailureCode,
+  type ClearingResult,
+  CloseClearingCommand,
+  cityClearing,
+  clearingCommunity,
+  clearingLines,
+  type InboundMovement,
+  openClearingBook,
+  ServeCommand,
+  SettlementStatement,
+  type StatementCheck,
+  type StatementInput,
+  StatementLine,
+  type StatementProblem,
+  StatementVolunteer,
+  settlementStatement,
+  statementSigningText,
+  UnserveCommand,
+  type VerifyStatementOptions,
+  verifyStatement,
+} from "./clearing";
+export {
+  type ActingStoredClearingBook,
+  CLEARING_MIGRATIONS,
+  type ClearingBookStore,
+  openStoredClearingBook,
+  type StoredClearingBook,
+  sqlClearingStore,
+} from "./clearingStore";
 export {
   CancelCommand,
   ClosePeriodCommand,
@@ -77,6 +117,14 @@ export {
 } from "./ledger";
 export { TIMEBANK_MIGRATIONS } from "./migrations";
 export {
+  type RateYearOptions,
+  type RatingFeedback,
+  rateYear,
+  type VolunteerRating,
+  type YearFacts,
+  type YearRater,
+} from "./rating";
+export {
   type AsOfOptions,
   accountAsOf,
   type BalanceBasis,
@@ -96,8 +144,8 @@ export {
 } from "./reports";
 export {
   addMonths,
-  ExpiryRule,
   type ExpiryMovement,
+  ExpiryRule,
   expiringMinutes,
   mayRedeem,
   PersonFacts,
@@ -124,43 +172,3 @@ export type {
   StoreSnapshot,
   TimeBankStore,
 } from "./stores/types";
-// --- #15 clearing and year-end rating ---
-export {
-  type ActingClearingBook,
-  type CityClearingInput,
-  type CityClearingRun,
-  type CityPosition,
-  type CityProblem,
-  type ClearingBook,
-  type ClearingBookOptions,
-  ClearingCommand,
-  ClearingEntry,
-  type ClearingFailureCode,
-  type ClearingResult,
-  CloseClearingCommand,
-  cityClearing,
-  clearingCommunity,
-  clearingLines,
-  type InboundMovement,
-  openClearingBook,
-  ServeCommand,
-  SettlementStatement,
-  type StatementCheck,
-  type StatementInput,
-  StatementLine,
-  type StatementProblem,
-  StatementVolunteer,
-  settlementStatement,
-  statementSigningText,
-  UnserveCommand,
-  type VerifyStatementOptions,
-  verifyStatement,
-} from "./clearing";
-export {
-  type RateYearOptions,
-  type RatingFeedback,
-  rateYear,
-  type VolunteerRating,
-  type YearFacts,
-  type YearRater,
-} from "./rating";
