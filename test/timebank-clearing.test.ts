@@ -533,6 +533,15 @@ describe("the clearing book", () => {
     expect(book.inbound(A).map((s) => s.key)).toEqual(["s1", "s4"]);
   });
 
+  it("refuses a bank id that is not a canonical id, or too long to name a clearing community", () => {
+    expect(clearingCommunity("district-b")).toBe("bank:district-b");
+    for (const bad of ["13800138000", "a b", "", "x".repeat(60), "区\u0000"])
+      expect(() => clearingCommunity(bad)).toThrowError(expect.objectContaining({ path: ["bank"] }));
+    expect(() => openClearingBook({ bank: "13800138000", clock })).toThrowError(
+      expect.objectContaining({ path: ["bank"] }),
+    );
+  });
+
   it("refuses entries dated in a closed quarter, and closing is the bureau's", () => {
     const book = openClearingBook({ bank: B, clock });
     expect(book.as(STAFF_B).submit({ op: "close", key: "c1", counterpart: A, period: "2027-Q1" })).toMatchObject({
