@@ -24,6 +24,11 @@ export function testWorkflows() {
     },
     pairing: { certification: ({ volunteerId, level }) => (CERTIFIED.get(volunteerId) ?? 0) >= level },
     escalation: { departmentFor: (category) => (category === "housing" ? "dept-housing" : null) },
+    medicalGroup: {
+      certification: ({ volunteerId, level }) => (CERTIFIED.get(volunteerId) ?? 0) >= level,
+      // The programme's scope: the fixtures' cadres p1–p3.
+      scope: ({ personId }) => ["p1", "p2", "p3"].includes(personId),
+    },
   });
 }
 

@@ -393,6 +393,16 @@ describe("emitted events", () => {
     // pairing: the certificate lapses
     const lapse = { volunteerId: "v-cert", skill: "medical_care", expiredOn: "2027-03-16" };
     await engine.send("pr", { id: "lapse", type: "CERTIFICATE_LAPSED", actor: cs, payload: lapse });
+    // medical volunteer group: a missed week for a cadre, then a member's certificate lapses
+    await engine.start("medicalGroup", {
+      id: "mg",
+      input: { communityId: "c01", members: ["v-cert"], cadres: ["p1"], level: 2 },
+      actor: cs,
+    });
+    await engine.send("mg", { id: "act", type: "ACTIVATE", actor: cs });
+    clock.advance(7 * DAY);
+    await engine.runDueTimers();
+    await engine.send("mg", { id: "lapse", type: "CERTIFICATE_LAPSED", actor: cs, payload: lapse });
     // verification: one verified, one rejected
     const entry = (id: string) => ({
       communityId: "c01",

@@ -22,6 +22,7 @@ const INPUTS: Record<string, Record<string, unknown>> = {
     servedOn: "2027-03-01",
   },
   case: { communityId: "c01", kind: "mediation", category: "support", parties: ["p1", "p2"], summary: "赡养纠纷" },
+  medicalGroup: { communityId: "c01", members: ["v-cert", "v1"], cadres: ["p1", "p2"], level: 2 },
 };
 
 /** Every state a machine can be in, flattened as the engine flattens it. */
