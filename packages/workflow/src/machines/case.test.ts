@@ -4,11 +4,12 @@ import { describe, expect, it } from "vitest";
 import { createWorkflowEngine } from "../engine";
 import { anActor, anEngine, codeOf } from "../fixtures.testkit";
 import { memoryStore } from "../stores/memory";
+import type { WorkflowActor } from "../types";
 import { CASE_KINDS, CASE_OUTCOMES, caseCounts, caseWorkflow, weekdayReceptions } from "./case";
 
 const cs = anActor("community_staff", "cs1");
 const mediator = anActor("association", "med1");
-const bureau = anActor("bureau", "b1", { communityId: undefined });
+const bureau: WorkflowActor = { id: "b1", role: "bureau" };
 let seq = 0;
 const ev = (type: string, actor = cs, payload?: Record<string, unknown>) => ({
   id: `e${++seq}`,
