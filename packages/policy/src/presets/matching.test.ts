@@ -36,7 +36,10 @@ describe("rankVolunteers (持证上岗: judged on the day)", () => {
     aVolunteer("v-expired", { skills: ["medical_care"], certifications: [medicalCert()] }),
     aVolunteer("v-low", { certifications: [medicalCert({ level: 1, validTo: "2028-12-31" })] }),
     aVolunteer("v-none", { skills: ["medical_care"] }),
-    aVolunteer("v-future", { skills: ["medical_care"], certifications: [medicalCert({ validFrom: "2027-04-01", validTo: "2029-01-01" })] }),
+    aVolunteer("v-future", {
+      skills: ["medical_care"],
+      certifications: [medicalCert({ validFrom: "2027-04-01", validTo: "2029-01-01" })],
+    }),
     aVolunteer("v-ok", { certifications: [medicalCert({ level: 3, validTo: "2028-12-31" })] }),
     aVolunteer("v-far", { communityId: "c2", certifications: [medicalCert({ validTo: "2028-12-31" })] }),
   ];
