@@ -953,7 +953,7 @@ describe("year-end star rating (评定)", () => {
     const policy = yearEndRatingPolicy();
     const names: Record<string, string> = { v1: "张小三", v2: "李四", v3: "王五", v4: "赵六" };
     const ratings = rateYear(bank.as({ id: "bureau", roles: ["bureau"] }), 2027, {
-      rate: (facts, on) => rateYearEnd(policy, facts as Parameters<typeof rateYearEnd>[1], on),
+      rate: (facts, on) => rateYearEnd(policy, facts, on),
       community: "c1",
       nameOf: (id) => names[id],
       feedback: (v) =>
@@ -976,7 +976,7 @@ describe("year-end star rating (评定)", () => {
     expect(ratings[3]).toMatchObject({ yearMinutes: 60 * 60, services: 1 });
     // Read later, the reversal and the January verification count.
     const later = rateYear(bank.as({ id: "bureau", roles: ["bureau"] }), 2027, {
-      rate: (facts, on) => rateYearEnd(policy, facts as Parameters<typeof rateYearEnd>[1], on),
+      rate: (facts, on) => rateYearEnd(policy, facts, on),
       community: "c1",
       asOf: "2028-03-01",
     });
@@ -1041,7 +1041,7 @@ describe("year-end star rating (评定)", () => {
     ]);
     const policy = yearEndRatingPolicy();
     const ratings = rateYear(host, 2027, {
-      rate: (facts, on) => rateYearEnd(policy, facts as Parameters<typeof rateYearEnd>[1], on),
+      rate: (facts, on) => rateYearEnd(policy, facts, on),
       feedback: (v) => (v === "v1" ? { satisfied: -1, dissatisfied: Number.NaN } : { score: 101, responses: 1 }),
     });
     expect(ratings).toEqual([
