@@ -15,6 +15,7 @@ export { CLI_VERSION, runCli } from "./cli/program";
 export {
   type BirthdayListRow,
   type CertificateView,
+  type DeliveryCompletenessRow,
   escapePrintable,
   type HolidayVisitRow,
   type PrintableColumn,
@@ -22,6 +23,7 @@ export {
   type PrintableText,
   printableBirthdayList,
   printableCertificate,
+  printableDeliveryCompleteness,
   printableHolidayVisitList,
   renderPrintableList,
 } from "./report/printable";

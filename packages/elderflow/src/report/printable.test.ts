@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import "../../../../test/support/fast-check";
-import { escapePrintable, printableHolidayVisitList } from "./printable";
+import { escapePrintable, printableDeliveryCompleteness, printableHolidayVisitList } from "./printable";
 
 describe("printable pages", () => {
   it("never lets markup, quotes or bidirectional controls through (property)", () => {
@@ -44,5 +44,24 @@ describe("printable pages", () => {
     expect((html.match(/<tr>/g) ?? []).length).toBe(3);
     expect(html).toContain("共 2 人次");
     expect(html).toContain("<td><bdi>张*三</bdi></td>");
+  });
+
+  it("prints the monthly delivery completeness with a total line, and a hostile community name as text", () => {
+    const html = printableDeliveryCompleteness(
+      [
+        { community: "丰华社区", due: 40, delivered: 38, missed: 1, outstanding: 1 },
+        { community: "<script>x</script>", due: 10, delivered: 10, missed: 0, outstanding: 0 },
+      ],
+      { month: "2027-03", lang: "zh-CN" },
+    );
+    expect(html).toContain("2027年3月报刊及学习资料送达情况");
+    expect(html).toContain("共 2 个社区");
+    expect(html).not.toContain("<script>");
+    expect((html.match(/<tr>/g) ?? []).length).toBe(4);
+    expect(html).toMatch(/合计[\s\S]*?50[\s\S]*?48[\s\S]*?96\.0%/);
+    expect(printableDeliveryCompleteness([], { month: "2027-03", lang: "en" })).toContain("—");
+    expect(() => printableDeliveryCompleteness([], { month: "2027-13<b>", lang: "en" })).toThrow(
+      expect.objectContaining({ code: "INVALID_FORMAT" }),
+    );
   });
 });

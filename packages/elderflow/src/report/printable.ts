@@ -5,7 +5,7 @@
  * signature lines. Every string is escaped and bidirectional controls are removed, so a hostile name
  * (`<script>`, U+202E) prints as text and cannot reorder the line it sits on.
  */
-import type { Lang } from "@elderflow/core";
+import { ElderflowError, type Lang } from "@elderflow/core";
 
 /** A text in both languages. */
 export interface PrintableText {
@@ -261,6 +261,82 @@ export function printableHolidayVisitList(
         { "zh-CN": "社区负责人", en: "Community head" },
       ],
       note: MASKED_NOTE,
+    },
+    lang,
+  );
+}
+
+/** One community's line of the monthly delivery completeness list (`flow.deliveries.completeness`, community named). */
+export interface DeliveryCompletenessRow {
+  /** Community name. */
+  readonly community: string;
+  /** Copies due in the month. */
+  readonly due: number;
+  /** Delivered. */
+  readonly delivered: number;
+  /** Missed (not delivered since). */
+  readonly missed: number;
+  /** Not recorded yet. */
+  readonly outstanding: number;
+}
+
+/**
+ * The monthly completeness list of periodical and study-material deliveries (报刊及学习资料送达情况)
+ * as a printable page: per community, due, delivered, missed, not recorded and the rate, with a
+ * total line, for the bureau to file and the communities to sign.
+ *
+ * @example
+ * ```ts
+ * printableDeliveryCompleteness([{ community: "丰华社区", due: 40, delivered: 39, missed: 1, outstanding: 0 }], { month: "2027-03", lang: "zh-CN" });
+ * ```
+ */
+export function printableDeliveryCompleteness(
+  rows: readonly DeliveryCompletenessRow[],
+  options: { readonly month: string; readonly lang: Lang; readonly issuedBy?: string },
+): string {
+  const { lang } = options;
+  const rate = (r: DeliveryCompletenessRow) =>
+    r.due === 0 ? "—" : `${(Math.round((1000 * r.delivered) / r.due) / 10).toFixed(1)}%`;
+  const total = rows.reduce(
+    (a, r) => ({
+      community: lang === "zh-CN" ? "合计" : "total",
+      due: a.due + r.due,
+      delivered: a.delivered + r.delivered,
+      missed: a.missed + r.missed,
+      outstanding: a.outstanding + r.outstanding,
+    }),
+    { community: "", due: 0, delivered: 0, missed: 0, outstanding: 0 } as DeliveryCompletenessRow,
+  );
+  if (typeof options.month !== "string" || !/^\d{4}-(0[1-9]|1[0-2])$/.test(options.month))
+    throw new ElderflowError("INVALID_FORMAT", { path: ["month"], params: { format: "YYYY-MM" } });
+  const [y, m] = options.month.split("-");
+  return renderPrintableList(
+    {
+      title: {
+        "zh-CN": `${y}年${Number(m)}月报刊及学习资料送达情况`,
+        en: `Deliveries of periodicals and study materials, ${options.month}`,
+      },
+      meta: [
+        lang === "zh-CN" ? `共 ${rows.length} 个社区` : `${rows.length} communities`,
+        ...issuedByLine(options.issuedBy, lang),
+      ],
+      columns: [
+        col("index", "序号", "No.", true),
+        col("community", "社区", "community"),
+        col("due", "应送", "due", true),
+        col("delivered", "已送达", "delivered", true),
+        col("missed", "未送达", "missed", true),
+        col("outstanding", "未登记", "not recorded", true),
+        col("rate", "送达率", "delivered %", true),
+      ],
+      rows: [
+        ...rows.map((r, i) => ({ index: i + 1, ...r, rate: rate(r) })),
+        { index: "", ...total, rate: rate(total) },
+      ],
+      signatures: [
+        { "zh-CN": "经办人", en: "Prepared by" },
+        { "zh-CN": "审核人", en: "Checked by" },
+      ],
     },
     lang,
   );
