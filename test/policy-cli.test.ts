@@ -30,6 +30,7 @@ describe("elderflow policy test", () => {
       "priority-target",
       "stars",
       "volunteer-level",
+      "year-rating",
     ]);
   });
 

@@ -7,7 +7,7 @@ import { HospitalFactSet, hospitalVisitPolicy } from "./hospital";
 import { MatchingFactSet, matchingPolicy } from "./matching";
 import { MedicalVolunteerFactSet, medicalVolunteerScopePolicy } from "./medicalVolunteer";
 import { PriorityFactSet, priorityTargetPolicy } from "./priority";
-import { StarFactSet, starPolicy } from "./stars";
+import { StarFactSet, starPolicy, YearRatingFactSet, yearEndRatingPolicy } from "./stars";
 import { VolunteerLevelFactSet, volunteerLevelPolicy } from "./volunteer";
 
 /** The fact sets of every preset, by id (what `loadPolicy` resolves a policy's `facts` against). */
@@ -21,12 +21,13 @@ export const PRESET_FACT_SETS: readonly FactSet[] = [
   StarFactSet,
   MedicalVolunteerFactSet,
   MatchingFactSet,
+  YearRatingFactSet,
 ] as unknown as readonly FactSet[];
 
 /**
  * Every preset policy with its default readings, by policy id: birthday (rule 1), hospital-visit
  * (2), holiday-visit (3), health-check (4), priority-target (10), volunteer-level (11), medical-volunteer-scope (12), stars (14),
- * matching (11, 12).
+ * matching (11, 12), year-rating (14, the year-end 评定).
  *
  * @example
  * ```ts
@@ -44,6 +45,7 @@ export function presetPolicies(options: PolicyOptions = {}): ReadonlyMap<string,
     starPolicy({}, options),
     medicalVolunteerScopePolicy({}, options),
     matchingPolicy({}, options),
+    yearEndRatingPolicy({}, options),
   ] as unknown as Policy[];
   return new Map(list.map((p) => [p.id, p]));
 }
