@@ -1,7 +1,9 @@
-import { type ActorInput, isElderflowError, manualClock, sqlFromPglite } from "@elderflow/core";
+import { type ActorInput, isElderflowError, manualClock, sqlFromPglite, sqlFromPgPool } from "@elderflow/core";
 import { PGlite } from "@electric-sql/pglite";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { PG_URL, pgAdmin, privateDatabase } from "../../../test/support/pg";
 import { createNeedsRegister, memoryNeedsStore, type NeedInput, type NeedsRegister } from "./needs";
 import { createRegister, memoryRegisterStore } from "./register";
 import { REGISTER_MIGRATIONS, sqlNeedsRegister, sqlRegister } from "./sql";
@@ -151,6 +153,25 @@ describeNeedsContract("PGlite", async () => {
   const db = new PGlite();
   const needs = await sqlNeedsRegister(sqlFromPglite(db, { owned: false }), { clock: clock() });
   return { needs, cleanup: () => db.close() };
+});
+
+// A database of this file's own, a schema per opened register; an unreachable server fails (never a skip).
+const pgDb = privateDatabase("ef_needs");
+let pgCreated: Promise<void> | undefined;
+let pgCount = 0;
+describe("on PostgreSQL", () => {
+  afterAll(() => pgAdmin(`drop database if exists ${pgDb} with (force)`));
+  describeNeedsContract("PostgreSQL", async () => {
+    pgCreated ??= pgAdmin(`create database ${pgDb}`);
+    await pgCreated;
+    const schema = `n${++pgCount}`;
+    const url = new URL(PG_URL);
+    url.pathname = `/${pgDb}`;
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 3, options: `-c search_path=${schema}` });
+    await pool.query(`create schema if not exists ${schema}`);
+    const needs = await sqlNeedsRegister(sqlFromPgPool(pool, { owned: false }), { clock: clock() });
+    return { needs, cleanup: () => pool.end() };
+  });
 });
 
 describe("needs register: hostile input at the boundary", () => {
