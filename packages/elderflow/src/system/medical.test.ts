@@ -128,6 +128,8 @@ describe("flow.medical (rule 12)", () => {
       [{ personId: "lixiu-1", kind: "visit" }, "REQUIRED", "contact.id"],
       [{ id: "c1", personId: "lixiu-1", kind: "visit", note: "张小三 13812345678" }, "UNKNOWN_FIELD", "contact.note"],
     ];
+    for (const hostile of [null, [], "visit", 7])
+      expect(await codeOf(f.medical.recordContact("g1", hostile as never, vol("v1")))).toBe("INVALID_TYPE");
     for (const [contact, code, path] of cases) {
       let err: { code: string; path: readonly (string | number)[]; toJSON?: () => unknown } | undefined;
       try {
@@ -157,6 +159,9 @@ describe("flow.medical (rule 12)", () => {
       await codeOf(f.medical.recordContact("nope", { id: "c1", personId: "lixiu-1", kind: "visit" }, vol("v1"))),
     ).toBe("UNKNOWN_INSTANCE");
     expect((await f.workflows.history("g1", staff)).filter((e) => e.type === "CONTACT")).toEqual([]);
+    const bureau = { id: "b", roles: ["bureau" as const] };
+    expect(await codeOf(f.medical.statement("g1" as never, [], { year: 2027 }, bureau))).toBe("INVALID_TYPE");
+    expect(await codeOf(f.medical.statement(["g1", "nope"], [], { year: 2027 }, bureau))).toBe("UNKNOWN_INSTANCE");
   });
 
   it("applies a contact once per event id", async () => {

@@ -247,7 +247,9 @@ export function createMedicalGroups(options: MedicalGroupsOptions): MedicalGroup
   return {
     async recordContact(groupId, contact, actor) {
       const a = actorOf(actor);
-      const id = parseOrThrow(KeySchema, (contact as { id?: unknown })?.id, ["contact", "id"]);
+      if (typeof contact !== "object" || contact === null || Array.isArray(contact))
+        throw new ElderflowError("INVALID_TYPE", { path: ["contact"], params: { expected: "object" } });
+      const id = parseOrThrow(KeySchema, contact.id, ["contact", "id"]);
       const { id: _id, ...rest } = contact;
       const c = parseOrThrow(MedicalContactInput, rest, ["contact"]);
       const inst = await groupOf(groupId);
@@ -314,8 +316,9 @@ export function createMedicalGroups(options: MedicalGroupsOptions): MedicalGroup
     },
     async statement(groupIds, lines, period, actor) {
       const a = actorOf(actor);
+      const ids = parseOrThrow(IdSchema.array().max(10_000), groupIds, ["groupIds"]);
       const all = [];
-      for (const [i, g] of groupIds.entries()) {
+      for (const [i, g] of ids.entries()) {
         const inst = await groupOf(g).catch((e: unknown) => {
           if (e instanceof ElderflowError)
             throw new ElderflowError(e.code, { path: ["groupIds", i], params: e.params });
