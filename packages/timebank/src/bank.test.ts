@@ -300,3 +300,58 @@ describe("refused commands", () => {
     expect(b.ledgerAccounts()).toEqual(a.ledgerAccounts());
   });
 });
+
+describe("opening the bank", () => {
+  /** A memory store that counts its opens and closes, optionally failing to read the journal. */
+  function countingStore(failRead = false) {
+    const inner = memoryStore();
+    const counts = { open: 0, close: 0 };
+    const store: TimeBankStore = {
+      ...inner,
+      open: async () => {
+        counts.open++;
+        await inner.open();
+      },
+      close: async () => {
+        counts.close++;
+        await inner.close();
+      },
+      readJournal: failRead
+        ? async () => {
+            throw new Error("disk gone");
+          }
+        : inner.readJournal,
+    };
+    return { store, counts };
+  }
+
+  it("refuses rules that do not parse before it opens the store", async () => {
+    const { store, counts } = countingStore();
+    await expect(
+      createTimeBank({ store, clock, stars: testStars, rules: [{ from: "2027-02-30" }] }),
+    ).rejects.toMatchObject({ code: "INVALID_DATE", path: ["rules", 0, "from"] });
+    expect(counts).toEqual({ open: 0, close: 0 });
+  });
+
+  it("refuses a persons lookup that is not a function before it opens the store", async () => {
+    const { store, counts } = countingStore();
+    await expect(
+      createTimeBank({ store, clock, stars: testStars, persons: "everyone" as never }),
+    ).rejects.toSatisfy(isElderflowError);
+    expect(counts.open).toBe(0);
+  });
+
+  it("closes the store it opened when reading the journal fails, and rethrows that failure", async () => {
+    const { store, counts } = countingStore(true);
+    await expect(createTimeBank({ store, clock, stars: testStars })).rejects.toThrow("disk gone");
+    expect(counts).toEqual({ open: 1, close: 1 });
+  });
+
+  it("leaves the store open for the bank when everything parses, and closes it with the bank", async () => {
+    const { store, counts } = countingStore();
+    const bank = await createTimeBank({ store, clock, stars: testStars, rules: [{ from: "2027-01-01" }] });
+    expect(counts).toEqual({ open: 1, close: 0 });
+    await bank.close();
+    expect(counts.close).toBe(1);
+  });
+});

@@ -249,8 +249,10 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
   };
   const newState = () => createBankState(stateOptions);
   const suite = assertHashSuite(options.hash ?? sha256Suite);
-  await store.open();
+  // Parse the rules, households and persons before the store is opened: a bad option then leaves
+  // nothing open behind the error.
   let state: BankState = newState();
+  await store.open();
 
   async function catchUp(into: BankState): Promise<void> {
     for (;;) {
@@ -259,8 +261,14 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
       if (page.length < PAGE) return;
     }
   }
-  await openChecked(store, state, suite);
-  await catchUp(state);
+  try {
+    await openChecked(store, state, suite);
+    await catchUp(state);
+  } catch (error) {
+    // The caller never gets a bank to close: close the store here (a failing close must not hide why).
+    await store.close().catch(() => undefined);
+    throw error;
+  }
 
   const queue: Pending[] = [];
   let running = false;
