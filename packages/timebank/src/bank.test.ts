@@ -335,9 +335,9 @@ describe("opening the bank", () => {
 
   it("refuses a persons lookup that is not a function before it opens the store", async () => {
     const { store, counts } = countingStore();
-    await expect(
-      createTimeBank({ store, clock, stars: testStars, persons: "everyone" as never }),
-    ).rejects.toSatisfy(isElderflowError);
+    await expect(createTimeBank({ store, clock, stars: testStars, persons: "everyone" as never })).rejects.toSatisfy(
+      isElderflowError,
+    );
     expect(counts.open).toBe(0);
   });
 
