@@ -95,19 +95,6 @@ export {
 } from "./machines/escalation";
 export { builtInWorkflows, type WorkflowDeps } from "./machines/index";
 export {
-  CertificateLapsedAlert,
-  type CertificationCheck,
-  type CertificationQuery,
-  MissedContact,
-  type PairingContext,
-  type PairingDeps,
-  type PairingEvent,
-  PairingInput,
-  PairingPayloads,
-  pairingMachine,
-  pairingWorkflow,
-} from "./machines/pairing";
-export {
   ContactCadence,
   checksOf,
   type GroupCadre,
@@ -130,6 +117,19 @@ export {
   medicalGroupWorkflow,
   type ProgrammeScopeCheck,
 } from "./machines/medicalGroup";
+export {
+  CertificateLapsedAlert,
+  type CertificationCheck,
+  type CertificationQuery,
+  MissedContact,
+  type PairingContext,
+  type PairingDeps,
+  type PairingEvent,
+  PairingInput,
+  PairingPayloads,
+  pairingMachine,
+  pairingWorkflow,
+} from "./machines/pairing";
 export { distanceMetres, isOpenAt, servicePointDirectory } from "./machines/servicePoints";
 export {
   DEFAULT_SLA,
