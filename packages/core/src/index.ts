@@ -161,6 +161,7 @@ export {
   SealedValue,
   sha256Hex,
 } from "./seal";
+export { type BatchingSqlClient, batchingClient } from "./batch";
 export {
   type IsolationLevel,
   isRetryableSqlError,

@@ -100,6 +100,10 @@ export const ERROR_MESSAGES = {
   },
   USAGE: { "zh-CN": "用法错误：{detail}", en: "Usage error: {detail}" },
   INTERNAL: { "zh-CN": "内部错误：{detail}", en: "Internal error: {detail}" },
+  BATCH_ABORTED: {
+    "zh-CN": "批量提交已中止：其中一条语句失败，整批已回滚",
+    en: "The batch was aborted: a statement in it failed and the whole batch is rolled back",
+  },
 
   // ---- policy
   UNKNOWN_FACT: { "zh-CN": "未知事实：{fact}", en: "Unknown fact: {fact}" },

@@ -1,0 +1,108 @@
+import { ElderflowError } from "./errors";
+import type { SqlClient, SqlQueryable, TransactionOptions } from "./sql";
+
+/** A {@link SqlClient} that can also run a unit of work (several commits) as one transaction. */
+export interface BatchingSqlClient extends SqlClient {
+  /**
+   * Runs `fn` as one database transaction: every statement sent through this client while it runs
+   * (by any store built on it) joins that transaction, and each `transaction()` call inside becomes a
+   * savepoint, so an inner failure undoes only its own writes. The batch commits when `fn` resolves;
+   * it rolls back when `fn` throws or when a plain statement inside failed (PostgreSQL then refuses
+   * the rest of the transaction: later statements throw `BATCH_ABORTED`). A nested `batch` joins the
+   * outer one. Retries on serialization failure do not apply inside a batch.
+   */
+  batch<T>(fn: () => Promise<T>): Promise<T>;
+  /** Whether a batch is open. */
+  readonly inBatch: boolean;
+}
+
+interface OpenBatch {
+  readonly tx: SqlQueryable;
+  /** The first plain statement that failed: the transaction is aborted from then on. */
+  failed: unknown;
+  savepoints: number;
+}
+
+/**
+ * Wraps a client so that a caller can group many commits into one transaction (one WAL flush instead
+ * of one per statement). On PGlite, the embedded default, a commit costs more than a small
+ * statement, so a day of a district's events committed as one batch runs several times faster; the
+ * batch is durable as a whole or not at all. While a batch is open every statement through the
+ * client joins it (a single-writer pattern: on a shared PostgreSQL, keep batches short, since their
+ * row locks are held until the end).
+ *
+ * @example
+ * ```ts
+ * const sql = batchingClient(sqlFromPglite(new PGlite()));
+ * await sql.batch(async () => {
+ *   await sql.query("insert into t values (1)");
+ *   await sql.transaction(async (tx) => tx.query("insert into t values (2)"));
+ * }); // both rows, one commit
+ * ```
+ */
+export function batchingClient(client: SqlClient): BatchingSqlClient {
+  let open: OpenBatch | null = null;
+
+  async function inside<R>(b: OpenBatch, sql: string, params: readonly unknown[]): Promise<{ rows: R[] }> {
+    if (b.failed !== undefined) throw new ElderflowError("BATCH_ABORTED", { cause: b.failed });
+    try {
+      return await b.tx.query<R>(sql, params);
+    } catch (e) {
+      // Inside a savepoint the failure is undone by its rollback; outside, the transaction is lost.
+      if (b.savepoints === 0) b.failed = e;
+      throw e;
+    }
+  }
+
+  return {
+    dialect: client.dialect,
+    get inBatch() {
+      return open !== null;
+    },
+    query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []) {
+      return open === null ? client.query<R>(sql, params) : inside<R>(open, sql, params);
+    },
+    async exec(sql: string) {
+      if (open === null) return client.exec(sql);
+      await inside(open, sql, []);
+    },
+    async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>, options?: TransactionOptions): Promise<T> {
+      const b = open;
+      if (b === null) return client.transaction(fn, options);
+      if (b.failed !== undefined) throw new ElderflowError("BATCH_ABORTED", { cause: b.failed });
+      const name = `elderflow_sp_${++b.savepoints}`;
+      await b.tx.query(`savepoint ${name}`);
+      const q: SqlQueryable = { query: <R>(sql: string, params: readonly unknown[] = []) => b.tx.query<R>(sql, params) };
+      try {
+        const result = await fn(q);
+        await b.tx.query(`release savepoint ${name}`);
+        return result;
+      } catch (e) {
+        try {
+          await b.tx.query(`rollback to savepoint ${name}`);
+          await b.tx.query(`release savepoint ${name}`);
+        } catch (undo) {
+          b.failed = undo;
+        }
+        throw e;
+      } finally {
+        b.savepoints--;
+      }
+    },
+    async batch<T>(fn: () => Promise<T>): Promise<T> {
+      if (open !== null) return fn();
+      return client.transaction(async (tx) => {
+        const b: OpenBatch = { tx, failed: undefined, savepoints: 0 };
+        open = b;
+        try {
+          const result = await fn();
+          if (b.failed !== undefined) throw b.failed;
+          return result;
+        } finally {
+          open = null;
+        }
+      });
+    },
+    close: () => client.close(),
+  };
+}
