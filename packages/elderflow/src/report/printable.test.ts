@@ -1,7 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import "../../../../test/support/fast-check";
-import { escapePrintable, printableDeliveryCompleteness, printableHolidayVisitList } from "./printable";
+import {
+  escapePrintable,
+  printableCertificate,
+  printableDeliveryCompleteness,
+  printableHolidayVisitList,
+} from "./printable";
 
 describe("printable pages", () => {
   it("never lets markup, quotes or bidirectional controls through (property)", () => {
@@ -63,5 +68,42 @@ describe("printable pages", () => {
     expect(() => printableDeliveryCompleteness([], { month: "2027-13<b>", lang: "en" })).toThrow(
       expect.objectContaining({ code: "INVALID_FORMAT" }),
     );
+  });
+
+  it("labels the gift, donation and expiry movements on the certificate in both languages", () => {
+    const line = (kind: string, minutes: number, balance: number) => ({
+      on: "2027-04-15",
+      entry: `e-${kind}`,
+      kind,
+      minutes,
+      balance,
+    });
+    const cert = {
+      volunteer: "v1",
+      name: "张*三",
+      community: "c1",
+      lines: [
+        line("earned", 600, 600),
+        line("gifted", -120, 480),
+        line("gift-received", 60, 540),
+        line("donated", -30, 510),
+        line("expired", -90, 420),
+        line("constructor", 0, 420),
+      ],
+      earnedMinutes: 600,
+      balanceMinutes: 420,
+      stars: 1,
+      anchor: { length: 9, headHash: "ab".repeat(32) },
+    };
+    const zh = printableCertificate(cert, { lang: "zh-CN", issuedOn: "2027-05-01" });
+    for (const label of ["转赠亲属", "受赠转入", "超限捐赠", "逾期失效"])
+      expect(zh).toContain(`<td><bdi>${label}</bdi></td>`);
+    const en = printableCertificate(cert, { lang: "en", issuedOn: "2027-05-01" });
+    for (const label of ["gifted to a relative", "gift received", "donated above the cap", "expired"]) {
+      expect(en).toContain(`<td><bdi>${label}</bdi></td>`);
+    }
+    // A kind the page does not know prints as itself, never as an inherited property.
+    expect(en).toContain("<td><bdi>constructor</bdi></td>");
+    expect(zh).not.toMatch(/<bdi>(gifted|gift-received|donated|expired)<\/bdi>/);
   });
 });

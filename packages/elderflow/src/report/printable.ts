@@ -6,6 +6,7 @@
  * (`<script>`, U+202E) prints as text and cannot reorder the line it sits on.
  */
 import { ElderflowError, type Lang } from "@elderflow/core";
+import type { MovementKind } from "@elderflow/timebank";
 
 /** A text in both languages. */
 export interface PrintableText {
@@ -368,12 +369,21 @@ export interface CertificateView {
   readonly anchor: { readonly length: number; readonly headHash: string };
 }
 
-const MOVEMENT: Readonly<Record<string, PrintableText>> = {
+/** One label per movement kind: a kind the time bank adds fails the type check until it is labelled here. */
+const MOVEMENT: Readonly<Record<MovementKind, PrintableText>> = {
   earned: { "zh-CN": "服务存入", en: "earned" },
   spent: { "zh-CN": "支取", en: "spent" },
   "earned-reversed": { "zh-CN": "存入冲正", en: "earning reversed" },
   "spent-reversed": { "zh-CN": "支取冲正", en: "spending reversed" },
+  gifted: { "zh-CN": "转赠亲属", en: "gifted to a relative" },
+  "gift-received": { "zh-CN": "受赠转入", en: "gift received" },
+  donated: { "zh-CN": "超限捐赠", en: "donated above the cap" },
+  expired: { "zh-CN": "逾期失效", en: "expired" },
 };
+
+/** The label of a movement kind; an unknown kind (never an inherited key) prints as itself. */
+const movementLabel = (kind: string, lang: Lang): string =>
+  Object.hasOwn(MOVEMENT, kind) ? MOVEMENT[kind as MovementKind][lang] : kind;
 
 const hours = (minutes: number) => (Math.round(minutes / 6) / 10).toFixed(1);
 
@@ -417,7 +427,7 @@ export function printableCertificate(
       ],
       rows: cert.lines.map((l) => ({
         on: l.on,
-        kind: MOVEMENT[l.kind]?.[lang] ?? l.kind,
+        kind: movementLabel(l.kind, lang),
         entry: l.entry,
         hours: hours(l.minutes),
         balance: hours(l.balance),
