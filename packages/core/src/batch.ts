@@ -72,7 +72,9 @@ export function batchingClient(client: SqlClient): BatchingSqlClient {
       if (b.failed !== undefined) throw new ElderflowError("BATCH_ABORTED", { cause: b.failed });
       const name = `elderflow_sp_${++b.savepoints}`;
       await b.tx.query(`savepoint ${name}`);
-      const q: SqlQueryable = { query: <R>(sql: string, params: readonly unknown[] = []) => b.tx.query<R>(sql, params) };
+      const q: SqlQueryable = {
+        query: <R>(sql: string, params: readonly unknown[] = []) => b.tx.query<R>(sql, params),
+      };
       try {
         const result = await fn(q);
         await b.tx.query(`release savepoint ${name}`);
