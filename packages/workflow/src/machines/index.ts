@@ -3,7 +3,6 @@ import { carePathwayWorkflow } from "./carePathway";
 import { type CaseDeps, caseWorkflow } from "./case";
 import { type EscalationDeps, escalationWorkflow } from "./escalation";
 import { type MedicalGroupDeps, medicalGroupWorkflow } from "./medicalGroup";
-import { type MedicalGroupDeps, medicalGroupWorkflow } from "./medicalGroup";
 import { type PairingDeps, pairingWorkflow } from "./pairing";
 import { type ServiceRequestDeps, serviceRequestWorkflow } from "./serviceRequest";
 import { type VerificationDeps, verificationWorkflow } from "./verification";
@@ -18,8 +17,6 @@ export interface WorkflowDeps {
   readonly escalation?: EscalationDeps;
   /** Verification dependencies (the movement authority: pass the time bank's). */
   readonly verification?: VerificationDeps;
-  /** Medical volunteer group dependencies (certification and programme scope); the group workflow is built in when given. */
-  readonly medicalGroup?: MedicalGroupDeps;
   /** Medical volunteer group dependencies (certification and programme scope); the group workflow is built in when given. */
   readonly medicalGroup?: MedicalGroupDeps;
   /** Case dependencies (the reception check: pass the schedule's); default Tuesdays and the 18th. */
@@ -46,7 +43,6 @@ export function builtInWorkflows(deps: WorkflowDeps): WorkflowDefinition[] {
     pairingWorkflow(deps.pairing),
     verificationWorkflow(deps.verification),
     caseWorkflow(deps.case),
-    ...(deps.medicalGroup === undefined ? [] : [medicalGroupWorkflow(deps.medicalGroup)]),
     ...(deps.medicalGroup === undefined ? [] : [medicalGroupWorkflow(deps.medicalGroup)]),
   ] as WorkflowDefinition[];
 }
