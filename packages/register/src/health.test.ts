@@ -8,11 +8,15 @@ import {
   manualClock,
   memoryKeyProvider,
   type PersonInput,
+  type SqlClient,
   sqlFromPglite,
+  sqlFromPgPool,
 } from "@elderflow/core";
 import { PGlite } from "@electric-sql/pglite";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { PG_URL, pgAdmin, privateDatabase } from "../../../test/support/pg";
 import {
   type CheckupOutcome,
   createHealthRecords,
@@ -253,6 +257,57 @@ describeHealthContract("PGlite", async () => {
   return { registerStore: await sqlRegisterStore(sql), healthStore: await sqlHealthRecordStore(sql) };
 });
 
+// A database of this file's own; an unreachable server fails these tests (never a skip).
+const pgDb = privateDatabase("ef_health");
+let pgCreated: Promise<void> | undefined;
+let pgCount = 0;
+const pools: pg.Pool[] = [];
+async function pgClient(): Promise<SqlClient> {
+  pgCreated ??= pgAdmin(`create database ${pgDb}`);
+  await pgCreated;
+  // Each world gets a schema of its own inside the database, so tests do not see each other.
+  const schema = `h${++pgCount}`;
+  const url = new URL(PG_URL);
+  url.pathname = `/${pgDb}`;
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 4, options: `-c search_path=${schema}` });
+  pools.push(pool);
+  await pool.query(`create schema if not exists ${schema}`);
+  return sqlFromPgPool(pool, { owned: false });
+}
+
+describe("on PostgreSQL", () => {
+  afterAll(async () => {
+    for (const p of pools) await p.end();
+    await pgAdmin(`drop database if exists ${pgDb} with (force)`);
+  });
+  describeHealthContract("PostgreSQL", async () => {
+    const sql = await pgClient();
+    return { registerStore: await sqlRegisterStore(sql), healthStore: await sqlHealthRecordStore(sql) };
+  });
+
+  it("two corrections of one record racing on PostgreSQL: exactly one is stored", async () => {
+    const sql = await pgClient();
+    const w = await aWorld(async () => ({
+      registerStore: await sqlRegisterStore(sql),
+      healthStore: await sqlHealthRecordStore(sql),
+    }));
+    const [first] = await w.health.record([checkup()], doctor);
+    const seq = first?.ok ? first.seq : 0;
+    const results = await Promise.all(
+      ["anemia", "cataract", "obesity", "arthritis"].map((f) =>
+        w.health.record([checkup({ findings: [f], supersedes: seq })], doctor),
+      ),
+    );
+    expect(results.flatMap(codes).sort()).toEqual([
+      "ALREADY_SUPERSEDED",
+      "ALREADY_SUPERSEDED",
+      "ALREADY_SUPERSEDED",
+      "ok",
+    ]);
+    expect(await w.health.records("p1", doctor)).toHaveLength(1);
+  });
+});
+
 describe("health records: the tampered record and the code list", () => {
   it("finds a record whose stored fields were changed after the fact", async () => {
     const store = memoryHealthRecordStore();
@@ -272,6 +327,18 @@ describe("health records: the tampered record and the code list", () => {
       expect(HEALTH_FINDING_LABELS[f]["zh-CN"].length).toBeGreaterThan(0);
       expect(HEALTH_FINDING_LABELS[f].en.length).toBeGreaterThan(0);
     }
+  });
+
+  it("keeps the SQL table append-only: an update or a delete is refused by the database", async () => {
+    const sql = sqlFromPglite(new PGlite());
+    const w = await aWorld(async () => ({
+      registerStore: await sqlRegisterStore(sql),
+      healthStore: await sqlHealthRecordStore(sql),
+    }));
+    await w.health.record([checkup()], doctor);
+    await expect(sql.query("update register_checkups set institution = 'x'")).rejects.toThrow(/only grow/);
+    await expect(sql.query("delete from register_checkups")).rejects.toThrow(/only grow/);
+    expect(await w.health.verify(bureau)).toEqual([]);
   });
 
   it("two corrections of one record racing on PGlite: exactly one is stored", async () => {
