@@ -28,6 +28,7 @@ export {
   movementConflict,
   withCertificates,
 } from "./authority";
+export { type BatchingSqlClient, batchingClient } from "./batch";
 export {
   BudgetLine,
   type BudgetLineInput,
@@ -161,7 +162,6 @@ export {
   SealedValue,
   sha256Hex,
 } from "./seal";
-export { type BatchingSqlClient, batchingClient } from "./batch";
 export {
   type IsolationLevel,
   isRetryableSqlError,
