@@ -174,6 +174,10 @@ export const HELP_ZH: Readonly<Record<string, string>> = {
   "timebank certificate": "志愿者时间存单：每笔记录及余额",
   "timebank verify": "校验流水的哈希链",
   "timebank checkpoint": "输出流水的签名检查点",
+  "timebank balance": "志愿者某日的账户：只计该日及以前的记录（生效时间或登记时间）",
+  "timebank rating": "年终星级评定（含服务对象评价），姓名已遮蔽",
+  "timebank statement": "本方对另一方的季度通存通兑结算单（已签名）",
+  "timebank verify-statement": "以本方记录核对对方结算单：签名、收方、合计、逐笔、轧差；不一致时逐项列出，退出码 1",
   workflow: "持久化工作流程：诉求、督办、关怀、结对、核实",
   "workflow machines": "列出各流程的事件及可发送的角色",
   "workflow diagram": "输出流程的 Mermaid 状态图",
@@ -189,7 +193,7 @@ export const HELP_ZH: Readonly<Record<string, string>> = {
 
 /** Chinese descriptions of the options the commands share, by long flag (a command's own wording in English stays under `--lang en`). */
 export const OPTION_HELP_ZH: Readonly<Record<string, string>> = {
-  "--persons": "人员 JSON 数组（交换格式）",
+  "--persons": "人员 JSON 数组（交换格式）；时间银行命令只读其出生日期和困难标志（兑换年龄）",
   "--from": "起始日期 YYYY-MM-DD（上海时间）",
   "--to": "截止日期 YYYY-MM-DD（含）",
   "--year": "年份",
@@ -224,4 +228,20 @@ export const OPTION_HELP_ZH: Readonly<Record<string, string>> = {
   "--check": "比对，不写入；有差异时退出码 1",
   "--effective": "登记生效日期 YYYY-MM-DD（默认今天）",
   "--all-or-nothing": "有任何坏行时一行也不导入",
+  // --- #15 time-bank rules, clearing and rating ---
+  "--rules": "规则版本 JSON 数组 {from, storageCap, redemptionAge, expiry}（按生效日期）",
+  "--rules-from": "以下规则选项的生效日期 YYYY-MM-DD（默认一直有效）",
+  "--cap-hours": "存储上限（小时，南京 2019：1500）：超出上限的核实被拒绝（STORAGE_CAP）",
+  "--cap-excess": "超出上限时：refuse 拒绝（默认）或 donate 将超出部分捐入公益池",
+  "--cap-pool": "接收捐赠的公益池编号（默认为志愿者所在社区）",
+  "--redemption-age": "兑换年龄：受益人满该周岁方可支取（上海 2026：65）；REDEMPTION_AGE",
+  "--hardship-age": "困难情形下较低的兑换年龄（上海 2026：60）",
+  "--expiry-months": "存入时长在若干个月后失效（由 expire 指令记入）",
+  "--basis": "effective 按服务和入账日期（默认）或 recorded 按流水登记时间",
+  "--feedback": "服务对象评价 JSON {志愿者编号: {satisfied, dissatisfied}} 或 {志愿者编号: {score, responses}}",
+  "--bank": "本方时间银行编号（如 district-a）",
+  "--counterpart": "结算对方的银行编号",
+  "--issuer": "结算单应来自的银行编号（默认以结算单所写为准，由密钥判定）",
+  "--via": "城市清算所的结算单：其轧差的各银行编号，逗号分隔",
+  "--clearing": "本方清算簿指令 JSONL（serve、unserve、close），按行执行",
 };

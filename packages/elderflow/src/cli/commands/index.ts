@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { CommandContext } from "../io";
 import { registerCadence } from "./cadence";
 import { registerCalendar } from "./calendar";
+import { registerTimebankClearing } from "./clearing";
 import { registerDemo } from "./demo";
 import { registerErase } from "./erase";
 import { registerGenerate } from "./generate";
@@ -28,6 +29,7 @@ export const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void
   registerCadence,
   registerCalendar,
   registerTimebank,
+  registerTimebankClearing,
   registerSubsidies,
   registerWorkflow,
   registerReconcile,

@@ -33,7 +33,8 @@ import { parseDateOption, parseStoreOption } from "../options";
 import { renderTable } from "../table";
 import { readCommunityNames } from "./roster";
 
-interface StoreOptions {
+/** The options of every timebank subcommand that opens a bank (shared with `clearing.ts`). */
+export interface StoreOptions {
   commands?: string;
   actor?: string;
   store: string;
@@ -166,7 +167,7 @@ function openStore(value: string, schema: string | undefined, cwd: string): Time
  * Parses a JSONL text into raw commands with core's `parseJsonText` (never quoting the text); a line
  * that is not JSON stays as a marker that fails.
  */
-function parseLines(text: string): unknown[] {
+export function parseLines(text: string): unknown[] {
   const out: unknown[] = [];
   for (const line of text.split(/\r?\n/)) {
     if (line.trim().length === 0) continue;
@@ -186,7 +187,7 @@ function parseLines(text: string): unknown[] {
 const HOST_ACTOR: ActorInput = { id: "system", roles: ["system"] };
 
 /** `--actor`: inline JSON (starts with `{`) or a JSON file; the host's actor when absent. */
-function readActor(ctx: CommandContext, value: string | undefined): ActorInput {
+export function readActor(ctx: CommandContext, value: string | undefined): ActorInput {
   if (value === undefined) return HOST_ACTOR;
   const text = value.trimStart().startsWith("{") ? value : readTextFile(ctx.io, value);
   try {
@@ -196,9 +197,11 @@ function readActor(ctx: CommandContext, value: string | undefined): ActorInput {
   }
 }
 
-const BAD_LINE = Symbol("bad line");
+/** The marker {@link parseLines} leaves for a line that is not JSON. */
+export const BAD_LINE = Symbol("bad line");
 
-async function openBank(
+/** Opens the bank of `--store` with the rules, persons and actor of the options, and applies `--commands`. */
+export async function openBank(
   ctx: CommandContext,
   opts: StoreOptions,
 ): Promise<{
@@ -273,7 +276,8 @@ function chosenSuite(name: string): HashSuite {
   return suite;
 }
 
-function addStoreOptions(cmd: Command): Command {
+/** `--hash`, `--store`, `--schema`, `--stars-on`, `--actor`. */
+export function addStoreOptions(cmd: Command): Command {
   return cmd
     .option(
       "--hash <suite>",
@@ -289,7 +293,7 @@ function addStoreOptions(cmd: Command): Command {
 }
 
 /** The time-bank rules and the persons they read, for every subcommand that applies commands. */
-function addRuleOptions(cmd: Command): Command {
+export function addRuleOptions(cmd: Command): Command {
   return cmd
     .option("--rules <file>", "JSON array of effective-dated rule versions {from, storageCap, redemptionAge, expiry}")
     .option("--rules-from <date>", "the day the rule flags below are in force from (default: always)")
@@ -312,7 +316,10 @@ function addRuleOptions(cmd: Command): Command {
 }
 
 /** Reads a names file: an array of persons `{id, name}` or an object `{id: name}`. */
-function readNames(ctx: CommandContext, file: string | undefined): ((id: string) => string | undefined) | undefined {
+export function readNames(
+  ctx: CommandContext,
+  file: string | undefined,
+): ((id: string) => string | undefined) | undefined {
   if (file === undefined) return undefined;
   const data = readJsonFile(ctx.io, file);
   const names = new Map<string, string>();
