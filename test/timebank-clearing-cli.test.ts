@@ -218,6 +218,13 @@ describe("elderflow timebank statement and verify-statement", () => {
     const wrongKey = await run(verifyArgs(write("from-a-2.json", a.out), "b", bPublic));
     expect(wrongKey.code).toBe(1);
     expect(JSON.parse(wrongKey.out).code).toBe("CLEARING_SIGNATURE");
+    // An Ed25519 statement checked with an HMAC secret: the key is at fault, not the statement.
+    const hmacKey = await run(verifyArgs(write("from-a-4.json", a.out), "b", shared));
+    expect(hmacKey.code).toBe(1);
+    expect(hmacKey.err).toMatch(/^INVALID_INPUT \(key\)/);
+    const noKey = await run(verifyArgs(write("from-a-5.json", a.out), "b", join(dir, "missing.key")));
+    expect(noKey.code).toBe(2);
+    expect(noKey.err).toContain("FILE_NOT_FOUND");
   });
 
   it("lists every movement that disagrees with the local records, per item, with an HMAC key", async () => {
