@@ -535,3 +535,22 @@ describe("formats of the clearing and rating commands", () => {
     }
   });
 });
+
+describe("from a store instead of a commands file", () => {
+  it("rates and signs from a PGlite bank that an earlier replay filled", async () => {
+    const store = `pglite:${join(dir, "bank-a")}`;
+    const replay = await run(["timebank", "replay", "--store", store, "--commands", aCommands, "--format", "json"]);
+    expect(replay.code, replay.err).toBe(0);
+    const rating = await run(["timebank", "rating", "--store", store, "--year", "2027", "--format", "json"]);
+    expect(rating.code, rating.err).toBe(0);
+    expect(JSON.parse(rating.out).ratings[0]).toMatchObject({ volunteer: "a-v1", level: 1 });
+    const args = statementArgs("a", aPrivate);
+    args.splice(args.indexOf("--commands"), 2, "--store", store);
+    const statement = await run(args);
+    expect(statement.code, statement.err).toBe(0);
+    const fromA = JSON.parse(statement.out);
+    expect(fromA.totals).toEqual({ outMinutes: 90, inMinutes: 150, netMinutes: 60 });
+    const check = await run(verifyArgs(write("from-a-store.json", statement.out), "b", aPublic));
+    expect(check.code, check.err).toBe(0);
+  }, 60_000);
+});
