@@ -1021,7 +1021,15 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     },
     followStatusChange: (change, actor) =>
       followStatusChange(
-        { clock, host, tasks: backends.tasks, departures: backends.departures, workflows, timebank },
+        {
+          clock,
+          host,
+          tasks: backends.tasks,
+          departures: backends.departures,
+          workflows,
+          timebank,
+          needs: backends.needs,
+        },
         change,
         actor,
       ),
@@ -1043,7 +1051,15 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     recordChanges(changes, actor) {
       const follow = (change: StatusChange, a: ActorInput) =>
         followStatusChange(
-          { clock, host, tasks: backends.tasks, departures: backends.departures, workflows, timebank },
+          {
+            clock,
+            host,
+            tasks: backends.tasks,
+            departures: backends.departures,
+            workflows,
+            timebank,
+            needs: backends.needs,
+          },
           change,
           a,
         );

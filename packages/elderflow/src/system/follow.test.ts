@@ -39,7 +39,7 @@ const servicePoints: ServicePoint[] = [
     open24h: true,
   },
 ];
-const volunteers = ["v-1", "v-2"].map((id) => ({
+const volunteers = ["v-1", "v-2", "v-3"].map((id) => ({
   id,
   certifications: [{ skill: "medical_care", level: 2, validFrom: "2020-01-01", issuer: "district" }],
 }));
@@ -59,7 +59,13 @@ async function withSystem(kind: Kind, run: (flow: Elderflow, clock: ManualClock)
     store = { kind: "postgres", url: url.toString(), max: 2 };
   }
   try {
-    const flow = await createElderflow({ store, clock, directory: { servicePoints, volunteers } });
+    const flow = await createElderflow({
+      store,
+      clock,
+      directory: { servicePoints, volunteers },
+      // Every test person may be served by a medical volunteer group (the register holds none of them).
+      policies: { medicalScope: () => true },
+    });
     try {
       await run(flow, clock);
     } finally {
@@ -235,6 +241,9 @@ for (const kind of ["memory", "pglite", "postgres"] as const) {
           serviceRequests: [],
           withdrawals: [],
           hospitalAdmissions: [],
+          needs: [],
+          medicalGroups: [],
+          cases: [],
           failed: [],
         });
       });
@@ -508,6 +517,9 @@ describe("recordAndFollow", () => {
             serviceRequests: [],
             withdrawals: [],
             hospitalAdmissions: [],
+            needs: [],
+            medicalGroups: [],
+            cases: [],
             failed: [],
           };
         },
@@ -632,5 +644,176 @@ describe("admitTask", () => {
       ),
     );
     expect(admitTask(aTask({ id: "t" }), undefined)).toEqual(aTask({ id: "t" }));
+  });
+});
+
+async function aGroup(flow: Elderflow, id: string, members: string[], cadres: string[]) {
+  await flow.workflows.start("medicalGroup", {
+    id,
+    actor: staff(),
+    input: { communityId: C1, members, cadres, level: 2 },
+  });
+  await flow.workflows.send(id, { id: `${id}-a`, type: "ACTIVATE", actor: staff() });
+}
+
+async function aCase(flow: Elderflow, id: string, parties: string[], communityId = C1) {
+  await flow.workflows.start("case", {
+    id,
+    actor: staff(communityId),
+    input: { communityId, kind: "mediation", category: "inheritance", parties, summary: "遗产纠纷" },
+  });
+}
+
+const aNeed = (id: string, personId: string, communityId = C1) => ({
+  id,
+  personId,
+  communityId,
+  serviceKind: "medical_care",
+  recordedOn: "2027-03-01",
+});
+
+const rowOf = (rows: unknown, key: string, id: string) =>
+  (rows as { [k: string]: unknown }[]).find((r) => r[key] === id);
+
+for (const kind of ["memory", "pglite"] as const) {
+  describe(`following a death into the #15 services on ${kind}`, () => {
+    it("closes the person's open and matched needs, removes them from their groups, withdraws their cases, and leaves the rest", async () => {
+      await withSystem(kind, async (flow, clock) => {
+        const recorded = await flow.needs.record(
+          [aNeed("n-open", DEAD), aNeed("n-matched", DEAD), aNeed("n-met", DEAD), aNeed("n-other", OTHER)],
+          bureau,
+        );
+        expect(recorded.filter((o) => !o.ok)).toEqual([]);
+        await flow.needs.match("n-matched", "v-1", bureau);
+        await flow.needs.close("n-met", "met", bureau);
+        await aGroup(flow, "g-1", ["v-1", "v-2"], [DEAD, OTHER]);
+        await aGroup(flow, "g-2", ["v-2"], [OTHER]);
+        await aCase(flow, "case-1", [DEAD, OTHER]);
+        await aCase(flow, "case-2", [OTHER, DEAD]);
+        await aCase(flow, "case-3", [DEAD]);
+        await flow.workflows.send("case-3", {
+          id: "case-3-c",
+          type: "CLOSE",
+          actor: staff(),
+          payload: { outcome: "agreement" },
+        });
+        clock.set("2027-03-05T10:00:00+08:00");
+
+        const report = await flow.followStatusChange(death, registrarOf(C1));
+
+        expect(report.failed).toEqual([]);
+        expect([...report.needs].sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual([
+          { id: "n-matched", action: "closed", from: "matched" },
+          { id: "n-open", action: "closed", from: "open" },
+        ]);
+        for (const id of ["n-open", "n-matched"]) {
+          const n = await flow.needs.get(id, bureau);
+          expect([n?.status, n?.history.at(-1)?.reason, n?.history.at(-1)?.by]).toEqual([
+            "closed",
+            "person_left",
+            "reg-1",
+          ]);
+        }
+        expect((await flow.needs.get("n-met", bureau))?.history.at(-1)?.reason).toBe("met");
+        expect((await flow.needs.get("n-other", bureau))?.status).toBe("open");
+
+        expect(report.medicalGroups).toEqual([{ instanceId: "g-1", action: "cadre_removed" }]);
+        const g1 = await flow.workflows.query("g-1", staff());
+        expect(g1.state).toBe("active");
+        expect(rowOf(g1.context.cadres, "personId", DEAD)?.status).not.toBe("active");
+        expect(rowOf(g1.context.cadres, "personId", OTHER)?.status).toBe("active");
+        expect((await flow.workflows.history("g-1", staff())).at(-1)).toMatchObject({
+          type: "REMOVE_CADRE",
+          actorId: "reg-1",
+          payload: { personId: DEAD, reason: "deceased" },
+        });
+        expect((await flow.workflows.history("g-2", staff())).map((e) => e.type)).not.toContain("REMOVE_CADRE");
+
+        expect(report.cases).toEqual([{ instanceId: "case-1", action: "withdrawn" }]);
+        const c1 = await flow.workflows.query("case-1", staff());
+        expect([c1.state, c1.context.outcome]).toEqual(["withdrawn", "withdrawn"]);
+        expect((await flow.workflows.history("case-1", staff())).at(-1)).toMatchObject({
+          type: "WITHDRAW",
+          payload: { reason: "party_left" },
+        });
+        // The other party's own case (DEAD only a second party) goes on; the closed one keeps its outcome.
+        expect((await flow.workflows.query("case-2", staff())).state).toBe("open");
+        expect((await flow.workflows.query("case-3", staff())).context.outcome).toBe("agreement");
+        const counts = await flow.caseCounts(2027, bureau);
+        expect(counts.byKind.mediation).toMatchObject({ opened: 3, open: 1 });
+        expect(counts.byKind.mediation.outcomes).toMatchObject({ withdrawn: 1, agreement: 1 });
+
+        // Idempotent: nothing is left to close.
+        const again = await flow.followStatusChange(death, registrarOf(C1));
+        expect([again.needs, again.medicalGroups, again.cases, again.failed]).toEqual([[], [], [], []]);
+      });
+    }, 60_000);
+
+    it("removes a volunteer who died from every group as a member; the groups go on with the others", async () => {
+      await withSystem(kind, async (flow, clock) => {
+        await aGroup(flow, "g-1", ["v-1", "v-3"], [OTHER]);
+        await aGroup(flow, "g-2", ["v-3"], [OTHER]);
+        await aGroup(flow, "g-3", ["v-1"], [OTHER]);
+        clock.set("2027-03-05T10:00:00+08:00");
+        const report = await flow.followStatusChange(
+          { personId: "v-3", status: "deceased", effective: "2027-03-05", communityId: C1 },
+          bureau,
+        );
+        expect(report.failed).toEqual([]);
+        expect([...report.medicalGroups].sort((x, y) => (x.instanceId < y.instanceId ? -1 : 1))).toEqual([
+          { instanceId: "g-1", action: "member_left" },
+          { instanceId: "g-2", action: "member_left" },
+        ]);
+        const g1 = await flow.workflows.query("g-1", staff());
+        expect(g1.state).toBe("active");
+        expect(rowOf(g1.context.members, "volunteerId", "v-3")?.status).toBe("left");
+        expect(rowOf(g1.context.members, "volunteerId", "v-1")?.status).toBe("active");
+        expect((await flow.workflows.history("g-1", staff())).at(-1)).toMatchObject({
+          type: "LEAVE",
+          payload: { volunteerId: "v-3", reason: "deceased" },
+        });
+        // Its only member gone, the group waits for a new one (suspended, as the machine does).
+        expect((await flow.workflows.query("g-2", staff())).state).toBe("suspended");
+        expect((await flow.workflows.query("g-3", staff())).state).toBe("active");
+      });
+    }, 60_000);
+
+    it("reports needs, groups and cases out of the caller's reach as WRONG_COMMUNITY and follows the rest", async () => {
+      await withSystem(kind, async (flow, clock) => {
+        await flow.needs.record([aNeed("n-1", DEAD), aNeed("n-2", DEAD, C2)], bureau);
+        await aCase(flow, "case-1", [DEAD]);
+        await aCase(flow, "case-2", [DEAD], C2);
+        clock.set("2027-03-05T10:00:00+08:00");
+        const report = await flow.followStatusChange(death, registrarOf(C1));
+        expect(report.needs.map((n) => n.id)).toEqual(["n-1"]);
+        expect(report.cases.map((c) => c.instanceId)).toEqual(["case-1"]);
+        expect([...report.failed].sort((x, y) => (x.item < y.item ? -1 : 1))).toEqual([
+          { item: "case:case-2", code: "WRONG_COMMUNITY" },
+          { item: "need:n-2", code: "WRONG_COMMUNITY" },
+        ]);
+        expect((await flow.needs.get("n-2", bureau))?.status).toBe("open");
+        expect((await flow.workflows.query("case-2", staff(C2))).state).toBe("open");
+      });
+    }, 60_000);
+  });
+}
+
+describe("a case withdrawn for a party who left", () => {
+  it("refuses any other reason with a typed error and leaves the case open", async () => {
+    await withSystem("memory", async (flow) => {
+      await aCase(flow, "case-1", [DEAD]);
+      for (const reason of ["deceased", "", 7, "party_left ", { toString: () => "party_left" }])
+        expect(
+          await codeOf(
+            flow.workflows.send("case-1", {
+              id: `w-${String(reason)}`,
+              type: "WITHDRAW",
+              actor: staff(),
+              payload: { reason },
+            }),
+          ),
+        ).not.toBe("none");
+      expect((await flow.workflows.query("case-1", staff())).state).toBe("open");
+    });
   });
 });

@@ -23,7 +23,7 @@ import {
   type SqlClient,
   today,
 } from "@elderflow/core";
-import type { RecordOutcome, Register } from "@elderflow/register";
+import type { NeedsRegister, RecordOutcome, Register } from "@elderflow/register";
 import { sha256, type TimeBank } from "@elderflow/timebank";
 import type { WorkflowActor, WorkflowEngine, WorkflowInstance } from "@elderflow/workflow";
 import { OPEN_TASK_STATUSES, type Task, type TaskBoard, type TaskCancelReason, type TaskKind } from "./tasks";
@@ -121,6 +121,22 @@ export interface FollowReport {
     readonly action: "closed";
     readonly state: string;
   }[];
+  /** Open or matched needs (需求) of the person, closed with reason `person_left`. */
+  readonly needs: readonly { readonly id: string; readonly action: "closed"; readonly from: "open" | "matched" }[];
+  /**
+   * Medical volunteer groups (贴心儿女) the person was in: as a served cadre, removed
+   * (`REMOVE_CADRE`, reason the status); as a member, left (`LEAVE`, reason `deceased` or `moved`).
+   * The group goes on with the others (a group whose last member leaves is suspended, as always).
+   */
+  readonly medicalGroups: readonly {
+    readonly instanceId: string;
+    readonly action: "cadre_removed" | "member_left";
+  }[];
+  /**
+   * Open cases (mediation, legal consultation) whose applicant (the first party) is the person,
+   * withdrawn with reason `party_left`; they count among the withdrawn cases of `caseCounts`.
+   */
+  readonly cases: readonly { readonly instanceId: string; readonly action: "withdrawn" }[];
   /**
    * Items that could not be followed, each with its code (`WRONG_COMMUNITY` out of the actor's
    * reach, `EVENT_NOT_ALLOWED` for a service under way …). One failure never stops the rest; the
@@ -289,6 +305,8 @@ export interface FollowDeps {
   readonly workflows: Pick<WorkflowEngine, "list" | "send" | "timers">;
   /** The time bank. */
   readonly timebank: Pick<TimeBank, "as">;
+  /** The needs register; without it, needs are not followed (the report lists none). */
+  readonly needs?: Pick<NeedsRegister, "list" | "close">;
 }
 
 const CANCEL_REASON: Readonly<Record<FollowedStatus, TaskCancelReason>> = {
@@ -416,6 +434,8 @@ export async function followStatusChange(
   const tasks = await followTasks(deps, c, a, attempt);
   const { pairings, serviceRequests, hospitalAdmissions } = await followWorkflows(deps, c, a, attempt, failed);
   const withdrawals = await followWithdrawals(deps, c, a, failed);
+  const needs = await followNeeds(deps, c, a, attempt, failed);
+  const { medicalGroups, cases } = await followGroupsAndCases(deps, c, a, attempt, failed);
   return {
     personId: c.personId,
     status: c.status,
@@ -425,6 +445,9 @@ export async function followStatusChange(
     serviceRequests,
     withdrawals,
     hospitalAdmissions,
+    needs,
+    medicalGroups,
+    cases,
     failed,
   };
 }
@@ -434,15 +457,129 @@ type Attempt = <T>(item: string, work: () => Promise<T>) => Promise<T | undefine
 /** The board's managing roles: a registrar acts on the board as staff of its own communities. */
 const BOARD_ROLES: readonly ActorRole[] = ["community_staff", "admin", "bureau", "system"];
 
+/** The caller as the board and the needs register take it: a registrar acts as staff of its communities. */
+const asManager = (a: Actor): Actor =>
+  a.roles.some((r) => BOARD_ROLES.includes(r)) ? a : { ...a, roles: [...a.roles, "community_staff"] };
+
+/** A group member's reason to leave (the machine's LEAVE reasons know no transfer). */
+const MEMBER_LEAVE_REASON: Readonly<Record<FollowedStatus, "deceased" | "moved">> = {
+  deceased: "deceased",
+  moved: "moved",
+  transferred: "moved",
+};
+
+async function followNeeds(
+  deps: FollowDeps,
+  c: StatusChange,
+  a: Actor,
+  attempt: Attempt,
+  failed: { item: string; code: ErrorCode }[],
+): Promise<FollowReport["needs"][number][]> {
+  const needs = deps.needs;
+  if (needs === undefined) return [];
+  const open = (await needs.list(deps.host, { personId: c.personId })).filter(
+    (n) => n.status === "open" || n.status === "matched",
+  );
+  const actor = asManager(a);
+  const out: FollowReport["needs"][number][] = [];
+  for (const n of open) {
+    if (!actorReaches(a, n.communityId)) {
+      failed.push({ item: `need:${n.id}`, code: "WRONG_COMMUNITY" });
+      continue;
+    }
+    const done = await attempt(`need:${n.id}`, () => needs.close(n.id, "person_left", actor));
+    if (done !== undefined) out.push({ id: n.id, action: "closed", from: n.status as "open" | "matched" });
+  }
+  return out;
+}
+
+type GroupRow = { readonly personId?: unknown; readonly volunteerId?: unknown; readonly status?: unknown };
+const rowsOf = (v: unknown): GroupRow[] => (Array.isArray(v) ? (v as GroupRow[]) : []);
+
+async function followGroupsAndCases(
+  deps: FollowDeps,
+  c: StatusChange,
+  a: Actor,
+  attempt: Attempt,
+  failed: { item: string; code: ErrorCode }[],
+): Promise<Pick<FollowReport, "medicalGroups" | "cases">> {
+  const reader: WorkflowActor = { id: deps.host.id, role: "system" };
+  const staffOf = (i: WorkflowInstance): WorkflowActor => ({
+    id: a.id,
+    role: "community_staff",
+    communityId: i.communityId,
+  });
+  const eventId = (what: string) => `left:${c.status}:${c.effective}:${what}`;
+  const inReach = (item: string, i: WorkflowInstance) => {
+    if (actorReaches(a, i.communityId)) return true;
+    failed.push({ item, code: "WRONG_COMMUNITY" });
+    return false;
+  };
+
+  const medicalGroups: { instanceId: string; action: "cadre_removed" | "member_left" }[] = [];
+  // A group names its cadres and members in lists, not as the instance's person: read them all.
+  const groups = await deps.workflows.list({ machine: "medicalGroup", activeOnly: true, limit: 10_000 }, reader);
+  for (const i of groups) {
+    const served = rowsOf(i.context.cadres).some((p) => p.personId === c.personId && p.status === "active");
+    const member = rowsOf(i.context.members).some((m) => m.volunteerId === c.personId && m.status !== "left");
+    if (!served && !member) continue;
+    const item = `medicalGroup:${i.id}`;
+    if (!inReach(item, i)) continue;
+    const actor = staffOf(i);
+    if (served) {
+      const done = await attempt(item, () =>
+        deps.workflows.send(i.id, {
+          id: eventId("cadre"),
+          type: "REMOVE_CADRE",
+          actor,
+          payload: { personId: c.personId, reason: c.status },
+        }),
+      );
+      if (done !== undefined) medicalGroups.push({ instanceId: i.id, action: "cadre_removed" });
+    }
+    if (member) {
+      const done = await attempt(item, () =>
+        deps.workflows.send(i.id, {
+          id: eventId("member"),
+          type: "LEAVE",
+          actor,
+          payload: { volunteerId: c.personId, reason: MEMBER_LEAVE_REASON[c.status] },
+        }),
+      );
+      if (done !== undefined) medicalGroups.push({ instanceId: i.id, action: "member_left" });
+    }
+  }
+
+  const cases: { instanceId: string; action: "withdrawn" }[] = [];
+  const note = c.reason === undefined ? {} : { note: c.reason };
+  // A case is listed under its applicant (the first party): only those are withdrawn.
+  for (const i of await deps.workflows.list(
+    { machine: "case", personId: c.personId, activeOnly: true, limit: 10_000 },
+    reader,
+  )) {
+    if (i.state !== "open") continue;
+    const item = `case:${i.id}`;
+    if (!inReach(item, i)) continue;
+    const done = await attempt(item, () =>
+      deps.workflows.send(i.id, {
+        id: eventId("case"),
+        type: "WITHDRAW",
+        actor: staffOf(i),
+        payload: { reason: "party_left", ...note },
+      }),
+    );
+    if (done !== undefined) cases.push({ instanceId: i.id, action: "withdrawn" });
+  }
+  return { medicalGroups, cases };
+}
+
 async function followTasks(
   deps: FollowDeps,
   c: StatusChange,
   a: Actor,
   attempt: Attempt,
 ): Promise<FollowReport["tasks"][number][]> {
-  const boardActor: Actor = a.roles.some((r) => BOARD_ROLES.includes(r))
-    ? a
-    : { ...a, roles: [...a.roles, "community_staff"] };
+  const boardActor = asManager(a);
   const reason = CANCEL_REASON[c.status];
   const open = (await deps.tasks.list(deps.host, { status: OPEN_TASK_STATUSES })).filter(
     (t) => t.personId === c.personId,
@@ -650,6 +787,9 @@ export async function recordAndFollow(
         serviceRequests: [],
         withdrawals: [],
         hospitalAdmissions: [],
+        needs: [],
+        medicalGroups: [],
+        cases: [],
         failed: [{ item: `person:${personId}`, code: codeOf(error) }],
       });
     }

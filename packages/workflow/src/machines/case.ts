@@ -186,8 +186,11 @@ export const CasePayloads = {
     outcome: z.enum(["agreement", "resolved", "not_resolved"]),
     note: FreeTextSchema.optional(),
   }),
-  /** The applicant withdraws. */
-  WITHDRAW: z.strictObject({ note: FreeTextSchema.optional() }),
+  /**
+   * The applicant withdraws; `reason: "party_left"` when the case is withdrawn because the
+   * applicant died or moved away (the follow-through of a status change sends it).
+   */
+  WITHDRAW: z.strictObject({ note: FreeTextSchema.optional(), reason: z.enum(["party_left"]).optional() }),
   /** Referred to the legal aid centre, a court, or a department (then `departmentId` is required). */
   REFER: z.strictObject({ to: z.enum(REFERRAL_TARGETS), departmentId: IdSchema.optional() }),
 } as const;
@@ -199,7 +202,7 @@ export type CaseMachineInput = CaseInput & { readonly openedOn: IsoDate };
 export type CaseEvent =
   | MachineEvent<"SESSION", { on: IsoDate; reception: Reception; note?: string; scheduled: boolean; day: IsoDate }>
   | MachineEvent<"CLOSE", { outcome: "agreement" | "resolved" | "not_resolved"; note?: string; day: IsoDate }>
-  | MachineEvent<"WITHDRAW", { note?: string; day: IsoDate }>
+  | MachineEvent<"WITHDRAW", { note?: string; reason?: "party_left"; day: IsoDate }>
   | MachineEvent<"REFER", { to: ReferralTarget; departmentId?: string; day: IsoDate }>;
 
 /**
@@ -378,6 +381,9 @@ const zeroes = <K extends string>(keys: readonly K[]): Record<K, number> =>
  * (by intake day), by kind and by how they ended, with the still open ones, the sessions held and
  * the referrals. Reads the contexts of case instances (as `engine.list` returns them); anything
  * that is not a case context is ignored.
+ * A case withdrawn because its applicant died or moved away (`WITHDRAW` with reason
+ * `party_left`, sent by the follow-through of a status change) counts once, as `withdrawn`, in the
+ * year of its intake, like any other withdrawal; it is no longer open.
  *
  * @example
  * ```ts

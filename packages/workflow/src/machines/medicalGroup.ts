@@ -190,7 +190,7 @@ export const MedicalGroupInput = z.strictObject({
 export type MedicalGroupInput = z.input<typeof MedicalGroupInput>;
 
 /** Why a member left. */
-const LEAVE_REASONS = ["resigned", "moved", "reassigned", "other"] as const;
+const LEAVE_REASONS = ["resigned", "moved", "reassigned", "deceased", "other"] as const;
 /** Why a cadre stops being served. */
 const REMOVE_REASONS = ["deceased", "moved", "transferred", "declined", "out_of_scope", "other"] as const;
 
