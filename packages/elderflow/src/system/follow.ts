@@ -381,7 +381,11 @@ function parseChange(change: StatusChange, clock: Clock): StatusChange {
  * - every care pathway (in hospital, referred, in community care or rehabilitation) is closed
  *   with the reason (`PERSON_LEFT`);
  * - every reserved time-bank withdrawal for the person as beneficiary is voided (`cancel`), under
- *   the key `left/<status>/<effective>/<withdrawal key>`, which records the reason in the journal.
+ *   the key `left/<status>/<effective>/<withdrawal key>`, which records the reason in the journal;
+ * - every open or matched need of the person (when `deps.needs` is given) is closed `person_left`;
+ * - in every active medical volunteer group, the person as a served cadre is removed
+ *   (`REMOVE_CADRE`, reason the status) and as a member leaves (`LEAVE`, `deceased` or `moved`);
+ * - every open case whose applicant (first party) is the person is withdrawn, reason `party_left`.
  *
  * Pending verifications of services are left alone: a service given before the death still
  * verifies and earns its minutes. Every act runs through its engine's own checks: the task board
