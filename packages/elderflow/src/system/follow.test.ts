@@ -817,3 +817,47 @@ describe("a case withdrawn for a party who left", () => {
     });
   });
 });
+
+describe("the follow-through over any cases and groups", () => {
+  it("withdraws exactly the open cases the person applied for and removes the person from exactly the groups serving them", async () => {
+    const people = fc.constantFrom(DEAD, OTHER, "p-3");
+    const parties = fc.uniqueArray(people, { minLength: 1, maxLength: 3 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ parties, closed: fc.boolean() }), { maxLength: 4 }),
+        fc.array(fc.uniqueArray(people, { minLength: 1, maxLength: 3 }), { maxLength: 3 }),
+        async (cases, groups) => {
+          await withSystem("memory", async (flow, clock) => {
+            for (const [n, c] of cases.entries()) {
+              await aCase(flow, `case-${n}`, c.parties);
+              if (c.closed)
+                await flow.workflows.send(`case-${n}`, {
+                  id: `close-${n}`,
+                  type: "CLOSE",
+                  actor: staff(),
+                  payload: { outcome: "resolved" },
+                });
+            }
+            for (const [n, cadres] of groups.entries()) await aGroup(flow, `g-${n}`, ["v-1"], cadres);
+            clock.set("2027-03-05T10:00:00+08:00");
+            const report = await flow.followStatusChange(death, bureau);
+            expect(report.failed).toEqual([]);
+            const expected = cases.flatMap((c, n) => (!c.closed && c.parties[0] === DEAD ? [`case-${n}`] : []));
+            expect(report.cases.map((c) => c.instanceId).sort()).toEqual(expected.sort());
+            for (const [n, c] of cases.entries()) {
+              const state = (await flow.workflows.query(`case-${n}`, staff())).state;
+              expect(state).toBe(c.closed ? "closed" : expected.includes(`case-${n}`) ? "withdrawn" : "open");
+            }
+            const served = groups.flatMap((g, n) => (g.includes(DEAD) ? [`g-${n}`] : []));
+            expect(report.medicalGroups.map((g) => g.instanceId).sort()).toEqual(served.sort());
+            for (const [n, cadres] of groups.entries()) {
+              const ctx = (await flow.workflows.query(`g-${n}`, staff())).context;
+              for (const p of cadres) expect(rowOf(ctx.cadres, "personId", p)?.status === "active").toBe(p !== DEAD);
+            }
+          });
+        },
+      ),
+      { numRuns: 20 },
+    );
+  }, 120_000);
+});
