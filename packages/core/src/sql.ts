@@ -33,7 +33,7 @@ export interface SqlClient extends SqlQueryable {
   transaction<T>(fn: (tx: SqlQueryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
-  /** Releases the connection or pool (only if this client owns it). */
+  /** Releases the connection or pool (only if this client owns it); a second call does nothing. */
   close(): Promise<void>;
 }
 
@@ -87,6 +87,7 @@ export interface SqlAdapterOptions {
  * ```
  */
 export function sqlFromPglite(db: PgliteLike, options: SqlAdapterOptions = {}): SqlClient {
+  let closed = false;
   return {
     dialect: "pglite",
     query: <R>(sql: string, params: readonly unknown[] = []) => db.query<R>(sql, [...params]),
@@ -98,6 +99,9 @@ export function sqlFromPglite(db: PgliteLike, options: SqlAdapterOptions = {}): 
         fn({ query: <R>(sql: string, params: readonly unknown[] = []) => tx.query<R>(sql, [...params]) }),
       ),
     async close() {
+      // Idempotent: an owner that closes on a failed open and a caller that closes again are both fine.
+      if (closed) return;
+      closed = true;
       if (options.owned ?? true) await db.close();
     },
   };
@@ -128,6 +132,7 @@ export function isRetryableSqlError(error: unknown): boolean {
  * ```
  */
 export function sqlFromPgPool(pool: PgPoolLike, options: SqlAdapterOptions = {}): SqlClient {
+  let closed = false;
   return {
     dialect: "postgres",
     query: async <R>(sql: string, params: readonly unknown[] = []) =>
@@ -162,6 +167,8 @@ export function sqlFromPgPool(pool: PgPoolLike, options: SqlAdapterOptions = {})
       }
     },
     async close() {
+      if (closed) return;
+      closed = true;
       if (options.owned ?? true) await pool.end();
     },
   };
