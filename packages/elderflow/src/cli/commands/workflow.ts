@@ -36,15 +36,21 @@ async function openStore(value: string, schema: string | undefined, cwd: string)
   return memoryStore();
 }
 
-/** The engine of the CLI: the five workflows, wired to a synthetic district's service points and volunteers. */
+/** The engine of the CLI: the built-in workflows, wired to a synthetic district's service points and volunteers. */
 function makeEngine(store: WorkflowStore, clock: Clock, seed: number): WorkflowEngine {
   const district = generateDistrict({ seed });
+  const lixiu = new Set(district.persons.filter((p) => p.retirementKind === "lixiu").map((p) => p.id));
   return createWorkflowEngine({
     store,
     clock,
     machines: builtInWorkflows({
       serviceRequest: { servicePoints: servicePointDirectory(district.servicePoints) },
       pairing: { certification: certificationFromVolunteers(district.volunteers, clock.zone) },
+      // The 贴心儿女 programme serves the district's lixiu cadres (its default scope).
+      medicalGroup: {
+        certification: certificationFromVolunteers(district.volunteers, clock.zone),
+        scope: ({ personId }) => lixiu.has(personId),
+      },
     }),
   });
 }
