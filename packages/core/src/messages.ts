@@ -318,6 +318,10 @@ export const ERROR_MESSAGES = {
   },
   UNKNOWN_PERIODICAL: { "zh-CN": "未知报刊：{title}", en: "Unknown periodical: {title}" },
   UNKNOWN_DELIVERY: { "zh-CN": "未知投送项", en: "Unknown delivery item" },
+  DELIVERY_CANCELLED: {
+    "zh-CN": "该份已取消（对象已去世或迁出），不能再登记",
+    en: "This delivery was cancelled (the cadre died or moved away) and cannot be recorded",
+  },
   DELIVERY_ALREADY_RECORDED: {
     "zh-CN": "该投送项已登记为送达",
     en: "The delivery item is already recorded as delivered",

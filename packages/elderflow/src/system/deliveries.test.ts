@@ -133,6 +133,34 @@ function describeDeliveriesContract(name: string, make: MakeStore) {
         ]);
       }));
 
+    it("cancels what is not yet delivered to a cadre who left, from the day they left, and counts it nowhere", () =>
+      withDeliveries(async (d) => {
+        await d.subscribe([sub("p1"), sub("p2")], staff);
+        await d.planPeriodicalRound({ title: ZHIJIA, issue: "2027-03", due: "2027-03-10" }, staff);
+        await d.planPeriodicalRound({ title: ZHIJIA, issue: "2027-04", due: "2027-04-10" }, staff);
+        const march = (p: string) => `periodical/${ZHIJIA}/2027-03/${p}`;
+        const april = (p: string) => `periodical/${ZHIJIA}/2027-04/${p}`;
+        await d.record([{ itemId: march("p1"), outcome: "missed", reason: "not_at_home" }], volunteer);
+        // p1 died on 03-05: the March copy (due 03-10, missed) and the April one are no longer owed.
+        expect(await d.cancelFor("p1", "2027-03-05", staff)).toEqual([march("p1"), april("p1")].sort());
+        expect(await d.cancelFor("p1", "2027-03-05", staff)).toEqual([]);
+        expect(await d.completeness("2027-03", bureau)).toEqual([
+          { communityId: C1, due: 1, delivered: 0, missed: 0, outstanding: 1 },
+        ]);
+        const cancelled = await d.items(bureau, { status: "cancelled" });
+        expect(cancelled.map((i) => i.id)).toEqual([march("p1"), april("p1")]);
+        expect(cancelled[0]?.history.at(-1)).toMatchObject({ status: "cancelled", by: "cs-1", reason: "person_left" });
+        const late = await d.record([{ itemId: march("p1"), outcome: "delivered" }], volunteer);
+        expect(late[0]).toMatchObject({ ok: false, code: "DELIVERY_CANCELLED" });
+        // Out of reach or without a carrier's role: nothing is cancelled.
+        expect(await d.cancelFor("p2", "2027-03-01", otherStaff)).toEqual([]);
+        await expect(d.cancelFor("p2", "2027-03-01", { id: "c-9", roles: ["cadre"] })).rejects.toMatchObject({
+          code: "NOT_AUTHORIZED",
+        });
+        await expect(d.cancelFor("p2", "2027-02-30", staff)).rejects.toMatchObject({ path: ["from"] });
+        expect((await d.items(bureau, { status: "due" })).map((i) => i.personId)).toEqual(["p2", "p2"]);
+      }));
+
     it("refuses to record out of reach or without a carrier's role, changing nothing", () =>
       withDeliveries(async (d) => {
         await d.subscribe([sub("p1")], staff);

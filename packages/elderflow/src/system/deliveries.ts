@@ -84,8 +84,12 @@ export const MISS_REASONS = [
 /** A reason from {@link MISS_REASONS}. */
 export type MissReason = (typeof MISS_REASONS)[number];
 
-/** Where a delivery item stands: due, delivered, or missed (a missed item may still be delivered later, 补送). */
-export type DeliveryStatus = "due" | "delivered" | "missed";
+/**
+ * Where a delivery item stands: due, delivered, or missed (a missed item may still be delivered
+ * later, 补送); or cancelled, when its cadre died or moved away before it was delivered (no longer
+ * owed: it counts in no completeness figure).
+ */
+export type DeliveryStatus = "due" | "delivered" | "missed" | "cancelled";
 
 /**
  * One free subscription of a cadre to a periodical for a calendar year. Its id is derived
@@ -128,8 +132,8 @@ export interface DeliveryStep {
   readonly by: string;
   /** When, epoch ms. */
   readonly at: number;
-  /** Why, when missed. */
-  readonly reason?: MissReason;
+  /** Why, when missed (or `person_left`, when cancelled). */
+  readonly reason?: MissReason | "person_left";
 }
 
 /** One item of a round: one copy (or one set of study materials) for one cadre. */
@@ -304,6 +308,13 @@ export interface Deliveries {
   items(actor: ActorInput, filter?: DeliveryFilter): Promise<DeliveryItem[]>;
   /** The monthly completeness list: per community the actor reaches, due, delivered, missed, outstanding. */
   completeness(month: string, actor: ActorInput): Promise<CompletenessRow[]>;
+  /**
+   * Cancels a cadre's items not yet delivered (due or missed) that fall due on or after `from`,
+   * because the cadre died or moved away (the register's follow-through calls it): they are no
+   * longer owed, so they leave the completeness list. Returns the ids cancelled. Carriers' roles or
+   * a district body, in the communities the actor reaches.
+   */
+  cancelFor(personId: string, from: IsoDate, actor: ActorInput): Promise<string[]>;
   /** Erasure: drops a person's subscriptions and items (`admin` or a district role). */
   forget(personId: string, actor: ActorInput): Promise<number>;
 }
@@ -445,6 +456,7 @@ export function periodicalIssues(
 function applyOutcome(item: DeliveryItem, o: DeliveryOutcome, actor: Actor, at: number): DeliveryItem | null {
   if (!actorReaches(actor, item.communityId))
     throw new ElderflowError("WRONG_COMMUNITY", { path: ["actor", "communities"] });
+  if (item.status === "cancelled") throw new ElderflowError("DELIVERY_CANCELLED", { path: ["outcome"] });
   if (item.status === "delivered") {
     if (o.outcome === "delivered") return null;
     throw new ElderflowError("DELIVERY_ALREADY_RECORDED", { path: ["outcome"] });
@@ -625,7 +637,9 @@ export function createDeliveries(options: DeliveriesOptions): Deliveries {
           : { roundId: parseOrThrow(KeySchema, filter.roundId, ["filter", "roundId"]) }),
         ...(filter.status === undefined
           ? {}
-          : { status: oneOf(["due", "delivered", "missed"] as const, filter.status, ["filter", "status"]) }),
+          : {
+              status: oneOf(["due", "delivered", "missed", "cancelled"] as const, filter.status, ["filter", "status"]),
+            }),
         communities: scopeOf(a),
       });
     },
@@ -637,6 +651,7 @@ export function createDeliveries(options: DeliveriesOptions): Deliveries {
         { communityId: string; due: number; delivered: number; missed: number; outstanding: number }
       >();
       for (const t of await store.tally(from, to, scopeOf(a))) {
+        if (t.status === "cancelled") continue;
         const row = rows.get(t.communityId) ?? {
           communityId: t.communityId,
           due: 0,
@@ -651,6 +666,28 @@ export function createDeliveries(options: DeliveriesOptions): Deliveries {
         rows.set(t.communityId, row);
       }
       return [...rows.values()].sort((x, y) => (x.communityId < y.communityId ? -1 : 1));
+    },
+    async cancelFor(personId, from, actor) {
+      const id = parseOrThrow(IdSchema, personId, ["personId"]);
+      const day = parseOrThrow(IsoDateSchema, from, ["from"]);
+      const a = withRoles(actor, CARRIER_ROLES);
+      const open = (await store.items({ from: day, communities: scopeOf(a) })).filter(
+        (i) => i.personId === id && (i.status === "due" || i.status === "missed"),
+      );
+      if (open.length === 0) return [];
+      const at = clock.now();
+      return store.update(
+        open.map((i) => i.id),
+        (current) => {
+          const save: DeliveryItem[] = [];
+          for (const item of current.values()) {
+            if (item.status !== "due" && item.status !== "missed") continue;
+            const step: DeliveryStep = { status: "cancelled", by: a.id, at, reason: "person_left" };
+            save.push({ ...item, status: "cancelled", history: [...item.history, step] });
+          }
+          return { save, result: save.map((i) => i.id).sort() };
+        },
+      );
     },
     async forget(personId, actor) {
       const id = parseOrThrow(IdSchema, personId, ["personId"]);

@@ -768,6 +768,7 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     }
     routed.delivered++;
   };
+  const deliveries = createDeliveries({ store: backends.deliveries, clock, departures: backends.departures });
   const workflows = createWorkflowEngine({
     store: backends.workflows,
     clock,
@@ -1029,12 +1030,13 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
           workflows,
           timebank,
           needs: backends.needs,
+          deliveries,
         },
         change,
         actor,
       ),
     register: backends.register,
-    deliveries: createDeliveries({ store: backends.deliveries, clock, departures: backends.departures }),
+    deliveries,
     caseCounts: (year, actor) => yearlyCases(workflows, actor, year),
     medical: createMedicalGroups({
       workflows,
@@ -1059,6 +1061,7 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
             workflows,
             timebank,
             needs: backends.needs,
+            deliveries,
           },
           change,
           a,

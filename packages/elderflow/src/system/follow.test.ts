@@ -242,6 +242,7 @@ for (const kind of ["memory", "pglite", "postgres"] as const) {
           withdrawals: [],
           hospitalAdmissions: [],
           needs: [],
+          deliveries: [],
           medicalGroups: [],
           cases: [],
           failed: [],
@@ -518,6 +519,7 @@ describe("recordAndFollow", () => {
             withdrawals: [],
             hospitalAdmissions: [],
             needs: [],
+            deliveries: [],
             medicalGroups: [],
             cases: [],
             failed: [],
@@ -697,11 +699,27 @@ for (const kind of ["memory", "pglite"] as const) {
           actor: staff(),
           payload: { outcome: "agreement" },
         });
+        const subs = [DEAD, OTHER].map((personId) => ({
+          personId,
+          communityId: C1,
+          title: "laoganbu_zhijia",
+          year: 2027,
+        }));
+        await flow.deliveries.subscribe(subs, bureau);
+        await flow.deliveries.planPeriodicalRound(
+          { title: "laoganbu_zhijia", issue: "2027-03", due: "2027-03-10" },
+          bureau,
+        );
         clock.set("2027-03-05T10:00:00+08:00");
 
         const report = await flow.followStatusChange(death, registrarOf(C1));
 
         expect(report.failed).toEqual([]);
+        // The March copy for the dead cadre is no longer owed; the other cadre's still is.
+        expect(report.deliveries).toEqual([`periodical/laoganbu_zhijia/2027-03/${DEAD}`]);
+        expect(await flow.deliveries.completeness("2027-03", bureau)).toEqual([
+          { communityId: C1, due: 1, delivered: 0, missed: 0, outstanding: 1 },
+        ]);
         expect([...report.needs].sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual([
           { id: "n-matched", action: "closed", from: "matched" },
           { id: "n-open", action: "closed", from: "open" },
@@ -745,7 +763,13 @@ for (const kind of ["memory", "pglite"] as const) {
 
         // Idempotent: nothing is left to close.
         const again = await flow.followStatusChange(death, registrarOf(C1));
-        expect([again.needs, again.medicalGroups, again.cases, again.failed]).toEqual([[], [], [], []]);
+        expect([again.needs, again.deliveries, again.medicalGroups, again.cases, again.failed]).toEqual([
+          [],
+          [],
+          [],
+          [],
+          [],
+        ]);
       });
     }, 60_000);
 

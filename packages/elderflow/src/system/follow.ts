@@ -26,6 +26,7 @@ import {
 import type { NeedsRegister, RecordOutcome, Register } from "@elderflow/register";
 import { sha256, type TimeBank } from "@elderflow/timebank";
 import type { WorkflowActor, WorkflowEngine, WorkflowInstance } from "@elderflow/workflow";
+import type { Deliveries } from "./deliveries";
 import { OPEN_TASK_STATUSES, type Task, type TaskBoard, type TaskCancelReason, type TaskKind } from "./tasks";
 
 /**
@@ -123,6 +124,8 @@ export interface FollowReport {
   }[];
   /** Open or matched needs (需求) of the person, closed with reason `person_left`. */
   readonly needs: readonly { readonly id: string; readonly action: "closed"; readonly from: "open" | "matched" }[];
+  /** Deliveries (periodicals, 送学上门) not yet made to the person, due from the effective day: cancelled `person_left`. */
+  readonly deliveries: readonly string[];
   /**
    * Medical volunteer groups (贴心儿女) the person was in: as a served cadre, removed
    * (`REMOVE_CADRE`, reason the status); as a member, left (`LEAVE`, reason `deceased` or `moved`).
@@ -307,6 +310,8 @@ export interface FollowDeps {
   readonly timebank: Pick<TimeBank, "as">;
   /** The needs register; without it, needs are not followed (the report lists none). */
   readonly needs?: Pick<NeedsRegister, "list" | "close">;
+  /** Deliveries; without them, deliveries are not followed (the report lists none). */
+  readonly deliveries?: Pick<Deliveries, "cancelFor">;
 }
 
 const CANCEL_REASON: Readonly<Record<FollowedStatus, TaskCancelReason>> = {
@@ -383,6 +388,8 @@ function parseChange(change: StatusChange, clock: Clock): StatusChange {
  * - every reserved time-bank withdrawal for the person as beneficiary is voided (`cancel`), under
  *   the key `left/<status>/<effective>/<withdrawal key>`, which records the reason in the journal;
  * - every open or matched need of the person (when `deps.needs` is given) is closed `person_left`;
+ * - every delivery not yet made to the person and due from the effective day (when
+ *   `deps.deliveries` is given) is cancelled `person_left`, so it is no longer owed;
  * - in every active medical volunteer group, the person as a served cadre is removed
  *   (`REMOVE_CADRE`, reason the status) and as a member leaves (`LEAVE`, `deceased` or `moved`);
  * - every open case whose applicant (first party) is the person is withdrawn, reason `party_left`.
@@ -439,6 +446,11 @@ export async function followStatusChange(
   const { pairings, serviceRequests, hospitalAdmissions } = await followWorkflows(deps, c, a, attempt, failed);
   const withdrawals = await followWithdrawals(deps, c, a, failed);
   const needs = await followNeeds(deps, c, a, attempt, failed);
+  const cancelFor = deps.deliveries?.cancelFor;
+  const deliveries =
+    cancelFor === undefined
+      ? []
+      : ((await attempt(`deliveries:${c.personId}`, () => cancelFor(c.personId, c.effective, asManager(a)))) ?? []);
   const { medicalGroups, cases } = await followGroupsAndCases(deps, c, a, attempt, failed);
   return {
     personId: c.personId,
@@ -450,6 +462,7 @@ export async function followStatusChange(
     withdrawals,
     hospitalAdmissions,
     needs,
+    deliveries,
     medicalGroups,
     cases,
     failed,
@@ -792,6 +805,7 @@ export async function recordAndFollow(
         withdrawals: [],
         hospitalAdmissions: [],
         needs: [],
+        deliveries: [],
         medicalGroups: [],
         cases: [],
         failed: [{ item: `person:${personId}`, code: codeOf(error) }],
