@@ -50,10 +50,19 @@ workerMain<Init, State>(
       const bank = await openBank(init.url, init.schema, 1);
       const openMs = performance.now() - t;
       const anchor = bank.anchor();
+      const opened = bank.opened();
       const accounts = bank.as({ id: "bench-host", roles: ["system"] }).ledgerAccounts();
       const total = accounts.reduce((a, r) => a + r.creditsPosted + r.debitsPosted, 0);
       await bank.close();
-      return { open_ms: openMs, peak_rss_mib: peakRssMiB(), length: anchor.length, head: anchor.headHash, total };
+      return {
+        open_ms: openMs,
+        peak_rss_mib: peakRssMiB(),
+        length: anchor.length,
+        head: anchor.headHash,
+        total,
+        checkpoint: opened.checkpoint,
+        replayed: opened.replayed,
+      };
     }
     const t = performance.now();
     const r =

@@ -284,8 +284,14 @@ export function bankDelta(before: Map<string, number>, after: Map<string, number
  * `unnest` inserts, without the per-batch head lock (there is one writer). The head and the
  * accounts are written at the end, so the stored bank is exactly what the time bank decided.
  */
-function sinkStore(client: pg.Client, schema: string): TimeBankStore & { finish(): Promise<void> } {
+function sinkStore(
+  client: pg.Client,
+  schema: string,
+  url: string,
+): TimeBankStore & { finish(): Promise<void>; finishCheckpoints(): Promise<void> } {
   const inner = memoryStore();
+  // Checkpoints go to the real store (written once the journal is flushed: they must name its head).
+  const real = postgresStore({ connectionString: url, schema, max: 1 });
   let head: { seq: number; hash: string; suite: string | null } = { seq: 0, hash: GENESIS_HASH, suite: null };
   const accounts = new Map<string, AccountRow>();
   let buffer: JournalEntry[] = [];
@@ -325,6 +331,11 @@ function sinkStore(client: pg.Client, schema: string): TimeBankStore & { finish(
     async readJournal() {
       return [];
     },
+    writeCheckpoint: (cp, keep) => (real.writeCheckpoint as NonNullable<TimeBankStore["writeCheckpoint"]>)(cp, keep),
+    readCheckpoints: async () => [],
+    readCheckpoint: async () => undefined,
+    readKeys: async () => [],
+    finishCheckpoints: () => real.close(),
     async readSnapshot() {
       return { head, accounts: [...accounts.values()] };
     },
@@ -367,8 +378,8 @@ export async function buildJournal(
   // The head's guard (a trigger) names the journal unqualified: the schema goes on the search path.
   const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
   await client.connect();
-  const store = sinkStore(client, schema);
-  const bank = await createTimeBank({ store, clock, stars, maxBatch: 10_000 });
+  const store = sinkStore(client, schema, url);
+  const bank = await createTimeBank({ store, clock, stars, maxBatch: 10_000, checkpointEvery: 0 });
   const host = bank.as(HOST);
   const setup = setupCommands();
   await host.submitMany(setup);
@@ -388,6 +399,9 @@ export async function buildJournal(
   if ((entries - setup.length) % 2 === 1)
     await host.submit({ op: "enroll", key: "pad", volunteer: "pad", community: "c0", family: [] });
   await store.finish();
+  // As a deployment would (every 50,000 entries by default): a state checkpoint at the end.
+  if ((await bank.writeCheckpoint()) !== bank.anchor().length) throw new Error("timebank.open: checkpoint not written");
+  await store.finishCheckpoints();
   await client.end();
   return bank.anchor().length;
 }

@@ -338,14 +338,16 @@ async function benchPostgres(ctx: BenchContext): Promise<void> {
 }
 
 /** Bumped when the fixture's content changes (a reused fixture that no longer opens is rebuilt anyway). */
-const FIXTURE_VERSION = 2;
+const FIXTURE_VERSION = 3;
 /** The open worker's heap limit: the replayed state of millions of entries outgrows Node's default. */
 const OPEN_HEAP_MIB = 12_288;
 
 /**
  * timebank.open: a journal of `entries` entries (the set-up, then record + verify pairs) written
- * through the time bank itself on PostgreSQL, then opened by a fresh process that replays it,
- * checking every hash. 5,000,000 entries (200,000 under --quick; `--open-entries=N` to choose). The
+ * through the time bank itself on PostgreSQL, with a state checkpoint at its end as a deployment
+ * writes one (every 50,000 entries by default), then opened by a fresh process: it loads and checks
+ * the checkpoint (its hash, its tie to the journal head) and the account rows, and replays what
+ * follows it; `checkpoint_seq` and `replayed` say what it did. 5,000,000 entries (200,000 under --quick; `--open-entries=N` to choose). The
  * fixture database is kept between runs when `--keep-fixture` is given (a kept journal that this
  * time bank no longer opens is rebuilt).
  */
@@ -392,7 +394,15 @@ async function benchOpen(ctx: BenchContext): Promise<void> {
     } else ctx.log(`reusing the journal of ${entries.toLocaleString("en-US")} entries (${name}.${schema})`);
     const openIt = async () => {
       ctx.log("opening it in a fresh process…");
-      const w = forkWorker<{ open_ms: number; peak_rss_mib: number; length: number; head: string; total: number }>(
+      const w = forkWorker<{
+        open_ms: number;
+        peak_rss_mib: number;
+        length: number;
+        head: string;
+        total: number;
+        checkpoint: number;
+        replayed: number;
+      }>(
         "ledger-worker.ts",
         { kind: "open", side: "elderflow", url, schema, label: "open", client: 0, count: 0, zipf: null },
         [`--max-old-space-size=${OPEN_HEAP_MIB}`],
@@ -426,6 +436,8 @@ async function benchOpen(ctx: BenchContext): Promise<void> {
       open_ms: Math.round(r.open_ms),
       entries_s: Math.round(Number(head.seq) / (r.open_ms / 1000)),
       peak_rss_mib: r.peak_rss_mib,
+      checkpoint_seq: r.checkpoint,
+      replayed: r.replayed,
       same_state: same,
       heap_limit_mib: OPEN_HEAP_MIB,
       fixture,

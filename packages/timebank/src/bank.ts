@@ -13,6 +13,7 @@ import {
 } from "@elderflow/core";
 import { type AnchorSigner, type AnchorVerifier, type SignedAnchor, signAnchor } from "./anchor";
 import { submitScreened } from "./certificates";
+import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint";
 import type { CommandResult } from "./commands";
 import { erasePersonIn } from "./erase";
 import { assertHashSuite, type HashSuite, sha256Suite } from "./hash";
@@ -79,6 +80,31 @@ export interface TimeBankOptions {
    * names its `serviceKind` is refused the same way. See `./certificates`.
    */
   readonly certificates?: CertificateRule;
+  /**
+   * Write a state checkpoint after every this many journal entries (default 50,000; 0: only when
+   * `bank.writeCheckpoint()` is called). Ignored by a store without checkpoints.
+   */
+  readonly checkpointEvery?: number;
+  /** How many checkpoints the store keeps, newest first (default 3). */
+  readonly checkpointKeep?: number;
+}
+
+/**
+ * How a bank was opened: from which checkpoint, how much journal it replayed, which checkpoints it
+ * refused (newest first).
+ *
+ * @example
+ * ```ts
+ * const { checkpoint, replayed, skipped }: OpenReport = bank.opened();
+ * ```
+ */
+export interface OpenReport {
+  /** Journal position of the checkpoint opened from; 0 when the whole journal was replayed. */
+  readonly checkpoint: number;
+  /** Journal entries replayed after it. */
+  readonly replayed: number;
+  /** Checkpoints refused, with why (no stored value in the reason). */
+  readonly skipped: readonly { readonly seq: number; readonly reason: string }[];
 }
 
 /**
@@ -186,6 +212,15 @@ export interface TimeBank {
   erasures(): Promise<ErasureRecord[]>;
   /** Journal length and head hash as this bank last saw them. */
   anchor(): JournalAnchor;
+  /**
+   * Writes a state checkpoint at the journal position this bank has reached (after the commands
+   * queued before it), in one transaction, keeping the newest few. Resolves to its position, or 0
+   * when the store keeps no checkpoints or the journal is empty. Opening then loads the newest
+   * checkpoint that checks out and replays only the journal after it.
+   */
+  writeCheckpoint(): Promise<number>;
+  /** How this bank was opened (checkpoint, entries replayed, checkpoints refused). */
+  opened(): OpenReport;
   /** Closes the store. */
   close(): Promise<void>;
 }
@@ -211,6 +246,11 @@ interface Pending {
   readonly raws: readonly unknown[];
   readonly resolve: (r: CommandResult[]) => void;
   readonly reject: (e: unknown) => void;
+}
+
+/** Work that must see the state between two batches (a checkpoint write), run in queue order. */
+interface Task {
+  readonly task: () => Promise<void>;
 }
 
 const PAGE = 10_000;
@@ -249,6 +289,13 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
   };
   const newState = () => createBankState(stateOptions);
   const suite = assertHashSuite(options.hash ?? sha256Suite);
+  const checkpointEvery = Math.max(0, Math.floor(options.checkpointEvery ?? 50_000));
+  const checkpointKeep = Math.max(1, Math.floor(options.checkpointKeep ?? 3));
+  const canCheckpoint =
+    store.writeCheckpoint !== undefined &&
+    store.readCheckpoints !== undefined &&
+    store.readCheckpoint !== undefined &&
+    store.readKeys !== undefined;
   // Parse the rules, households and persons before the store is opened: a bad option then leaves
   // nothing open behind the error.
   let state: BankState = newState();
@@ -261,41 +308,130 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
       if (page.length < PAGE) return;
     }
   }
+  /**
+   * States restored from the stored checkpoints that check out on their own, newest first; each is
+   * still only a candidate until the journal after it continues its chain (see `buildState`).
+   */
+  async function* candidates(skipped: { seq: number; reason: string }[]): AsyncGenerator<BankState> {
+    if (!canCheckpoint) return;
+    for (const info of await (store.readCheckpoints as NonNullable<TimeBankStore["readCheckpoints"]>)()) {
+      const cp = await (store.readCheckpoint as NonNullable<TimeBankStore["readCheckpoint"]>)(info.seq);
+      const body = cp === undefined ? "missing" : decodeCheckpoint(cp, suite);
+      if (typeof body === "string") {
+        skipped.push({ seq: info.seq, reason: body });
+        continue;
+      }
+      const [at] = await store.readJournal(body.seq - 1, 1);
+      if (at === undefined || at.seq !== body.seq || at.hash !== body.headHash) {
+        skipped.push({ seq: info.seq, reason: "not on the journal" });
+        continue;
+      }
+      const fresh = newState();
+      try {
+        fresh.restoreOpen(body);
+      } catch {
+        skipped.push({ seq: info.seq, reason: "does not restore" });
+        continue;
+      }
+      yield fresh;
+    }
+  }
+
+  /**
+   * The state from the newest checkpoint whose journal continues it (or the whole journal), checked
+   * by `check` (the open check, or a plain catch-up). A checkpoint whose continuation fails is
+   * skipped; the full replay's failure is the journal's own and is thrown.
+   */
+  async function buildState(check: (s: BankState) => Promise<void>): Promise<{ state: BankState; report: OpenReport }> {
+    const skipped: { seq: number; reason: string }[] = [];
+    for await (const candidate of candidates(skipped)) {
+      const from = candidate.seq;
+      try {
+        await check(candidate);
+        return { state: candidate, report: { checkpoint: from, replayed: candidate.seq - from, skipped } };
+      } catch {
+        skipped.push({ seq: from, reason: "journal does not continue it" });
+      }
+    }
+    const full = newState();
+    await check(full);
+    return { state: full, report: { checkpoint: 0, replayed: full.seq, skipped } };
+  }
+
+  let openReport: OpenReport;
   try {
-    await openChecked(store, state, suite);
-    await catchUp(state);
+    const built = await buildState(async (s) => {
+      await openChecked(store, s, suite);
+      await catchUp(s);
+    });
+    state = built.state;
+    openReport = built.report;
   } catch (error) {
     // The caller never gets a bank to close: close the store here (a failing close must not hide why).
     await store.close().catch(() => undefined);
     throw error;
   }
 
-  const queue: Pending[] = [];
+  const queue: (Pending | Task)[] = [];
   let running = false;
+  /** Journal position of the newest checkpoint this bank knows of. */
+  let lastCheckpoint = openReport.checkpoint;
   /** Set when a reload after a failed commit failed too: the state must be rebuilt before deciding. */
   let stale = false;
 
   async function reload(): Promise<void> {
-    const fresh = newState();
-    await catchUp(fresh);
-    state = fresh;
+    state = (await buildState(catchUp)).state;
+  }
+
+  /** Writes a checkpoint of the state as it stands between batches (everything in it is durable). */
+  async function saveCheckpoint(): Promise<number> {
+    if (!canCheckpoint || stale || state.seq === 0) return 0;
+    const cp = encodeCheckpoint(state, suite);
+    // Whatever happens, the next automatic one is another `checkpointEvery` entries away.
+    lastCheckpoint = cp.seq;
+    const stored = await (store.writeCheckpoint as NonNullable<TimeBankStore["writeCheckpoint"]>)(cp, checkpointKeep);
+    if (!stored) return 0;
+    // Keys up to here are in the journal, read by key when a command names one: memory stays bounded.
+    state.forgetKeys();
+    return cp.seq;
+  }
+
+  /** Reads the keys of a batch that the state no longer holds (opened from a checkpoint). */
+  async function learnKeys(batch: readonly Pending[]): Promise<void> {
+    if (state.keysFrom === 0 || store.readKeys === undefined) return;
+    const wanted: string[] = [];
+    for (const item of batch)
+      for (const raw of item.raws) {
+        const key = typeof raw === "object" && raw !== null ? (raw as { key?: unknown }).key : undefined;
+        if (typeof key === "string" && key.length <= 4096 && state.needsKey(key)) wanted.push(key);
+      }
+    if (wanted.length > 0) state.learnKeys(await store.readKeys(wanted));
   }
 
   async function loop(): Promise<void> {
     while (queue.length > 0) {
+      const head = queue[0] as Pending | Task;
+      if ("task" in head) {
+        queue.shift();
+        await head.task();
+        continue;
+      }
       // Group commit: take whole submissions until the batch is full.
       const batch: Pending[] = [];
       let size = 0;
-      while (queue.length > 0 && (batch.length === 0 || size + (queue[0] as Pending).raws.length <= maxBatch)) {
-        const item = queue.shift() as Pending;
-        batch.push(item);
-        size += item.raws.length;
+      for (;;) {
+        const next = queue[0];
+        if (next === undefined || "task" in next || (batch.length > 0 && size + next.raws.length > maxBatch)) break;
+        queue.shift();
+        batch.push(next);
+        size += next.raws.length;
       }
       try {
         if (stale) {
           await reload();
           stale = false;
         }
+        await learnKeys(batch);
         const results = await store.commit(
           state.seq,
           (missed) => {
@@ -320,6 +456,10 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
           suite.name,
         );
         for (let i = 0; i < batch.length; i++) (batch[i] as Pending).resolve(results[i] as CommandResult[]);
+        if (checkpointEvery > 0 && canCheckpoint && state.seq - lastCheckpoint >= checkpointEvery) {
+          // A failed automatic checkpoint loses nothing: the journal and the previous ones remain.
+          await saveCheckpoint().catch(() => 0);
+        }
       } catch (error) {
         const wrapped = isElderflowError(error)
           ? error
@@ -461,6 +601,25 @@ export async function createTimeBank(options: TimeBankOptions): Promise<TimeBank
     erasePerson: (personId, actor) => erasePersonIn({ store, clock, journal: () => bank.journal() }, personId, actor),
     erasures: () => store.readErasures(),
     anchor: () => ({ length: state.seq, headHash: state.headHash }),
+    writeCheckpoint() {
+      return new Promise<number>((resolve, reject) => {
+        queue.push({
+          task: async () => {
+            try {
+              await catchUp(state);
+              resolve(await saveCheckpoint());
+            } catch (error) {
+              reject(error);
+            }
+          },
+        });
+        if (!running) {
+          running = true;
+          void loop();
+        }
+      });
+    },
+    opened: () => openReport,
     close: () => store.close(),
   };
   return bank;

@@ -25,9 +25,18 @@ export {
   type BankVerifyOptions,
   createTimeBank,
   type EntryFilter,
+  type OpenReport,
   type TimeBank,
   type TimeBankOptions,
 } from "./bank";
+export {
+  type CheckpointBody,
+  type CheckpointInfo,
+  decodeCheckpoint,
+  type EntryTuple,
+  type MovementTuple,
+  type StoredCheckpoint,
+} from "./checkpoint";
 // --- #15 clearing and year-end rating ---
 export {
   type ActingClearingBook,
@@ -159,7 +168,14 @@ export {
   TimeBankRuleVersion,
   type TimeBankRuleVersionInput,
 } from "./rules";
-export { type AccountRow, type EntryView, type MovementKind, periodOf, type VolunteerAccount } from "./state";
+export {
+  type AccountRow,
+  type EntryView,
+  type KeyRecord,
+  type MovementKind,
+  periodOf,
+  type VolunteerAccount,
+} from "./state";
 export { type MemoryStore, memoryStore } from "./stores/memory";
 export { type PgliteStoreOptions, pgliteStore } from "./stores/pglite";
 export { type PostgresStoreOptions, postgresStore } from "./stores/postgres";

@@ -111,6 +111,20 @@ export interface Ledger {
    * ledger is exactly as it was at `mark()` (a command that failed half-way leaves no trace).
    */
   rollback(mark: LedgerMark): void;
+  /**
+   * Opens an account with its four totals as a checkpoint recorded them (restoring only: the
+   * totals are set, not moved, so the zero-sum holds only if the checkpoint's accounts are whole).
+   */
+  restoreAccount(
+    id: LedgerId,
+    flags: LedgerAccountFlags,
+    totals: Omit<LedgerAccount, "id" | "debitsMustNotExceedCredits">,
+  ): void;
+  /**
+   * Records a pending transfer whose amounts a restored account already holds (restoring only), so
+   * that a later post or void settles it as if it had been applied here.
+   */
+  restorePending(id: LedgerId, debit: LedgerId, credit: LedgerId, amount: number): void;
 }
 
 /**
@@ -352,6 +366,21 @@ export function createLedger(): Ledger {
         creditsPending[i] = 0;
         creditsPosted[i] = 0;
       }
+    },
+    restoreAccount(id, flags, totals) {
+      openAccount(id, flags);
+      const i = accountIndex.get(id) as number;
+      debitsPending[i] = totals.debitsPending;
+      debitsPosted[i] = totals.debitsPosted;
+      creditsPending[i] = totals.creditsPending;
+      creditsPosted[i] = totals.creditsPosted;
+    },
+    restorePending(id, debit, credit, amount) {
+      const dr = accountIndex.get(debit);
+      const cr = accountIndex.get(credit);
+      if (dr === undefined || cr === undefined || transferIndex.has(id) || !Number.isSafeInteger(amount) || amount <= 0)
+        throw new RangeError("restored pending transfer does not fit the ledger");
+      push(id, dr, cr, amount, 1, 1, -1);
     },
     postedSum() {
       let sum = 0;

@@ -15,6 +15,8 @@ import type { Migration } from "@elderflow/core";
  *   only move forward onto the journal's last entry; TRUNCATE of the journal, head, accounts and
  *   erasures, and DELETE of the head, of account rows and of erasures, raise; `timebank_erasures`
  *   records erasures (ids and a count only).
+ * - version 3: `timebank_checkpoints`, the bank's open state at a journal position (canonical
+ *   JSON and its hash; the newest few are kept, see docs/timebank.md, "Checkpoints").
  *
  * @example
  * ```ts
@@ -113,6 +115,19 @@ end
 $$;
 create trigger timebank_head_guard before update on timebank_head
   for each row execute function timebank_head_forward();
+`,
+  },
+  {
+    version: 3,
+    name: "state checkpoints",
+    sql: `
+create table timebank_checkpoints (
+  seq bigint primary key,
+  head_hash text not null,
+  suite text not null,
+  hash text not null,
+  body text not null
+);
 `,
   },
 ];

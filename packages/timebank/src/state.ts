@@ -25,6 +25,7 @@ import {
   textProblem,
 } from "@elderflow/core";
 import { commandText } from "./canonical";
+import type { CheckpointBody, EntryTuple, MovementTuple } from "./checkpoint";
 import {
   type CommandFailureCode,
   type CommandResult,
@@ -255,6 +256,43 @@ export interface BankState {
   hasRole(community: string, person: string, role: "registrar" | "verifier"): boolean;
   /** Who may do an act on a movement: the grants and the one conflict rule (see `bank.authority`). */
   readonly authority: MovementAuthority;
+  /**
+   * The open state at `seq` as a checkpoint body (see `./checkpoint`): everything the decisions and
+   * reads need except the idempotency keys, which stay in the journal (looked up by key).
+   */
+  exportOpen(suiteName: string): CheckpointBody;
+  /**
+   * Loads a checkpoint body into this empty state; throws on anything that does not fit. Keys of
+   * entries up to the body's `seq` are then unknown here: {@link BankState.keysFrom} says so.
+   */
+  restoreOpen(body: CheckpointBody): void;
+  /** Keys of journal entries at or below this position are not held in memory (0: all are). */
+  readonly keysFrom: number;
+  /** Whether a command key must be looked up in the journal before it is decided. */
+  needsKey(key: string): boolean;
+  /** Teaches the state keys read from the journal (what `store.readKeys` returns). */
+  learnKeys(records: readonly KeyRecord[]): void;
+  /** Drops every held key: keys of entries up to now are then looked up in the journal. */
+  forgetKeys(): void;
+}
+
+/**
+ * What the journal holds about one command key, for refusing a repeat: read by key on demand.
+ *
+ * @example
+ * ```ts
+ * const [k]: KeyRecord[] = await store.readKeys(["r1"]); // { key: "r1", fingerprint: "…", result: {…}, actor: "host" }
+ * ```
+ */
+export interface KeyRecord {
+  /** The command key. */
+  readonly key: string;
+  /** The fingerprint of the submitted content. */
+  readonly fingerprint: string;
+  /** The result recorded for it. */
+  readonly result: CommandResult;
+  /** The actor the journal records (undefined for a refused, unparsed command). */
+  readonly actor: string | undefined;
 }
 
 /**
@@ -319,6 +357,8 @@ export function createBankState(options: BankStateOptions = {}): BankState {
   let created: string[] = [];
   let seq = 0;
   let headHash = GENESIS_HASH;
+  /** Keys of entries at or below this position are in the journal only (looked up on demand). */
+  let keysFrom = 0;
   /** Internal transfer ids are numbers: no command key, whatever its text, can collide with one. */
   let nextTransfer = 1;
   /** Undo actions of the decision in progress, oldest first; null while replaying the journal. */
@@ -909,6 +949,135 @@ export function createBankState(options: BankStateOptions = {}): BankState {
       } finally {
         undo = null;
       }
+    },
+    get keysFrom() {
+      return keysFrom;
+    },
+    needsKey: (key) => keysFrom > 0 && !keys.has(key),
+    learnKeys(records) {
+      for (const r of records)
+        if (!keys.has(r.key)) keys.set(r.key, { fingerprint: r.fingerprint, result: r.result, actor: r.actor });
+    },
+    forgetKeys() {
+      keys.clear();
+      keysFrom = seq;
+    },
+    exportOpen(suiteName) {
+      const accounts: [string, 0 | 1, number, number, number, number][] = [];
+      for (const a of ledger.accounts())
+        accounts.push([
+          String(a.id),
+          a.debitsMustNotExceedCredits ? 1 : 0,
+          a.debitsPending,
+          a.debitsPosted,
+          a.creditsPending,
+          a.creditsPosted,
+        ]);
+      const pending: [number, string, string, number][] = [];
+      const entryTuples: EntryTuple[] = [];
+      for (const e of entries.values()) {
+        if (e.status === "pending")
+          for (const id of e.transfers) {
+            const t = ledger.transfer(id);
+            if (t === undefined || t.state !== "pending") throw internal("pending entry without its transfer");
+            pending.push([id, String(t.debit), String(t.credit), t.amount]);
+          }
+        entryTuples.push([
+          e.key,
+          e.kind,
+          e.volunteer,
+          e.community,
+          e.servedIn,
+          e.counterpart,
+          e.minutes,
+          e.on,
+          e.registeredBy ?? null,
+          [...e.transfers],
+          e.status,
+          e.settledKey ?? null,
+          e.settledBy ?? null,
+          e.settledOn ?? null,
+          e.reversedKey ?? null,
+          e.reversedOn ?? null,
+        ]);
+      }
+      // Keys in sorted order, no whitespace: JSON.stringify of this object is its canonical text.
+      return {
+        accounts,
+        closed: [...closed],
+        earned: [...earned],
+        entries: entryTuples,
+        headHash,
+        movements: movements.map(
+          (m): MovementTuple => [
+            m.seq,
+            m.key,
+            m.entry,
+            m.on,
+            m.effectiveOn,
+            m.volunteer,
+            m.community,
+            m.kind,
+            m.minutes,
+          ],
+        ),
+        nextTransfer,
+        pending,
+        refs: [...refs],
+        roles: [...roles],
+        seq,
+        suite: suiteName,
+        v: 1,
+        volunteers: [...volunteers.values()].map((v) => [v.volunteer, v.community, [...v.family], v.seq]),
+      };
+    },
+    restoreOpen(body) {
+      if (seq !== 0 || ledger.mark().accounts !== 0) throw internal("restore into a used state");
+      for (const [id, flag, dp, dpo, cp, cpo] of body.accounts)
+        ledger.restoreAccount(
+          id,
+          { debitsMustNotExceedCredits: flag === 1 },
+          { debitsPending: dp, debitsPosted: dpo, creditsPending: cp, creditsPosted: cpo },
+        );
+      for (const [id, debit, credit, amount] of body.pending) ledger.restorePending(id, debit, credit, amount);
+      for (const c of body.closed) closed.add(c);
+      for (const [v, n] of body.earned) earned.set(v, n);
+      for (const r of body.roles) roles.add(r);
+      for (const [k, e] of body.refs) refs.set(k, e);
+      for (const [volunteer, community, family, at] of body.volunteers)
+        volunteers.set(volunteer, { volunteer, community, family: new Set(family), seq: at });
+      for (const t of body.entries) {
+        const [key, kind, volunteer, community, servedIn, counterpart, minutes, on, registeredBy, transfers, status] =
+          t;
+        const e: Record<string, unknown> = {
+          key,
+          kind,
+          volunteer,
+          community,
+          servedIn,
+          counterpart,
+          minutes,
+          on,
+          registeredBy: registeredBy ?? undefined,
+          transfers,
+          status,
+        };
+        // The optional fields in the order the decisions add them.
+        const names = ["settledKey", "settledBy", "settledOn", "reversedKey", "reversedOn"] as const;
+        for (let i = 0; i < names.length; i++) {
+          const value = t[11 + i];
+          if (value !== null && value !== undefined) e[names[i] as string] = value;
+        }
+        entries.set(key, e as unknown as Entry);
+      }
+      for (const [at, key, entry, on, effectiveOn, volunteer, community, kind, minutes] of body.movements)
+        pushMovement({ seq: at, key, entry, on, effectiveOn, volunteer, community, kind, minutes });
+      nextTransfer = body.nextTransfer;
+      seq = body.seq;
+      headHash = body.headHash;
+      keysFrom = body.seq;
+      touched = new Set();
+      created = [];
     },
     replay(entry) {
       if (entry.seq !== seq + 1 || entry.prevHash !== headHash || entryHash(entry, suite) !== entry.hash)

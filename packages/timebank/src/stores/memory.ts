@@ -1,4 +1,5 @@
 import { ElderflowError } from "@elderflow/core";
+import type { StoredCheckpoint } from "../checkpoint";
 import { GENESIS_HASH, type JournalEntry } from "../journal";
 import type { AccountRow } from "../state";
 import { assertStorable, assertStorableText } from "./storable";
@@ -15,6 +16,10 @@ export interface MemoryStore extends TimeBankStore {
   head: StoreHead;
   /** The stored notes by command key. */
   readonly notes: Map<string, string>;
+  /** The stored state checkpoints, oldest first (tests tamper with them to exercise the fallback). */
+  readonly checkpoints: StoredCheckpoint[];
+  /** See {@link TimeBankStore.writeCheckpoint} (always present here). */
+  writeCheckpoint(checkpoint: StoredCheckpoint, keep: number): Promise<boolean>;
 }
 
 /**
@@ -32,12 +37,16 @@ export function memoryStore(): MemoryStore {
   const accountRows = new Map<string, AccountRow>();
   const notes = new Map<string, string>();
   const erasures: ErasureRecord[] = [];
+  const checkpoints: StoredCheckpoint[] = [];
+  /** Journal position by key: the index a SQL store has on `key`. */
+  const keyIndex = new Map<string, number>();
   const missedAfter = (afterSeq: number) => (afterSeq < entries.length ? entries.slice(afterSeq) : []);
   const store: MemoryStore = {
     kind: "memory",
     entries,
     accountRows,
     notes,
+    checkpoints,
     head: { seq: 0, hash: GENESIS_HASH, suite: null },
     async open() {},
     async commit<T>(
@@ -57,6 +66,7 @@ export function memoryStore(): MemoryStore {
           throw new ElderflowError("INTERNAL", { params: { detail: "journal sequence broken" } });
         seq = e.seq;
         entries.push(e);
+        keyIndex.set(e.key, e.seq);
       }
       for (const a of p.accounts) accountRows.set(a.id, a);
       for (const n of p.notes) if (!notes.has(n.key)) notes.set(n.key, n.text);
@@ -95,6 +105,31 @@ export function memoryStore(): MemoryStore {
       return [...erasures];
     },
     async close() {},
+    async writeCheckpoint(cp, keep) {
+      if (cp.seq < 1 || entries[cp.seq - 1]?.hash !== cp.headHash) return false;
+      if (!checkpoints.some((c) => c.seq === cp.seq)) {
+        checkpoints.push(cp);
+        checkpoints.sort((a, b) => a.seq - b.seq);
+      }
+      checkpoints.splice(0, Math.max(0, checkpoints.length - Math.max(1, keep)));
+      return true;
+    },
+    async readCheckpoints() {
+      return checkpoints.map(({ body: _body, ...info }) => info).reverse();
+    },
+    async readCheckpoint(seq) {
+      return checkpoints.find((c) => c.seq === seq);
+    },
+    async readKeys(keys) {
+      const out = [];
+      for (const key of new Set(keys)) {
+        const at = keyIndex.get(key);
+        const e = at === undefined ? undefined : entries[at - 1];
+        if (e !== undefined && e.key === key)
+          out.push({ key, fingerprint: e.fingerprint, result: e.result, actor: e.command?.actor });
+      }
+      return out;
+    },
   };
   return store;
 }

@@ -2,10 +2,11 @@
  * The one query module of the SQL stores (PGlite and PostgreSQL run the same statements).
  */
 import { ElderflowError, runMigrations, type SqlClient, type SqlQueryable } from "@elderflow/core";
+import type { CheckpointInfo } from "../checkpoint";
 import type { CommandResult } from "../commands";
 import { entryTexts, type JournalEntry } from "../journal";
 import { TIMEBANK_MIGRATIONS } from "../migrations";
-import type { AccountRow } from "../state";
+import type { AccountRow, KeyRecord } from "../state";
 import { assertStorable, assertStorableText } from "./storable";
 import type { ErasureRecord, PreparedBatch, StoreHead, TimeBankStore } from "./types";
 
@@ -165,6 +166,8 @@ async function writeBatch(tx: SqlQueryable, p: PreparedBatch<unknown>, suite: st
  * ```
  */
 export function sqlStore(sql: SqlClient): TimeBankStore {
+  /** Closing twice is harmless (a bank that failed to open has closed its store already). */
+  let closing: Promise<void> | undefined;
   return {
     kind: sql.dialect,
     async open() {
@@ -265,6 +268,68 @@ export function sqlStore(sql: SqlClient): TimeBankStore {
       const r = await sql.query<{ text: string }>("select text from timebank_notes where key = $1", [key]);
       return r.rows[0]?.text;
     },
-    close: () => sql.close(),
+    close: () => {
+      closing ??= sql.close();
+      return closing;
+    },
+    writeCheckpoint(cp, keep) {
+      return sql.transaction(async (tx) => {
+        // Tied to the journal: only a checkpoint naming a committed entry's hash is stored.
+        const stored = await tx.query(
+          `insert into timebank_checkpoints (seq, head_hash, suite, hash, body)
+           select $1::bigint, $2::text, $3::text, $4::text, $5::text
+           where exists (select 1 from timebank_journal j where j.seq = $1::bigint and j.hash = $2::text)
+           on conflict (seq) do nothing returning 1`,
+          [cp.seq, cp.headHash, cp.suite, cp.hash, cp.body],
+        );
+        const ok =
+          stored.rows.length > 0 ||
+          (
+            await tx.query("select 1 from timebank_checkpoints where seq = $1 and head_hash = $2", [
+              cp.seq,
+              cp.headHash,
+            ])
+          ).rows.length > 0;
+        await tx.query(
+          "delete from timebank_checkpoints where seq not in (select seq from timebank_checkpoints order by seq desc limit $1)",
+          [Math.max(1, keep)],
+        );
+        return ok;
+      });
+    },
+    async readCheckpoints() {
+      const rows = await sql.query<{ seq: string | number; head_hash: string; suite: string; hash: string }>(
+        "select seq, head_hash, suite, hash from timebank_checkpoints order by seq desc",
+      );
+      return rows.rows.map(
+        (r): CheckpointInfo => ({ seq: Number(r.seq), headHash: r.head_hash, suite: r.suite, hash: r.hash }),
+      );
+    },
+    async readCheckpoint(seq) {
+      const r = (
+        await sql.query<{ seq: string | number; head_hash: string; suite: string; hash: string; body: string }>(
+          "select seq, head_hash, suite, hash, body from timebank_checkpoints where seq = $1",
+          [seq],
+        )
+      ).rows[0];
+      return r === undefined
+        ? undefined
+        : { seq: Number(r.seq), headHash: r.head_hash, suite: r.suite, hash: r.hash, body: r.body };
+    },
+    async readKeys(keys) {
+      if (keys.length === 0) return [];
+      const rows = await sql.query<{ key: string; fingerprint: string; result: string; command: string | null }>(
+        "select key, fingerprint, result, command from timebank_journal where key = any($1::text[])",
+        [[...new Set(keys)]],
+      );
+      return rows.rows.map(
+        (r): KeyRecord => ({
+          key: r.key,
+          fingerprint: r.fingerprint,
+          result: JSON.parse(r.result) as CommandResult,
+          actor: r.command === null ? undefined : (JSON.parse(r.command) as { actor?: string }).actor,
+        }),
+      );
+    },
   };
 }

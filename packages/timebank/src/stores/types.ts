@@ -1,5 +1,6 @@
+import type { CheckpointInfo, StoredCheckpoint } from "../checkpoint";
 import type { JournalEntry } from "../journal";
-import type { AccountRow } from "../state";
+import type { AccountRow, KeyRecord } from "../state";
 
 /** What one group-committed batch writes: journal entries, changed account rows and reasons. */
 export interface PreparedBatch<T> {
@@ -134,4 +135,17 @@ export interface TimeBankStore {
   readNote(key: string): Promise<string | undefined>;
   /** Releases connections (only those the store owns). */
   close(): Promise<void>;
+  /**
+   * Stores a checkpoint and keeps only the newest `keep`, in one transaction (a crash leaves the
+   * previous ones). Refused (false) unless the journal entry at `seq` has hash `headHash`; a
+   * checkpoint already stored at `seq` is left as it is. A store without checkpoints opens by
+   * replaying the whole journal.
+   */
+  writeCheckpoint?(checkpoint: StoredCheckpoint, keep: number): Promise<boolean>;
+  /** The stored checkpoints without their bodies, newest first. */
+  readCheckpoints?(): Promise<CheckpointInfo[]>;
+  /** One stored checkpoint with its body. */
+  readCheckpoint?(seq: number): Promise<StoredCheckpoint | undefined>;
+  /** What the journal holds about these command keys (by the key index), in no particular order. */
+  readKeys?(keys: readonly string[]): Promise<KeyRecord[]>;
 }
