@@ -211,8 +211,8 @@ export const CheckupInput = z
 /** A check-up result as a caller records it. */
 export type CheckupInput = z.input<typeof CheckupInput>;
 
-/** A stored check-up: the plain fields, the sealed findings and readings, and a digest of them all. */
-export interface StoredCheckup {
+/** The plain fields of a check-up, as stored and as read. */
+export interface CheckupFields {
   /** Order of recording, assigned by the store. */
   readonly seq: number;
   /** The person. */
@@ -233,6 +233,10 @@ export interface StoredCheckup {
   readonly recordedAt: string;
   /** The actor id who recorded it. */
   readonly by: string;
+}
+
+/** A stored check-up: the plain fields, the sealed findings and readings, and a digest of them all. */
+export interface StoredCheckup extends CheckupFields {
   /** Findings and readings, sealed for the person (`health/checkup`). */
   readonly sealed: SealedValue;
   /** SHA-256 (hex) of the canonical JSON of every field above except `seq`: checkable without the key. */
@@ -240,27 +244,7 @@ export interface StoredCheckup {
 }
 
 /** A check-up as a reader with a health role sees it: findings and readings opened. */
-export interface CheckupRecord {
-  /** Order of recording. */
-  readonly seq: number;
-  /** The person. */
-  readonly personId: string;
-  /** Annual or follow-up. */
-  readonly kind: CheckupKind;
-  /** The day of the examination. */
-  readonly examinedOn: IsoDate;
-  /** Where. */
-  readonly institution: string;
-  /** When a follow-up is due, or null. */
-  readonly followUpDue: IsoDate | null;
-  /** The seq this record corrects, or null. */
-  readonly supersedes: number | null;
-  /** The report's reference, or null. */
-  readonly ref: string | null;
-  /** When it was recorded. */
-  readonly recordedAt: string;
-  /** Who recorded it. */
-  readonly by: string;
+export interface CheckupRecord extends CheckupFields {
   /** The findings, or null once the person's key was erased. */
   readonly findings: readonly HealthFinding[] | null;
   /** The readings, or null once the person's key was erased. */

@@ -25,6 +25,7 @@ export {
   registerChangeSchema,
 } from "./changes";
 export {
+  type CheckupFields,
   CheckupInput,
   CheckupKind,
   type CheckupOutcome,

@@ -96,6 +96,7 @@ import {
 import {
   type DepartureStore,
   departureGate,
+  type FollowDeps,
   type FollowReport,
   followStatusChange,
   memoryDepartures,
@@ -879,6 +880,18 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     };
   }
 
+  // What a death or move is followed into: the same for a direct call and for recorded changes.
+  const followDeps: FollowDeps = {
+    clock,
+    host,
+    tasks: backends.tasks,
+    departures: backends.departures,
+    workflows,
+    timebank,
+    needs: backends.needs,
+    deliveries,
+  };
+
   return {
     clock,
     host,
@@ -1020,21 +1033,7 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
         sealedKeys: options.sealer !== undefined,
       };
     },
-    followStatusChange: (change, actor) =>
-      followStatusChange(
-        {
-          clock,
-          host,
-          tasks: backends.tasks,
-          departures: backends.departures,
-          workflows,
-          timebank,
-          needs: backends.needs,
-          deliveries,
-        },
-        change,
-        actor,
-      ),
+    followStatusChange: (change, actor) => followStatusChange(followDeps, change, actor),
     register: backends.register,
     deliveries,
     caseCounts: (year, actor) => yearlyCases(workflows, actor, year),
@@ -1051,21 +1050,7 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
       clock,
     }),
     recordChanges(changes, actor) {
-      const follow = (change: StatusChange, a: ActorInput) =>
-        followStatusChange(
-          {
-            clock,
-            host,
-            tasks: backends.tasks,
-            departures: backends.departures,
-            workflows,
-            timebank,
-            needs: backends.needs,
-            deliveries,
-          },
-          change,
-          a,
-        );
+      const follow = (change: StatusChange, a: ActorInput) => followStatusChange(followDeps, change, a);
       return recordAndFollow(backends.register, follow, host, changes, actor);
     },
     async batch(fn) {
