@@ -233,7 +233,7 @@ describe("a group's monthly cadence (rule 5)", () => {
 });
 
 describe("a cadre who leaves the programme's scope", () => {
-  it("gets no credited contact once the register says they died (scope asked on the day of each contact)", async () => {
+  it("gets no credited contact once the register says they died (the follow-through takes them out of the group)", async () => {
     flow = await createElderflow({
       clock: manualClock("2027-03-01T09:00:00+08:00"),
       store: { kind: "memory" },
@@ -279,9 +279,10 @@ describe("a cadre who leaves the programme's scope", () => {
       registrar,
     );
     expect(died.outcomes.every((o) => o.ok)).toBe(true);
+    expect(died.follow[0]?.medicalGroups).toEqual([{ instanceId: "g1", action: "cadre_removed" }]);
     expect(
       await codeOf(flow.medical.recordContact("g1", { id: "c2", personId: "lixiu-1", kind: "call" }, vol("v1"))),
-    ).toBe("OUTSIDE_PROGRAMME_SCOPE");
+    ).toBe("NOT_IN_GROUP");
     await flow.medical.recordContact("g1", { id: "c3", personId: "lixiu-2", kind: "call" }, vol("v1"));
     const contacts = await flow.medical.contacts("g1", { id: "b", roles: ["bureau"] });
     expect(contacts.map((c) => [c.personId, c.kind])).toEqual([
