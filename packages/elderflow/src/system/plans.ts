@@ -385,6 +385,8 @@ export function escalationTask(
     kind: f.event === "handed_up" ? "escalation_followup" : "escalation_overdue",
     personId: f.personId,
     communityId: f.communityId,
+    // ISO dates compare as strings; Math.max would turn them into NaN.
+    // biome-ignore lint/complexity/useMathMinMax: string comparison, not numbers
     due: due < day ? day : due,
     assignees: [f.departmentId ?? BUREAU_BODY],
     details: { instanceId: f.instanceId, category: f.category, departmentId: f.departmentId },
