@@ -310,7 +310,8 @@ export interface Elderflow extends Planners {
   pump(limit?: number): Promise<PumpResult>;
   /**
    * Fires due workflow timers (SLA breaches, weekly pairing checks …), checks certificates for the
-   * day (`certificates.check`: lapses suspend pairings and raise alerts), and then pumps.
+   * day once, at the first tick of each day (`certificates.check`: lapses suspend pairings and raise
+   * alerts; `lapsed` is 0 on the day's later ticks), and then pumps.
    */
   tick(now?: number): Promise<PumpResult & { readonly fired: number; readonly lapsed: number }>;
   /**
@@ -814,6 +815,8 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     hostId: host.id,
     rule: certificateRule,
   });
+  /** The day `tick` last checked certificates for (lapses are by the day). */
+  let lapseCheckedOn: IsoDate | undefined;
 
   handlers["medicalGroup.missed_contact"] = groupMissedContactHandler({
     workflows,
@@ -911,9 +914,17 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     ...createPlanners({ planner, add: (tasks, by) => backends.tasks.add(tasks, by), calendar: holidays }),
     pump,
     async tick(now?: number) {
-      const run = await workflows.runDueTimers(now ?? clock.now());
-      const lapses = await certificates.check(isoDateAt(now ?? clock.now(), clock.zone));
-      return { fired: run.fired, lapsed: lapses.lapsed.length, ...(await pump()) };
+      const at = now ?? clock.now();
+      const run = await workflows.runDueTimers(at);
+      // Certificates lapse by the day, and nothing becomes active with a lapsed one (activation and
+      // resumption check it), so the first tick of a day checks for the whole day.
+      const day = isoDateAt(at, clock.zone);
+      let lapsed = 0;
+      if (day !== lapseCheckedOn) {
+        lapsed = (await certificates.check(day)).lapsed.length;
+        lapseCheckedOn = day;
+      }
+      return { fired: run.fired, lapsed, ...(await pump()) };
     },
     certificates,
     needs: backends.needs,
