@@ -395,7 +395,9 @@ async function bulkLoad(
   });
   for (let k = 0; k < insts.length; k += batch)
     await client.query(
-      `insert into ${schema}.wf_instances select * from jsonb_populate_recordset(null::${schema}.wf_instances, $1::jsonb)`,
+      `insert into ${schema}.wf_instances (id, machine, machine_version, version, state, status, community_id, priority, snapshot, created_at, updated_at)
+       select id, machine, machine_version, version, state, status, community_id, priority, snapshot, created_at, updated_at
+         from jsonb_populate_recordset(null::${schema}.wf_instances, $1::jsonb)`,
       [JSON.stringify(insts.slice(k, k + batch))],
     );
   const events = commits.map((c) => {

@@ -203,6 +203,7 @@ export { checkSchemaName, migrateWorkflowSchema, type SqlStoreOptions, sqlStore 
 export type { WorkflowStore } from "./stores/store";
 export {
   type Commit,
+  type CommitOutcome,
   CROSS_COMMUNITY_ROLES,
   type Erasure,
   type EventMeta,

@@ -21,7 +21,8 @@ export interface TimerRunner {
 }
 
 /**
- * Polls an engine: fires due timers and delivers emitted events, every `intervalMs`. Several
+ * Polls an engine: fires due timers and delivers emitted events, every `intervalMs`, and at once
+ * when a PostgreSQL store signals (LISTEN/NOTIFY) that a writer committed timers or emitted events. Several
  * runners (processes) may poll one database: each timer is fired at most once, guarded by the
  * instance version and the timer row.
  *
@@ -46,25 +47,53 @@ export function createTimerRunner(engine: WorkflowEngine, options: TimerRunnerOp
     return run;
   };
 
+  let busy = false;
+  let again = false;
+  let unsubscribe: Promise<(() => Promise<void>) | undefined> = Promise.resolve(undefined);
   const loop = () => {
     if (!active) return;
+    if (handle !== undefined) clearTimeout(handle);
+    handle = undefined;
+    busy = true;
     running = tick()
       .catch((e) => options.onError?.(e))
       .finally(() => {
-        if (active) handle = setTimeout(loop, interval);
+        busy = false;
+        if (!active) return;
+        // A wake-up that came during the poll runs the next one at once.
+        if (again) {
+          again = false;
+          loop();
+        } else handle = setTimeout(loop, interval);
       });
+  };
+  // PostgreSQL wakes the runner when a writer commits timers or emitted events; the poll stays as
+  // the backstop (and is all there is on memory and PGlite).
+  const wake = () => {
+    if (!active) return;
+    if (busy) again = true;
+    else loop();
   };
 
   return {
     start() {
       if (active) return;
       active = true;
+      const sub = engine.store.subscribe;
+      if (sub !== undefined)
+        unsubscribe = sub.call(engine.store, wake).catch((e: unknown) => {
+          options.onError?.(e);
+          return undefined;
+        });
       loop();
     },
     async stop() {
       active = false;
       if (handle !== undefined) clearTimeout(handle);
       await running;
+      const off = await unsubscribe;
+      unsubscribe = Promise.resolve(undefined);
+      await off?.();
     },
     tick,
   };

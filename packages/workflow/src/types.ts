@@ -1,4 +1,4 @@
-import { ACTOR_ROLES, type ActorRole, DISTRICT_ROLES } from "@elderflow/core";
+import { ACTOR_ROLES, type ActorRole, DISTRICT_ROLES, type ElderflowError } from "@elderflow/core";
 
 /**
  * The vocabulary shared by the engine, the stores and the machines: who acts, what an event looks
@@ -197,6 +197,12 @@ export interface Commit {
   /** The timer this commit fires: it must still be stored with this `fireAt`, else `CONCURRENT_UPDATE`. */
   readonly firedTimer?: StoredTimer;
 }
+
+/**
+ * What became of one commit of a {@link WorkflowStore.commitMany} batch: applied, or refused with
+ * the error `commit` would have thrown for it alone (the other commits of the batch are unaffected).
+ */
+export type CommitOutcome = { readonly ok: true } | { readonly ok: false; readonly error: ElderflowError };
 
 /** Filter of {@link WorkflowStore.list}. */
 export interface ListFilter {

@@ -1,6 +1,8 @@
 import { isElderflowError } from "@elderflow/core";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Commit, StoredInstance, StoredTimer } from "../types";
+import { memoryStore } from "./memory";
 import type { WorkflowStore } from "./store";
 
 /** Builds an instance row for store tests. */
@@ -239,6 +241,110 @@ export function describeStoreContract(name: string, make: () => Promise<Workflow
       }
       const log = await store.events("race");
       expect(log.map((e) => e.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+    });
+
+    it("applies a batch set-based, each commit checked alone: a refused one leaves no trace and stops no other", async () => {
+      await store.commit(aCommit("b1", 1, { addTimers: [timer("b1", "x", 100)] }));
+      await store.commit(aCommit("b2", 1));
+      await store.commit(aCommit("b2", 2));
+      await store.commit(aCommit("b3", 1));
+      const batch = [
+        aCommit("b1", 2, {
+          firedTimer: timer("b1", "x", 100),
+          addTimers: [timer("b1", "y", 200)],
+          outbox: [{ id: "b1:2:0", instanceId: "b1", machine: "m", type: "done", payload: {}, at: 2 }],
+        }),
+        // stale: b2 is at version 2
+        aCommit("b2", 2, { entry: { ...aCommit("b2", 2).entry, eventId: "late" }, addTimers: [timer("b2", "z", 1)] }),
+        // repeated event id
+        aCommit("b3", 2, {
+          entry: { ...aCommit("b3", 2).entry, eventId: "ev-1" },
+          outbox: [{ id: "b3:2:0", instanceId: "b3", machine: "m", type: "t", payload: {}, at: 2 }],
+        }),
+        aCommit("ghost-b", 4),
+        aCommit("b2", 1, { entry: { ...aCommit("b2", 1).entry, eventId: "again" } }),
+        aCommit("b4", 1, { addTimers: [timer("b4", "w", 50)] }),
+      ];
+      const out = await store.commitMany(batch);
+      expect(out.map((o) => (o.ok ? "ok" : o.error.code))).toEqual([
+        "ok",
+        "CONCURRENT_UPDATE",
+        "DUPLICATE_ID",
+        "UNKNOWN_INSTANCE",
+        "DUPLICATE_ID",
+        "ok",
+      ]);
+      expect((await store.load("b1"))?.instance.version).toBe(2);
+      expect((await store.timers("b1")).map((t) => t.timerId)).toEqual(["y"]);
+      expect((await store.load("b2"))?.instance.version).toBe(2);
+      expect(await store.timers("b2")).toEqual([]);
+      expect((await store.events("b3")).length).toBe(1);
+      expect((await store.load("b3"))?.instance.version).toBe(1);
+      expect((await store.outbox(100)).map((o) => o.id)).toContain("b1:2:0");
+      expect((await store.outbox(100)).map((o) => o.id)).not.toContain("b3:2:0");
+      expect(await store.load("ghost-b")).toBeUndefined();
+      expect((await store.load("b4"))?.instance.version).toBe(1);
+      const many = await store.loadMany(["b1", "b4", "ghost-b"]);
+      expect([...many.keys()].sort()).toEqual(["b1", "b4"]);
+      expect(many.get("b1")?.version).toBe(2);
+    });
+
+    it("applies two commits of one instance in a batch in order, the second against the first", async () => {
+      const out = await store.commitMany([aCommit("s1", 1), aCommit("s1", 2), aCommit("s1", 3)]);
+      expect(out.every((o) => o.ok)).toBe(true);
+      expect((await store.events("s1")).map((e) => e.seq)).toEqual([1, 2, 3]);
+      const twice = await store.commitMany([
+        aCommit("s1", 4, { entry: { ...aCommit("s1", 4).entry, eventId: "p" } }),
+        aCommit("s1", 4, { entry: { ...aCommit("s1", 4).entry, eventId: "q" } }),
+      ]);
+      expect(twice.map((o) => (o.ok ? "ok" : o.error.code))).toEqual(["ok", "CONCURRENT_UPDATE"]);
+    });
+
+    it("groups concurrent commits, and one stale commit among them fails alone", async () => {
+      await store.commit(aCommit("g-old", 1));
+      await store.commit(aCommit("g-old", 2));
+      const commits = Array.from({ length: 40 }, (_, k) => aCommit(`g${k}`, 1));
+      const codes = await Promise.all([
+        ...commits.map((c) => codeOf(store.commit(c))),
+        codeOf(store.commit(aCommit("g-old", 2, { entry: { ...aCommit("g-old", 2).entry, eventId: "x" } }))),
+      ]);
+      expect(codes.slice(0, 40).every((c) => c === "none")).toBe(true);
+      expect(codes[40]).toBe("CONCURRENT_UPDATE");
+      expect((await store.loadMany(commits.map((c) => c.instance.id))).size).toBe(40);
+    });
+
+    it("gives each commit of any batch the outcome it gets alone, in order (model: the memory store)", async () => {
+      let run = 0;
+      // A batch of commits over three instances, each naming a version and an event id at random.
+      const aBatch = fc.array(
+        fc.record({ inst: fc.integer({ min: 0, max: 2 }), version: fc.integer({ min: 1, max: 4 }), ev: fc.nat(3) }),
+        { minLength: 1, maxLength: 8 },
+      );
+      await fc.assert(
+        fc.asyncProperty(aBatch, async (spec) => {
+          run++;
+          const model = memoryStore();
+          const commits = spec.map((s) =>
+            aCommit(`pm${run}-${s.inst}`, s.version, {
+              entry: { ...aCommit("x", s.version).entry, eventId: `e${s.ev}` },
+            }),
+          );
+          const fixed = (cs: Commit[]) => cs.map((c) => ({ ...c, entry: { ...c.entry, instanceId: c.instance.id } }));
+          const batch = fixed(commits);
+          const expected: string[] = [];
+          for (const c of batch) expected.push(await codeOf(model.commit(c)));
+          const got = (await store.commitMany(batch)).map((o) => (o.ok ? "none" : o.error.code));
+          expect(got).toEqual(expected);
+          for (let k = 0; k < 3; k++) {
+            const id = `pm${run}-${k}`;
+            expect((await store.load(id))?.instance.version).toBe((await model.load(id))?.instance.version);
+            expect((await store.events(id)).map((e) => e.eventId)).toEqual(
+              (await model.events(id)).map((e) => e.eventId),
+            );
+          }
+        }),
+        { numRuns: 25 },
+      );
     });
   });
 }

@@ -1,5 +1,14 @@
-import { ElderflowError } from "@elderflow/core";
-import type { Commit, Erasure, ListFilter, LogEntry, OutboxItem, StoredInstance, StoredTimer } from "../types";
+import { ElderflowError, isElderflowError } from "@elderflow/core";
+import type {
+  Commit,
+  CommitOutcome,
+  Erasure,
+  ListFilter,
+  LogEntry,
+  OutboxItem,
+  StoredInstance,
+  StoredTimer,
+} from "../types";
 import type { WorkflowStore } from "./store";
 
 interface Slot {
@@ -34,7 +43,7 @@ export function memoryStore(): WorkflowStore {
     (f.personId === undefined || i.snapshot.context.personId === f.personId) &&
     (f.activeOnly !== true || i.status === "active") &&
     (f.state === undefined || (f.state.endsWith(".") ? i.state.startsWith(f.state) : i.state === f.state));
-  return {
+  const store: WorkflowStore = {
     kind: "memory",
     async load(instanceId, eventId) {
       const slot = slots.get(instanceId);
@@ -72,6 +81,26 @@ export function memoryStore(): WorkflowStore {
       for (const t of c.addTimers) slot.timers.set(t.timerId, t);
       track(slot);
       for (const o of c.outbox) outbox.set(o.id, o);
+    },
+    async commitMany(commits) {
+      const out: CommitOutcome[] = [];
+      for (const c of commits)
+        try {
+          await store.commit(c);
+          out.push({ ok: true });
+        } catch (e) {
+          if (!isElderflowError(e)) throw e;
+          out.push({ ok: false, error: e });
+        }
+      return out;
+    },
+    async loadMany(ids) {
+      const out = new Map<string, StoredInstance>();
+      for (const id of ids) {
+        const slot = slots.get(id);
+        if (slot !== undefined) out.set(id, slot.instance);
+      }
+      return out;
     },
     async list(filter) {
       const out: StoredInstance[] = [];
@@ -141,4 +170,5 @@ export function memoryStore(): WorkflowStore {
     },
     async close() {},
   };
+  return store;
 }

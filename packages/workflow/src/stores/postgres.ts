@@ -1,4 +1,4 @@
-import { type PgPoolLike, sqlFromPgPool } from "@elderflow/core";
+import { type PgClientLike, type PgPoolLike, sqlFromPgPool } from "@elderflow/core";
 import { migrateWorkflowSchema, type SqlStoreOptions, sqlStore } from "./sql";
 import type { WorkflowStore } from "./store";
 
@@ -30,6 +30,46 @@ export async function postgresStore(options: PostgresStoreOptions = {}): Promise
     pool = new Pool({ connectionString: options.connectionString, max: options.max ?? 10 }) as unknown as PgPoolLike;
   }
   const client = sqlFromPgPool(pool);
-  await migrateWorkflowSchema(client, options.schema ?? "public");
-  return sqlStore(client, { ...options, ownsClient: options.ownsClient ?? options.pool === undefined });
+  const schema = options.schema ?? "public";
+  await migrateWorkflowSchema(client, schema);
+  // One channel per schema (the schema name is checked as a plain identifier by the migration).
+  const channel = `elderflow_wf_${schema}`;
+  const store = sqlStore(client, {
+    ...options,
+    notifyChannel: channel,
+    ownsClient: options.ownsClient ?? options.pool === undefined,
+  });
+  const listenOn = pool;
+  return {
+    ...store,
+    async subscribe(onWake) {
+      const conn = (await listenOn.connect()) as PgClientLike & Listening;
+      const handler = (m: { channel: string }) => {
+        if (m.channel === channel) onWake();
+      };
+      conn.on("notification", handler);
+      try {
+        await conn.query(`listen ${channel}`);
+      } catch (e) {
+        conn.removeListener("notification", handler);
+        conn.release(true);
+        throw e;
+      }
+      return async () => {
+        conn.removeListener("notification", handler);
+        try {
+          await conn.query(`unlisten ${channel}`);
+          conn.release();
+        } catch {
+          conn.release(true);
+        }
+      };
+    },
+  };
+}
+
+/** The event side of node-postgres's client that LISTEN needs. */
+interface Listening {
+  on(event: "notification", listener: (m: { channel: string }) => void): unknown;
+  removeListener(event: "notification", listener: (m: { channel: string }) => void): unknown;
 }

@@ -1,6 +1,7 @@
 import { ElderflowError, runMigrations, type SqlClient } from "@elderflow/core";
 import type {
   Commit,
+  CommitOutcome,
   Erasure,
   ListFilter,
   LogEntry,
@@ -19,6 +20,12 @@ export interface SqlStoreOptions {
   readonly schema?: string;
   /** Whether `close()` closes the client (default true). */
   readonly ownsClient?: boolean;
+  /** Most commits written in one group-commit statement (default 500). */
+  readonly maxBatch?: number;
+  /** A channel to `pg_notify` after commits that add timers or emitted events (PostgreSQL; default none). */
+  readonly notifyChannel?: string;
+  /** Group-commit batches written at once (default 2 on PostgreSQL, 1 on PGlite, which has one connection). */
+  readonly inFlight?: number;
 }
 
 type Row = Record<string, unknown>;
@@ -123,115 +130,204 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
     o: `${S}.wf_outbox`,
   };
 
-  const TIMER_COLS = "x(instance_id text, timer_id text, fire_at bigint, event jsonb)";
-  const OUTBOX_COLS = "x(ord int, id text, instance_id text, machine text, type text, payload jsonb, at bigint)";
-  const effects = (gate: string, first: number) => `
-    del as (delete from ${T.t} where instance_id = $1 and timer_id = any($${first}::text[]) and exists (select 1 from ${gate})),
+  // One statement per round of distinct instances (atomic on its own, one round trip, one WAL
+  // flush), set-based over the whole batch. Each commit passes its own gate: an update only when
+  // its row still has the expected version (and the fired timer is still stored as read; the row
+  // lock taken here makes a concurrent writer wait, then re-checks), a create only when the id is
+  // free. Only the gated commits whose log entry is new (`on conflict do nothing`: a repeated
+  // event id) write their instance row, timers and outbox items, so a refused commit leaves no
+  // trace and never undoes the others.
+  const COMMIT_COLS = `x(ord int, id text, expected int, machine text, machine_version int, version int, state text,
+    status text, community_id text, priority int, snapshot jsonb, created_at bigint, updated_at bigint,
+    fired_id text, fired_at bigint, seq int, event_id text, type text, actor_id text, role text, org_id text,
+    at bigint, payload jsonb, from_state text, to_state text, entry_version int)`;
+  const COMMIT_MANY = `with x as materialized (select * from jsonb_to_recordset($1::jsonb) as ${COMMIT_COLS}),
+    gate as (
+      select i.id from ${T.i} i join x on x.id = i.id
+       where x.expected > 0 and i.version = x.expected
+         and (x.fired_id is null or exists (
+           select 1 from ${T.t} t where t.instance_id = x.id and t.timer_id = x.fired_id and t.fire_at = x.fired_at))
+       order by i.id for update of i),
+    made as (
+      insert into ${T.i} (id, machine, machine_version, version, state, status, community_id, priority, snapshot, created_at, updated_at)
+      select x.id, x.machine, x.machine_version, x.version, x.state, x.status, x.community_id, x.priority, x.snapshot,
+             x.created_at, x.updated_at
+        from x where x.expected = 0 order by x.id
+      on conflict (id) do nothing returning id),
+    ev as (
+      insert into ${T.e} (instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version)
+      select x.id, x.seq, x.event_id, x.type, x.actor_id, x.role, x.org_id, x.at, x.payload, x.from_state, x.to_state, x.entry_version
+        from x where x.id in (select id from gate union all select id from made)
+      on conflict do nothing returning instance_id),
+    upd as (
+      update ${T.i} i set machine_version = x.machine_version, version = x.version, state = x.state, status = x.status,
+             priority = x.priority, snapshot = x.snapshot, updated_at = x.updated_at
+        from x where i.id = x.id and x.expected > 0 and x.id in (select instance_id from ev)),
+    del as (
+      delete from ${T.t} t using jsonb_to_recordset($2::jsonb) as d(instance_id text, timer_id text)
+       where t.instance_id = d.instance_id and t.timer_id = d.timer_id and d.instance_id in (select instance_id from ev)),
     addt as (
       insert into ${T.t} (instance_id, timer_id, fire_at, event)
-      select x.instance_id, x.timer_id, x.fire_at, x.event from jsonb_to_recordset($${first + 1}::jsonb) as ${TIMER_COLS}
-      where exists (select 1 from ${gate})
+      select a.instance_id, a.timer_id, a.fire_at, a.event
+        from jsonb_to_recordset($3::jsonb) as a(instance_id text, timer_id text, fire_at bigint, event jsonb)
+       where a.instance_id in (select instance_id from ev)
       on conflict (instance_id, timer_id) do update set fire_at = excluded.fire_at, event = excluded.event),
     box as (
       insert into ${T.o} (id, instance_id, machine, type, payload, at)
-      select x.id, x.instance_id, x.machine, x.type, x.payload, x.at from jsonb_to_recordset($${first + 2}::jsonb) as ${OUTBOX_COLS}
-      where exists (select 1 from ${gate}) order by x.ord
-      on conflict (id) do nothing)
-    insert into ${T.e} (instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version)
-    select $1, $${first + 3}, $${first + 4}, $${first + 5}, $${first + 6}, $${first + 7}, $${first + 8}, $${first + 9},
-           $${first + 10}::jsonb, $${first + 11}, $${first + 12}, $${first + 13}
-    from ${gate} returning seq`;
-  // One statement per commit (atomic on its own, one round trip): the instance row is written only
-  // if its version (and the fired timer) is as expected, and every other write is gated on it. A
-  // repeated event id violates the log's unique key, which undoes the whole statement.
-  const CREATE = `with gate as (
-      insert into ${T.i} (id, machine, machine_version, version, state, status, community_id, priority, snapshot, created_at, updated_at)
-      values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11) on conflict (id) do nothing returning id),
-    ${effects("gate", 12)}`;
-  const UPDATE = `with gate as (
-      update ${T.i} set machine_version = $3, version = $4, state = $5, status = $6, priority = $7, snapshot = $8::jsonb, updated_at = $9
-      where id = $1 and version = $2
-        and ($10::text is null or exists (select 1 from ${T.t} where instance_id = $1 and timer_id = $10 and fire_at = $11))
-      returning id),
-    ${effects("gate", 12)}`;
+      select b.id, b.instance_id, b.machine, b.type, b.payload, b.at
+        from jsonb_to_recordset($4::jsonb) as b(ord int, id text, instance_id text, machine text, type text, payload jsonb, at bigint)
+       where b.instance_id in (select instance_id from ev) order by b.ord
+      on conflict (id) do nothing),
+    note as (select pg_notify($5::text, '') where $5::text is not null and exists (select 1 from ev))
+    select instance_id as id from ev cross join (select count(*) from note) as woke`;
 
-  async function write(c: Commit): Promise<void> {
-    const i = c.instance;
-    const e = c.entry;
-    const readded = new Set(c.addTimers.map((t) => t.timerId));
-    const drop = [...c.cancelTimers, ...(c.firedTimer === undefined ? [] : [c.firedTimer.timerId])].filter(
-      (t) => !readded.has(t),
-    );
-    const tail = [
-      [...new Set(drop)],
-      JSON.stringify(
-        c.addTimers.map((t) => ({ instance_id: t.instanceId, timer_id: t.timerId, fire_at: t.fireAt, event: t.event })),
-      ),
-      JSON.stringify(
-        c.outbox.map((o, ord) => ({
-          ord,
+  /** Writes one round (distinct instance ids); returns the outcome of each commit, in order. */
+  async function round(commits: readonly Commit[]): Promise<CommitOutcome[]> {
+    const rows: unknown[] = [];
+    const drops: unknown[] = [];
+    const adds: unknown[] = [];
+    const boxes: unknown[] = [];
+    let ord = 0;
+    for (const c of commits) {
+      const i = c.instance;
+      const e = c.entry;
+      rows.push({
+        id: i.id,
+        expected: c.expectedVersion,
+        machine: i.machine,
+        machine_version: i.machineVersion,
+        version: i.version,
+        state: i.state,
+        status: i.status,
+        community_id: i.communityId,
+        priority: i.priority,
+        snapshot: i.snapshot,
+        created_at: i.createdAt,
+        updated_at: i.updatedAt,
+        fired_id: c.firedTimer?.timerId ?? null,
+        fired_at: c.firedTimer?.fireAt ?? null,
+        seq: e.seq,
+        event_id: e.eventId,
+        type: e.type,
+        actor_id: e.actorId,
+        role: e.role,
+        org_id: e.orgId,
+        at: e.at,
+        payload: e.payload,
+        from_state: e.from,
+        to_state: e.to,
+        entry_version: e.machineVersion,
+      });
+      const readded = new Set(c.addTimers.map((t) => t.timerId));
+      const drop = new Set<string>();
+      for (const t of c.cancelTimers) if (!readded.has(t)) drop.add(t);
+      if (c.firedTimer !== undefined && !readded.has(c.firedTimer.timerId)) drop.add(c.firedTimer.timerId);
+      for (const t of drop) drops.push({ instance_id: i.id, timer_id: t });
+      for (const t of c.addTimers)
+        adds.push({ instance_id: t.instanceId, timer_id: t.timerId, fire_at: t.fireAt, event: t.event });
+      for (const o of c.outbox)
+        boxes.push({
+          ord: ord++,
           id: o.id,
           instance_id: o.instanceId,
           machine: o.machine,
           type: o.type,
           payload: o.payload,
           at: o.at,
-        })),
-      ),
-      ...logEntryValues(e),
-    ];
-    const snap = JSON.stringify(i.snapshot);
-    let rows: unknown[];
-    try {
-      rows =
-        c.expectedVersion === 0
-          ? (
-              await client.query(CREATE, [
-                i.id,
-                i.machine,
-                i.machineVersion,
-                i.version,
-                i.state,
-                i.status,
-                i.communityId,
-                i.priority,
-                snap,
-                i.createdAt,
-                i.updatedAt,
-                ...tail,
-              ])
-            ).rows
-          : (
-              await client.query(UPDATE, [
-                i.id,
-                c.expectedVersion,
-                i.machineVersion,
-                i.version,
-                i.state,
-                i.status,
-                i.priority,
-                snap,
-                i.updatedAt,
-                c.firedTimer?.timerId ?? null,
-                c.firedTimer?.fireAt ?? null,
-                ...tail,
-              ])
-            ).rows;
-    } catch (err) {
-      if ((err as { code?: unknown }).code === "23505")
-        throw new ElderflowError("DUPLICATE_ID", { params: { id: e.eventId.slice(0, 64) }, cause: err });
-      throw err;
+        });
     }
-    if (rows.length === 1) return;
-    if (c.expectedVersion === 0) throw new ElderflowError("DUPLICATE_ID", { params: { id: i.id } });
-    const now = await client.query<{ version: number }>(`select version from ${T.i} where id = $1`, [i.id]);
-    const row = now.rows[0];
-    if (row === undefined) throw new ElderflowError("UNKNOWN_INSTANCE", { params: { instance: i.id } });
-    // Either another writer moved the version on, or the timer being fired was fired or replaced.
-    throw new ElderflowError("CONCURRENT_UPDATE", {
-      params: { expected: c.expectedVersion, actual: num(row.version) },
+    const r = await client.query<{ id: string }>(COMMIT_MANY, [
+      JSON.stringify(rows),
+      JSON.stringify(drops),
+      JSON.stringify(adds),
+      JSON.stringify(boxes),
+      options.notifyChannel !== undefined && (adds.length > 0 || boxes.length > 0) ? options.notifyChannel : null,
+    ]);
+    const written = new Set(r.rows.map((x) => x.id));
+    const refused = commits.filter((c) => !written.has(c.instance.id) && c.expectedVersion > 0);
+    // Why each refused update was refused, read after the fact (the rare path).
+    const why = new Map<string, { version: number; seen: boolean }>();
+    if (refused.length > 0) {
+      const q = await client.query<Row>(
+        `select x.id, i.version, exists (select 1 from ${T.e} e where e.instance_id = x.id and e.event_id = x.event_id) as seen
+           from jsonb_to_recordset($1::jsonb) as x(id text, event_id text) join ${T.i} i on i.id = x.id`,
+        [JSON.stringify(refused.map((c) => ({ id: c.instance.id, event_id: c.entry.eventId })))],
+      );
+      for (const row of q.rows) why.set(row.id as string, { version: num(row.version), seen: row.seen === true });
+    }
+    return commits.map((c): CommitOutcome => {
+      const id = c.instance.id;
+      if (written.has(id)) return { ok: true };
+      if (c.expectedVersion === 0) return { ok: false, error: new ElderflowError("DUPLICATE_ID", { params: { id } }) };
+      const w = why.get(id);
+      if (w === undefined)
+        return { ok: false, error: new ElderflowError("UNKNOWN_INSTANCE", { params: { instance: id } }) };
+      // As a lone commit is judged: the version first, then the event id.
+      if (w.seen && w.version === c.expectedVersion)
+        return {
+          ok: false,
+          error: new ElderflowError("DUPLICATE_ID", { params: { id: c.entry.eventId.slice(0, 64) } }),
+        };
+      // Either another writer moved the version on, or the timer being fired was fired or replaced.
+      return {
+        ok: false,
+        error: new ElderflowError("CONCURRENT_UPDATE", { params: { expected: c.expectedVersion, actual: w.version } }),
+      };
     });
   }
+
+  async function commitMany(commits: readonly Commit[]): Promise<CommitOutcome[]> {
+    const out: CommitOutcome[] = new Array(commits.length);
+    // Rounds of distinct instances: a second commit of an instance goes in the next round, after the first.
+    let todo = commits.map((c, k) => ({ c, k }));
+    while (todo.length > 0) {
+      const seen = new Set<string>();
+      const now: { c: Commit; k: number }[] = [];
+      const later: { c: Commit; k: number }[] = [];
+      for (const t of todo) {
+        if (seen.has(t.c.instance.id)) later.push(t);
+        else {
+          seen.add(t.c.instance.id);
+          now.push(t);
+        }
+      }
+      const r = await round(now.map((t) => t.c));
+      for (let n = 0; n < now.length; n++) out[(now[n] as { k: number }).k] = r[n] as CommitOutcome;
+      todo = later;
+    }
+    return out;
+  }
+
+  // Group commit: a commit that arrives while a batch is being written waits for the next batch,
+  // which takes everything that arrived meanwhile (one statement for all). A lone writer is never
+  // delayed: with nothing in flight, its commit goes at once.
+  const maxBatch = options.maxBatch ?? 500;
+  const maxInFlight = Math.max(1, options.inFlight ?? (client.dialect === "pglite" ? 1 : 2));
+  const queue: { c: Commit; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  let inFlight = 0;
+  const pump = () => {
+    while (inFlight < maxInFlight && queue.length > 0) {
+      const batch = queue.splice(0, maxBatch);
+      inFlight++;
+      commitMany(batch.map((b) => b.c)).then(
+        (outcomes) => {
+          inFlight--;
+          for (let n = 0; n < batch.length; n++) {
+            const o = outcomes[n] as CommitOutcome;
+            const b = batch[n] as (typeof batch)[number];
+            if (o.ok) b.resolve();
+            else b.reject(o.error);
+          }
+          pump();
+        },
+        (err) => {
+          inFlight--;
+          for (const b of batch) b.reject(err);
+          pump();
+        },
+      );
+    }
+  };
 
   return {
     kind: client.dialect,
@@ -244,8 +340,19 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
       const row = r.rows[0];
       return row === undefined ? undefined : { instance: toInstance(row), seen: row.seen === true };
     },
-    async commit(c) {
-      await write(c);
+    commit(c) {
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ c, resolve, reject });
+        pump();
+      });
+    },
+    commitMany,
+    async loadMany(ids) {
+      const out = new Map<string, StoredInstance>();
+      if (ids.length === 0) return out;
+      const r = await client.query<Row>(`select * from ${T.i} where id = any($1::text[])`, [ids]);
+      for (const row of r.rows) out.set(row.id as string, toInstance(row));
+      return out;
     },
     async list(f: ListFilter) {
       const where: string[] = [];
@@ -256,8 +363,8 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
       };
       if (f.machine !== undefined) add("machine = ?", f.machine);
       if (f.communityId !== undefined) add("community_id = ?", f.communityId);
-      // The expression of the wf_instances_person index (migration 2), so the index answers it.
-      if (f.personId !== undefined) add("(snapshot->'context'->>'personId') = ?", f.personId);
+      // The generated column of the wf_instances_person_id index (migration 3).
+      if (f.personId !== undefined) add("person_id = ?", f.personId);
       if (f.activeOnly === true) where.push("status = 'active'");
       if (f.state !== undefined) {
         if (f.state.endsWith(".")) add("starts_with(state, ?)", f.state);

@@ -1,4 +1,13 @@
-import type { Commit, Erasure, ListFilter, LogEntry, OutboxItem, StoredInstance, StoredTimer } from "../types";
+import type {
+  Commit,
+  CommitOutcome,
+  Erasure,
+  ListFilter,
+  LogEntry,
+  OutboxItem,
+  StoredInstance,
+  StoredTimer,
+} from "../types";
 
 /**
  * Where the engine keeps instances, event logs, timers and the outbox. One small interface with
@@ -15,8 +24,20 @@ export interface WorkflowStore {
   readonly kind: string;
   /** Reads one instance; with an event id, also whether that id is in its log already. */
   load(instanceId: string, eventId?: string): Promise<{ instance: StoredInstance; seen: boolean } | undefined>;
-  /** Applies one commit atomically (see the interface notes for its errors). */
+  /**
+   * Applies one commit atomically (see the interface notes for its errors). The SQL stores group
+   * the commits that arrive while one is being written into the next {@link WorkflowStore.commitMany}.
+   */
   commit(commit: Commit): Promise<void>;
+  /**
+   * Applies many commits together (the SQL stores: one set-based statement, one transaction, for
+   * each round of distinct instances). Each commit is checked on its own (version, fired timer,
+   * event id), so one refused commit never stops the others; outcomes come back in input order.
+   * Two commits of one instance are applied in input order, the second against the first's version.
+   */
+  commitMany(commits: readonly Commit[]): Promise<CommitOutcome[]>;
+  /** Reads many instances at once (the ones that exist, by id). */
+  loadMany(instanceIds: readonly string[]): Promise<Map<string, StoredInstance>>;
   /** Instances matching a filter, priority first, then oldest first. */
   list(filter: ListFilter): Promise<StoredInstance[]>;
   /** The event log of one instance, in order. */
@@ -41,6 +62,12 @@ export interface WorkflowStore {
    * `CONCURRENT_UPDATE`), the changed log payloads and the erasure's own log entry.
    */
   erase(erasure: Erasure): Promise<void>;
+  /**
+   * Wakes a worker when a writer (any process) committed timers or emitted events: PostgreSQL's
+   * LISTEN/NOTIFY, on a connection of its own; resolves to a function that stops listening. Absent
+   * on the stores that are polled (memory, PGlite).
+   */
+  subscribe?(onWake: () => void): Promise<() => Promise<void>>;
   /** Releases resources the store owns. */
   close(): Promise<void>;
 }
