@@ -133,6 +133,26 @@ export const ERROR_MESSAGES = {
     en: "The official holiday schedule for {year} is not published yet; the calendar is provisional",
   },
   INVALID_LUNAR_DATE: { "zh-CN": "农历日期无效：{detail}", en: "Invalid lunar date: {detail}" },
+  HOLIDAY_PACK_HASH_MISMATCH: {
+    "zh-CN": "节假日数据包的内容哈希不符：应为{expected}，实为{actual}",
+    en: "Holiday pack content hash does not match: expected {expected}, got {actual}",
+  },
+  HOLIDAY_PACK_DATE_OUTSIDE_YEAR: {
+    "zh-CN": "节假日数据包的日期不在{year}年（或上一年12月）内",
+    en: "Holiday pack date is outside {year} (or the December before it)",
+  },
+  HOLIDAY_PACK_DUPLICATE_DATE: {
+    "zh-CN": "节假日数据包中日期重复：{date}",
+    en: "Holiday pack lists a date twice: {date}",
+  },
+  HOLIDAY_PACK_WORKDAY_NOT_WEEKEND: {
+    "zh-CN": "调休上班日应为周六或周日：{date}",
+    en: "A shifted working day (调休) must be a Saturday or Sunday: {date}",
+  },
+  HOLIDAY_PACK_CONFLICT: {
+    "zh-CN": "{year}年已载入另一份已确认的节假日数据包",
+    en: "Another confirmed holiday pack for {year} is already loaded",
+  },
   INVALID_RECURRENCE: { "zh-CN": "重复规则无效：{detail}", en: "Invalid recurrence: {detail}" },
   OUT_OF_RANGE: {
     "zh-CN": "超出支持范围：{detail}",

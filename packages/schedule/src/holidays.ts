@@ -1,6 +1,7 @@
 import { ElderflowError, type FieldPath, formatMessage, type IsoDate, isIsoDate } from "@elderflow/core";
 import chineseDays from "chinese-days";
 import { fromEpochDay, toEpochDay, weekdayOfEpochDay } from "./days";
+import { type HolidayPack, isVerifiedHolidayPack } from "./holiday-pack";
 import { lunarOccurrenceDay, solarTerm, springFestival } from "./lunar";
 
 /** What kind of day a date is in a holiday calendar. */
@@ -18,6 +19,8 @@ export interface DayInfo {
   readonly name?: { readonly "zh-CN": string; readonly en: string };
   /** Where the answer came from: the official schedule, a provisional guess, or a local day. */
   readonly source: "official" | "provisional" | "local" | "weekday";
+  /** The holiday pack that answered, when one did: its notice number and content hash. */
+  readonly pack?: { readonly notice: string; readonly hash: string; readonly status: HolidayPack["status"] };
 }
 
 /** A local day that a bureau adds to the national calendar (a local holiday, or a day worked). */
@@ -67,6 +70,14 @@ export interface HolidayCalendar {
   isPublished(year: number): boolean;
   /** `HOLIDAYS_PROVISIONAL` for every year of `[from, to]` without a published schedule. */
   warnings(from: IsoDate, to: IsoDate): ScheduleWarning[];
+  /** The holiday packs this calendar answers from, in the order given. */
+  readonly packs: readonly HolidayPack[];
+  /**
+   * A new calendar with one more pack (this one is unchanged): a confirmed pack replaces the
+   * provisional rule and any provisional pack of its year. `HOLIDAY_PACK_CONFLICT` for a second,
+   * different confirmed pack of the same year.
+   */
+  withPack(pack: HolidayPack): HolidayCalendar;
 }
 
 function splitName(raw: string): { "zh-CN": string; en: string } {
@@ -146,6 +157,44 @@ export interface HolidayCalendarOptions {
   readonly localDays?: readonly LocalDay[];
   /** Where official data comes from (default {@link chineseDaysProvider}). */
   readonly provider?: HolidayProvider;
+  /**
+   * Holiday packs from {@link loadHolidayPack}. A confirmed pack is the official schedule of its
+   * year and wins over the provider; a provisional pack answers a year that neither the provider
+   * nor a confirmed pack covers (still with `source: "provisional"` and the warning).
+   */
+  readonly packs?: readonly HolidayPack[];
+}
+
+interface PackDayEntry {
+  readonly working: boolean;
+  readonly name: { readonly "zh-CN": string; readonly en: string };
+  readonly pack: HolidayPack;
+}
+
+interface PackIndex {
+  readonly years: Map<number, HolidayPack>;
+  readonly days: Map<IsoDate, PackDayEntry>;
+}
+
+/** Checks the packs and indexes them by status: confirmed years and days, provisional ones. */
+function indexPacks(packs: readonly HolidayPack[]): { confirmed: PackIndex; provisional: PackIndex } {
+  const confirmed: PackIndex = { years: new Map(), days: new Map() };
+  const provisional: PackIndex = { years: new Map(), days: new Map() };
+  packs.forEach((pack, i) => {
+    if (!isVerifiedHolidayPack(pack))
+      throw new ElderflowError("INVALID_INPUT", {
+        path: ["packs", i],
+        params: { detail: "a holiday pack must come from loadHolidayPack" },
+      });
+    const index = pack.status === "confirmed" ? confirmed : provisional;
+    const other = index.years.get(pack.year);
+    if (other !== undefined && other.hash !== pack.hash)
+      throw new ElderflowError("HOLIDAY_PACK_CONFLICT", { path: ["packs", i], params: { year: pack.year } });
+    index.years.set(pack.year, pack);
+    for (const d of pack.daysOff) index.days.set(d.date, { working: false, name: d.name, pack });
+    for (const d of pack.workingDays) index.days.set(d.date, { working: true, name: d.name, pack });
+  });
+  return { confirmed, provisional };
 }
 
 /**
@@ -166,6 +215,16 @@ export interface HolidayCalendarOptions {
  */
 export function createHolidayCalendar(options: HolidayCalendarOptions = {}): HolidayCalendar {
   const provider = options.provider ?? chineseDaysProvider;
+  const packs = Object.freeze([...(options.packs ?? [])]);
+  const { confirmed, provisional } = indexPacks(packs);
+  const isPublished = (year: number) => confirmed.years.has(year) || provider.isPublished(year);
+  const fromPack = (date: IsoDate, weekend: boolean, e: PackDayEntry | undefined, p: HolidayPack): DayInfo => {
+    const source = p.status === "confirmed" ? "official" : "provisional";
+    const ref = { notice: p.notice.number, hash: p.hash, status: p.status };
+    if (e === undefined) return { date, working: !weekend, kind: weekend ? "weekend" : "workday", source, pack: ref };
+    const pack = { notice: e.pack.notice.number, hash: e.pack.hash, status: e.pack.status };
+    return { date, working: e.working, kind: e.working ? "shifted_workday" : "holiday", name: e.name, source, pack };
+  };
   const local = new Map<IsoDate, LocalDay>();
   (options.localDays ?? []).forEach((d, i) => {
     if (!isIsoDate(d.date)) throw new ElderflowError("INVALID_DATE", { path: ["localDays", i, "date"] });
@@ -188,6 +247,9 @@ export function createHolidayCalendar(options: HolidayCalendarOptions = {}): Hol
         name: l.name,
         source: "local",
       };
+    } else if (confirmed.days.has(date) || confirmed.years.has(year)) {
+      const e = confirmed.days.get(date);
+      info = fromPack(date, weekend, e, e?.pack ?? (confirmed.years.get(year) as HolidayPack));
     } else if (provider.isPublished(year)) {
       const o = provider.officialDay(date);
       if (o)
@@ -199,6 +261,9 @@ export function createHolidayCalendar(options: HolidayCalendarOptions = {}): Hol
           source: "official",
         };
       else info = { date, working: !weekend, kind: weekend ? "weekend" : "workday", source: "weekday" };
+    } else if (provisional.days.has(date) || provisional.years.has(year)) {
+      const e = provisional.days.get(date);
+      info = fromPack(date, weekend, e, e?.pack ?? (provisional.years.get(year) as HolidayPack));
     } else {
       const n = year >= 1901 && year <= 2148 ? provisionalHolidays(year).get(date) : undefined;
       info = n
@@ -228,14 +293,16 @@ export function createHolidayCalendar(options: HolidayCalendarOptions = {}): Hol
       if (rule === "skip") return null;
       return rule === "next_working_day" ? step(date, 1, false) : step(date, -1, false);
     },
-    isPublished: (year) => provider.isPublished(year),
+    isPublished,
+    packs,
+    withPack: (pack) => createHolidayCalendar({ ...options, packs: [...packs, pack] }),
     warnings(from, to) {
       const a = Number(from.slice(0, 4));
       const b = Number(to.slice(0, 4));
       toEpochDay(from, ["from"]);
       toEpochDay(to, ["to"]);
       const out: ScheduleWarning[] = [];
-      for (let y = a; y <= b; y++) if (!provider.isPublished(y)) out.push(provisionalWarning(y));
+      for (let y = a; y <= b; y++) if (!isPublished(y)) out.push(provisionalWarning(y));
       return out;
     },
   };

@@ -43,6 +43,27 @@ export {
   visitOccasions,
 } from "./domain";
 export {
+  type DayChange,
+  dayChanges,
+  type HolidayImpact,
+  holidayImpact,
+  type MovedItem,
+  type PlannedItem,
+  plannedOnDate,
+  seriesPlannedItems,
+} from "./holiday-impact";
+export {
+  HOLIDAY_PACK_FORMAT,
+  HOLIDAY_PACK_LIMITS,
+  HolidayPack,
+  HolidayPackContent,
+  holidayPackCanonical,
+  holidayPackHash,
+  isVerifiedHolidayPack,
+  loadHolidayPack,
+  sealHolidayPack,
+} from "./holiday-pack";
+export {
   chineseDaysProvider,
   createHolidayCalendar,
   type DayInfo,

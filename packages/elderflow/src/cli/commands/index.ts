@@ -10,6 +10,7 @@ import { registerImport } from "./import";
 import { registerPolicy } from "./policy";
 import { registerReconcile } from "./reconcile";
 import { registerRoster } from "./roster";
+import { registerSchedule } from "./schedule";
 import { registerSubsidies } from "./subsidies";
 import { registerTimebank } from "./timebank";
 import { registerValidate } from "./validate";
@@ -28,6 +29,7 @@ export const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void
   registerImport,
   registerCadence,
   registerCalendar,
+  registerSchedule,
   registerTimebank,
   registerTimebankClearing,
   registerSubsidies,
