@@ -288,7 +288,7 @@ function ledgerFigures(r: Record<LedgerSide, SideResult>) {
   };
 }
 
-async function benchPostgres(ctx: BenchContext): Promise<void> {
+async function benchPostgres(ctx: BenchContext, processesOnly = false): Promise<void> {
   const db = await scratchDatabase("tbbench");
   const admin = new pg.Client({ connectionString: db.url });
   await admin.connect();
@@ -298,12 +298,14 @@ async function benchPostgres(ctx: BenchContext): Promise<void> {
     const setup = await bank.as(HOST).submitMany(setupCommands());
     if (setup.some((r) => !r.ok)) throw new Error("time bank set-up failed");
     await bank.close();
-    const tps = await pgbench(db.url, ctx.quick ? 2 : 5, ctx);
+    const tps = processesOnly ? 0 : await pgbench(db.url, ctx.quick ? 2 : 5, ctx);
     const perClient = ctx.quick ? 250 : 1500;
-    for (const [name, zipf] of [
-      ["uniform", null],
-      ["zipf", 2.0],
-    ] as const) {
+    for (const [name, zipf] of processesOnly
+      ? []
+      : ([
+          ["uniform", null],
+          ["zipf", 2.0],
+        ] as const)) {
       const r = await compareLedgers(ctx, db.url, admin, { label: name, zipf, perClient, processes: false });
       ctx.emit({
         bench: `timebank.postgres.${name}`,
@@ -492,12 +494,16 @@ async function benchPglite(ctx: BenchContext): Promise<void> {
   }
 }
 
-/** Runs the time bank benchmarks (`--only=ledger|commands|postgres|open|pglite` to run one part). */
+/**
+ * Runs the time bank benchmarks (`--only=ledger|commands|postgres|processes|open|pglite` to run one
+ * part; `processes` is the multi-process line of `postgres` alone).
+ */
 export async function run(ctx: BenchContext): Promise<void> {
   const only = ctx.args.find((a) => a.startsWith("--only="))?.slice("--only=".length);
   if (only === undefined || only === "ledger") benchLedger(ctx);
   if (only === undefined || only === "commands") await benchMemoryCommands(ctx);
   if (only === undefined || only === "postgres") await benchPostgres(ctx);
+  if (only === "processes") await benchPostgres(ctx, true);
   if (only === undefined || only === "open") await benchOpen(ctx);
   if (only === undefined || only === "pglite") await benchPglite(ctx);
 }

@@ -375,6 +375,68 @@ function describeSqlGuards(name: string, makeBackend: () => Promise<Backend>): v
       await again.close();
     });
 
+    it("writes a batch whole or not at all: a missing account row leaves journal, head and notes as they were", async () => {
+      const b = await makeBackend();
+      backends.push(b);
+      const bank = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
+      await bank.submitMany(SETUP);
+      await bank.close();
+      const store = b.open();
+      await store.open();
+      const head = (await store.readHead()) as NonNullable<Awaited<ReturnType<TimeBankStore["readHead"]>>>;
+      const body = {
+        seq: head.seq + 1,
+        key: "hostile-1",
+        fingerprint: "f".repeat(64),
+        at: "2027-01-04T01:00:00.000Z",
+        command: null,
+        result: { key: "hostile-1", ok: false as const, code: "NOT_PENDING" as const },
+        prevHash: head.hash,
+      };
+      const entry: JournalEntry = { ...body, hash: entryHash(body) };
+      const ghost: AccountRow = {
+        id: "v:nobody",
+        debitsPending: 0,
+        debitsPosted: 0,
+        creditsPending: 0,
+        creditsPosted: 60,
+        earned: 60,
+      };
+      const failure = await store
+        .commit(
+          head.seq,
+          () => ({
+            entries: [entry],
+            accounts: [ghost],
+            created: [],
+            notes: [{ key: "hostile-1", text: "x" }],
+            value: 1,
+          }),
+          head.suite ?? "sha256",
+        )
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(typed(failure)).toEqual({ code: "INTERNAL", params: { detail: "account row missing" } });
+      expect(await store.readHead()).toEqual(head);
+      expect(await store.readJournal(head.seq)).toEqual([]);
+      expect(await store.readNote("hostile-1")).toBeUndefined();
+      expect(await store.readAccount("v:nobody")).toBeUndefined();
+      // The same entry with the account created goes through whole, and the bank opens on it.
+      await store.commit(
+        head.seq,
+        () => ({ entries: [entry], accounts: [], created: [], notes: [{ key: "hostile-1", text: "x" }], value: 1 }),
+        head.suite ?? "sha256",
+      );
+      expect(await store.readHead()).toEqual({ seq: head.seq + 1, hash: entry.hash, suite: head.suite });
+      expect(await store.readNote("hostile-1")).toBe("x");
+      await store.close();
+      const again = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
+      expect(await again.verifyJournal()).toMatchObject({ ok: true, length: head.seq + 1 });
+      await again.close();
+    });
+
     it("opens as tampered, never empty, when journal, head and accounts were all truncated past the guards", async () => {
       const b = await makeBackend();
       backends.push(b);
