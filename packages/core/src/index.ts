@@ -78,6 +78,19 @@ export {
 } from "./errors";
 export { checkIdNumber, type IdNumberInfo, idNumberCheckChar, makeIdNumber } from "./idnumber";
 export { createIdGenerator, type IdGeneratorOptions, isUuid } from "./ids";
+export {
+  type ConsoleLike,
+  type ConsoleLoggerOptions,
+  consoleLogger,
+  LOG_LEVELS,
+  LOG_REDACTION_LIMITS,
+  type LogFn,
+  type Logger,
+  type LogLevel,
+  redactForLog,
+  redactingLogger,
+  silentLogger,
+} from "./log";
 export { containsPersonalData, maskIdNumber, maskName, maskPhone, redactPersonalData } from "./mask";
 export {
   ERROR_MESSAGES,
@@ -194,6 +207,15 @@ export {
   type TextRules,
   textProblem,
 } from "./text";
+export {
+  noopTracer,
+  SPAN_ATTRIBUTE_LIMITS,
+  type SpanAttributeValue,
+  type SpanLike,
+  spanAttributes,
+  type Tracer,
+  withSpan,
+} from "./tracing";
 export {
   type BatchValidation,
   type InvalidRecord,

@@ -15,13 +15,19 @@ import {
   isDistrictActor,
   isElderflowError,
   isoDateAt,
+  type Logger,
+  noopTracer,
   type Person,
   parseOrThrow,
+  redactingLogger,
   type ServicePoint,
   type SqlClient,
+  silentLogger,
   sqlFromPglite,
   sqlFromPgPool,
+  type Tracer,
   today,
+  withSpan,
 } from "@elderflow/core";
 import {
   type BirthdayCheckOptions,
@@ -216,6 +222,44 @@ export interface ElderflowOptions {
   readonly timebankRules?: TimeBankOptions["rules"];
   /** Birth dates and hardship flags for the redemption age, from the host's register. */
   readonly timebankPersons?: TimeBankOptions["persons"];
+  /**
+   * The host's logger (a `pino()` instance fits; default core's `silentLogger`). Everything is
+   * logged through core's `redactingLogger`: dead letters and lapses at `warn`, pump errors at `error`.
+   */
+  readonly logger?: Logger;
+  /**
+   * The tracer for spans around pump, tick, batch and store commits (default: `@opentelemetry/api`'s
+   * global tracer when that optional peer is installed, else none; `false` turns tracing off).
+   */
+  readonly tracer?: Tracer | false;
+}
+
+/** The global OpenTelemetry tracer when `@opentelemetry/api` is installed, else the no-op tracer. */
+async function defaultTracer(): Promise<Tracer> {
+  try {
+    const api = await import("@opentelemetry/api");
+    return api.trace.getTracer("elderflow");
+  } catch {
+    return noopTracer;
+  }
+}
+
+/** A store whose `commit` runs in a span (a proxy, so the store's own `this` is kept). */
+function tracedCommit<S extends { commit: (...args: never[]) => Promise<unknown> }>(
+  store: S,
+  tracer: Tracer,
+  name: string,
+  attributes: (...args: Parameters<S["commit"]>) => Record<string, unknown>,
+): S {
+  if (tracer === noopTracer) return store;
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (key !== "commit" || typeof value !== "function") return value;
+      return (...args: Parameters<S["commit"]>) =>
+        withSpan(tracer, name, attributes(...args), () => Reflect.apply(value, target, args) as Promise<unknown>);
+    },
+  });
 }
 
 /** What {@link Elderflow.pump} did. */
@@ -619,6 +663,18 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
   const host = parseOrThrow(Actor, options.host ?? HOST_ACTOR, ["host"]);
   const hostWorkflow: WorkflowActor = { id: host.id, role: "system" };
   const backends = await openBackends(options.store ?? { kind: "pglite" }, clock);
+  const log = redactingLogger(options.logger ?? silentLogger).child({ component: "elderflow" });
+  const tracer = options.tracer === false ? noopTracer : (options.tracer ?? (await defaultTracer()));
+  // Store commit points: a time-bank batch, a workflow step.
+  backends.bank = tracedCommit(backends.bank, tracer, "elderflow.timebank.commit", (afterSeq) => ({
+    "elderflow.after_seq": afterSeq,
+  }));
+  backends.workflows = tracedCommit(backends.workflows, tracer, "elderflow.workflow.commit", (commit) => ({
+    "elderflow.machine": commit.instance.machine,
+    "elderflow.version": commit.expectedVersion,
+    "elderflow.outbox": commit.outbox.length,
+    "elderflow.timers": commit.addTimers.length,
+  }));
   // Every task (planned or from an emitted event) passes the departures: none for a person who left.
   backends.tasks = departureGate(backends.tasks, backends.departures);
   const stars = options.policies?.stars ?? ((m: number) => starsForMinutes(m));
@@ -747,6 +803,7 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
       },
     ]);
     routed.failed.push({ key: item.id, code });
+    log.warn({ outboxId: item.id, machine: item.machine, type: item.type, code }, "dead letter");
   }
 
   // The engine calls the sink for each emitted event and marks it delivered only when the sink
@@ -825,13 +882,23 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     clock,
   });
 
-  async function pump(limit = 10_000): Promise<PumpResult> {
-    while ((await workflows.deliver(limit)) >= limit) {
-      // keep delivering until the outbox is drained
-    }
-    const result = routed;
-    routed = { delivered: 0, posted: 0, tasks: 0, failed: [] };
-    return result;
+  function pump(limit = 10_000): Promise<PumpResult> {
+    return withSpan(tracer, "elderflow.pump", { "elderflow.limit": limit }, async (span) => {
+      try {
+        while ((await workflows.deliver(limit)) >= limit) {
+          // keep delivering until the outbox is drained
+        }
+      } catch (error) {
+        log.error({ err: error }, "pump failed");
+        throw error;
+      }
+      const result = routed;
+      routed = { delivered: 0, posted: 0, tasks: 0, failed: [] };
+      span.setAttribute("elderflow.delivered", result.delivered);
+      span.setAttribute("elderflow.failed", result.failed.length);
+      if (result.delivered > 0) log.debug({ ...result, failed: result.failed.length }, "pumped");
+      return result;
+    });
   }
 
   async function reconcile(actor: ActorInput): Promise<ReconcileReport> {
@@ -913,19 +980,21 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     },
     ...createPlanners({ planner, add: (tasks, by) => backends.tasks.add(tasks, by), calendar: holidays }),
     pump,
-    async tick(now?: number) {
-      const at = now ?? clock.now();
-      const run = await workflows.runDueTimers(at);
-      // Certificates lapse by the day, and nothing becomes active with a lapsed one (activation and
-      // resumption check it), so the first tick of a day checks for the whole day.
-      const day = isoDateAt(at, clock.zone);
-      let lapsed = 0;
-      if (day !== lapseCheckedOn) {
-        lapsed = (await certificates.check(day)).lapsed.length;
-        lapseCheckedOn = day;
-      }
-      return { fired: run.fired, lapsed, ...(await pump()) };
-    },
+    tick: (now?: number) =>
+      withSpan(tracer, "elderflow.tick", { "elderflow.at": now ?? clock.now() }, async () => {
+        const at = now ?? clock.now();
+        const run = await workflows.runDueTimers(at);
+        // Certificates lapse by the day, and nothing becomes active with a lapsed one (activation and
+        // resumption check it), so the first tick of a day checks for the whole day.
+        const day = isoDateAt(at, clock.zone);
+        let lapsed = 0;
+        if (day !== lapseCheckedOn) {
+          lapsed = (await certificates.check(day)).lapsed.length;
+          lapseCheckedOn = day;
+          if (lapsed > 0) log.warn({ day, lapsed }, "certificates lapsed");
+        }
+        return { fired: run.fired, lapsed, ...(await pump()) };
+      }),
     certificates,
     needs: backends.needs,
     matchNeed: (needId, actor, on) =>
@@ -1064,18 +1133,20 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
       const follow = (change: StatusChange, a: ActorInput) => followStatusChange(followDeps, change, a);
       return recordAndFollow(backends.register, follow, host, changes, actor);
     },
-    async batch(fn) {
-      try {
-        return await backends.batch(fn);
-      } catch (error) {
-        if ((options.store ?? { kind: "pglite" }).kind !== "memory") {
-          // Rolled back: the open state in memory may hold undone work, so nobody may decide on it.
-          await timebank.close().catch(() => undefined);
-          await backends.close().catch(() => undefined);
+    batch: (fn) =>
+      withSpan(tracer, "elderflow.flow.batch", {}, async () => {
+        try {
+          return await backends.batch(fn);
+        } catch (error) {
+          log.error({ err: error }, "batch rolled back");
+          if ((options.store ?? { kind: "pglite" }).kind !== "memory") {
+            // Rolled back: the open state in memory may hold undone work, so nobody may decide on it.
+            await timebank.close().catch(() => undefined);
+            await backends.close().catch(() => undefined);
+          }
+          throw error;
         }
-        throw error;
-      }
-    },
+      }),
     async close() {
       await timebank.close();
       await backends.close();
