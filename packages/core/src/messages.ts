@@ -447,6 +447,15 @@ export const ERROR_MESSAGES = {
     "zh-CN": "预算科目的费率期间重叠或顺序颠倒",
     en: "The budget line's rate periods overlap or are out of order",
   },
+  // --- #14 access audit ---
+  PURPOSE_REQUIRED: {
+    "zh-CN": "访问个人信息须说明用途（{options}）",
+    en: "Access to personal data needs a purpose (one of: {options})",
+  },
+  RETENTION_TOO_SHORT: {
+    "zh-CN": "访问日志保存期限不得少于{minimum}天",
+    en: "The access log must be kept at least {minimum} days",
+  },
 } as const satisfies Record<string, MessageText>;
 
 /** A stable error code: the key of {@link ERROR_MESSAGES}. */

@@ -10,6 +10,42 @@
 export const REGISTER_VERSION = "0.1.0";
 
 export {
+  type AuditedHealthRecords,
+  type AuditedRegister,
+  auditedHealthRecords,
+  auditedRegister,
+} from "./audit/audited";
+export {
+  ACCESS_AUDIT_ROLES,
+  ACCESS_GENESIS,
+  ACCESS_OPERATIONS,
+  ACCESS_PURPOSES,
+  type AccessCheckpoint,
+  type AccessEntry,
+  type AccessHash,
+  type AccessHead,
+  type AccessInput,
+  type AccessLog,
+  type AccessLogOptions,
+  type AccessLogStore,
+  type AccessOperation,
+  type AccessPurpose,
+  type AccessPurposeInput,
+  type AccessReportQuery,
+  type AccessVerification,
+  accessEntryText,
+  accessSha256,
+  assertRetention,
+  createAccessLog,
+  MAX_SUBJECTS_PER_APPEND,
+  MAX_SUBJECTS_PER_ENTRY,
+  MIN_RETENTION_DAYS,
+  memoryAccessLogStore,
+  PURPOSE_NOTE_RULES,
+  parsePurpose,
+} from "./audit/log";
+export { ACCESS_MIGRATIONS, sqlAccessLogStore } from "./audit/sql";
+export {
   ChangeSource,
   CONTACT_FIELDS,
   changedFields,

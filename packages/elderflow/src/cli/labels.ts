@@ -189,12 +189,17 @@ export const HELP_ZH: Readonly<Record<string, string>> = {
   "import persons": "将 XLSX、CSV（UTF-8、GB18030）或 JSON 人员表登记入信息库；坏行逐行报告行号、列名和代码",
   export: "从信息库导出数据（脱敏人员表 XLSX）",
   "export persons": "将信息库人员（已脱敏）写成与导入表相同表头的 XLSX",
+  audit: "个人信息访问日志：谁因何查看了谁",
+  "audit access": "某人的个人信息被谁查看过（操作人、用途、操作、时间），可按日期范围",
+  "audit verify": "校验访问日志的哈希链；不通过时给出位置，退出码 1",
+  "audit export": "以 JSON Lines 导出访问日志（只有编号和代码）",
 };
 
 /** Chinese descriptions of the options the commands share, by long flag (a command's own wording in English stays under `--lang en`). */
 export const OPTION_HELP_ZH: Readonly<Record<string, string>> = {
   "--persons": "人员 JSON 数组（交换格式）；时间银行命令只读其出生日期和困难标志（兑换年龄）",
   "--from": "起始日期 YYYY-MM-DD（上海时间）",
+  "--person": "人员编号",
   "--to": "截止日期 YYYY-MM-DD（含）",
   "--year": "年份",
   "--on": "日期 YYYY-MM-DD",

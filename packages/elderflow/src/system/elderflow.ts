@@ -39,14 +39,24 @@ import {
   starsForMinutes,
 } from "@elderflow/policy";
 import {
+  type AccessLog,
+  type AccessLogStore,
+  type AuditedHealthRecords,
+  type AuditedRegister,
+  assertRetention,
+  auditedHealthRecords,
+  auditedRegister,
+  createAccessLog,
   createNeedsRegister,
   type HealthRecordStore,
   type HealthRecords,
+  memoryAccessLogStore,
   memoryHealthRecordStore,
   memoryNeedsStore,
   memoryRegister,
   type NeedsRegister,
   type Register,
+  sqlAccessLogStore,
   sqlHealthRecordStore,
   sqlNeedsRegister,
   sqlRegister,
@@ -232,6 +242,8 @@ export interface ElderflowOptions {
    * global tracer when that optional peer is installed, else none; `false` turns tracing off).
    */
   readonly tracer?: Tracer | false;
+  /** Days the access log keeps entries before `access.prune` may remove them (default and minimum 180). */
+  readonly accessRetentionDays?: number;
 }
 
 /** The global OpenTelemetry tracer when `@opentelemetry/api` is installed, else the no-op tracer. */
@@ -417,6 +429,18 @@ export interface Elderflow extends Planners {
   /** The register of persons (信息库), in the same store as the rest. */
   readonly register: Register;
   /**
+   * The access log (访问日志) of personal data, in the same store as the rest: hash-chained, with
+   * the "who looked at" report, export, verify and the retention prune.
+   */
+  readonly access: AccessLog;
+  /**
+   * The register for a stated purpose, every read and write logged in {@link Elderflow.access}:
+   * `flow.audited.for({ purpose: "hotline" }).get(id, actor)`. Hosts serving people use this one.
+   */
+  readonly audited: AuditedRegister;
+  /** The health records for a stated purpose, every read and write logged in {@link Elderflow.access}. */
+  readonly auditedHealth: AuditedHealthRecords;
+  /**
    * Free periodical subscriptions and delivery rounds (periodicals, 送学上门 materials), recorded
    * delivered or missed, with the monthly completeness list; nobody who left is planned a delivery.
    */
@@ -563,6 +587,7 @@ interface Backends {
   needs: NeedsRegister;
   deliveries: DeliveryStore;
   healthRecords: HealthRecordStore;
+  access: AccessLogStore;
   /** Runs a unit of work as one database transaction (memory: runs it). */
   batch: <T>(fn: () => Promise<T>) => Promise<T>;
   close: () => Promise<void>;
@@ -580,6 +605,7 @@ async function openBackends(spec: StoreSpec, clock: Clock): Promise<Backends> {
       needs: createNeedsRegister({ store: memoryNeedsStore(), clock }),
       deliveries: memoryDeliveryStore(),
       healthRecords: memoryHealthRecordStore(),
+      access: memoryAccessLogStore(),
       batch: (fn) => fn(),
       close: async () => {},
     };
@@ -612,6 +638,7 @@ async function openBackends(spec: StoreSpec, clock: Clock): Promise<Backends> {
     needs: await sqlNeedsRegister({ ...sql, close: async () => {} }, { clock }),
     deliveries: await sqlDeliveryStore(sql),
     healthRecords: await sqlHealthRecordStore(sql),
+    access: await sqlAccessLogStore({ ...sql, close: async () => {} }),
     batch: (fn) => sql.batch(fn),
     close: () => (spec.kind === "sql" ? Promise.resolve() : sql.close()),
   };
@@ -662,6 +689,8 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
   const { clock } = options;
   const host = parseOrThrow(Actor, options.host ?? HOST_ACTOR, ["host"]);
   const hostWorkflow: WorkflowActor = { id: host.id, role: "system" };
+  // Checked before any store opens, so a retention under 180 days leaves nothing open.
+  const accessRetentionDays = assertRetention(options.accessRetentionDays ?? 180);
   const backends = await openBackends(options.store ?? { kind: "pglite" }, clock);
   const log = redactingLogger(options.logger ?? silentLogger).child({ component: "elderflow" });
   const tracer = options.tracer === false ? noopTracer : (options.tracer ?? (await defaultTracer()));
@@ -675,6 +704,13 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     "elderflow.outbox": commit.outbox.length,
     "elderflow.timers": commit.addTimers.length,
   }));
+  const access = createAccessLog({ store: backends.access, clock, retentionDays: accessRetentionDays });
+  const health = systemHealthRecords({
+    register: backends.register,
+    store: backends.healthRecords,
+    sealer: options.sealer,
+    clock,
+  });
   // Every task (planned or from an emitted event) passes the departures: none for a person who left.
   backends.tasks = departureGate(backends.tasks, backends.departures);
   const stars = options.policies?.stars ?? ((m: number) => starsForMinutes(m));
@@ -1115,6 +1151,8 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
     },
     followStatusChange: (change, actor) => followStatusChange(followDeps, change, actor),
     register: backends.register,
+    access,
+    audited: auditedRegister(backends.register, access),
     deliveries,
     caseCounts: (year, actor) => yearlyCases(workflows, actor, year),
     medical: createMedicalGroups({
@@ -1123,12 +1161,8 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
       host,
       ...(options.sealer === undefined ? {} : { sealer: options.sealer }),
     }),
-    health: systemHealthRecords({
-      register: backends.register,
-      store: backends.healthRecords,
-      sealer: options.sealer,
-      clock,
-    }),
+    health,
+    auditedHealth: auditedHealthRecords(health, access),
     recordChanges(changes, actor) {
       const follow = (change: StatusChange, a: ActorInput) => followStatusChange(followDeps, change, a);
       return recordAndFollow(backends.register, follow, host, changes, actor);

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { CommandContext } from "../io";
+import { registerAudit } from "./audit";
 import { registerCadence } from "./cadence";
 import { registerCalendar } from "./calendar";
 import { registerTimebankClearing } from "./clearing";
@@ -36,4 +37,5 @@ export const COMMANDS: readonly ((program: Command, ctx: CommandContext) => void
   registerWorkflow,
   registerReconcile,
   registerErase,
+  registerAudit,
 ];
