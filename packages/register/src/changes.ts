@@ -208,7 +208,24 @@ export type RecordedChange = RegisterChange & {
   readonly by: string;
   /** Personal fields of this copy are masked. */
   readonly masked?: true;
+  /** Sensitive fields of this change whose person's data key was erased: they are left out. */
+  readonly erased?: readonly SensitiveField[];
+  /** Sensitive fields whose sealed value did not open (altered or misplaced): they are left out. */
+  readonly unreadable?: readonly SensitiveField[];
 };
+
+/**
+ * The fields a register with encryption seals per person: ID number, phone and health facts
+ * (sensitive personal information under PIPL art. 28).
+ *
+ * @example
+ * ```ts
+ * SENSITIVE_FIELDS.includes("phone"); // true
+ * ```
+ */
+export const SENSITIVE_FIELDS = ["idNumber", "phone", "health"] as const;
+/** A field the register seals per person. */
+export type SensitiveField = (typeof SENSITIVE_FIELDS)[number];
 
 /** The outcome of recording one change of a batch: the recorded change, or why it was refused. */
 export type RecordOutcome =

@@ -59,7 +59,33 @@ export {
   type RegisterChangeKind,
   type RegisterChangeSchemaOptions,
   registerChangeSchema,
+  SENSITIVE_FIELDS,
+  type SensitiveField,
 } from "./changes";
+export {
+  kekFromEnv,
+  memoryWrappedKeyStore,
+  type WrappedKeyProviderOptions,
+  type WrappedKeyStore,
+  wrappedKeyProvider,
+} from "./crypto/keys";
+export {
+  createRegisterProtector,
+  migrateRegisterToEncrypted,
+  type RegisterEncryption,
+  type RegisterProtector,
+  type RegisterVerification,
+  verifyRegisterChains,
+} from "./crypto/protect";
+export {
+  type CryptoSuite,
+  defaultCryptoSuite,
+  type HashSuite,
+  sha256HashSuite,
+  sm3HashSuite,
+  sm4CbcHmacSm3Suite,
+  sm4Sm3CryptoSuite,
+} from "./crypto/suites";
 export {
   type CheckupFields,
   CheckupInput,
@@ -135,10 +161,12 @@ export {
   memoryRegister,
   memoryRegisterStore,
   PERSONAL_DATA_ROLES,
+  REGISTER_ERASE_ROLES,
   REGISTER_WRITE_ROLES,
   type Register,
   type RegisterBatch,
   type RegisterOptions,
+  type RegisterPerson,
   type RegisterQuery,
   type RegisterStore,
 } from "./register";

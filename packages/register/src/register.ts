@@ -24,7 +24,19 @@ import {
   textProblem,
   today,
 } from "@elderflow/core";
-import { type RecordedChange, type RecordOutcome, type RegisterChange, registerChangeSchema } from "./changes";
+import {
+  type RecordedChange,
+  type RecordOutcome,
+  type RegisterChange,
+  registerChangeSchema,
+  type SensitiveField,
+} from "./changes";
+import {
+  createRegisterProtector,
+  type RegisterEncryption,
+  type RegisterVerification,
+  verifyRegisterChains,
+} from "./crypto/protect";
 import { type MaskedPerson, maskChange, maskPerson } from "./masking";
 import { byEffective, type PersonState, registerAsOf, timeline } from "./state";
 
@@ -37,6 +49,18 @@ export interface RegisterQuery {
   /** Only this status, or `"any"` (the default). */
   readonly status?: PersonStatus | "any";
 }
+
+/**
+ * A person as the register returns them. With encryption on, `erased` lists the sensitive fields
+ * that were left out because the person's data key was erased, and `unreadable` those whose sealed
+ * value did not open (altered); a read never fails for them.
+ */
+export type RegisterPerson = Person & {
+  /** Sensitive fields erased by key (left out of the record). */
+  readonly erased?: readonly SensitiveField[];
+  /** Sensitive fields whose sealed value did not open (left out of the record). */
+  readonly unreadable?: readonly SensitiveField[];
+};
 
 /**
  * The register. Every method takes the authenticated actor and checks it:
@@ -72,7 +96,7 @@ export interface Register {
    * const before = await register.get("p1", registrar, { asOf: "2025-12-31" });
    * ```
    */
-  get(personId: string, actor: ActorInput, options?: { asOf?: IsoDate }): Promise<Person | undefined>;
+  get(personId: string, actor: ActorInput, options?: { asOf?: IsoDate }): Promise<RegisterPerson | undefined>;
   /**
    * Full records for engines (rosters, visit lists), sorted by id.
    *
@@ -81,7 +105,7 @@ export interface Register {
    * const roster = await register.persons(system, { status: "active" });
    * ```
    */
-  persons(actor: ActorInput, options?: RegisterQuery): Promise<Person[]>;
+  persons(actor: ActorInput, options?: RegisterQuery): Promise<RegisterPerson[]>;
   /**
    * The masked listing, sorted by id.
    *
@@ -110,6 +134,39 @@ export interface Register {
    * ```
    */
   exportRows(actor: ActorInput, options?: RegisterQuery): Promise<MaskedPerson[]>;
+  /**
+   * The persons whose ID number on a day (default today) is the one given, sorted by id (needs a
+   * role of {@link PERSONAL_DATA_ROLES}; only persons the actor reaches). With encryption on, the
+   * look-up goes through the blind index: no ID number is stored or compared in clear.
+   *
+   * @example
+   * ```ts
+   * const [person] = await register.findByIdNumber("11010519491231002X", registrar);
+   * ```
+   */
+  findByIdNumber(idNumber: string, actor: ActorInput, options?: { asOf?: IsoDate }): Promise<RegisterPerson[]>;
+  /**
+   * Erases a person by key: their data keys are destroyed, so every sealed field of theirs (ID
+   * number, phone, health) is unreadable from now on, while the log and its chains stay intact.
+   * Needs a role of {@link REGISTER_ERASE_ROLES} and reach of the person's community; throws
+   * `SEALER_REQUIRED` on a register without encryption, `UNKNOWN_PERSON` for an unknown id.
+   *
+   * @example
+   * ```ts
+   * await register.erase("p1", bureau);
+   * ```
+   */
+  erase(personId: string, actor: ActorInput): Promise<void>;
+  /**
+   * Recomputes every person's hash chain over the stored rows (ciphertext, so it verifies after an
+   * erasure too). Needs a role of {@link REGISTER_WRITE_ROLES}; the result names persons by id only.
+   *
+   * @example
+   * ```ts
+   * (await register.verify(registrar)).ok; // true
+   * ```
+   */
+  verify(actor: ActorInput): Promise<RegisterVerification>;
   /** Closes the store (and its database, if the store owns it). */
   close(): Promise<void>;
 }
@@ -134,6 +191,16 @@ export const REGISTER_WRITE_ROLES = ["registrar", "bureau", "system", "admin"] a
  * ```
  */
 export const PERSONAL_DATA_ROLES: readonly (typeof REGISTER_WRITE_ROLES)[number][] = REGISTER_WRITE_ROLES;
+
+/**
+ * Roles that may erase a person by key: the bureau, the host system and admins.
+ *
+ * @example
+ * ```ts
+ * REGISTER_ERASE_ROLES.includes("registrar"); // false
+ * ```
+ */
+export const REGISTER_ERASE_ROLES = ["bureau", "system", "admin"] as const;
 
 /** Most changes one `record` call takes. */
 export const MAX_BATCH = 10_000;
@@ -162,6 +229,11 @@ export interface RegisterStore {
   changesUpTo(asOf: IsoDate): Promise<RecordedChange[]>;
   /** Every change of one person. */
   changesOf(personId: string): Promise<RecordedChange[]>;
+  /**
+   * The stored changes whose blind index (`idIndex`) is the one given. Optional: without it the
+   * register scans the log.
+   */
+  changesByIndex?(index: string): Promise<RecordedChange[]>;
   /** Releases the store. */
   close(): Promise<void>;
 }
@@ -174,6 +246,12 @@ export interface RegisterOptions {
   readonly clock: Clock;
   /** The rank scale ranks are checked on (default: the civil-service scale). */
   readonly scale?: RankScale;
+  /**
+   * Seal ID numbers, phones and health facts per person, index ID numbers blindly and chain the
+   * log (default: off, the log is kept in clear and unchained). Clear rows written before it was
+   * turned on still read (see docs/guides/register-keys.md for the migration).
+   */
+  readonly encryption?: RegisterEncryption;
 }
 
 function parseActor(input: ActorInput): Actor {
@@ -210,6 +288,40 @@ function storableProblem(value: unknown, path: (string | number)[]): ElderflowEr
   return undefined;
 }
 
+/** The canonical ID number a look-up compares (trimmed, upper case), bounded before any work. */
+function canonicalIdNumber(idNumber: unknown): string {
+  if (typeof idNumber !== "string" || idNumber.length > 40)
+    throw new ElderflowError("INVALID_ID_NUMBER", { path: ["idNumber"] });
+  const t = idNumber.trim().toUpperCase();
+  if (t.length === 0 || t.length > 18 || !/^[0-9X]+$/.test(t))
+    throw new ElderflowError("INVALID_ID_NUMBER", { path: ["idNumber"] });
+  return t;
+}
+
+type Marks = { erased: Set<SensitiveField>; unreadable: Set<SensitiveField> };
+
+/** Per person, the sensitive fields that did not open in any of their changes. */
+function marksOf(changes: readonly RecordedChange[]): Map<string, Marks> {
+  const out = new Map<string, Marks>();
+  for (const c of changes) {
+    if (c.erased === undefined && c.unreadable === undefined) continue;
+    const m = out.get(c.personId) ?? { erased: new Set(), unreadable: new Set() };
+    for (const f of c.erased ?? []) m.erased.add(f);
+    for (const f of c.unreadable ?? []) m.unreadable.add(f);
+    out.set(c.personId, m);
+  }
+  return out;
+}
+
+function marked(person: Person, marks: Marks | undefined): RegisterPerson {
+  if (marks === undefined) return person;
+  return {
+    ...person,
+    ...(marks.erased.size === 0 ? {} : { erased: [...marks.erased].sort() }),
+    ...(marks.unreadable.size === 0 ? {} : { unreadable: [...marks.unreadable].sort() }),
+  };
+}
+
 function refusal(index: number, error: ElderflowError): RecordOutcome {
   return { ok: false, index, error: error.toJSON() };
 }
@@ -223,7 +335,10 @@ function refusal(index: number, error: ElderflowError): RecordOutcome {
  * ```
  */
 export function createRegister(options: RegisterOptions): Register {
-  const { store, clock } = options;
+  const { clock } = options;
+  const raw = options.store;
+  const protector = options.encryption === undefined ? undefined : createRegisterProtector(options.encryption);
+  const store = protector === undefined ? raw : protector.wrap(raw);
   const scale = options.scale;
   const changeSchema = registerChangeSchema(scale === undefined ? {} : { scale });
 
@@ -320,7 +435,7 @@ export function createRegister(options: RegisterOptions): Register {
     return batch.append(change, meta);
   };
 
-  const readable = async (actor: Actor, query: RegisterQuery | undefined): Promise<Person[]> => {
+  const readable = async (actor: Actor, query: RegisterQuery | undefined): Promise<RegisterPerson[]> => {
     const asOf = asOfOf(query, clock);
     if (query?.communityId !== undefined) assertText(query.communityId, ID_RULES, ["communityId"]);
     const status = query?.status ?? "any";
@@ -329,13 +444,15 @@ export function createRegister(options: RegisterOptions): Register {
         path: ["status"],
         params: { options: [...PersonStatus.options, "any"].join(", ") },
       });
-    const all = registerAsOf(await store.changesUpTo(asOf), asOf);
-    const out: Person[] = [];
+    const changes = await store.changesUpTo(asOf);
+    const all = registerAsOf(changes, asOf);
+    const marks = marksOf(changes);
+    const out: RegisterPerson[] = [];
     for (const p of all.values()) {
       if (!actorReaches(actor, p.communityId)) continue;
       if (query?.communityId !== undefined && p.communityId !== query.communityId) continue;
       if (status !== "any" && p.status !== status) continue;
-      out.push(structuredClone(p));
+      out.push(marked(structuredClone(p), marks.get(p.id)));
     }
     return out;
   };
@@ -385,9 +502,54 @@ export function createRegister(options: RegisterOptions): Register {
       assertPersonalRole(actor);
       assertText(personId, ID_RULES, ["personId"]);
       const asOf = asOfOf(options, clock);
-      const state = registerAsOf(await store.changesOf(personId), asOf).get(personId);
+      const changes = await store.changesOf(personId);
+      const state = registerAsOf(changes, asOf).get(personId);
       if (state === undefined || !actorReaches(actor, state.communityId)) return undefined;
-      return structuredClone(state);
+      return marked(structuredClone(state), marksOf(changes).get(personId));
+    },
+
+    async findByIdNumber(idNumber, actorInput, options) {
+      const actor = parseActor(actorInput);
+      assertPersonalRole(actor);
+      const wanted = canonicalIdNumber(idNumber);
+      const asOf = asOfOf(options, clock);
+      if (protector === undefined)
+        return (await readable(actor, { asOf })).filter(
+          (p) => p.idNumber !== undefined && p.idNumber.toUpperCase() === wanted,
+        );
+      const index = protector.indexOf(wanted);
+      const hits =
+        raw.changesByIndex === undefined
+          ? (await raw.changesUpTo("9999-12-31")).filter((c) => (c as { idIndex?: unknown }).idIndex === index)
+          : await raw.changesByIndex(index);
+      const out: RegisterPerson[] = [];
+      for (const id of [...new Set(hits.map((c) => c.personId))].sort()) {
+        const changes = await store.changesOf(id);
+        const state = registerAsOf(changes, asOf).get(id);
+        if (state === undefined || !actorReaches(actor, state.communityId)) continue;
+        if (state.idNumber?.toUpperCase() !== wanted) continue;
+        out.push(marked(structuredClone(state), marksOf(changes).get(id)));
+      }
+      return out;
+    },
+
+    async erase(personId, actorInput) {
+      const actor = parseActor(actorInput);
+      if (!hasAnyRole(actor, REGISTER_ERASE_ROLES)) throw new ElderflowError("NOT_AUTHORIZED", { path: ["actor"] });
+      assertText(personId, ID_RULES, ["personId"]);
+      if (protector === undefined) throw new ElderflowError("SEALER_REQUIRED", { path: ["encryption"] });
+      const line = timeline(await store.changesOf(personId));
+      const now = line[line.length - 1]?.state;
+      if (now === undefined) throw new ElderflowError("UNKNOWN_PERSON", { path: ["personId"] });
+      if (!actorReaches(actor, now.communityId)) throw new ElderflowError("WRONG_COMMUNITY", { path: ["personId"] });
+      await protector.erase(personId);
+    },
+
+    async verify(actorInput) {
+      const actor = parseActor(actorInput);
+      if (!hasAnyRole(actor, REGISTER_WRITE_ROLES)) throw new ElderflowError("NOT_AUTHORIZED", { path: ["actor"] });
+      const rows = await raw.changesUpTo("9999-12-31");
+      return protector === undefined ? verifyRegisterChains(rows) : protector.verify(rows);
     },
 
     async persons(actorInput, query) {
@@ -466,6 +628,7 @@ export function memoryRegisterStore(): RegisterStore {
     },
     changesUpTo: async (asOf) => log.filter((c) => c.effective <= asOf || c.supersedes !== undefined).map(jsonCopy),
     changesOf: async (personId) => (byPerson.get(personId) ?? []).map(jsonCopy),
+    changesByIndex: async (index) => log.filter((c) => (c as { idIndex?: unknown }).idIndex === index).map(jsonCopy),
     close: async () => {},
   };
 }
@@ -478,6 +641,10 @@ export function memoryRegisterStore(): RegisterStore {
  * const register = memoryRegister({ clock: fixedClock("2026-12-01T09:00:00+08:00") });
  * ```
  */
-export function memoryRegister(options: { clock: Clock; scale?: RankScale }): Register {
+export function memoryRegister(options: {
+  clock: Clock;
+  scale?: RankScale;
+  encryption?: RegisterEncryption;
+}): Register {
   return createRegister({ ...options, store: memoryRegisterStore() });
 }

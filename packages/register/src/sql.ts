@@ -11,6 +11,7 @@ import {
   type SqlClient,
 } from "@elderflow/core";
 import type { RecordedChange } from "./changes";
+import type { RegisterEncryption } from "./crypto/protect";
 import { createNeedsRegister, NEEDS_MIGRATION, type NeedsRegister, sqlNeedsStore } from "./needs";
 import { createRegister, type Register, type RegisterStore } from "./register";
 
@@ -62,6 +63,13 @@ create trigger register_persons_no_change before update or delete on register_pe
 `,
   },
   NEEDS_MIGRATION,
+  {
+    version: 3,
+    name: "blind index of ID numbers",
+    sql: `
+create index register_changes_id_index on register_changes ((payload ->> 'idIndex')) where payload ? 'idIndex';
+`,
+  },
 ];
 
 interface ChangeRow {
@@ -126,6 +134,13 @@ export async function sqlRegisterStore(sql: SqlClient): Promise<RegisterStore> {
       );
       return r.rows.map(fromRow);
     },
+    async changesByIndex(index: string) {
+      const r = await sql.query<ChangeRow>(
+        `${SELECT} where payload ? 'idIndex' and payload ->> 'idIndex' = $1 order by seq`,
+        [index],
+      );
+      return r.rows.map(fromRow);
+    },
     async changesOf(personId: string) {
       const r = await sql.query<ChangeRow>(`${SELECT} where person_id = $1 order by seq`, [personId]);
       return r.rows.map(fromRow);
@@ -143,7 +158,10 @@ export async function sqlRegisterStore(sql: SqlClient): Promise<RegisterStore> {
  * const register = await sqlRegister(sqlFromPglite(new PGlite()), { clock: systemClock() });
  * ```
  */
-export async function sqlRegister(sql: SqlClient, options: { clock: Clock; scale?: RankScale }): Promise<Register> {
+export async function sqlRegister(
+  sql: SqlClient,
+  options: { clock: Clock; scale?: RankScale; encryption?: RegisterEncryption },
+): Promise<Register> {
   return createRegister({ ...options, store: await sqlRegisterStore(sql) });
 }
 

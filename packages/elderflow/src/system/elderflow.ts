@@ -16,6 +16,7 @@ import {
   isElderflowError,
   isoDateAt,
   type Logger,
+  memoryKeyProvider,
   noopTracer,
   type Person,
   parseOrThrow,
@@ -56,6 +57,7 @@ import {
   memoryRegister,
   type NeedsRegister,
   type Register,
+  type RegisterEncryption,
   sqlAccessLogStore,
   sqlHealthRecordStore,
   sqlNeedsRegister,
@@ -228,6 +230,14 @@ export interface ElderflowOptions {
   readonly host?: ActorInput;
   /** Seals health readings (medical volunteer contacts) under each cadre's data key; core's `createFieldSealer`. */
   readonly sealer?: FieldSealer;
+  /**
+   * Seals the register's ID numbers, phones and health facts per person (see the register's
+   * `RegisterEncryption`). Default: on, with an in-memory key provider, when the store keeps
+   * nothing past the process (memory, PGlite without a data directory); off on a persistent store,
+   * where keys that die with the process would make every sealed field unreadable after a restart:
+   * give a key provider backed by your KMS there. `false` turns it off.
+   */
+  readonly registerEncryption?: RegisterEncryption | false;
   /** The time bank's effective-dated rules (storage cap, redemption age, expiry); see `TimeBankRules`. */
   readonly timebankRules?: TimeBankOptions["rules"];
   /** Birth dates and hardship flags for the redemption age, from the host's register. */
@@ -337,7 +347,7 @@ export interface ErasureReport {
   readonly timebank: Awaited<ReturnType<TimeBank["erasePerson"]>>;
   /** The workflow engine's erasure (free text in contexts and logs). */
   readonly workflows: Awaited<ReturnType<WorkflowEngine["erasePerson"]>>;
-  /** Whether the person's data keys were erased (a sealer is configured): their sealed readings no longer open. */
+  /** Whether the person's data keys were erased (a sealer or register encryption is configured): their sealed readings and register fields no longer open. */
   readonly sealedKeys: boolean;
 }
 
@@ -593,7 +603,20 @@ interface Backends {
   close: () => Promise<void>;
 }
 
-async function openBackends(spec: StoreSpec, clock: Clock): Promise<Backends> {
+/** The register's encryption: the host's, or in-memory keys when nothing outlives the process. */
+function registerEncryptionFor(spec: StoreSpec, given: RegisterEncryption | false | undefined) {
+  if (given !== undefined) return given === false ? undefined : given;
+  const ephemeral = spec.kind === "memory" || (spec.kind === "pglite" && spec.dataDir === undefined);
+  if (!ephemeral) return undefined;
+  return { keys: memoryKeyProvider(), indexKey: globalThis.crypto.getRandomValues(new Uint8Array(32)) };
+}
+
+async function openBackends(
+  spec: StoreSpec,
+  clock: Clock,
+  encryption: RegisterEncryption | undefined,
+): Promise<Backends> {
+  const registerOptions = { clock, ...(encryption === undefined ? {} : { encryption }) };
   if (spec.kind === "memory")
     return {
       bank: memoryBankStore(),
@@ -601,7 +624,7 @@ async function openBackends(spec: StoreSpec, clock: Clock): Promise<Backends> {
       tasks: memoryTaskBoard({ clock }),
       deadLetters: memoryDeadLetters(),
       departures: memoryDepartures(),
-      register: memoryRegister({ clock }),
+      register: memoryRegister(registerOptions),
       needs: createNeedsRegister({ store: memoryNeedsStore(), clock }),
       deliveries: memoryDeliveryStore(),
       healthRecords: memoryHealthRecordStore(),
@@ -634,7 +657,7 @@ async function openBackends(spec: StoreSpec, clock: Clock): Promise<Backends> {
     deadLetters: await sqlDeadLetters(sql),
     departures: await sqlDepartures(sql),
     // The register shares the client too; the system closes it once.
-    register: await sqlRegister({ ...sql, close: async () => {} }, { clock }),
+    register: await sqlRegister({ ...sql, close: async () => {} }, registerOptions),
     needs: await sqlNeedsRegister({ ...sql, close: async () => {} }, { clock }),
     deliveries: await sqlDeliveryStore(sql),
     healthRecords: await sqlHealthRecordStore(sql),
@@ -691,7 +714,9 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
   const hostWorkflow: WorkflowActor = { id: host.id, role: "system" };
   // Checked before any store opens, so a retention under 180 days leaves nothing open.
   const accessRetentionDays = assertRetention(options.accessRetentionDays ?? 180);
-  const backends = await openBackends(options.store ?? { kind: "pglite" }, clock);
+  const storeSpec = options.store ?? { kind: "pglite" };
+  const registerEncryption = registerEncryptionFor(storeSpec, options.registerEncryption);
+  const backends = await openBackends(storeSpec, clock, registerEncryption);
   const log = redactingLogger(options.logger ?? silentLogger).child({ component: "elderflow" });
   const tracer = options.tracer === false ? noopTracer : (options.tracer ?? (await defaultTracer()));
   // Store commit points: a time-bank batch, a workflow step.
@@ -1140,13 +1165,15 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
       };
       // Crypto-shredding: what was sealed for the person (medical readings) stays stored, unreadable.
       if (options.sealer !== undefined) await options.sealer.erase(personId);
+      // The register's sealed fields (ID number, phone, health) too; its chains stay valid.
+      if (registerEncryption !== undefined) await registerEncryption.keys.erase(personId);
       return {
         tasks: await backends.tasks.forget(personId),
         deliveries: await backends.deliveries.forget(personId),
         deadLetters: await backends.deadLetters.forget(personId),
         timebank: bankErasure,
         workflows: engineErasure,
-        sealedKeys: options.sealer !== undefined,
+        sealedKeys: options.sealer !== undefined || registerEncryption !== undefined,
       };
     },
     followStatusChange: (change, actor) => followStatusChange(followDeps, change, actor),
