@@ -56,6 +56,9 @@ export const HEADER_LABELS: Readonly<Record<string, Bilingual>> = {
   start: { "zh-CN": "开始", en: "start" },
   end: { "zh-CN": "结束", en: "end" },
   movedFrom: { "zh-CN": "原定日期", en: "moved from" },
+  oldDate: { "zh-CN": "原日期", en: "old date" },
+  newDate: { "zh-CN": "新日期", en: "new date" },
+  reason: { "zh-CN": "原因", en: "reason" },
   deliveries: { "zh-CN": "送学上门", en: "deliveries" },
 };
 
@@ -169,6 +172,11 @@ export const HELP_ZH: Readonly<Record<string, string>> = {
   "cadence check": "逐对检查每周联系和每月三次上门",
   calendar: "办公日程：法律援助、法治日、学习、体检",
   timebank: "时间银行：重放指令、公示、存单",
+  schedule: "日程：节假日数据包及其影响",
+  "schedule holidays": "节假日数据包：国务院办公厅年度放假通知的数据形式",
+  "schedule holidays load":
+    "校验节假日数据包（格式、上限、内容哈希）并列出所有因此改期的计划事项；格式：table、json、csv",
+  "schedule holidays hash": "校验数据包内容并输出填好内容哈希的数据包；格式：json、text",
   "timebank replay": "执行 JSONL 指令流并列出每个结果和每个账户",
   "timebank notice": "社区季度公示（姓名已遮蔽）",
   "timebank certificate": "志愿者时间存单：每笔记录及余额",
@@ -218,6 +226,8 @@ export const OPTION_HELP_ZH: Readonly<Record<string, string>> = {
   "--volunteer": "志愿者编号",
   "--seed": "随机种子",
   "--scale": "规模倍数",
+  "--items": '计划事项 JSON 数组：{id, kind, date, rule?} 或 {id, kind: "sla_deadline", startedAt, limit}',
+  "--no-series": "不含办公日程（法律援助、法治日、学习、体检）",
   "--out": "输出位置",
   "--report": "HTML 报告的写入位置",
   "--policy": "预置政策编号或政策 JSON 文件",
