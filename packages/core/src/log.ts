@@ -105,14 +105,7 @@ export function consoleLogger(options: ConsoleLoggerOptions = {}): Logger {
       out[method[level]](`${level.toUpperCase()} ${msg ?? ""} ${safeJson(entry)}`);
     };
   };
-  return {
-    trace: at("trace"),
-    debug: at("debug"),
-    info: at("info"),
-    warn: at("warn"),
-    error: at("error"),
-    child: (more) => consoleLogger({ ...options, bindings: { ...bindings, ...more } }),
-  };
+  return loggerOf(at, (more) => consoleLogger({ ...options, bindings: { ...bindings, ...more } }));
 }
 
 function safeJson(value: unknown): string {
@@ -358,21 +351,28 @@ export function redactingLogger(inner: Logger): Logger {
     (level: LogLevel): LogFn =>
     (obj, msg) => {
       const fields = redactForLog(obj);
-      const safe = typeof fields === "object" && fields !== null && !Array.isArray(fields) ? fields : { value: fields };
+      const safe = asFields(fields) ?? { value: fields };
       if (msg === undefined) inner[level]({ ...safe });
       else inner[level]({ ...safe }, redactPersonalData(boundString(msg)));
     };
+  return loggerOf(at, (bindings) => redactingLogger(inner.child({ ...(asFields(redactForLog(bindings)) ?? {}) })));
+}
+
+/** A redacted value as log fields, or undefined when it is not a plain object. */
+function asFields(safe: unknown): Record<string, unknown> | undefined {
+  return typeof safe === "object" && safe !== null && !Array.isArray(safe)
+    ? (safe as Record<string, unknown>)
+    : undefined;
+}
+
+/** A logger whose every level is `at(level)`. */
+function loggerOf(at: (level: LogLevel) => LogFn, child: Logger["child"]): Logger {
   return {
     trace: at("trace"),
     debug: at("debug"),
     info: at("info"),
     warn: at("warn"),
     error: at("error"),
-    child: (bindings) => {
-      const safe = redactForLog(bindings);
-      return redactingLogger(
-        inner.child(typeof safe === "object" && safe !== null && !Array.isArray(safe) ? { ...safe } : {}),
-      );
-    },
+    child,
   };
 }
