@@ -103,6 +103,13 @@ export {
   type MessageParams,
   type MessageText,
 } from "./messages";
+export {
+  type MysqlConnectionLike,
+  type MysqlPoolLike,
+  type MysqlQueryResult,
+  sqlFromMysqlPool,
+  toMysqlPlaceholders,
+} from "./mysql";
 export { buildOrgTree, type OrgTree } from "./org";
 export {
   ANNUAL_READING_LABELS,
@@ -178,6 +185,7 @@ export {
 export {
   type IsolationLevel,
   isRetryableSqlError,
+  isUniqueViolation,
   type Migration,
   type PgClientLike,
   type PgliteLike,
@@ -185,10 +193,13 @@ export {
   runMigrations,
   type SqlAdapterOptions,
   type SqlClient,
+  type SqlDialect,
   type SqlQueryable,
+  type SqlResult,
   splitSqlStatements,
   sqlFromPglite,
   sqlFromPgPool,
+  sqlStateOf,
   type TransactionOptions,
 } from "./sql";
 export { generateDistrict, type SyntheticDistrict, type SyntheticDistrictOptions } from "./synthetic";

@@ -98,6 +98,10 @@ export const ERROR_MESSAGES = {
     "zh-CN": "无法创建或打开数据目录",
     en: "The data folder cannot be created or opened",
   },
+  MIGRATION_LOCK_TIMEOUT: {
+    "zh-CN": "等待其他进程完成数据库迁移超时（{seconds}秒）",
+    en: "Timed out after {seconds} s waiting for another process's database migrations",
+  },
   USAGE: { "zh-CN": "用法错误：{detail}", en: "Usage error: {detail}" },
   INTERNAL: { "zh-CN": "内部错误：{detail}", en: "Internal error: {detail}" },
   BATCH_ABORTED: {

@@ -1,9 +1,22 @@
 import { ElderflowError } from "./errors";
 
+/** What one statement returned: its rows (empty for a write without `returning`). */
+export interface SqlResult<R> {
+  /** The rows, in the order the database sent them. */
+  rows: R[];
+  /** Rows returned or affected, when the driver reports it. */
+  rowCount?: number | null;
+  /** MySQL only: the first auto-increment id an insert generated. */
+  insertId?: number;
+}
+
+/** Which database family a {@link SqlClient} talks to: PostgreSQL's (PGlite is single-connection) or MySQL's. */
+export type SqlDialect = "pglite" | "postgres" | "mysql";
+
 /** Something that runs one SQL statement with positional parameters (`$1`, `$2`, …). */
 export interface SqlQueryable {
   /** Runs a statement and returns its rows. */
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[] }>;
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
 }
 
 /** Transaction isolation levels that the adapters understand. */
@@ -27,8 +40,8 @@ export interface TransactionOptions {
  * {@link sqlFromPgPool}.
  */
 export interface SqlClient extends SqlQueryable {
-  /** Which dialect is behind it (both speak PostgreSQL; PGlite is single-connection). */
-  readonly dialect: "pglite" | "postgres";
+  /** Which dialect is behind it (`pglite` and `postgres` speak PostgreSQL; `mysql` covers MySQL, MariaDB, TiDB). */
+  readonly dialect: SqlDialect;
   /** Runs a function inside one transaction; commits if it resolves, rolls back if it throws. */
   transaction<T>(fn: (tx: SqlQueryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Runs a script of several statements without parameters (migrations). */
@@ -108,9 +121,33 @@ export function sqlFromPglite(db: PgliteLike, options: SqlAdapterOptions = {}): 
 }
 
 const RETRYABLE = new Set(["40001", "40P01"]);
+/** MySQL error numbers a retry may cure: 1213 deadlock, 1205 lock wait timeout. */
+const RETRYABLE_MYSQL = new Set([1213, 1205]);
 
 /**
- * Whether an error from PostgreSQL is a serialization failure or deadlock that a retry may cure.
+ * The SQLSTATE of a driver error: node-postgres and PGlite put it in `code`, mysql2 in `sqlState`.
+ *
+ * @example
+ * ```ts
+ * sqlStateOf({ code: "23505" }); // "23505"
+ * ```
+ */
+export function sqlStateOf(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const e = error as { code?: unknown; sqlState?: unknown };
+  if (typeof e.sqlState === "string") return e.sqlState;
+  return typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
+}
+
+function mysqlErrno(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const errno = (error as { errno?: unknown }).errno;
+  return typeof errno === "number" ? errno : undefined;
+}
+
+/**
+ * Whether a driver error is a serialization failure or deadlock that a retry may cure
+ * (SQLSTATE 40001 or 40P01; on MySQL also error 1213 deadlock and 1205 lock wait timeout).
  *
  * @example
  * ```ts
@@ -118,7 +155,23 @@ const RETRYABLE = new Set(["40001", "40P01"]);
  * ```
  */
 export function isRetryableSqlError(error: unknown): boolean {
-  return typeof error === "object" && error !== null && RETRYABLE.has(String((error as { code?: unknown }).code));
+  const state = sqlStateOf(error);
+  if (state !== undefined && RETRYABLE.has(state)) return true;
+  const errno = mysqlErrno(error);
+  return errno !== undefined && RETRYABLE_MYSQL.has(errno);
+}
+
+/**
+ * Whether a driver error is a unique-key violation (PostgreSQL 23505, MySQL error 1062), the
+ * sign that another writer got there first.
+ *
+ * @example
+ * ```ts
+ * if (isUniqueViolation(e)) return existing();
+ * ```
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  return sqlStateOf(error) === "23505" || mysqlErrno(error) === 1062;
 }
 
 /**
@@ -136,7 +189,7 @@ export function sqlFromPgPool(pool: PgPoolLike, options: SqlAdapterOptions = {})
   return {
     dialect: "postgres",
     query: async <R>(sql: string, params: readonly unknown[] = []) =>
-      (await pool.query(sql, [...params])) as { rows: R[] },
+      (await pool.query(sql, [...params])) as SqlResult<R>,
     async exec(sql: string) {
       await pool.query(sql);
     },
@@ -149,7 +202,7 @@ export function sqlFromPgPool(pool: PgPoolLike, options: SqlAdapterOptions = {})
           await client.query(`BEGIN ISOLATION LEVEL ${(txOptions.isolation ?? "read committed").toUpperCase()}`);
           const result = await fn({
             query: async <R>(sql: string, params: readonly unknown[] = []) =>
-              (await client.query(sql, [...params])) as { rows: R[] },
+              (await client.query(sql, [...params])) as SqlResult<R>,
           });
           await client.query("COMMIT");
           return result;
@@ -180,14 +233,24 @@ export interface Migration {
   readonly version: number;
   /** Short name, for the record. */
   readonly name: string;
-  /** The SQL script. */
+  /** The SQL script, split into statements at semicolons outside quotes and comments. */
   readonly sql: string;
+  /**
+   * The statements, when a script cannot be split at semicolons (a MySQL trigger with a
+   * `BEGIN … END` body); used instead of `sql` when present.
+   */
+  readonly statements?: readonly string[];
 }
 
 /**
- * Applies the migrations of one namespace (e.g. `"timebank"`) that have not run yet, each in its
- * own transaction, recording them in `elderflow_migrations`. Safe to call on every start and from
- * several processes at once (an advisory lock on PostgreSQL serialises them).
+ * Applies the migrations of one namespace (e.g. `"timebank"`) that have not run yet, recording
+ * them in `elderflow_migrations`. Safe to call on every start and from several processes at once:
+ * an advisory lock serialises them (`pg_advisory_xact_lock` on PostgreSQL, `GET_LOCK` on MySQL).
+ *
+ * On PostgreSQL each run is one transaction, so a migration applies whole or not at all. MySQL
+ * commits every DDL statement implicitly, so there each statement's completion is recorded in
+ * `elderflow_migration_steps` and a run cut short resumes at the first statement not done; write
+ * MySQL migrations so that a statement cut off before its record can run again (`if not exists`).
  *
  * @example
  * ```ts
@@ -204,6 +267,7 @@ export async function runMigrations(
     if ((sorted[i] as Migration).version === (sorted[i - 1] as Migration).version)
       throw new ElderflowError("DUPLICATE_ID", { params: { id: `${namespace}@${(sorted[i] as Migration).version}` } });
   }
+  if (client.dialect === "mysql") return runMysqlMigrations(client, namespace, sorted);
   const applied: number[] = [];
   await client.transaction(async (tx) => {
     // One lock for every namespace: the bookkeeping table itself is created under it, so two
@@ -218,13 +282,83 @@ export async function runMigrations(
     const have = new Set(done.rows.map((r) => Number(r.version)));
     for (const m of sorted) {
       if (have.has(m.version)) continue;
-      for (const statement of splitSqlStatements(m.sql)) await tx.query(statement);
+      for (const statement of statementsOf(m)) await tx.query(statement);
       await tx.query("insert into elderflow_migrations (namespace, version, name) values ($1, $2, $3)", [
         namespace,
         m.version,
         m.name,
       ]);
       applied.push(m.version);
+    }
+  });
+  return applied;
+}
+
+function statementsOf(m: Migration): readonly string[] {
+  return m.statements ?? splitSqlStatements(m.sql);
+}
+
+/** Seconds a MySQL process waits for another's migrations before giving up. */
+const MYSQL_MIGRATION_LOCK_S = 120;
+
+async function runMysqlMigrations(
+  client: SqlClient,
+  namespace: string,
+  sorted: readonly Migration[],
+): Promise<number[]> {
+  const applied: number[] = [];
+  // GET_LOCK belongs to a session, so everything runs on the one connection a transaction holds;
+  // each DDL statement commits implicitly, which is why progress is recorded per statement.
+  await client.transaction(async (tx) => {
+    const got = await tx.query<{ ok: number | null }>("select get_lock('elderflow:migrations', $1) as ok", [
+      MYSQL_MIGRATION_LOCK_S,
+    ]);
+    if (Number(got.rows[0]?.ok) !== 1)
+      throw new ElderflowError("MIGRATION_LOCK_TIMEOUT", { params: { seconds: MYSQL_MIGRATION_LOCK_S } });
+    try {
+      await tx.query(
+        "create table if not exists elderflow_migrations (namespace varchar(64) not null, version integer not null, name varchar(200) not null, primary key (namespace, version)) engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin",
+      );
+      await tx.query(
+        "create table if not exists elderflow_migration_steps (namespace varchar(64) not null, version integer not null, step integer not null, primary key (namespace, version, step)) engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin",
+      );
+      const done = await tx.query<{ version: number }>(
+        "select version from elderflow_migrations where namespace = $1",
+        [namespace],
+      );
+      const have = new Set(done.rows.map((r) => Number(r.version)));
+      for (const m of sorted) {
+        if (have.has(m.version)) continue;
+        const steps = await tx.query<{ step: number }>(
+          "select step from elderflow_migration_steps where namespace = $1 and version = $2",
+          [namespace, m.version],
+        );
+        const stepsDone = new Set(steps.rows.map((r) => Number(r.step)));
+        const statements = statementsOf(m);
+        for (let k = 0; k < statements.length; k++) {
+          if (stepsDone.has(k)) continue;
+          await tx.query(statements[k] as string);
+          await tx.query("insert into elderflow_migration_steps (namespace, version, step) values ($1, $2, $3)", [
+            namespace,
+            m.version,
+            k,
+          ]);
+          await tx.query("commit");
+        }
+        await tx.query("insert into elderflow_migrations (namespace, version, name) values ($1, $2, $3)", [
+          namespace,
+          m.version,
+          m.name,
+        ]);
+        await tx.query("delete from elderflow_migration_steps where namespace = $1 and version = $2", [
+          namespace,
+          m.version,
+        ]);
+        await tx.query("commit");
+        applied.push(m.version);
+      }
+    } finally {
+      await tx.query("select release_lock('elderflow:migrations')");
     }
   });
   return applied;

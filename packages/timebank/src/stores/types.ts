@@ -97,7 +97,7 @@ export interface ErasurePlan {
  */
 export interface TimeBankStore {
   /** Which backend. */
-  readonly kind: "memory" | "pglite" | "postgres";
+  readonly kind: "memory" | "pglite" | "postgres" | "mysql";
   /** Creates or migrates the schema. Safe to call more than once. */
   open(): Promise<void>;
   /**

@@ -1,0 +1,184 @@
+import type { IsolationLevel, SqlAdapterOptions, SqlClient, SqlQueryable, SqlResult, TransactionOptions } from "./sql";
+import { isRetryableSqlError, splitSqlStatements } from "./sql";
+
+/** What mysql2's promise API returns from `query`: rows for a select, a header for a write. */
+export type MysqlQueryResult = [unknown, unknown];
+
+/** The part of a mysql2 promise connection that {@link sqlFromMysqlPool} uses. */
+export interface MysqlConnectionLike {
+  /** mysql2's `query` (text protocol, client-side escaping of `?` values). */
+  query(sql: string, values?: unknown[]): Promise<MysqlQueryResult>;
+  /** Returns the connection to the pool. */
+  release(): void;
+  /** Closes the connection instead of returning it (after a failed rollback). */
+  destroy(): void;
+}
+
+/** The part of a mysql2 promise `Pool` (`mysql2/promise`'s `createPool`) that {@link sqlFromMysqlPool} uses. */
+export interface MysqlPoolLike {
+  /** mysql2's `Pool.query`. */
+  query(sql: string, values?: unknown[]): Promise<MysqlQueryResult>;
+  /** mysql2's `Pool.getConnection`. */
+  getConnection(): Promise<MysqlConnectionLike>;
+  /** mysql2's `Pool.end`. */
+  end(): Promise<void>;
+}
+
+/** Most statements translated from `$n` to `?` that are kept (the stores use a few dozen). */
+const PLACEHOLDER_CACHE_LIMIT = 512;
+const placeholderCache = new Map<string, { sql: string; order: number[] }>();
+
+/**
+ * Rewrites PostgreSQL-style positional parameters (`$1`, `$2`, …) as MySQL's `?` and returns the
+ * parameter order, leaving quoted strings, quoted identifiers and comments alone. A parameter used
+ * twice is passed twice.
+ *
+ * @example
+ * ```ts
+ * toMysqlPlaceholders("select * from t where a = $2 and b = $1"); // { sql: "select * from t where a = ? and b = ?", order: [1, 0] }
+ * ```
+ */
+export function toMysqlPlaceholders(sql: string): { sql: string; order: number[] } {
+  const hit = placeholderCache.get(sql);
+  if (hit !== undefined) return hit;
+  let out = "";
+  const order: number[] = [];
+  let i = 0;
+  while (i < sql.length) {
+    const ch = sql[i] as string;
+    if (ch === "'" || ch === '"' || ch === "`") {
+      // A quoted run; a doubled quote or a backslash escape stays inside it.
+      let j = i + 1;
+      while (j < sql.length) {
+        const c = sql[j] as string;
+        if (c === "\\" && ch !== "`") j += 2;
+        else if (c === ch && sql[j + 1] === ch) j += 2;
+        else if (c === ch) break;
+        else j++;
+      }
+      out += sql.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    if (ch === "-" && sql[i + 1] === "-") {
+      const end = sql.indexOf("\n", i);
+      const stop = end === -1 ? sql.length : end;
+      out += sql.slice(i, stop);
+      i = stop;
+      continue;
+    }
+    if (ch === "/" && sql[i + 1] === "*") {
+      const end = sql.indexOf("*/", i + 2);
+      const stop = end === -1 ? sql.length : end + 2;
+      out += sql.slice(i, stop);
+      i = stop;
+      continue;
+    }
+    if (ch === "$") {
+      const m = /^\$(\d+)/.exec(sql.slice(i, i + 8));
+      if (m) {
+        order.push(Number(m[1]) - 1);
+        out += "?";
+        i += m[0].length;
+        continue;
+      }
+    }
+    out += ch;
+    i++;
+  }
+  const result = { sql: out, order };
+  if (placeholderCache.size >= PLACEHOLDER_CACHE_LIMIT) placeholderCache.clear();
+  placeholderCache.set(sql, result);
+  return result;
+}
+
+function toResult<R>(raw: MysqlQueryResult): SqlResult<R> {
+  const [rows] = raw;
+  if (Array.isArray(rows)) return { rows: rows as R[], rowCount: rows.length };
+  const header = rows as { affectedRows?: number; insertId?: number | bigint } | undefined;
+  return {
+    rows: [],
+    rowCount: header?.affectedRows ?? 0,
+    ...(header?.insertId === undefined ? {} : { insertId: Number(header.insertId) }),
+  };
+}
+
+function runner(target: { query(sql: string, values?: unknown[]): Promise<MysqlQueryResult> }): SqlQueryable {
+  return {
+    async query<R>(sql: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
+      if (params.length === 0) return toResult<R>(await target.query(sql));
+      const t = toMysqlPlaceholders(sql);
+      return toResult<R>(
+        await target.query(
+          t.sql,
+          t.order.map((k) => params[k]),
+        ),
+      );
+    },
+  };
+}
+
+const ISOLATION_SQL: Record<IsolationLevel, string> = {
+  "read committed": "READ COMMITTED",
+  "repeatable read": "REPEATABLE READ",
+  serializable: "SERIALIZABLE",
+};
+
+/**
+ * Wraps a mysql2 promise pool (MySQL 8, MariaDB 10.6+, TiDB, OceanBase's MySQL mode) as a
+ * {@link SqlClient} with dialect `"mysql"`. Statements keep PostgreSQL-style `$n` parameters, so
+ * code that runs on every dialect (migrations, plain selects) is written once; the stores keep
+ * their dialect-specific SQL apart. Transactions take one pooled connection, set the isolation
+ * level for that transaction, and are retried on a deadlock or serialization failure when asked.
+ *
+ * Use a pool created with `charset: "utf8mb4"` (so every Unicode string round-trips) and with
+ * `supportBigNumbers: true, bigNumberStrings: false` left at mysql2's defaults. DDL commits
+ * implicitly on MySQL, so {@link runMigrations} records each statement's progress on this dialect.
+ *
+ * @example
+ * ```ts
+ * import mysql from "mysql2/promise";
+ * const sql = sqlFromMysqlPool(mysql.createPool({ uri: "mysql://root@127.0.0.1:3306/test", charset: "utf8mb4" }));
+ * ```
+ */
+export function sqlFromMysqlPool(pool: MysqlPoolLike, options: SqlAdapterOptions = {}): SqlClient {
+  let closed = false;
+  const direct = runner(pool);
+  return {
+    dialect: "mysql",
+    query: direct.query,
+    async exec(script: string) {
+      for (const statement of splitSqlStatements(script)) await pool.query(statement);
+    },
+    async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>, txOptions: TransactionOptions = {}): Promise<T> {
+      const retries = txOptions.retries ?? 0;
+      for (let attempt = 0; ; attempt++) {
+        const conn = await pool.getConnection();
+        let broken = false;
+        try {
+          await conn.query(`SET TRANSACTION ISOLATION LEVEL ${ISOLATION_SQL[txOptions.isolation ?? "read committed"]}`);
+          await conn.query("START TRANSACTION");
+          const result = await fn(runner(conn));
+          await conn.query("COMMIT");
+          return result;
+        } catch (error) {
+          try {
+            await conn.query("ROLLBACK");
+          } catch {
+            broken = true;
+          }
+          if (attempt < retries && isRetryableSqlError(error)) continue;
+          throw error;
+        } finally {
+          if (broken) conn.destroy();
+          else conn.release();
+        }
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (options.owned ?? true) await pool.end();
+    },
+  };
+}
