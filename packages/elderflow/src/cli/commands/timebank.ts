@@ -534,11 +534,12 @@ export function registerTimebank(program: Command, ctx: CommandContext): void {
             ? `流水校验未通过：第 ${report.position} 条（${report.problem}）`
             : `Journal BROKEN at entry ${report.position} (${report.problem})`,
       );
-      if (!report.ok)
-        throw new CliExit(
-          EXIT.failure,
-          new ElderflowError("JOURNAL_TAMPERED", { params: { position: report.position } }),
-        );
+      if (!report.ok) {
+        // The report above is the whole output (one JSON document); the code goes to stderr only.
+        const tampered = new ElderflowError("JOURNAL_TAMPERED", { params: { position: report.position } });
+        ctx.io.stderr(`JOURNAL_TAMPERED: ${tampered.messageIn(lang)}\n`);
+        throw new CliExit(EXIT.failure);
+      }
     } finally {
       await store.close();
     }
