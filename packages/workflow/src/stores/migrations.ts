@@ -97,3 +97,84 @@ alter table ${S}.wf_timers set (fillfactor = 80);
     },
   ];
 }
+
+/**
+ * The workflow tables on the MySQL family (MySQL 8, MariaDB 10.6+, TiDB). `S` is a database name
+ * (validated as a plain identifier) or `"public"`, which means the connection's own database.
+ * A MySQL database starts directly at the shape PostgreSQL reached at its version 3: the person of
+ * an instance is a stored generated column (strings only, up to 255 characters: PostgreSQL's
+ * `->>` would also match a number's text), indexes are declared inside `create table if not
+ * exists` (MySQL 8 has no `create index if not exists`), JSON is `longtext`, the outbox's pending
+ * index is `(delivered, n)` (no partial indexes), and every table is InnoDB, utf8mb4, binary
+ * collation so ids compare exactly. Each statement can run again, as MySQL commits DDL implicitly.
+ *
+ * @example
+ * ```ts
+ * await runMigrations(mysqlClient, "workflow", workflowMysqlMigrations("public"));
+ * ```
+ */
+export function workflowMysqlMigrations(schema: string): Migration[] {
+  const q = schema === "public" ? "" : `\`${schema}\`.`;
+  const TABLE = "engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin";
+  const person = "json_extract(snapshot, '$.context.personId')";
+  const statements = [
+    ...(schema === "public"
+      ? []
+      : [`create database if not exists \`${schema}\` character set utf8mb4 collate utf8mb4_bin`]),
+    `create table if not exists ${q}wf_instances (
+  id varchar(255) not null primary key,
+  machine varchar(255) not null,
+  machine_version integer not null,
+  version integer not null,
+  state varchar(512) not null,
+  status varchar(64) not null,
+  community_id varchar(255) not null,
+  priority integer not null default 0,
+  snapshot longtext not null,
+  created_at bigint not null,
+  updated_at bigint not null,
+  person_id varchar(255) as (if(json_type(${person}) = 'STRING' and char_length(json_unquote(${person})) <= 255,
+    json_unquote(${person}), null)) stored,
+  index wf_instances_machine (machine),
+  index wf_instances_community (community_id, priority, created_at),
+  index wf_instances_person_id (person_id)
+) ${TABLE}`,
+    `create table if not exists ${q}wf_events (
+  instance_id varchar(255) not null,
+  seq integer not null,
+  event_id varchar(255) not null,
+  type varchar(255) not null,
+  actor_id varchar(255) not null,
+  role varchar(64) not null,
+  org_id varchar(255),
+  at bigint not null,
+  payload longtext not null,
+  from_state varchar(512),
+  to_state varchar(512) not null,
+  machine_version integer not null,
+  primary key (instance_id, seq),
+  unique key wf_events_event_id (instance_id, event_id)
+) ${TABLE}`,
+    `create table if not exists ${q}wf_timers (
+  instance_id varchar(255) not null,
+  timer_id varchar(255) not null,
+  fire_at bigint not null,
+  event longtext not null,
+  primary key (instance_id, timer_id),
+  index wf_timers_due (fire_at)
+) ${TABLE}`,
+    `create table if not exists ${q}wf_outbox (
+  n bigint not null auto_increment primary key,
+  id varchar(255) not null,
+  instance_id varchar(255) not null,
+  machine varchar(255) not null,
+  type varchar(255) not null,
+  payload longtext not null,
+  at bigint not null,
+  delivered boolean not null default false,
+  unique key wf_outbox_id (id),
+  index wf_outbox_pending (delivered, n)
+) ${TABLE}`,
+  ];
+  return [{ version: 1, name: "init", sql: statements.join(";\n"), statements }];
+}

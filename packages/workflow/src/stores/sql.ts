@@ -11,7 +11,7 @@ import type {
   StoredInstance,
   StoredTimer,
 } from "../types";
-import { workflowMigrations } from "./migrations";
+import { workflowMigrations, workflowMysqlMigrations } from "./migrations";
 import type { WorkflowStore } from "./store";
 
 /** Options of the SQL stores. */
@@ -91,7 +91,9 @@ export function checkSchemaName(schema: string): string {
 
 /**
  * Creates the workflow tables in a schema if they are missing (idempotent; safe from several
- * processes at once).
+ * processes at once). On a `mysql` client a schema is a database: `"public"` (the default) means
+ * the connection's own database, any other name a database of that name, created if missing
+ * (which needs the CREATE privilege); the migration record stays in the connection's database.
  *
  * @example
  * ```ts
@@ -105,7 +107,11 @@ export async function migrateWorkflowSchema(client: SqlClient, schema = "public"
   // PostgreSQL's catalog; the loser simply tries again.
   for (let attempt = 0; ; attempt++) {
     try {
-      return await runMigrations(client, namespace, workflowMigrations(S));
+      return await runMigrations(
+        client,
+        namespace,
+        client.dialect === "mysql" ? workflowMysqlMigrations(S) : workflowMigrations(S),
+      );
     } catch (e) {
       if (attempt >= 3 || (e as { code?: unknown }).code !== "23505") throw e;
     }
