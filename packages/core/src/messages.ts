@@ -98,6 +98,10 @@ export const ERROR_MESSAGES = {
     "zh-CN": "无法创建或打开数据目录",
     en: "The data folder cannot be created or opened",
   },
+  DRIVER_MISSING: {
+    "zh-CN": "缺少数据库驱动：请安装 npm 包 {driver}",
+    en: "The database driver is missing: install the npm package {driver}",
+  },
   MIGRATION_LOCK_TIMEOUT: {
     "zh-CN": "等待其他进程完成数据库迁移超时（{seconds}秒）",
     en: "Timed out after {seconds} s waiting for another process's database migrations",

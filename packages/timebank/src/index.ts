@@ -177,6 +177,7 @@ export {
   type VolunteerAccount,
 } from "./state";
 export { type MemoryStore, memoryStore } from "./stores/memory";
+export { type MysqlStoreOptions, mysqlStore } from "./stores/mysql";
 export { type PgliteStoreOptions, pgliteStore } from "./stores/pglite";
 export { type PostgresStoreOptions, postgresStore } from "./stores/postgres";
 export { sqlStore } from "./stores/sql";

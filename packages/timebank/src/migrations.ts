@@ -131,3 +131,153 @@ create table timebank_checkpoints (
 `,
   },
 ];
+
+/** Every MySQL table: InnoDB (transactions, row locks, foreign keys), binary UTF-8. */
+const MYSQL_TABLE = "engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin";
+
+/** A trigger that refuses the statement, the message worded as on PostgreSQL. */
+const mysqlRefuse = (name: string, when: string, table: string, message: string) =>
+  `create trigger if not exists ${name} ${when} on ${table} for each row begin signal sqlstate '45000' set message_text = '${message}'; end`;
+
+/** Versions 1 to 3 of {@link TIMEBANK_MYSQL_MIGRATIONS}, statement by statement (trigger bodies hold semicolons). */
+const MYSQL_V1 = [
+  `create table if not exists timebank_head (
+  id integer primary key,
+  seq bigint not null,
+  hash varchar(64) not null,
+  suite varchar(32),
+  constraint timebank_head_one check (id = 1)
+) ${MYSQL_TABLE}`,
+  `insert ignore into timebank_head (id, seq, hash) values (1, 0, '${"0".repeat(64)}')`,
+  `create table if not exists timebank_journal (
+  seq bigint primary key,
+  \`key\` varbinary(800) not null,
+  fingerprint varchar(64) not null,
+  at varchar(64) not null,
+  command longtext,
+  result longtext not null,
+  prev_hash varchar(64) not null,
+  hash varchar(64) not null,
+  constraint timebank_journal_key unique (\`key\`)
+) ${MYSQL_TABLE}`,
+  `create table if not exists timebank_accounts (
+  id varchar(128) primary key,
+  debits_pending bigint not null,
+  debits_posted bigint not null,
+  credits_pending bigint not null,
+  credits_posted bigint not null,
+  earned bigint not null,
+  constraint timebank_no_overdraft check (id not like 'v:%' or credits_posted - debits_posted - debits_pending >= 0)
+) ${MYSQL_TABLE}`,
+  `create table if not exists timebank_notes (
+  \`key\` varbinary(800) primary key,
+  text longtext not null
+) ${MYSQL_TABLE}`,
+  mysqlRefuse("timebank_journal_no_update", "before update", "timebank_journal", "timebank_journal is append-only"),
+  mysqlRefuse("timebank_journal_no_delete", "before delete", "timebank_journal", "timebank_journal is append-only"),
+];
+
+const MYSQL_V2 = [
+  `create table if not exists timebank_erasures (
+  seq bigint not null auto_increment primary key,
+  person varchar(64) not null,
+  actor varchar(64) not null,
+  at varchar(64) not null,
+  journal_length bigint not null,
+  notes integer not null
+) ${MYSQL_TABLE}`,
+  // MySQL fires no trigger on TRUNCATE (nor DROP), but refuses both on a table that a foreign key
+  // references: this always-empty table references each guarded one, and its constraint names
+  // say why in the error message.
+  `create table if not exists timebank_guard (
+  journal_seq bigint,
+  head_id integer,
+  account_id varchar(128),
+  erasure_seq bigint,
+  constraint timebank_journal_truncate_refused foreign key (journal_seq) references timebank_journal (seq),
+  constraint timebank_head_truncate_refused foreign key (head_id) references timebank_head (id),
+  constraint timebank_accounts_truncate_refused foreign key (account_id) references timebank_accounts (id),
+  constraint timebank_erasures_truncate_refused foreign key (erasure_seq) references timebank_erasures (seq),
+  constraint timebank_guard_stays_empty check (1 = 0)
+) ${MYSQL_TABLE}`,
+  mysqlRefuse(
+    "timebank_head_no_delete",
+    "before delete",
+    "timebank_head",
+    "DELETE on timebank_head is refused: the time bank only grows",
+  ),
+  mysqlRefuse(
+    "timebank_accounts_no_delete",
+    "before delete",
+    "timebank_accounts",
+    "DELETE on timebank_accounts is refused: the time bank only grows",
+  ),
+  mysqlRefuse(
+    "timebank_erasures_no_update",
+    "before update",
+    "timebank_erasures",
+    "UPDATE on timebank_erasures is refused: the time bank only grows",
+  ),
+  mysqlRefuse(
+    "timebank_erasures_no_delete",
+    "before delete",
+    "timebank_erasures",
+    "DELETE on timebank_erasures is refused: the time bank only grows",
+  ),
+  `create trigger if not exists timebank_head_guard before update on timebank_head for each row begin
+  if new.seq < old.seq then
+    signal sqlstate '45000' set message_text = 'timebank_head may not move back';
+  end if;
+  if new.seq > 0 and not exists (select 1 from timebank_journal j where j.seq = new.seq and j.hash = new.hash) then
+    signal sqlstate '45000' set message_text = 'timebank_head must name the last journal entry';
+  end if;
+  if old.suite is not null and not (new.suite <=> old.suite) then
+    signal sqlstate '45000' set message_text = 'timebank_head suite may not change';
+  end if;
+end`,
+];
+
+const MYSQL_V3 = [
+  `create table if not exists timebank_checkpoints (
+  seq bigint primary key,
+  head_hash varchar(64) not null,
+  suite varchar(32) not null,
+  hash varchar(64) not null,
+  body longtext not null
+) ${MYSQL_TABLE}`,
+];
+
+/**
+ * The time bank's schema on the MySQL family (MariaDB 10.6+, MySQL 8.0.29+), the same versions and
+ * meaning as {@link TIMEBANK_MIGRATIONS} under the same namespace; the SQL store picks one list by
+ * dialect. Where it differs:
+ *
+ * - bounded `varchar` columns where PostgreSQL has `text` (ids 64 characters, account ids with
+ *   their `v:`-style prefix 128, hashes and fingerprints 64 hex digits, suite names 32, instants
+ *   64); the store refuses a longer string with a typed `TOO_BIG` before writing, so nothing is
+ *   ever cut short; canonical JSON, reasons and checkpoint bodies are `longtext`;
+ * - command keys (journal and notes) are `varbinary(800)` (a key is at most 200 UTF-16 units, so
+ *   at most 600 bytes of UTF-8): `utf8mb4_bin` pads with spaces when it compares, so `"r1"` and
+ *   `"r1 "` would collide in a unique index; bytes compare exactly on every server;
+ * - the head has its `suite` column from version 1 (no MySQL store predates it);
+ * - triggers are MySQL `BEGIN … SIGNAL … END` bodies, and since MySQL fires none on TRUNCATE, the
+ *   always-empty `timebank_guard` table holds foreign keys to the journal, head, accounts and
+ *   erasures, which makes the server refuse TRUNCATE and DROP of them;
+ * - every statement can run again (`if not exists`, `insert ignore`): MySQL commits each DDL
+ *   statement on its own and `runMigrations` resumes at the first one not recorded.
+ *
+ * @example
+ * ```ts
+ * await runMigrations(sqlFromMysqlPool(pool), "timebank", TIMEBANK_MYSQL_MIGRATIONS);
+ * ```
+ */
+export const TIMEBANK_MYSQL_MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "ledger journal accounts notes", statements: MYSQL_V1, sql: MYSQL_V1.join(";\n") },
+  {
+    version: 2,
+    name: "provable journal: suite, guards against truncate and rewind, erasures",
+    statements: MYSQL_V2,
+    sql: MYSQL_V2.join(";\n"),
+  },
+  { version: 3, name: "state checkpoints", statements: MYSQL_V3, sql: MYSQL_V3.join(";\n") },
+];

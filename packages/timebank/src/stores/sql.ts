@@ -1,20 +1,34 @@
 /**
- * The one query module of the SQL stores (PGlite and PostgreSQL run the same statements).
+ * The one query module of the SQL stores: PGlite and PostgreSQL run the same statements; the
+ * MySQL family (`sql.dialect === "mysql"`) branches only where its SQL differs, each branch
+ * saying how.
  */
 import { ElderflowError, runMigrations, type SqlClient, type SqlQueryable } from "@elderflow/core";
 import type { CheckpointInfo } from "../checkpoint";
 import type { CommandResult } from "../commands";
 import { entryTexts, type JournalEntry } from "../journal";
-import { TIMEBANK_MIGRATIONS } from "../migrations";
+import { TIMEBANK_MIGRATIONS, TIMEBANK_MYSQL_MIGRATIONS } from "../migrations";
 import type { AccountRow, KeyRecord } from "../state";
-import { assertStorable, assertStorableText } from "./storable";
+import { assertFitsMysql, assertFitsMysqlText, assertStorable, assertStorableText, MYSQL_WIDTHS } from "./storable";
 import type { ErasureRecord, PreparedBatch, StoreHead, TimeBankStore } from "./types";
 
 const JOURNAL_COLUMNS = "seq, key, fingerprint, at, command, result, prev_hash, hash";
+/** `key` is a reserved word in MySQL. */
+const MYSQL_JOURNAL_COLUMNS = "seq, `key`, fingerprint, at, command, result, prev_hash, hash";
+
+/** Rows per multi-row MySQL statement (PostgreSQL sends whole arrays to `unnest` instead). */
+const MYSQL_ROWS_PER_STATEMENT = 200;
+/** Characters of JSON per multi-row MySQL statement, far below the default 16 MiB packet. */
+const MYSQL_CHARS_PER_STATEMENT = 1_000_000;
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** A MySQL key column is `varbinary` (exact comparison): mysql2 returns its bytes. */
+const textOf = (v: string | Uint8Array): string => (typeof v === "string" ? v : utf8.decode(v));
 
 interface JournalRow {
   seq: string | number;
-  key: string;
+  key: string | Uint8Array;
   fingerprint: string;
   at: string;
   command: string | null;
@@ -35,7 +49,7 @@ interface AccountDbRow {
 function toEntry(r: JournalRow): JournalEntry {
   return {
     seq: Number(r.seq),
-    key: r.key,
+    key: textOf(r.key),
     fingerprint: r.fingerprint,
     at: r.at,
     command: r.command === null ? null : (JSON.parse(r.command) as JournalEntry["command"]),
@@ -65,9 +79,14 @@ function toAccount(r: AccountDbRow): AccountRow {
   };
 }
 
-async function readJournalWith(q: SqlQueryable, afterSeq: number, limit?: number): Promise<JournalEntry[]> {
+async function readJournalWith(
+  q: SqlQueryable,
+  mysql: boolean,
+  afterSeq: number,
+  limit?: number,
+): Promise<JournalEntry[]> {
   const rows = await q.query<JournalRow>(
-    `select ${JOURNAL_COLUMNS} from timebank_journal where seq > $1 order by seq${limit === undefined ? "" : " limit $2"}`,
+    `select ${mysql ? MYSQL_JOURNAL_COLUMNS : JOURNAL_COLUMNS} from timebank_journal where seq > $1 order by seq${limit === undefined ? "" : " limit $2"}`,
     limit === undefined ? [afterSeq] : [afterSeq, limit],
   );
   return rows.rows.map(toEntry);
@@ -154,11 +173,122 @@ async function writeBatch(tx: SqlQueryable, p: PreparedBatch<unknown>, suite: st
   }
 }
 
+/** Splits rows into statements of at most {@link MYSQL_ROWS_PER_STATEMENT} rows and about `maxChars` characters. */
+function chunked<T>(items: readonly T[], size: (item: T) => number = () => 0): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  let chars = 0;
+  for (const item of items) {
+    const n = size(item);
+    if (current.length > 0 && (current.length >= MYSQL_ROWS_PER_STATEMENT || chars + n > MYSQL_CHARS_PER_STATEMENT)) {
+      out.push(current);
+      current = [];
+      chars = 0;
+    }
+    current.push(item);
+    chars += n;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/** `($1, $2), ($3, $4), …` and the parameters in order, for a multi-row MySQL `values` list. */
+function valuesOf(rows: readonly (readonly unknown[])[]): { list: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const groups = rows.map((row) => `(${row.map((v) => `$${params.push(v)}`).join(", ")})`);
+  return { list: groups.join(", "), params };
+}
+
+/** `$1, $2, …` for a MySQL `in (…)` list. */
+const inList = (n: number) => Array.from({ length: n }, (_, i) => `$${i + 1}`).join(", ");
+
+const ACCOUNT_COLUMNS = "id, debits_pending, debits_posted, credits_pending, credits_posted, earned";
+const accountValues = (a: AccountRow) => [
+  a.id,
+  a.debitsPending,
+  a.debitsPosted,
+  a.creditsPending,
+  a.creditsPosted,
+  a.earned,
+];
+
 /**
- * A time-bank store on any {@link SqlClient} (PGlite or PostgreSQL): same schema, same statements.
- * Writers serialise on the single `timebank_head` row (`select … for update`), which is the only
- * lock taken before account rows, so lock order is fixed and deadlock is impossible; a batch of many
- * commands shares one transaction and one fsync (group commit).
+ * {@link writeBatch} on MySQL: multi-row `insert … values` instead of `unnest`; existing account
+ * rows counted (under the head lock no writer adds or removes one) and then written with
+ * `on duplicate key update`, as MySQL has no `update … from` over a list nor `returning`; notes
+ * with `on duplicate key update` in place of `on conflict do nothing` (`insert ignore` would also
+ * turn other errors into warnings).
+ */
+async function writeBatchMysql(tx: SqlQueryable, p: PreparedBatch<unknown>, suite: string): Promise<void> {
+  assertStorable(p);
+  assertFitsMysql(p, suite);
+  if (p.entries.length > 0) {
+    const rows = p.entries.map((e) => {
+      const texts = entryTexts.get(e);
+      return [
+        e.seq,
+        e.key,
+        e.fingerprint,
+        e.at,
+        e.command === null ? null : (texts?.command ?? JSON.stringify(e.command)),
+        texts?.result ?? JSON.stringify(e.result),
+        e.prevHash,
+        e.hash,
+      ];
+    });
+    for (const part of chunked(rows, (r) => String(r[4] ?? "").length + String(r[5]).length)) {
+      const v = valuesOf(part);
+      await tx.query(`insert into timebank_journal (${MYSQL_JOURNAL_COLUMNS}) values ${v.list}`, v.params);
+    }
+    const last = p.entries[p.entries.length - 1] as JournalEntry;
+    await tx.query("update timebank_head set seq = $1, hash = $2, suite = coalesce(suite, $3) where id = 1", [
+      last.seq,
+      last.hash,
+      suite,
+    ]);
+  }
+  if (p.accounts.length > 0) {
+    const created = new Set(p.created);
+    for (const part of chunked(p.accounts.filter((a) => created.has(a.id)))) {
+      const v = valuesOf(part.map(accountValues));
+      await tx.query(`insert into timebank_accounts (${ACCOUNT_COLUMNS}) values ${v.list}`, v.params);
+    }
+    for (const part of chunked(p.accounts.filter((a) => !created.has(a.id)))) {
+      const found = await tx.query<{ n: number | string }>(
+        `select count(*) as n from timebank_accounts where id in (${inList(part.length)})`,
+        part.map((a) => a.id),
+      );
+      if (Number(found.rows[0]?.n) !== part.length)
+        throw new ElderflowError("INTERNAL", { params: { detail: "account row missing" } });
+      const v = valuesOf(part.map(accountValues));
+      await tx.query(
+        `insert into timebank_accounts (${ACCOUNT_COLUMNS}) values ${v.list}
+         on duplicate key update debits_pending = values(debits_pending), debits_posted = values(debits_posted),
+           credits_pending = values(credits_pending), credits_posted = values(credits_posted), earned = values(earned)`,
+        v.params,
+      );
+    }
+  }
+  for (const part of chunked(p.notes, (n) => n.text.length)) {
+    const v = valuesOf(part.map((n) => [n.key, n.text]));
+    await tx.query(
+      `insert into timebank_notes (\`key\`, text) values ${v.list} on duplicate key update \`key\` = \`key\``,
+      v.params,
+    );
+  }
+}
+
+/**
+ * A time-bank store on any {@link SqlClient} (PGlite, PostgreSQL, or the MySQL family): same
+ * tables, same statements where the dialects agree. Writers serialise on the single
+ * `timebank_head` row (`select … for update`), which is the only lock taken before account rows,
+ * so lock order is fixed and deadlock is impossible; a batch of many commands shares one
+ * transaction and one fsync (group commit).
+ *
+ * On `mysql` the schema is {@link TIMEBANK_MYSQL_MIGRATIONS}, batches are written with multi-row
+ * `insert … values` (no `unnest`, `returning` or `on conflict`), the snapshot read takes
+ * `lock in share mode` (MariaDB has no `for share`), and a string longer than its column is
+ * refused with `TOO_BIG` before anything is written.
  *
  * @example
  * ```ts
@@ -168,10 +298,12 @@ async function writeBatch(tx: SqlQueryable, p: PreparedBatch<unknown>, suite: st
 export function sqlStore(sql: SqlClient): TimeBankStore {
   /** Closing twice is harmless (a bank that failed to open has closed its store already). */
   let closing: Promise<void> | undefined;
+  const mysql = sql.dialect === "mysql";
+  const keyColumn = mysql ? "`key`" : "key";
   return {
     kind: sql.dialect,
     async open() {
-      await runMigrations(sql, "timebank", TIMEBANK_MIGRATIONS);
+      await runMigrations(sql, "timebank", mysql ? TIMEBANK_MYSQL_MIGRATIONS : TIMEBANK_MIGRATIONS);
     },
     commit<T>(
       afterSeq: number,
@@ -185,9 +317,9 @@ export function sqlStore(sql: SqlClient): TimeBankStore {
         if (head === undefined) throw headMissing();
         if (head.seq > 0 && head.suite !== null && head.suite !== suite)
           throw new ElderflowError("HASH_SUITE_MISMATCH", { params: { stored: head.suite, requested: suite } });
-        const missed = head.seq > afterSeq ? await readJournalWith(tx, afterSeq) : [];
+        const missed = head.seq > afterSeq ? await readJournalWith(tx, mysql, afterSeq) : [];
         const p = prepare(missed);
-        await writeBatch(tx, p, suite);
+        await (mysql ? writeBatchMysql : writeBatch)(tx, p, suite);
         return p.value;
       });
     },
@@ -210,7 +342,11 @@ export function sqlStore(sql: SqlClient): TimeBankStore {
       // accounts are read, so head and accounts belong to the same journal position.
       return sql.transaction(async (tx) => {
         const head = toHead(
-          (await tx.query<HeadRow>("select seq, hash, suite from timebank_head where id = 1 for share")).rows[0],
+          (
+            await tx.query<HeadRow>(
+              `select seq, hash, suite from timebank_head where id = 1 ${mysql ? "lock in share mode" : "for share"}`,
+            )
+          ).rows[0],
         );
         const rows = await tx.query<AccountDbRow>(
           "select id, debits_pending, debits_posted, credits_pending, credits_posted, earned from timebank_accounts",
@@ -224,15 +360,36 @@ export function sqlStore(sql: SqlClient): TimeBankStore {
           (await tx.query<HeadRow>("select seq, hash, suite from timebank_head where id = 1 for update")).rows[0],
         );
         if (head === undefined) throw headMissing();
-        const p = plan(head.seq > afterSeq ? await readJournalWith(tx, afterSeq) : []);
+        const p = plan(head.seq > afterSeq ? await readJournalWith(tx, mysql, afterSeq) : []);
         const keys = [...new Set(p.keys)];
         assertStorableText([...keys, p.record.person, p.record.actor, p.record.at], "erasure");
+        const r = p.record;
+        if (mysql) {
+          assertFitsMysqlText(
+            [
+              [r.person, MYSQL_WIDTHS.id],
+              [r.actor, MYSQL_WIDTHS.id],
+              [r.at, MYSQL_WIDTHS.at],
+            ],
+            "erasure",
+          );
+          // MySQL: the deleted rows are counted from the affected rows, the number from insertId.
+          let removed = 0;
+          for (const part of chunked(keys))
+            removed +=
+              (await tx.query(`delete from timebank_notes where ${keyColumn} in (${inList(part.length)})`, part))
+                .rowCount ?? 0;
+          const inserted = await tx.query(
+            "insert into timebank_erasures (person, actor, at, journal_length, notes) values ($1, $2, $3, $4, $5)",
+            [r.person, r.actor, r.at, r.journalLength, removed],
+          );
+          return { ...r, seq: Number(inserted.insertId), notes: removed };
+        }
         const removed =
           keys.length === 0
             ? 0
             : (await tx.query("delete from timebank_notes where key = any($1::text[]) returning 1", [keys])).rows
                 .length;
-        const r = p.record;
         const inserted = await tx.query<{ seq: string | number }>(
           "insert into timebank_erasures (person, actor, at, journal_length, notes) values ($1, $2, $3, $4, $5) returning seq",
           [r.person, r.actor, r.at, r.journalLength, removed],
@@ -255,7 +412,7 @@ export function sqlStore(sql: SqlClient): TimeBankStore {
         }),
       );
     },
-    readJournal: (afterSeq, limit) => readJournalWith(sql, afterSeq, limit),
+    readJournal: (afterSeq, limit) => readJournalWith(sql, mysql, afterSeq, limit),
     async readAccount(id) {
       const r = await sql.query<AccountDbRow>(
         "select id, debits_pending, debits_posted, credits_pending, credits_posted, earned from timebank_accounts where id = $1",
@@ -265,7 +422,7 @@ export function sqlStore(sql: SqlClient): TimeBankStore {
       return row === undefined ? undefined : toAccount(row);
     },
     async readNote(key) {
-      const r = await sql.query<{ text: string }>("select text from timebank_notes where key = $1", [key]);
+      const r = await sql.query<{ text: string }>(`select text from timebank_notes where ${keyColumn} = $1`, [key]);
       return r.rows[0]?.text;
     },
     close: () => {
@@ -275,6 +432,40 @@ export function sqlStore(sql: SqlClient): TimeBankStore {
     writeCheckpoint(cp, keep) {
       return sql.transaction(async (tx) => {
         // Tied to the journal: only a checkpoint naming a committed entry's hash is stored.
+        if (mysql) {
+          // MySQL: no `on conflict … returning`, and `limit` is refused in an `in (…)` subquery
+          // on the table being deleted from; the newest `keep` are found by their lowest seq.
+          assertFitsMysqlText(
+            [
+              [cp.headHash, MYSQL_WIDTHS.hash],
+              [cp.suite, MYSQL_WIDTHS.suite],
+              [cp.hash, MYSQL_WIDTHS.hash],
+            ],
+            "checkpoint",
+          );
+          await tx.query(
+            `insert into timebank_checkpoints (seq, head_hash, suite, hash, body)
+             select $1, $2, $3, $4, $5 from dual
+             where exists (select 1 from timebank_journal j where j.seq = $1 and j.hash = $2)
+             on duplicate key update seq = timebank_checkpoints.seq`,
+            [cp.seq, cp.headHash, cp.suite, cp.hash, cp.body],
+          );
+          const ok =
+            (
+              await tx.query("select 1 from timebank_checkpoints where seq = $1 and head_hash = $2", [
+                cp.seq,
+                cp.headHash,
+              ])
+            ).rows.length > 0;
+          const oldest = await tx.query<{ seq: string | number }>(
+            "select seq from timebank_checkpoints order by seq desc limit 1 offset $1",
+            [Math.max(1, keep) - 1],
+          );
+          const floor = oldest.rows[0];
+          if (floor !== undefined)
+            await tx.query("delete from timebank_checkpoints where seq < $1", [Number(floor.seq)]);
+          return ok;
+        }
         const stored = await tx.query(
           `insert into timebank_checkpoints (seq, head_hash, suite, hash, body)
            select $1::bigint, $2::text, $3::text, $4::text, $5::text
@@ -318,13 +509,29 @@ export function sqlStore(sql: SqlClient): TimeBankStore {
     },
     async readKeys(keys) {
       if (keys.length === 0) return [];
-      const rows = await sql.query<{ key: string; fingerprint: string; result: string; command: string | null }>(
-        "select key, fingerprint, result, command from timebank_journal where key = any($1::text[])",
-        [[...new Set(keys)]],
-      );
-      return rows.rows.map(
+      type KeyRow = { key: string | Uint8Array; fingerprint: string; result: string; command: string | null };
+      const rows: KeyRow[] = [];
+      if (mysql) {
+        // MySQL: no arrays, so an `in (…)` list per few hundred keys.
+        for (const part of chunked([...new Set(keys)]))
+          rows.push(
+            ...(
+              await sql.query<KeyRow>(
+                `select \`key\`, fingerprint, result, command from timebank_journal where \`key\` in (${inList(part.length)})`,
+                part,
+              )
+            ).rows,
+          );
+      } else {
+        const r = await sql.query<KeyRow>(
+          "select key, fingerprint, result, command from timebank_journal where key = any($1::text[])",
+          [[...new Set(keys)]],
+        );
+        rows.push(...r.rows);
+      }
+      return rows.map(
         (r): KeyRecord => ({
-          key: r.key,
+          key: textOf(r.key),
           fingerprint: r.fingerprint,
           result: JSON.parse(r.result) as CommandResult,
           actor: r.command === null ? undefined : (JSON.parse(r.command) as { actor?: string }).actor,

@@ -5,12 +5,20 @@ import { fixedClock, isElderflowError } from "@elderflow/core";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import {
+  createMysqlDatabase,
+  dropMysqlDatabase,
+  mysqlPool,
+  privateMysqlDatabase,
+} from "../../../../test/support/mysql";
 import { asHost, cmd, dropSchema, HOST, PG_URL, SETUP, schemaName, testStars } from "../../../../test/timebank-support";
 import { createTimeBank } from "../bank";
 import { type HashSuite, sm3Suite } from "../hash";
 import { entryHash, type JournalEntry } from "../journal";
+import { TIMEBANK_MYSQL_MIGRATIONS } from "../migrations";
 import type { AccountRow } from "../state";
 import { memoryStore } from "./memory";
+import { mysqlStore } from "./mysql";
 import { pgliteStore } from "./pglite";
 import { postgresStore } from "./postgres";
 import type { TimeBankStore } from "./types";
@@ -602,3 +610,77 @@ const postgresBackend = async (): Promise<Backend> => {
 };
 describeStoreContract("postgres", postgresBackend);
 describeSqlGuards("postgres", postgresBackend);
+
+/** MariaDB: triggers cannot be disabled, so tampering drops a table's triggers and re-creates them from the migrations. */
+const mysqlBackend = async (): Promise<Backend> => {
+  const database = privateMysqlDatabase("tb_contract");
+  const url = await createMysqlDatabase(database);
+  const admin = mysqlPool(url, 1);
+  const run = (statement: string, params: unknown[] = []) => admin.query(statement, params);
+  const triggersOn = (table: string) =>
+    TIMEBANK_MYSQL_MIGRATIONS.flatMap((m) => m.statements ?? []).filter((s) =>
+      new RegExp(`^create trigger if not exists \\w+ [a-z ]+ on ${table} `).test(s),
+    );
+  const pastTriggers = async (table: string, statement: string, params: unknown[] = []) => {
+    for (const s of triggersOn(table)) {
+      const name = /if not exists (\w+)/.exec(s)?.[1] as string;
+      await run(`drop trigger if exists ${name}`);
+    }
+    try {
+      await run(statement, params);
+    } finally {
+      for (const s of triggersOn(table)) await run(s);
+    }
+  };
+  return {
+    open: () => mysqlStore({ uri: url, connectionLimit: 2 }),
+    async tamper(seq, change) {
+      const [rows] = (await run("select command from timebank_journal where seq = ?", [seq])) as unknown as [
+        { command: string }[],
+      ];
+      const patched = change({ command: JSON.parse((rows[0] as { command: string }).command) } as JournalEntry);
+      await pastTriggers("timebank_journal", "update timebank_journal set command = ? where seq = ?", [
+        JSON.stringify(patched.command),
+        seq,
+      ]);
+    },
+    updateInPlace: () =>
+      run("delete from timebank_journal where seq = 1").then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    cutJournal: () => pastTriggers("timebank_journal", "delete from timebank_journal"),
+    editAccount: (id, minutes) =>
+      run(`update timebank_accounts set credits_posted = credits_posted + ${Number(minutes)} where id = ?`, [id]).then(
+        () => undefined,
+      ),
+    editHead: (hash) => pastTriggers("timebank_head", "update timebank_head set hash = ? where id = 1", [hash]),
+    async cleanup() {
+      await admin.end();
+      await dropMysqlDatabase(database);
+    },
+  };
+};
+describeStoreContract("mysql (MariaDB)", mysqlBackend);
+
+describe("mysql (MariaDB): keys compare as bytes", () => {
+  it("keeps keys that differ only by trailing spaces or by 4-byte characters apart, across a reopen", async () => {
+    const b = await mysqlBackend();
+    try {
+      const bank = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
+      await bank.submitMany(SETUP);
+      const keys = ["r1", "r1 ", "r𠀋", "r👵🏻"];
+      for (const [i, key] of keys.entries())
+        expect(await bank.submit(cmd.record(key, "v1", 10 * (i + 1)))).toMatchObject({ ok: true });
+      const before = { accounts: bank.accounts(), anchor: bank.anchor() };
+      await bank.close();
+      const again = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
+      expect({ accounts: again.accounts(), anchor: again.anchor() }).toEqual(before);
+      for (const [i, key] of keys.entries())
+        expect(await again.submit(cmd.record(key, "v1", 10 * (i + 1)))).toMatchObject({ replayed: true });
+      await again.close();
+    } finally {
+      await b.cleanup();
+    }
+  });
+});
