@@ -448,8 +448,13 @@ describeRegisterContract("PGlite", async () => {
 const pgDb = privateDatabase("ef_register");
 let pgCreated: Promise<void> | undefined;
 let pgCount = 0;
+const allPools = new Set<pg.Pool>();
 describe("on PostgreSQL", () => {
-  afterAll(() => pgAdmin(`drop database if exists ${pgDb} with (force)`));
+  afterAll(async () => {
+    // End every pool first: a forced drop would terminate their idle clients mid-run.
+    for (const p of allPools) if (!p.ended) await p.end();
+    await pgAdmin(`drop database if exists ${pgDb} with (force)`);
+  });
   describeRegisterContract("PostgreSQL", async () => {
     pgCreated ??= pgAdmin(`create database ${pgDb}`);
     await pgCreated;
@@ -461,13 +466,16 @@ describe("on PostgreSQL", () => {
     const open = async (): Promise<SqlClient> => {
       const pool = new pg.Pool({ connectionString: url.toString(), max: 3, options: `-c search_path=${schema}` });
       pools.push(pool);
+      allPools.add(pool);
+      // pg's advice: an idle client the server ends (57P01) is reported on the pool, not thrown.
+      pool.on("error", () => {});
       await pool.query(`create schema if not exists ${schema}`);
       return sqlFromPgPool(pool, { owned: false });
     };
     return {
       open: async (clock) => sqlRegister(await open(), { clock }),
       cleanup: async () => {
-        for (const p of pools) await p.end();
+        for (const p of pools) if (!p.ended) await p.end();
       },
     };
   });
