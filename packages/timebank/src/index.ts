@@ -124,7 +124,7 @@ export {
   type TransferInput,
   type TransferState,
 } from "./ledger";
-export { TIMEBANK_MIGRATIONS } from "./migrations";
+export { TIMEBANK_MIGRATIONS, TIMEBANK_MYSQL_MIGRATIONS } from "./migrations";
 export {
   type RateYearOptions,
   type RatingFeedback,
