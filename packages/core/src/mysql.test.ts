@@ -1,28 +1,20 @@
-import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createMysqlDatabase,
+  dropMysqlDatabase,
+  mysqlPool,
+  mysqlUrlFor,
+  privateMysqlDatabase,
+} from "../../../test/support/mysql";
 import { sqlFromMysqlPool, toMysqlPlaceholders } from "./mysql";
 import { isRetryableSqlError, isUniqueViolation, runMigrations, type SqlClient, sqlStateOf } from "./sql";
+import { describeSqlClientContract } from "./sql.testkit";
 
-const MYSQL_URL = process.env.ELDERFLOW_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test";
-const database = `core_mysql_${process.pid}_${Math.floor(Math.random() * 1e9).toString(36)}`;
-
-function urlFor(db: string): string {
-  const url = new URL(MYSQL_URL);
-  url.pathname = `/${db}`;
-  return url.toString();
-}
-
-async function admin(statement: string): Promise<void> {
-  const conn = await mysql.createConnection({ uri: MYSQL_URL, connectTimeout: 5000 });
-  try {
-    await conn.query(statement);
-  } finally {
-    await conn.end();
-  }
-}
+const database = privateMysqlDatabase("core_mysql");
+const url = mysqlUrlFor(database);
 
 function client(limit = 4): SqlClient {
-  return sqlFromMysqlPool(mysql.createPool({ uri: urlFor(database), charset: "utf8mb4", connectionLimit: limit }));
+  return sqlFromMysqlPool(mysqlPool(url, limit));
 }
 
 describe("toMysqlPlaceholders", () => {
@@ -67,12 +59,12 @@ describe("SqlClient on MariaDB / MySQL (mysql2)", () => {
   ];
 
   beforeAll(async () => {
-    await admin(`create database \`${database}\` character set utf8mb4 collate utf8mb4_bin`);
+    await createMysqlDatabase(database);
     sql = client();
   });
   afterAll(async () => {
     await sql?.close();
-    await admin(`drop database if exists \`${database}\``);
+    await dropMysqlDatabase(database);
   });
 
   it("applies each migration exactly once when several clients open a fresh database together", async () => {
@@ -141,22 +133,6 @@ describe("SqlClient on MariaDB / MySQL (mysql2)", () => {
     expect(upd.rowCount).toBe(names.length);
   });
 
-  it("commits a transaction that resolves and rolls back one that throws, on its own connection", async () => {
-    await sql.transaction(async (tx) => {
-      await tx.query("insert into widgets (id, note) values ($1, $2)", [2, "kept"]);
-    });
-    await expect(
-      sql.transaction(async (tx) => {
-        await tx.query("insert into widgets (id, note) values ($1, $2)", [3, "lost"]);
-        throw new Error("boom");
-      }),
-    ).rejects.toThrow("boom");
-    const ids = await sql.query<{ id: number }>("select id from widgets where id < 100 order by id");
-    expect(ids.rows.map((r) => r.id)).toEqual([1, 2]);
-    const dup = await sql.query("insert into widgets (id, note) values (1, 'again')").catch((e: unknown) => e);
-    expect(isUniqueViolation(dup)).toBe(true);
-  });
-
   it("retries a transaction that lost a deadlock, and both sides end up applied", async () => {
     await sql.query("insert into widgets (id, note) values (10, 'a'), (11, 'b')");
     let attempts = 0;
@@ -181,3 +157,10 @@ describe("SqlClient on MariaDB / MySQL (mysql2)", () => {
     expect(sizes.rows.map((r) => r.size)).toEqual([2, 2]);
   });
 });
+
+const contractDatabase = privateMysqlDatabase("core_mysql_contract");
+describeSqlClientContract(
+  "mysql2 (MariaDB)",
+  async () => sqlFromMysqlPool(mysqlPool(await createMysqlDatabase(contractDatabase))),
+  async () => dropMysqlDatabase(contractDatabase),
+);

@@ -1,5 +1,5 @@
 import type { IsolationLevel, SqlAdapterOptions, SqlClient, SqlQueryable, SqlResult, TransactionOptions } from "./sql";
-import { isRetryableSqlError, splitSqlStatements } from "./sql";
+import { runPooledTransaction, splitSqlStatements } from "./sql";
 
 /** What mysql2's promise API returns from `query`: rows for a select, a header for a write. */
 export type MysqlQueryResult = [unknown, unknown];
@@ -150,31 +150,27 @@ export function sqlFromMysqlPool(pool: MysqlPoolLike, options: SqlAdapterOptions
     async exec(script: string) {
       for (const statement of splitSqlStatements(script)) await pool.query(statement);
     },
-    async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>, txOptions: TransactionOptions = {}): Promise<T> {
-      const retries = txOptions.retries ?? 0;
-      for (let attempt = 0; ; attempt++) {
-        const conn = await pool.getConnection();
-        let broken = false;
-        try {
-          await conn.query(`SET TRANSACTION ISOLATION LEVEL ${ISOLATION_SQL[txOptions.isolation ?? "read committed"]}`);
-          await conn.query("START TRANSACTION");
-          const result = await fn(runner(conn));
-          await conn.query("COMMIT");
-          return result;
-        } catch (error) {
-          try {
-            await conn.query("ROLLBACK");
-          } catch {
-            broken = true;
-          }
-          if (attempt < retries && isRetryableSqlError(error)) continue;
-          throw error;
-        } finally {
-          if (broken) conn.destroy();
-          else conn.release();
-        }
-      }
-    },
+    transaction: <T>(fn: (tx: SqlQueryable) => Promise<T>, txOptions: TransactionOptions = {}): Promise<T> =>
+      runPooledTransaction(
+        async () => {
+          const conn = await pool.getConnection();
+          return {
+            begin: async () => {
+              await conn.query(
+                `SET TRANSACTION ISOLATION LEVEL ${ISOLATION_SQL[txOptions.isolation ?? "read committed"]}`,
+              );
+              await conn.query("START TRANSACTION");
+            },
+            tx: runner(conn),
+            end: async (how) => {
+              await conn.query(how === "commit" ? "COMMIT" : "ROLLBACK");
+            },
+            release: (broken) => (broken ? conn.destroy() : conn.release()),
+          };
+        },
+        fn,
+        txOptions.retries ?? 0,
+      ),
     async close() {
       if (closed) return;
       closed = true;

@@ -1,7 +1,8 @@
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runMigrations, type SqlClient, splitSqlStatements, sqlFromPglite, sqlFromPgPool } from "./sql";
+import { describe, expect, it } from "vitest";
+import { runMigrations, splitSqlStatements, sqlFromPglite, sqlFromPgPool } from "./sql";
+import { contractMigrations, describeSqlClientContract } from "./sql.testkit";
 
 const PG_URL = process.env.ELDERFLOW_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
@@ -18,57 +19,10 @@ insert into a values ('x');`;
   });
 });
 
-const migrations = [
-  {
-    version: 1,
-    name: "init",
-    sql: "create table widgets (id int primary key, note text); insert into widgets values (1, 'a;b');",
-  },
-  { version: 2, name: "more", sql: "alter table widgets add column size int default 0;" },
-];
-
-function contract(
-  name: string,
-  make: () => Promise<SqlClient>,
-  cleanup: (c: SqlClient) => Promise<void> = async () => {},
-) {
-  describe(`SqlClient contract: ${name}`, () => {
-    let sql: SqlClient;
-    beforeAll(async () => {
-      sql = await make();
-    });
-    afterAll(async () => {
-      await cleanup(sql);
-      await sql.close();
-    });
-
-    it("applies each migration once, in order", async () => {
-      expect(await runMigrations(sql, "core-test", migrations)).toEqual([1, 2]);
-      expect(await runMigrations(sql, "core-test", migrations)).toEqual([]);
-      const rows = await sql.query<{ note: string; size: number }>("select note, size from widgets");
-      expect(rows.rows).toEqual([{ note: "a;b", size: 0 }]);
-    });
-
-    it("commits a transaction that resolves and rolls back one that throws", async () => {
-      await sql.transaction(async (tx) => {
-        await tx.query("insert into widgets (id, note) values ($1, $2)", [2, "kept"]);
-      });
-      await expect(
-        sql.transaction(async (tx) => {
-          await tx.query("insert into widgets (id, note) values ($1, $2)", [3, "lost"]);
-          throw new Error("boom");
-        }),
-      ).rejects.toThrow("boom");
-      const ids = await sql.query<{ id: number }>("select id from widgets order by id");
-      expect(ids.rows.map((r) => r.id)).toEqual([1, 2]);
-    });
-  });
-}
-
-contract("pglite", async () => sqlFromPglite(await PGlite.create()));
+describeSqlClientContract("pglite", async () => sqlFromPglite(await PGlite.create()));
 
 const schema = `core_sql_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
-contract(
+describeSqlClientContract(
   "postgres",
   async () => {
     const admin = new pg.Pool({ connectionString: PG_URL, max: 1 });
@@ -93,7 +47,7 @@ describe("runMigrations on PostgreSQL from several processes at once", () => {
       sqlFromPgPool(new pg.Pool({ connectionString: PG_URL, max: 2, options: `-c search_path=${fresh}` })),
     );
     try {
-      const applied = await Promise.all(clients.map((c) => runMigrations(c, "race", migrations)));
+      const applied = await Promise.all(clients.map((c) => runMigrations(c, "race", contractMigrations)));
       expect(applied.flat().sort()).toEqual([1, 2]);
       const rows = await admin.query(`select count(*)::int as n from ${fresh}.elderflow_migrations`);
       expect(rows.rows[0].n).toBe(2);

@@ -174,6 +174,55 @@ export function isUniqueViolation(error: unknown): boolean {
   return sqlStateOf(error) === "23505" || mysqlErrno(error) === 1062;
 }
 
+/** One pooled connection as {@link runPooledTransaction} drives it (one per dialect adapter). */
+export interface PooledTransaction {
+  /** Opens the transaction at the wanted isolation level. */
+  begin(): Promise<void>;
+  /** Runs the statements of the transaction. */
+  readonly tx: SqlQueryable;
+  /** Commits or rolls back. */
+  end(how: "commit" | "rollback"): Promise<void>;
+  /** Gives the connection back; `broken` when its rollback failed, so the pool drops it. */
+  release(broken: boolean): void;
+}
+
+/**
+ * The transaction loop every pooled adapter shares: take a connection, begin, run `fn`, commit;
+ * on failure roll back (a connection whose rollback failed is released as broken) and try again,
+ * up to `retries` times, when the error is one a retry may cure ({@link isRetryableSqlError}).
+ *
+ * @example
+ * ```ts
+ * await runPooledTransaction(connect, (tx) => tx.query("select 1"), 3);
+ * ```
+ */
+export async function runPooledTransaction<T>(
+  connect: () => Promise<PooledTransaction>,
+  fn: (tx: SqlQueryable) => Promise<T>,
+  retries: number,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const conn = await connect();
+    let broken = false;
+    try {
+      await conn.begin();
+      const result = await fn(conn.tx);
+      await conn.end("commit");
+      return result;
+    } catch (error) {
+      try {
+        await conn.end("rollback");
+      } catch {
+        broken = true;
+      }
+      if (attempt < retries && isRetryableSqlError(error)) continue;
+      throw error;
+    } finally {
+      conn.release(broken);
+    }
+  }
+}
+
 /**
  * Wraps a node-postgres `Pool` as a {@link SqlClient}. Transactions take one pooled connection,
  * run `BEGIN ISOLATION LEVEL …`, and are retried on serialization failure or deadlock when asked.
@@ -193,32 +242,27 @@ export function sqlFromPgPool(pool: PgPoolLike, options: SqlAdapterOptions = {})
     async exec(sql: string) {
       await pool.query(sql);
     },
-    async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>, txOptions: TransactionOptions = {}): Promise<T> {
-      const retries = txOptions.retries ?? 0;
-      for (let attempt = 0; ; attempt++) {
-        const client = await pool.connect();
-        let broken = false;
-        try {
-          await client.query(`BEGIN ISOLATION LEVEL ${(txOptions.isolation ?? "read committed").toUpperCase()}`);
-          const result = await fn({
-            query: async <R>(sql: string, params: readonly unknown[] = []) =>
-              (await client.query(sql, [...params])) as SqlResult<R>,
-          });
-          await client.query("COMMIT");
-          return result;
-        } catch (error) {
-          try {
-            await client.query("ROLLBACK");
-          } catch {
-            broken = true;
-          }
-          if (attempt < retries && isRetryableSqlError(error)) continue;
-          throw error;
-        } finally {
-          client.release(broken);
-        }
-      }
-    },
+    transaction: <T>(fn: (tx: SqlQueryable) => Promise<T>, txOptions: TransactionOptions = {}): Promise<T> =>
+      runPooledTransaction(
+        async () => {
+          const client = await pool.connect();
+          return {
+            begin: async () => {
+              await client.query(`BEGIN ISOLATION LEVEL ${(txOptions.isolation ?? "read committed").toUpperCase()}`);
+            },
+            tx: {
+              query: async <R>(sql: string, params: readonly unknown[] = []) =>
+                (await client.query(sql, [...params])) as SqlResult<R>,
+            },
+            end: async (how) => {
+              await client.query(how === "commit" ? "COMMIT" : "ROLLBACK");
+            },
+            release: (broken) => client.release(broken),
+          };
+        },
+        fn,
+        txOptions.retries ?? 0,
+      ),
     async close() {
       if (closed) return;
       closed = true;
