@@ -104,9 +104,11 @@ export {
   type MessageText,
 } from "./messages";
 export {
+  type MysqlClientOptions,
   type MysqlConnectionLike,
   type MysqlPoolLike,
   type MysqlQueryResult,
+  openMysqlClient,
   sqlFromMysqlPool,
   toMysqlPlaceholders,
 } from "./mysql";

@@ -1,3 +1,4 @@
+import { ElderflowError } from "./errors";
 import type { IsolationLevel, SqlAdapterOptions, SqlClient, SqlQueryable, SqlResult, TransactionOptions } from "./sql";
 import { runPooledTransaction, splitSqlStatements } from "./sql";
 
@@ -177,4 +178,42 @@ export function sqlFromMysqlPool(pool: MysqlPoolLike, options: SqlAdapterOptions
       if (options.owned ?? true) await pool.end();
     },
   };
+}
+
+/** How {@link openMysqlClient} makes its pool. */
+export interface MysqlClientOptions {
+  /** `mysql://user:password@host:3306/database`. */
+  readonly uri: string;
+  /** Connections in the pool (default 8). */
+  readonly connectionLimit?: number;
+}
+
+/**
+ * Opens a pooled {@link SqlClient} on a MySQL-family server with the settings every store
+ * expects (utf8mb4, big numbers as numbers when safe), loading the `mysql2` driver only now: it is
+ * an optional peer dependency, so nothing needs it until a MySQL store is opened. Closing the
+ * client ends the pool.
+ *
+ * @throws ElderflowError `DRIVER_MISSING` when `mysql2` is not installed.
+ * @example
+ * ```ts
+ * const sql = await openMysqlClient({ uri: "mysql://root@127.0.0.1:3306/elderflow" });
+ * ```
+ */
+export async function openMysqlClient(options: MysqlClientOptions): Promise<SqlClient> {
+  let driver: { createPool(o: object): MysqlPoolLike };
+  try {
+    const mod = (await import("mysql2/promise")) as unknown as { default?: unknown };
+    driver = (mod.default ?? mod) as { createPool(o: object): MysqlPoolLike };
+  } catch (cause) {
+    throw new ElderflowError("DRIVER_MISSING", { params: { driver: "mysql2" }, cause });
+  }
+  return sqlFromMysqlPool(
+    driver.createPool({
+      uri: options.uri,
+      charset: "utf8mb4",
+      connectionLimit: options.connectionLimit ?? 8,
+      supportBigNumbers: true,
+    }),
+  );
 }

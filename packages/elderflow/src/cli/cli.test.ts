@@ -184,7 +184,10 @@ describe("elderflow CLI", () => {
     expect(parseStoreOption(url, "/w")).toEqual({ kind: "postgres", url });
     expect(parseStoreOption(`postgres:${url}`, "/w")).toEqual({ kind: "postgres", url });
     expect(parseStoreOption("postgresql://h/db", "/w")).toEqual({ kind: "postgres", url: "postgresql://h/db" });
+    expect(parseStoreOption("mysql://root@h:3306/db", "/w")).toEqual({ kind: "mysql", url: "mysql://root@h:3306/db" });
+    expect(parseStoreOption("mysql:mysql://h/db", "/w")).toEqual({ kind: "mysql", url: "mysql://h/db" });
     expect(() => parseStoreOption("mysql:x", "/w")).toThrow();
+    expect(() => parseStoreOption("mysql:", "/w")).toThrow();
     expect(() => parseStoreOption("pglite:", "/w")).toThrow();
   });
 });

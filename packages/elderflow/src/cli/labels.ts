@@ -216,7 +216,7 @@ export const OPTION_HELP_ZH: Readonly<Record<string, string>> = {
   "--skip": "两种历法不存在日期的处理：OMIT | BACKWARD | FORWARD（默认 BACKWARD）",
   "--skip-gregorian": "2月29日生日的处理",
   "--skip-lunar": "农历三十和闰月生日的处理",
-  "--store": "存储：memory | pglite:<目录> | postgres:<url>",
+  "--store": "存储：memory | pglite:<目录> | postgres:<url> | mysql:<url>",
   "--schema": "PostgreSQL 模式名",
   "--actor": "操作人：内联 JSON 或 JSON 文件",
   "--commands": "JSONL 指令文件，每行一条",

@@ -16,9 +16,13 @@ export function parseDateOption(name: string, value: string): string {
   return value;
 }
 
+/** The `--store` option's help text, the same on every command. */
+export const STORE_HELP = "memory | pglite:<dir> | postgres:<url> | mysql:<url>";
+
 /**
  * Parses the `--store` option every stateful command shares: `memory`, `pglite` (in memory),
- * `pglite:<dir>` (relative to the working directory), `postgres:<url>`, or a bare `postgres://…` URL.
+ * `pglite:<dir>` (relative to the working directory), `postgres:<url>` or a bare `postgres://…` URL,
+ * `mysql:<url>` or a bare `mysql://…` URL (MySQL 8, MariaDB 10.6+).
  */
 export function parseStoreOption(value: string, cwd: string): StoreSpec {
   if (value === "memory") return { kind: "memory" };
@@ -34,6 +38,13 @@ export function parseStoreOption(value: string, cwd: string): StoreSpec {
     const rest = value.slice(prefix.length);
     return { kind: "postgres", url: rest.startsWith("//") ? value : rest };
   }
+  // `mysql:mysql://…` and a bare `mysql://…` URL; anything else after `mysql:` is not a URL.
+  if (value.startsWith("mysql:")) {
+    const url = value.startsWith("mysql://") ? value : value.slice("mysql:".length);
+    if (!url.startsWith("mysql://") || url.length === "mysql://".length)
+      usageError("--store mysql:<url> needs a mysql://user@host:port/database URL");
+    return { kind: "mysql", url };
+  }
   // Not repeated: a URL can carry a password.
-  return usageError("--store must be memory, pglite, pglite:<dir> or postgres://…");
+  return usageError("--store must be memory, pglite, pglite:<dir>, postgres://… or mysql://…");
 }

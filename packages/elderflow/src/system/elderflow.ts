@@ -18,6 +18,7 @@ import {
   type Logger,
   memoryKeyProvider,
   noopTracer,
+  openMysqlClient,
   type Person,
   parseOrThrow,
   redactingLogger,
@@ -153,12 +154,14 @@ export const HOSPITAL_ROTATION: readonly string[] = [
 /**
  * Where the wired system keeps its state. All parts (time bank, workflows, tasks, dead letters)
  * share one database: PGlite is the embedded default (in memory, or in a local folder, created
- * when missing), PostgreSQL for deployments.
+ * when missing), PostgreSQL or a MySQL-family server (MySQL 8, MariaDB 10.6+; driver `mysql2`, an
+ * optional peer) for deployments. `sql` takes a ready client of either dialect.
  */
 export type StoreSpec =
   | { readonly kind: "memory" }
   | { readonly kind: "pglite"; readonly dataDir?: string }
   | { readonly kind: "postgres"; readonly url: string; readonly max?: number }
+  | { readonly kind: "mysql"; readonly url: string; readonly max?: number }
   | { readonly kind: "sql"; readonly sql: SqlClient };
 
 /** The facts the priority-target rule reads (rule 10). */
@@ -641,6 +644,8 @@ async function openBackends(
       const dir = openDataDir(spec.dataDir);
       base = sqlFromPglite(new PGlite(dir));
     }
+  } else if (spec.kind === "mysql") {
+    base = await openMysqlClient({ uri: spec.url, connectionLimit: spec.max ?? 8 });
   } else {
     const pg = await import("pg");
     const Pool = (pg.default ?? pg).Pool;

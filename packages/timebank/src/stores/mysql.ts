@@ -1,4 +1,4 @@
-import { ElderflowError, type MysqlPoolLike, type SqlClient, sqlFromMysqlPool } from "@elderflow/core";
+import { ElderflowError, type MysqlPoolLike, openMysqlClient, type SqlClient, sqlFromMysqlPool } from "@elderflow/core";
 import { sqlStore } from "./sql";
 import type { TimeBankStore } from "./types";
 
@@ -28,6 +28,8 @@ export interface MysqlStoreOptions {
 export function mysqlStore(options: MysqlStoreOptions): TimeBankStore {
   if (options.sql !== undefined && options.sql.dialect !== "mysql")
     throw new ElderflowError("INVALID_INPUT", { path: ["sql"], params: { detail: "a mysql client" } });
+  if (options.sql === undefined && options.pool === undefined && (options.uri ?? "") === "")
+    throw new ElderflowError("INVALID_INPUT", { path: ["uri"], params: { detail: "a uri, a pool or a client" } });
   let made: Promise<SqlClient> | undefined;
   // The driver is loaded on first use, so importing the package never needs mysql2.
   const real = (): Promise<SqlClient> => {
@@ -49,19 +51,5 @@ export function mysqlStore(options: MysqlStoreOptions): TimeBankStore {
 async function connect(options: MysqlStoreOptions): Promise<SqlClient> {
   if (options.sql !== undefined) return { ...options.sql, close: async () => {} };
   if (options.pool !== undefined) return sqlFromMysqlPool(options.pool, { owned: false });
-  let driver: { createPool(o: object): MysqlPoolLike };
-  try {
-    const mod = (await import("mysql2/promise")) as unknown as { default?: unknown };
-    driver = (mod.default ?? mod) as { createPool(o: object): MysqlPoolLike };
-  } catch (cause) {
-    throw new ElderflowError("DRIVER_MISSING", { params: { driver: "mysql2" }, cause });
-  }
-  return sqlFromMysqlPool(
-    driver.createPool({
-      ...(options.uri === undefined ? {} : { uri: options.uri }),
-      charset: "utf8mb4",
-      connectionLimit: options.connectionLimit ?? 4,
-      supportBigNumbers: true,
-    }),
-  );
+  return openMysqlClient({ uri: options.uri ?? "", connectionLimit: options.connectionLimit ?? 4 });
 }

@@ -1,9 +1,9 @@
 import { addDays, IdSchema, type IsoDate, IsoDateSchema, parseOrThrow } from "@elderflow/core";
 import type { Command } from "commander";
 import { accepts, CliExit, type CommandContext, EXIT, emit, emitRows } from "../io";
+import { STORE_HELP } from "../options";
 import { actorOption, openFlow } from "./reconcile";
 
-const STORE_HELP = "memory | pglite:<dir> | postgres:<url>";
 const STORE_DEFAULT = "pglite:.elderflow/demo";
 const ACTOR_HELP = "who audits (default: the host; needs bureau, admin or system)";
 

@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { simulateYear } from "../../demo/simulate";
 import { renderDemoReport } from "../../report/html";
 import { accepts, CliExit, type CommandContext, EXIT, emit, usageError } from "../io";
-import { parseIntOption, parseStoreOption } from "../options";
+import { parseIntOption, parseStoreOption, STORE_HELP } from "../options";
 import { renderTable } from "../table";
 
 /**
@@ -24,7 +24,7 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
     .option("--seed <n>", "seed", "1")
     .option("--year <yyyy>", "the simulated year", "2026")
     .option("--scale <n>", "size multiplier (10 = a province-sized set of districts)", "1")
-    .option("--store <store>", "memory | pglite:<dir> | postgres:<url>", "pglite:.elderflow/demo")
+    .option("--store <store>", STORE_HELP, "pglite:.elderflow/demo")
     .option("--report <file>", "where to write the HTML report", ".elderflow/demo-report.html")
     .action(async (opts: { seed: string; year: string; scale: string; store: string; report: string }) => {
       const { lang } = ctx.globals();

@@ -1,6 +1,7 @@
 import { IdSchema, parseOrThrow } from "@elderflow/core";
 import type { Command } from "commander";
 import { accepts, type CommandContext, emit } from "../io";
+import { STORE_HELP } from "../options";
 import { actorOption, openFlow } from "./reconcile";
 
 /**
@@ -18,7 +19,7 @@ export function registerErase(program: Command, ctx: CommandContext): void {
     ["text", "json"],
   )
     .argument("<personId>", "the person's id")
-    .option("--store <store>", "memory | pglite:<dir> | postgres:<url>", "pglite:.elderflow/demo")
+    .option("--store <store>", STORE_HELP, "pglite:.elderflow/demo")
     .option("--actor <json|file>", "who erases (default: the host; needs admin or a district role)")
     .action(async (personId: string, opts: { store: string; actor?: string }) => {
       const { lang } = ctx.globals();

@@ -23,7 +23,7 @@ import {
 } from "@elderflow/register";
 import type { Command } from "commander";
 import { accepts, CliExit, type CommandContext, EXIT, emit, readBytesFile, shownFile } from "../io";
-import { parseDateOption } from "../options";
+import { parseDateOption, STORE_HELP } from "../options";
 import { renderTable } from "../table";
 import { actorOption, openFlow } from "./reconcile";
 
@@ -128,7 +128,7 @@ export function registerImport(program: Command, ctx: CommandContext): void {
     ["table", "json"],
   )
     .argument("<file>", "the register file (.xlsx, .csv or .json)")
-    .option("--store <store>", "memory | pglite:<dir> | postgres:<url>", "pglite:.elderflow/demo")
+    .option("--store <store>", STORE_HELP, "pglite:.elderflow/demo")
     .option("--actor <json|file>", "who imports (default: the host; needs registrar, bureau, system or admin)")
     .option("--effective <date>", "the day the enrolments take effect, YYYY-MM-DD (default: today)")
     .option("--all-or-nothing", "import nothing when any row is bad")
@@ -187,7 +187,7 @@ export function registerImport(program: Command, ctx: CommandContext): void {
     ["table", "json"],
   )
     .requiredOption("--out <file.xlsx>", "the XLSX file to write")
-    .option("--store <store>", "memory | pglite:<dir> | postgres:<url>", "pglite:.elderflow/demo")
+    .option("--store <store>", STORE_HELP, "pglite:.elderflow/demo")
     .option("--actor <json|file>", "who exports (default: the host; the listing is scoped to its communities)")
     .action(async (opts: { out: string; store: string; actor?: string }) => {
       const { lang } = ctx.globals();

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { createElderflow, type Elderflow } from "../../system/elderflow";
 import { accepts, CliExit, type CommandContext, EXIT, emit, readTextFile } from "../io";
 import { labelRows } from "../labels";
-import { parseStoreOption } from "../options";
+import { parseStoreOption, STORE_HELP } from "../options";
 import { renderTable } from "../table";
 
 /** Opens the wired system on a `--store` for a host command (no directory: it only reads and erases). */
@@ -36,7 +36,7 @@ export function registerReconcile(program: Command, ctx: CommandContext): void {
       ),
     ["table", "json"],
   )
-    .option("--store <store>", "memory | pglite:<dir> | postgres:<url>", "pglite:.elderflow/demo")
+    .option("--store <store>", STORE_HELP, "pglite:.elderflow/demo")
     .option("--actor <json|file>", "who reads (default: the host; reads are scoped to its communities)")
     .action(async (opts: { store: string; actor?: string }) => {
       const { lang } = ctx.globals();

@@ -11,6 +11,7 @@ import {
   hashSuiteNamed,
   type JournalEntry,
   memoryStore,
+  mysqlStore,
   noticeToCsv,
   noticeToHtml,
   PeriodSchema,
@@ -29,7 +30,7 @@ import {
 import type { Command } from "commander";
 import { printableCertificate } from "../../report/printable";
 import { accepts, CliExit, type CommandContext, EXIT, emit, readJsonFile, readTextFile, usageError } from "../io";
-import { parseDateOption, parseStoreOption } from "../options";
+import { parseDateOption, parseStoreOption, STORE_HELP } from "../options";
 import { renderTable } from "../table";
 import { readCommunityNames } from "./roster";
 
@@ -160,6 +161,8 @@ function openStore(value: string, schema: string | undefined, cwd: string): Time
   if (spec.kind === "pglite") return pgliteStore(spec.dataDir === undefined ? {} : { dataDir: spec.dataDir });
   if (spec.kind === "postgres")
     return postgresStore({ connectionString: spec.url, max: 2, ...(schema === undefined ? {} : { schema }) });
+  // On MySQL a schema is a database: the URL names it.
+  if (spec.kind === "mysql") return mysqlStore({ uri: spec.url, connectionLimit: 2 });
   return memoryStore();
 }
 
@@ -283,7 +286,7 @@ export function addStoreOptions(cmd: Command): Command {
       "--hash <suite>",
       "hash suite of a new journal: sha256 (default) or sm3 (GB/T 39786); an existing journal keeps its own",
     )
-    .option("--store <store>", "memory | pglite:<dir> | postgres:<url>", "memory")
+    .option("--store <store>", STORE_HELP, "memory")
     .option("--schema <name>", "PostgreSQL schema to keep the tables in")
     .option("--stars-on <date>", "read the star preset as in force on this date (default: its latest version)")
     .option(
