@@ -81,6 +81,7 @@ export {
   type CryptoSuite,
   defaultCryptoSuite,
   type HashSuite,
+  nodeAesGcmSuite,
   sha256HashSuite,
   sm3HashSuite,
   sm4CbcHmacSm3Suite,

@@ -2,7 +2,7 @@ import { createCipheriv } from "node:crypto";
 import { aesGcmSuite, createFieldSealer, memoryKeyProvider } from "@elderflow/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { sha256HashSuite, sm3HashSuite, sm4CbcHmacSm3Suite } from "./suites";
+import { defaultCryptoSuite, nodeAesGcmSuite, sha256HashSuite, sm3HashSuite, sm4CbcHmacSm3Suite } from "./suites";
 
 const hex = (h: string) => Uint8Array.from(Buffer.from(h, "hex"));
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -109,5 +109,60 @@ describe("SM4-CBC with an HMAC-SM3 tag", () => {
     expect(await gm.open("p-0001", "register/x", before)).toEqual({ phone: "13812345678" });
     expect(await gm.open("p-0001", "register/x", after)).toEqual({ phone: "13912345678" });
     await expect(old.open("p-0001", "register/x", after)).rejects.toMatchObject({ code: "UNKNOWN_CIPHER_SUITE" });
+  });
+});
+
+describe("AES-256-GCM on node:crypto", () => {
+  it("meets the GCM specification's test case 16 (256-bit key, associated data)", async () => {
+    const key = hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
+    const iv = hex("cafebabefacedbaddecaf888");
+    const p = hex(
+      "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
+    );
+    const a = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2");
+    const out = Buffer.from(await nodeAesGcmSuite.encrypt(key, iv, p, a)).toString("hex");
+    expect(out).toBe(
+      "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662" +
+        "76fc6ece0f4e1768cddf8853bb2d551b",
+    );
+    expect(defaultCryptoSuite.cipher).toBe(nodeAesGcmSuite);
+  });
+
+  it("is byte-compatible with core's WebCrypto suite both ways, and refuses what is not its own", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 12, maxLength: 12 }),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.uint8Array({ maxLength: 40 }),
+        async (k, n, pt, aad) => {
+          const ours = await nodeAesGcmSuite.encrypt(k, n, pt, aad);
+          const theirs = await aesGcmSuite.encrypt(k, n, pt, aad);
+          expect(Buffer.from(ours).equals(Buffer.from(theirs))).toBe(true);
+          expect(Buffer.from(await aesGcmSuite.decrypt(k, n, ours, aad)).equals(Buffer.from(pt))).toBe(true);
+          expect(Buffer.from(await nodeAesGcmSuite.decrypt(k, n, theirs, aad)).equals(Buffer.from(pt))).toBe(true);
+          const flipped = Uint8Array.from(ours);
+          flipped[pt.length % flipped.length] = (flipped[pt.length % flipped.length] ?? 0) ^ 1;
+          await expect(nodeAesGcmSuite.decrypt(k, n, flipped, aad)).rejects.toMatchObject({ code: "SEAL_INVALID" });
+          await expect(nodeAesGcmSuite.decrypt(k, n, ours, utf8("other"))).rejects.toMatchObject({
+            code: "SEAL_INVALID",
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
+    await expect(nodeAesGcmSuite.decrypt(key32, new Uint8Array(12), new Uint8Array(5), utf8(""))).rejects.toMatchObject(
+      {
+        code: "SEAL_INVALID",
+      },
+    );
+  });
+
+  it("opens values the WebCrypto suite sealed in a field sealer, under the same suite id", async () => {
+    const keys = memoryKeyProvider({ seed: "gcm" });
+    const old = await createFieldSealer({ keys, suites: [aesGcmSuite] }).seal("p-1", "f", { id: "110101" });
+    const node = createFieldSealer({ keys, suites: [nodeAesGcmSuite] });
+    expect(old.suite).toBe("aes-256-gcm");
+    expect(await node.open("p-1", "f", old)).toEqual({ id: "110101" });
   });
 });
