@@ -9,6 +9,7 @@ import {
   memoryKeyProvider,
   type PersonInput,
   type SqlClient,
+  sqlFromMysqlPool,
   sqlFromPglite,
   sqlFromPgPool,
 } from "@elderflow/core";
@@ -16,12 +17,14 @@ import { PGlite } from "@electric-sql/pglite";
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { createMysqlDatabase, dropMysqlDatabase, mysqlPool, privateMysqlDatabase } from "../../../test/support/mysql";
 import { PG_URL, pgAdmin, privateDatabase } from "../../../test/support/pg";
 import {
   type CheckupOutcome,
   createHealthRecords,
   HEALTH_FINDING_LABELS,
   HEALTH_FINDINGS,
+  HEALTH_MYSQL_MIGRATIONS,
   type HealthRecordStore,
   type HealthRecords,
   memoryHealthRecordStore,
@@ -306,6 +309,115 @@ describe("on PostgreSQL", () => {
       "ok",
     ]);
     expect(await w.health.records("p1", doctor)).toHaveLength(1);
+  });
+});
+
+// MariaDB: a database of this file's own, each world on empty tables. The register stays in memory
+// here (its SQL store is not on MySQL yet); the health records are on the server.
+const myDb = privateMysqlDatabase("ef_health");
+let myCreated: Promise<string> | undefined;
+let myAdmin: ReturnType<typeof mysqlPool> | undefined;
+let myPool: ReturnType<typeof mysqlPool> | undefined;
+const myRun = async (statement: string, params: unknown[] = []): Promise<unknown[]> => {
+  const [rows] = await (myAdmin as ReturnType<typeof mysqlPool>).query(statement, params);
+  return rows as unknown[];
+};
+async function mysqlHealthStore(): Promise<HealthRecordStore> {
+  myCreated ??= createMysqlDatabase(myDb);
+  const url = await myCreated;
+  myAdmin ??= mysqlPool(url, 1);
+  myPool ??= mysqlPool(url, 4);
+  // The guard's foreign key refuses DROP of the records, so it goes first.
+  await myRun("drop table if exists register_checkups_guard, register_checkups");
+  await myRun("delete from elderflow_migrations where namespace = 'register-health'").catch(() => undefined);
+  return sqlHealthRecordStore(sqlFromMysqlPool(myPool, { owned: false }));
+}
+const mariadb: Backend = async () => ({ registerStore: memoryRegisterStore(), healthStore: await mysqlHealthStore() });
+
+describe("on MariaDB", () => {
+  afterAll(async () => {
+    await myPool?.end();
+    await myAdmin?.end();
+    if (myCreated !== undefined) await dropMysqlDatabase(myDb);
+  });
+  describeHealthContract("MariaDB", mariadb);
+
+  it("two corrections of one record racing on MariaDB: exactly one is stored", async () => {
+    const w = await aWorld(mariadb);
+    const [first] = await w.health.record([checkup()], doctor);
+    const seq = first?.ok ? first.seq : 0;
+    const results = await Promise.all(
+      ["anemia", "cataract", "obesity", "arthritis"].map((f) =>
+        w.health.record([checkup({ findings: [f], supersedes: seq })], doctor),
+      ),
+    );
+    expect(results.flatMap(codes).sort()).toEqual([
+      "ALREADY_SUPERSEDED",
+      "ALREADY_SUPERSEDED",
+      "ALREADY_SUPERSEDED",
+      "ok",
+    ]);
+    expect(await w.health.records("p1", doctor)).toHaveLength(1);
+  });
+
+  it("refuses on MariaDB, before writing, a string wider than its column, counted in characters", async () => {
+    const w = await aWorld(mariadb);
+    const [first] = await w.health.record([checkup()], doctor);
+    const [stored] = await w.store.all();
+    if (!first?.ok || stored === undefined) throw new Error("fixture");
+    const { seq: _seq, ...entry } = stored;
+    expect(await refused(w.store.append({ ...entry, institution: "𠀋".repeat(200), ref: "r" }))).toBe("none");
+    expect(await refused(w.store.append({ ...entry, institution: "x".repeat(201) }))).toBe("TOO_BIG");
+    expect(await refused(w.store.append({ ...entry, by: "a".repeat(65) }))).toBe("TOO_BIG");
+    expect((await w.store.all()).map((r) => r.institution.length)).toEqual([9, 400]);
+  });
+
+  it("keeps the table append-only on MariaDB: UPDATE, DELETE, TRUNCATE and DROP are refused", async () => {
+    const w = await aWorld(mariadb);
+    await w.health.record([checkup()], doctor);
+    const refusal = (statement: string) =>
+      myRun(statement).then(
+        () => undefined,
+        (e: unknown) => String((e as Error).message),
+      );
+    expect(await refusal("update register_checkups set institution = 'x'")).toMatch(/only grow/);
+    expect(await refusal("delete from register_checkups")).toMatch(/only grow/);
+    expect(await refusal("truncate table register_checkups")).toMatch(/register_checkups_truncate_refused/);
+    expect(await refusal("drop table register_checkups")).toMatch(/foreign key/i);
+    expect(await refusal("insert into register_checkups_guard (checkup_seq) values (1)")).toMatch(
+      /register_checkups_guard_stays_empty/,
+    );
+    expect(await w.health.verify(bureau)).toEqual([]);
+  });
+
+  it("finds on MariaDB a record whose stored fields were changed past the triggers, and reads the rest back exactly", async () => {
+    const w = await aWorld(mariadb);
+    await w.health.record(
+      [
+        checkup(),
+        checkup({ personId: "p2", followUpDue: undefined, ref: "体检 2027-0001 ", institution: "社区 𠀋 卫生站" }),
+        checkup({ personId: "p3", examinedOn: "0001-01-01", readings: { fastingGlucose: 5.1, weightKg: 60.25 } }),
+      ],
+      doctor,
+    );
+    const stored = await w.store.all();
+    expect(stored.map((r) => [r.examinedOn, r.followUpDue, r.ref, r.institution])).toEqual([
+      ["2027-04-13", "2027-07-13", null, "区人民医院体检中心"],
+      ["2027-04-13", null, "体检 2027-0001 ", "社区 𠀋 卫生站"],
+      ["0001-01-01", "2027-07-13", null, "区人民医院体检中心"],
+    ]);
+    expect((await w.health.records("p3", doctor))[0]?.readings).toEqual({ fastingGlucose: 5.1, weightKg: 60.25 });
+    expect(await w.health.verify(bureau)).toEqual([]);
+    const triggers = HEALTH_MYSQL_MIGRATIONS.flatMap((m) => m.statements ?? []).filter((s) =>
+      s.startsWith("create trigger"),
+    );
+    for (const t of triggers) await myRun(`drop trigger if exists ${/if not exists (\w+)/.exec(t)?.[1]}`);
+    try {
+      await myRun("update register_checkups set examined_on = '2027-04-01' where seq = 2");
+    } finally {
+      for (const t of triggers) await myRun(t);
+    }
+    expect(await w.health.verify(bureau)).toEqual([2]);
   });
 });
 

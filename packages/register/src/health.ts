@@ -30,6 +30,7 @@ import {
   IsoDateSchema,
   isDistrictActor,
   isElderflowError,
+  isUniqueViolation,
   KeySchema,
   type Migration,
   runMigrations,
@@ -256,7 +257,7 @@ export type CheckupOutcome =
   | { readonly ok: true; readonly index: number; readonly seq: number }
   | { readonly ok: false; readonly index: number; readonly error: ElderflowErrorJSON };
 
-/** Where health records are kept (memory, PGlite, PostgreSQL). Records are only appended. */
+/** Where health records are kept (memory, PGlite, PostgreSQL, MySQL/MariaDB). Records are only appended. */
 export interface HealthRecordStore {
   /**
    * Appends a record and returns its seq. Throws `ALREADY_SUPERSEDED` when another record already
@@ -738,6 +739,70 @@ create trigger register_checkups_no_truncate before truncate on register_checkup
   },
 ];
 
+/** Every MySQL table: InnoDB (transactions, row locks, foreign keys), binary UTF-8. */
+const MYSQL_TABLE = "engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin";
+
+/** A MySQL trigger that refuses the statement, worded as the PostgreSQL one. */
+const mysqlRefuse = (op: "update" | "delete") =>
+  `create trigger if not exists register_checkups_no_${op} before ${op} on register_checkups for each row begin
+  signal sqlstate '45000' set message_text = '${op.toUpperCase()} on register_checkups is refused: health records only grow';
+end`;
+
+/** Version 1 of {@link HEALTH_MYSQL_MIGRATIONS}, statement by statement (trigger bodies hold semicolons). */
+const MYSQL_V1 = [
+  `create table if not exists register_checkups (
+  seq bigint not null auto_increment primary key,
+  person_id varchar(64) not null,
+  kind varchar(16) not null,
+  examined_on date not null,
+  institution varchar(200) not null,
+  follow_up_due date,
+  supersedes bigint,
+  ref varchar(200),
+  recorded_at varchar(64) not null,
+  actor varchar(64) not null,
+  sealed longtext not null,
+  digest varchar(64) not null,
+  constraint register_checkups_supersedes_once unique (supersedes),
+  constraint register_checkups_supersedes_known foreign key (supersedes) references register_checkups (seq),
+  index register_checkups_person (person_id, seq)
+) ${MYSQL_TABLE}`,
+  mysqlRefuse("update"),
+  mysqlRefuse("delete"),
+  // MySQL fires no trigger on TRUNCATE, but refuses TRUNCATE (and DROP) of a table that another
+  // table's foreign key references: this one stays empty, and its constraint's name says why.
+  `create table if not exists register_checkups_guard (
+  checkup_seq bigint,
+  constraint register_checkups_truncate_refused foreign key (checkup_seq) references register_checkups (seq),
+  constraint register_checkups_guard_stays_empty check (1 = 0)
+) ${MYSQL_TABLE}`,
+];
+
+/**
+ * The health records' schema on the MySQL family (MariaDB 10.6+, MySQL 8.0.29+): the same version
+ * and meaning as {@link HEALTH_MIGRATIONS} under the same `register-health` namespace;
+ * {@link sqlHealthRecordStore} picks one list by `sql.dialect`. Where it differs:
+ *
+ * - `seq` is `bigint auto_increment` (the store reads the insert id in place of `returning`);
+ * - bounded `varchar` columns where PostgreSQL has `text` (ids 64 characters, institution and
+ *   reference 200 as their schemas allow, instants 64, the digest 64 hex digits); the store refuses
+ *   a longer string with `TOO_BIG` before writing; ids cannot end in a space, so `utf8mb4_bin`'s
+ *   padded comparison never merges two of them; the sealed value is `longtext` holding its JSON;
+ * - append-only by `BEGIN … SIGNAL … END` triggers on UPDATE and DELETE, and since MySQL fires
+ *   none on TRUNCATE, the always-empty `register_checkups_guard` holds a foreign key to the table,
+ *   which makes the server refuse TRUNCATE and DROP of it;
+ * - every statement can run again (`if not exists`): MySQL commits each DDL statement on its own
+ *   and `runMigrations` resumes at the first one not recorded.
+ *
+ * @example
+ * ```ts
+ * await runMigrations(sqlFromMysqlPool(pool), "register-health", HEALTH_MYSQL_MIGRATIONS);
+ * ```
+ */
+export const HEALTH_MYSQL_MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "sealed check-up records", statements: MYSQL_V1, sql: MYSQL_V1.join(";\n") },
+];
+
 interface CheckupRow {
   seq: string | number;
   person_id: string;
@@ -775,13 +840,34 @@ function fromCheckupRow(row: CheckupRow): StoredCheckup {
   };
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
+const SELECT_CHECKUPS_MYSQL = `select seq, person_id, kind, date_format(examined_on, '%Y-%m-%d') as examined_on,
+  institution, date_format(follow_up_due, '%Y-%m-%d') as follow_up_due, supersedes, ref, recorded_at, actor, sealed, digest
+  from register_checkups`;
+
+/** Widest value of each bounded MySQL column, in characters (code points). */
+const MYSQL_WIDTHS = {
+  personId: 64,
+  kind: 16,
+  institution: 200,
+  ref: 200,
+  recordedAt: 64,
+  by: 64,
+  digest: 64,
+} as const;
+
+/** Refuses, before writing, a string wider than its MySQL column (strict mode would fail the insert). */
+function assertFitsMysql(e: Omit<StoredCheckup, "seq">): void {
+  for (const [field, maximum] of Object.entries(MYSQL_WIDTHS)) {
+    const v = e[field as keyof typeof MYSQL_WIDTHS];
+    if (v !== null && [...v].length > maximum)
+      throw new ElderflowError("TOO_BIG", { path: [field], params: { maximum } });
+  }
 }
 
 /**
- * Health records on SQL (PGlite or PostgreSQL), beside the register in the same database. Runs the
- * migrations first. Each record is one insert; `close` leaves the client open for its owner.
+ * Health records on SQL (PGlite, PostgreSQL, or the MySQL family), beside the register in the same
+ * database. Runs the migrations first ({@link HEALTH_MIGRATIONS}, or {@link HEALTH_MYSQL_MIGRATIONS}
+ * on a `mysql` client). Each record is one insert; `close` leaves the client open for its owner.
  *
  * @example
  * ```ts
@@ -789,29 +875,46 @@ function isUniqueViolation(error: unknown): boolean {
  * ```
  */
 export async function sqlHealthRecordStore(sql: SqlClient): Promise<HealthRecordStore> {
-  await runMigrations(sql, "register-health", HEALTH_MIGRATIONS);
+  const mysql = sql.dialect === "mysql";
+  await runMigrations(sql, "register-health", mysql ? HEALTH_MYSQL_MIGRATIONS : HEALTH_MIGRATIONS);
+  const select = mysql ? SELECT_CHECKUPS_MYSQL : SELECT_CHECKUPS;
+  const insert = async (e: Omit<StoredCheckup, "seq">): Promise<number> => {
+    const values = [
+      e.personId,
+      e.kind,
+      e.examinedOn,
+      e.institution,
+      e.followUpDue,
+      e.supersedes,
+      e.ref,
+      e.recordedAt,
+      e.by,
+      JSON.stringify(e.sealed),
+      e.digest,
+    ];
+    if (mysql) {
+      assertFitsMysql(e);
+      const r = await sql.query(
+        `insert into register_checkups (person_id, kind, examined_on, institution, follow_up_due, supersedes, ref,
+           recorded_at, actor, sealed, digest)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        values,
+      );
+      if (r.insertId === undefined) throw new ElderflowError("INTERNAL", { params: { detail: "no insert id" } });
+      return r.insertId;
+    }
+    const r = await sql.query<{ seq: string | number }>(
+      `insert into register_checkups (person_id, kind, examined_on, institution, follow_up_due, supersedes, ref,
+         recorded_at, actor, sealed, digest)
+       values ($1, $2, $3::date, $4, $5::date, $6, $7, $8, $9, $10::jsonb, $11) returning seq`,
+      values,
+    );
+    return Number(r.rows[0]?.seq);
+  };
   return {
     async append(e) {
       try {
-        const r = await sql.query<{ seq: string | number }>(
-          `insert into register_checkups (person_id, kind, examined_on, institution, follow_up_due, supersedes, ref,
-             recorded_at, actor, sealed, digest)
-           values ($1, $2, $3::date, $4, $5::date, $6, $7, $8, $9, $10::jsonb, $11) returning seq`,
-          [
-            e.personId,
-            e.kind,
-            e.examinedOn,
-            e.institution,
-            e.followUpDue,
-            e.supersedes,
-            e.ref,
-            e.recordedAt,
-            e.by,
-            JSON.stringify(e.sealed),
-            e.digest,
-          ],
-        );
-        return Number(r.rows[0]?.seq);
+        return await insert(e);
       } catch (error) {
         if (isUniqueViolation(error))
           throw new ElderflowError("ALREADY_SUPERSEDED", { path: ["supersedes"], params: { seq: e.supersedes ?? 0 } });
@@ -819,11 +922,12 @@ export async function sqlHealthRecordStore(sql: SqlClient): Promise<HealthRecord
       }
     },
     async recordsOf(personId) {
-      const r = await sql.query<CheckupRow>(`${SELECT_CHECKUPS} where person_id = $1 order by seq`, [personId]);
-      return r.rows.map(fromCheckupRow);
+      const r = await sql.query<CheckupRow>(`${select} where person_id = $1 order by seq`, [personId]);
+      // utf8mb4_bin pads with spaces when it compares; the exact match is kept here.
+      return r.rows.map(fromCheckupRow).filter((c) => c.personId === personId);
     },
     async all() {
-      const r = await sql.query<CheckupRow>(`${SELECT_CHECKUPS} order by seq`);
+      const r = await sql.query<CheckupRow>(`${select} order by seq`);
       return r.rows.map(fromCheckupRow);
     },
     // The client is shared with the register: whoever opened it closes it.

@@ -44,7 +44,7 @@ export {
   PURPOSE_NOTE_RULES,
   parsePurpose,
 } from "./audit/log";
-export { ACCESS_MIGRATIONS, sqlAccessLogStore } from "./audit/sql";
+export { ACCESS_MIGRATIONS, ACCESS_MYSQL_MIGRATIONS, sqlAccessLogStore } from "./audit/sql";
 export {
   ChangeSource,
   CONTACT_FIELDS,
@@ -99,6 +99,7 @@ export {
   HEALTH_FINDING_LABELS,
   HEALTH_FINDINGS,
   HEALTH_MIGRATIONS,
+  HEALTH_MYSQL_MIGRATIONS,
   HEALTH_RECORD_ROLES,
   type HealthDueListOptions,
   type HealthDueRow,

@@ -4,6 +4,7 @@ import {
   makeIdNumber,
   manualClock,
   type PersonInput,
+  sqlFromMysqlPool,
   sqlFromPglite,
   sqlFromPgPool,
 } from "@elderflow/core";
@@ -11,10 +12,17 @@ import { PGlite } from "@electric-sql/pglite";
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import {
+  createMysqlDatabase,
+  dropMysqlDatabase,
+  mysqlPool,
+  privateMysqlDatabase,
+} from "../../../../test/support/mysql";
 import { PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
 import { createRegister, memoryRegisterStore } from "../register";
 import { auditedRegister } from "./audited";
 import {
+  type AccessEntry,
   type AccessLog,
   type AccessLogStore,
   createAccessLog,
@@ -22,7 +30,7 @@ import {
   MAX_SUBJECTS_PER_ENTRY,
   memoryAccessLogStore,
 } from "./log";
-import { sqlAccessLogStore } from "./sql";
+import { ACCESS_MYSQL_MIGRATIONS, sqlAccessLogStore } from "./sql";
 
 const START = "2026-12-01T09:00:00+08:00";
 const DAY = 86_400_000;
@@ -56,9 +64,36 @@ async function code(p: Promise<unknown> | (() => unknown)): Promise<string | und
 
 interface Harness {
   store: AccessLogStore;
-  /** Runs raw SQL against the store's tables (tampering), when the store is SQL. */
-  raw?: (statement: string) => Promise<void>;
 }
+
+/** Changes made behind the store's back, in each dialect's SQL (and past MySQL's guard triggers). */
+interface Tamper {
+  /** Replaces the subjects inside a stored entry. */
+  editSubjects(seq: number, subjects: readonly string[]): Promise<void>;
+  /** Replaces a stored entry whole. */
+  setEntry(seq: number, entry: AccessEntry): Promise<void>;
+  /** Deletes one entry's row. */
+  deleteEntry(seq: number): Promise<void>;
+  /** Swaps the stored entries of two rows. */
+  swapEntries(a: number, b: number): Promise<void>;
+  /** Inserts a checkpoint row with this JSON body. */
+  putCheckpoint(body: string): Promise<void>;
+}
+
+/** The tampering statements on PostgreSQL and PGlite, through a raw runner. */
+const pgTamper = (raw: (statement: string) => Promise<void>): Tamper => ({
+  editSubjects: (seq, subjects) =>
+    raw(
+      `update access_log set entry = jsonb_set(entry, '{subjects}', '${JSON.stringify(subjects)}') where seq = ${seq}`,
+    ),
+  setEntry: (seq, entry) => raw(`update access_log set entry = '${JSON.stringify(entry)}'::jsonb where seq = ${seq}`),
+  deleteEntry: (seq) => raw(`delete from access_log where seq = ${seq}`),
+  swapEntries: (a, b) =>
+    raw(
+      `update access_log a set entry = b.entry from access_log b where (a.seq, b.seq) in ((${a}, ${b}), (${b}, ${a}))`,
+    ),
+  putCheckpoint: (body) => raw(`insert into access_checkpoint (id, body) values (1, '${body}'::jsonb)`),
+});
 
 function describeAccessLog(name: string, open: () => Promise<Harness>): void {
   describe(`access log on ${name}`, () => {
@@ -252,9 +287,9 @@ function describeAccessLog(name: string, open: () => Promise<Harness>): void {
   });
 }
 
-function describeTamper(name: string, open: () => Promise<Harness & { raw: (s: string) => Promise<void> }>): void {
+function describeTamper(name: string, open: () => Promise<Harness & { tamper: Tamper }>): void {
   describe(`tampering with the access log on ${name}`, () => {
-    const filled = async (): Promise<{ log: AccessLog; raw: (s: string) => Promise<void>; store: AccessLogStore }> => {
+    const filled = async (): Promise<{ log: AccessLog; tamper: Tamper; store: AccessLogStore }> => {
       const h = await open();
       const clock = manualClock(START);
       const log = createAccessLog({ store: h.store, clock });
@@ -263,48 +298,48 @@ function describeTamper(name: string, open: () => Promise<Harness & { raw: (s: s
         clock.advance(DAY);
       }
       expect((await log.verify(bureau)).ok).toBe(true);
-      return { log, raw: h.raw, store: h.store };
+      return { log, tamper: h.tamper, store: h.store };
     };
 
     it("an edited entry fails verify at its position", async () => {
-      const { log, raw, store } = await filled();
-      await raw(`update access_log set entry = jsonb_set(entry, '{subjects}', '["p99"]') where seq = 3`);
+      const { log, tamper, store } = await filled();
+      await tamper.editSubjects(3, ["p99"]);
       expect(await log.verify(bureau)).toEqual({ ok: false, position: 3, reason: "hash" });
       await store.close();
     });
 
     it("an edited purpose with a recomputed own hash fails at the next link", async () => {
-      const { log, raw, store } = await filled();
+      const { log, tamper, store } = await filled();
       const { accessEntryText, accessSha256 } = await import("./log");
       const [e3] = await log.report(bureau, { subject: "p3" });
       if (e3 === undefined) throw new Error("fixture");
       const { hash: _h, ...body } = { ...e3, purpose: "audit" as const };
       const forged = { ...body, hash: await accessSha256.digest(accessEntryText(body)) };
-      await raw(`update access_log set entry = '${JSON.stringify(forged)}'::jsonb where seq = 3`);
+      await tamper.setEntry(3, forged);
       expect(await log.verify(bureau)).toEqual({ ok: false, position: 4, reason: "link" });
       await store.close();
     });
 
     it("a deleted entry fails verify at the missing position", async () => {
-      const { log, raw, store } = await filled();
-      await raw("delete from access_log where seq = 2");
+      const { log, tamper, store } = await filled();
+      await tamper.deleteEntry(2);
       expect(await log.verify(bureau)).toEqual({ ok: false, position: 2, reason: "sequence" });
       await store.close();
     });
 
     it("reordered entries fail verify at the first moved position", async () => {
-      const { log, raw, store } = await filled();
-      await raw("update access_log a set entry = b.entry from access_log b where (a.seq, b.seq) in ((2, 4), (4, 2))");
+      const { log, tamper, store } = await filled();
+      await tamper.swapEntries(2, 4);
       expect(await log.verify(bureau)).toEqual({ ok: false, position: 2, reason: "sequence" });
       await store.close();
     });
 
     it("an altered checkpoint fails verify, and so does pruning a row by hand after it", async () => {
-      const { log, raw, store } = await filled();
-      await raw(
-        `insert into access_checkpoint (id, body) values (1, '{"throughSeq":1,"head":"${"a".repeat(64)}","at":"x","cutoff":"y","suite":"sha256","hash":"${"b".repeat(64)}"}'::jsonb)`,
+      const { log, tamper, store } = await filled();
+      await tamper.putCheckpoint(
+        `{"throughSeq":1,"head":"${"a".repeat(64)}","at":"x","cutoff":"y","suite":"sha256","hash":"${"b".repeat(64)}"}`,
       );
-      await raw("delete from access_log where seq = 1");
+      await tamper.deleteEntry(1);
       expect(await log.verify(bureau)).toEqual({ ok: false, position: 0, reason: "checkpoint" });
       await store.close();
     });
@@ -326,9 +361,9 @@ const pgliteHarness = async () => {
   const store = await sqlAccessLogStore(sqlFromPglite(db));
   return {
     store: { ...store, close: async () => {} },
-    raw: async (s: string) => {
+    tamper: pgTamper(async (s: string) => {
       await db.exec(s);
-    },
+    }),
   };
 };
 describeAccessLog("PGlite", pgliteHarness);
@@ -350,13 +385,146 @@ describeTamper("PostgreSQL", async () => {
   const store = await sqlAccessLogStore(sql);
   return {
     store: { ...store, close: async () => {} },
-    raw: async (s: string) => {
+    tamper: pgTamper(async (s: string) => {
       await p.query(s);
-    },
+    }),
   };
 });
 afterAll(async () => {
   await pglite?.close();
   await pool?.end();
   if (pool !== undefined) await pgAdmin(`drop database if exists ${dbName}`);
+});
+
+// MariaDB: a database of this file's own; each harness starts from empty tables. The guard table's
+// foreign keys refuse DROP of the others, so it goes first.
+const mysqlDb = privateMysqlDatabase("access_audit");
+let mysqlCreated: Promise<string> | undefined;
+let mysqlAdminPool: ReturnType<typeof mysqlPool> | undefined;
+let mysqlStorePool: ReturnType<typeof mysqlPool> | undefined;
+const mysqlRun = async (statement: string, params: unknown[] = []): Promise<unknown[]> => {
+  const [rows] = await (mysqlAdminPool as ReturnType<typeof mysqlPool>).query(statement, params);
+  return rows as unknown[];
+};
+
+/** The migration's triggers on a table, to drop and re-create around a change made behind the store's back. */
+const mysqlTriggersOn = (table: string) =>
+  ACCESS_MYSQL_MIGRATIONS.flatMap((m) => m.statements ?? []).filter((s) =>
+    new RegExp(`^create trigger if not exists \\w+ [a-z ]+ on ${table} `).test(s),
+  );
+async function pastTriggers(table: string, change: () => Promise<unknown>): Promise<void> {
+  for (const s of mysqlTriggersOn(table))
+    await mysqlRun(`drop trigger if exists ${/if not exists (\w+)/.exec(s)?.[1]}`);
+  try {
+    await change();
+  } finally {
+    for (const s of mysqlTriggersOn(table)) await mysqlRun(s);
+  }
+}
+
+const entryAt = async (seq: number): Promise<AccessEntry> => {
+  const rows = (await mysqlRun("select entry from access_log where seq = ?", [seq])) as { entry: string }[];
+  return JSON.parse((rows[0] as { entry: string }).entry) as AccessEntry;
+};
+const writeEntry = (seq: number, entry: AccessEntry) =>
+  mysqlRun("update access_log set entry = ? where seq = ?", [JSON.stringify(entry), seq]);
+
+const mysqlTamper: Tamper = {
+  editSubjects: async (seq, subjects) => {
+    const e = await entryAt(seq);
+    await pastTriggers("access_log", () => writeEntry(seq, { ...e, subjects }));
+  },
+  setEntry: (seq, entry) => pastTriggers("access_log", () => writeEntry(seq, entry)),
+  deleteEntry: (seq) => pastTriggers("access_log", () => mysqlRun("delete from access_log where seq = ?", [seq])),
+  swapEntries: async (a, b) => {
+    const [ea, eb] = [await entryAt(a), await entryAt(b)];
+    await pastTriggers("access_log", async () => {
+      await writeEntry(a, eb);
+      await writeEntry(b, ea);
+    });
+  },
+  putCheckpoint: (body) => mysqlRun("insert into access_checkpoint (id, body) values (1, ?)", [body]).then(() => {}),
+};
+
+const mariadbHarness = async () => {
+  mysqlCreated ??= createMysqlDatabase(mysqlDb);
+  const url = await mysqlCreated;
+  mysqlAdminPool ??= mysqlPool(url, 1);
+  mysqlStorePool ??= mysqlPool(url, 4);
+  await mysqlRun("drop table if exists access_guard, access_subjects, access_log, access_checkpoint, access_head");
+  await mysqlRun("delete from elderflow_migrations where namespace = 'access'").catch(() => undefined);
+  const store = await sqlAccessLogStore(sqlFromMysqlPool(mysqlStorePool, { owned: false }));
+  return { store: { ...store, close: async () => {} }, tamper: mysqlTamper };
+};
+describeAccessLog("MariaDB", mariadbHarness);
+describeTamper("MariaDB", mariadbHarness);
+
+describe("the access log's tables on MariaDB", () => {
+  /** The error a statement run behind the store's back meets, or undefined when it ran. */
+  const refusal = (statement: string) =>
+    mysqlRun(statement).then(
+      () => undefined,
+      (e: unknown) => String((e as Error).message),
+    );
+
+  it("refuse edits, deletes past the checkpoint, TRUNCATE, DROP and a head or checkpoint that moves back", async () => {
+    const { store } = await mariadbHarness();
+    const clock = manualClock(START);
+    const log = createAccessLog({ store, clock });
+    for (let i = 1; i <= 3; i++) {
+      await log.append(registrar, { purpose: "hotline", operation: "get", subjects: [`p${i}`] });
+      clock.advance(DAY);
+    }
+    expect(await refusal("update access_log set actor = 'x' where seq = 2")).toMatch(/only grows/);
+    expect(await refusal("delete from access_log where seq = 1")).toMatch(/only grows/);
+    expect(await refusal("update access_subjects set subject = 'p9'")).toMatch(/only grows/);
+    expect(await refusal("delete from access_subjects where seq = 1")).toMatch(/only grows/);
+    expect(await refusal("delete from access_head")).toMatch(/only grows/);
+    expect(await refusal("update access_head set seq = 1 where id = 1")).toMatch(/may not move back/);
+    expect(await refusal(`update access_head set hash = '${"f".repeat(64)}' where id = 1`)).toMatch(
+      /must name the last access_log entry/,
+    );
+    for (const table of ["access_log", "access_subjects", "access_head", "access_checkpoint"]) {
+      expect(await refusal(`truncate table ${table}`)).toMatch(new RegExp(`${table}_truncate_refused`));
+      expect(await refusal(`drop table ${table}`)).toMatch(/foreign key/i);
+    }
+    expect(await refusal("insert into access_guard (head_id) values (1)")).toMatch(/access_guard_stays_empty/);
+    expect(await log.verify(bureau)).toMatchObject({ ok: true, entries: 3 });
+
+    // A prune removes what its checkpoint covers (and the subjects with it); the checkpoint only moves on.
+    clock.advance(200 * DAY);
+    expect((await log.prune(bureau)).removed).toBe(3);
+    expect(await mysqlRun("select * from access_subjects")).toEqual([]);
+    expect(await refusal("delete from access_checkpoint")).toMatch(/only grows/);
+    expect(await refusal(`update access_checkpoint set body = json_set(body, '$.throughSeq', 1) where id = 1`)).toMatch(
+      /may not move back/,
+    );
+    await log.append(registrar, { purpose: "hotline", operation: "get", subjects: ["p4"] });
+    expect(await log.verify(bureau)).toMatchObject({ ok: true, entries: 1, fromSeq: 4 });
+  });
+
+  it("reads back every entry's text exactly, so the chain verifies the same as in memory", async () => {
+    const { store } = await mariadbHarness();
+    const clock = manualClock(START);
+    const log = createAccessLog({ store, clock });
+    const memory = createAccessLog({ store: memoryAccessLogStore(), clock });
+    const notes = ["工单 𠀋 👵🏻 42", "trailing space ", "quote ' \" \\ backslash", "ＡＢＣ全角", "1e21 0.1 -0"];
+    for (const note of notes) {
+      const a = await log.append(registrar, { purpose: "hotline", note, operation: "get", subjects: ["p1"] });
+      const b = await memory.append(registrar, { purpose: "hotline", note, operation: "get", subjects: ["p1"] });
+      expect(a).toEqual(b);
+    }
+    const stored: string[] = [];
+    for await (const l of log.exportLines(bureau)) stored.push(l);
+    const expected: string[] = [];
+    for await (const l of memory.exportLines(bureau)) expected.push(l);
+    expect(stored).toEqual(expected);
+    expect(await log.verify(bureau)).toEqual(await memory.verify(bureau));
+  });
+});
+
+afterAll(async () => {
+  await mysqlStorePool?.end();
+  await mysqlAdminPool?.end();
+  if (mysqlCreated !== undefined) await dropMysqlDatabase(mysqlDb);
 });
