@@ -1,25 +1,20 @@
 /**
- * Child process of workflow-crash.test.ts: drives the hotline load against PostgreSQL and prints
- * one line per chunk, until the parent SIGKILLs it (or it finishes and prints "done").
+ * Child process of workflow-crash.test.ts: drives the hotline load against PostgreSQL or MariaDB
+ * and prints one line per chunk, until the parent SIGKILLs it (or it finishes and prints "done").
  */
-import { postgresStore } from "@elderflow/workflow";
-import pg from "pg";
-import { driveLoad, PG_URL } from "./workflow-support";
+import {
+  driveLoad,
+  latestEventAt,
+  openWorkflowStore,
+  WORKFLOW_BACKENDS,
+  type WorkflowBackend,
+} from "./workflow-support";
 
-const [schema, count] = process.argv.slice(2);
-if (schema === undefined || count === undefined) throw new Error("usage: driver <schema> <count>");
-const client = new pg.Client({ connectionString: PG_URL });
-await client.connect();
-let floor = 0;
-try {
-  const r = await client.query(`select coalesce(max(at), 0)::bigint as at from ${schema}.wf_events`);
-  floor = Number(r.rows[0]?.at ?? 0);
-} catch {
-  floor = 0;
-} finally {
-  await client.end();
-}
-const store = await postgresStore({ connectionString: PG_URL, schema, max: 8 });
+const [backend, place, count] = process.argv.slice(2);
+if (!WORKFLOW_BACKENDS.includes(backend as WorkflowBackend) || place === undefined || count === undefined)
+  throw new Error("usage: driver <postgres|mariadb> <schema|database> <count>");
+const floor = await latestEventAt(backend as WorkflowBackend, place);
+const store = await openWorkflowStore(backend as WorkflowBackend, place, 8);
 process.stdout.write("ready\n");
 await driveLoad(store, {
   count: Number(count),

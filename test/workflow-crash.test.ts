@@ -1,25 +1,32 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { manualClock } from "@elderflow/core";
-import { createWorkflowEngine, postgresStore, replayLog, type WorkflowActor } from "@elderflow/workflow";
-import { afterAll, describe, expect, it } from "vitest";
-import { dropWorkflowSchema, loadWorkflows, PG_URL, scriptOf, workflowSchema } from "./workflow-support";
+import { createWorkflowEngine, replayLog, type WorkflowActor } from "@elderflow/workflow";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  dropWorkflowPlace,
+  loadWorkflows,
+  openWorkflowStore,
+  prepareWorkflowPlace,
+  scriptOf,
+  WORKFLOW_BACKENDS,
+  type WorkflowBackend,
+} from "./workflow-support";
 
-const schema = workflowSchema("crash");
 const COUNT = 1000;
 const driver = fileURLToPath(new URL("./workflow-crash.driver.ts", import.meta.url));
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-afterAll(async () => {
-  await dropWorkflowSchema(schema);
-});
-
 /** Runs the driver; kills it with SIGKILL after `killAfterChunks` chunk lines (never, if undefined). */
-function runDriver(killAfterChunks: number | undefined): Promise<{ killed: boolean; chunks: number }> {
+function runDriver(
+  backend: WorkflowBackend,
+  place: string,
+  killAfterChunks: number | undefined,
+): Promise<{ killed: boolean; chunks: number }> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(
       process.execPath,
-      ["--conditions=@elderflow/source", "--import", "tsx", driver, schema, String(COUNT)],
+      ["--conditions=@elderflow/source", "--import", "tsx", driver, backend, place, String(COUNT)],
       { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
     );
     let chunks = 0;
@@ -46,7 +53,15 @@ function runDriver(killAfterChunks: number | undefined): Promise<{ killed: boole
   });
 }
 
-describe("workflow reliability: SIGKILL while driving 1,000 requests", () => {
+describe.each(WORKFLOW_BACKENDS)("workflow reliability: SIGKILL while driving 1,000 requests (%s)", (backend) => {
+  let place = "";
+  beforeAll(async () => {
+    place = await prepareWorkflowPlace(backend, "crash");
+  });
+  afterAll(async () => {
+    await dropWorkflowPlace(backend, place);
+  });
+
   it("restarts into states reachable by each log, with no event applied twice and no due timer lost", async () => {
     // Kill at random points (a fresh random plan each run; the seed is printed for a replay).
     const seed = Math.floor(Math.random() * 2 ** 31);
@@ -59,14 +74,14 @@ describe("workflow reliability: SIGKILL while driving 1,000 requests", () => {
     const kills: number[] = [];
     for (let k = 0; k < 3; k++) {
       const at = 1 + rand(chunksTotal - 1);
-      const r = await runDriver(at);
+      const r = await runDriver(backend, place, at);
       kills.push(r.chunks);
       expect(r.killed, `seed ${seed}`).toBe(true);
     }
-    const final = await runDriver(undefined);
+    const final = await runDriver(backend, place, undefined);
     expect(final.killed).toBe(false);
 
-    const store = await postgresStore({ connectionString: PG_URL, schema, max: 4 });
+    const store = await openWorkflowStore(backend, place, 4);
     try {
       const end = Date.UTC(2027, 2, 1, 1) + chunksTotal * 2 * 60_000;
       const clock = manualClock(end);

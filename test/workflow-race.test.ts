@@ -1,24 +1,16 @@
 import { isElderflowError, manualClock } from "@elderflow/core";
-import { createWorkflowEngine, postgresStore, type WorkflowActor, type WorkflowStore } from "@elderflow/workflow";
+import { createWorkflowEngine, type WorkflowActor, type WorkflowStore } from "@elderflow/workflow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dropWorkflowSchema, loadWorkflows, PG_URL, workflowSchema } from "./workflow-support";
+import {
+  dropWorkflowPlace,
+  loadWorkflows,
+  openWorkflowStore,
+  prepareWorkflowPlace,
+  WORKFLOW_BACKENDS,
+} from "./workflow-support";
 
-const schema = workflowSchema("race");
 const cs: WorkflowActor = { id: "cs1", role: "community_staff", communityId: "c01" };
 const vol: WorkflowActor = { id: "v1", role: "volunteer", communityId: "c01" };
-let storeA: WorkflowStore;
-let storeB: WorkflowStore;
-
-beforeAll(async () => {
-  // Two workers: two pools, as two processes would have.
-  storeA = await postgresStore({ connectionString: PG_URL, schema, max: 4 });
-  storeB = await postgresStore({ connectionString: PG_URL, schema, max: 4 });
-});
-afterAll(async () => {
-  await storeA.close();
-  await storeB.close();
-  await dropWorkflowSchema(schema);
-});
 
 const outcome = async (p: Promise<unknown>) => {
   try {
@@ -30,7 +22,22 @@ const outcome = async (p: Promise<unknown>) => {
   }
 };
 
-describe("workflow reliability: two workers racing on one instance (PostgreSQL)", () => {
+describe.each(WORKFLOW_BACKENDS)("workflow reliability: two workers racing on one instance (%s)", (backend) => {
+  let place = "";
+  let storeA: WorkflowStore;
+  let storeB: WorkflowStore;
+  beforeAll(async () => {
+    place = await prepareWorkflowPlace(backend, "race");
+    // Two workers: two pools, as two processes would have.
+    storeA = await openWorkflowStore(backend, place, 4);
+    storeB = await openWorkflowStore(backend, place, 4);
+  });
+  afterAll(async () => {
+    await storeA?.close();
+    await storeB?.close();
+    await dropWorkflowPlace(backend, place);
+  });
+
   it("lets exactly one writer win per version", async () => {
     const clock = manualClock("2027-03-01T09:00:00+08:00");
     const a = createWorkflowEngine({ store: storeA, clock, machines: loadWorkflows() });

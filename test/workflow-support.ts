@@ -1,18 +1,23 @@
 /**
  * Test support for the workflow crash and race tests: a scripted hotline load that is safe to
- * re-run after a crash (deterministic event ids, a clock that never goes back), and schema helpers.
+ * re-run after a crash (deterministic event ids, a clock that never goes back), and the places the
+ * tests keep their tables in: a PostgreSQL schema or a MariaDB database of their own.
  */
 import { randomBytes } from "node:crypto";
 import { type Clock, isElderflowError } from "@elderflow/core";
 import {
   builtInWorkflows,
   createWorkflowEngine,
+  mysqlWorkflowStore,
+  postgresStore,
   type WorkflowActor,
   type WorkflowDefinition,
   type WorkflowEngine,
   type WorkflowStore,
 } from "@elderflow/workflow";
+import mysql from "mysql2/promise";
 import pg from "pg";
+import { createMysqlDatabase, dropMysqlDatabase, mysqlUrlFor, privateMysqlDatabase } from "./support/mysql";
 
 /** The PostgreSQL URL of the test server. */
 export const PG_URL = process.env.ELDERFLOW_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -31,6 +36,61 @@ export async function dropWorkflowSchema(schema: string): Promise<void> {
     await client.query("delete from elderflow_migrations where namespace = $1", [`workflow:${schema}`]);
   } finally {
     await client.end();
+  }
+}
+
+/** The servers the reliability tests run on. */
+export const WORKFLOW_BACKENDS = ["postgres", "mariadb"] as const;
+/** One of {@link WORKFLOW_BACKENDS}. */
+export type WorkflowBackend = (typeof WORKFLOW_BACKENDS)[number];
+
+/**
+ * Makes a place of a test file's own for the workflow tables and returns its name: a PostgreSQL
+ * schema (created by the store), or a MariaDB database (created here; the store uses it as its
+ * connection's database, so the migration record goes with it).
+ */
+export async function prepareWorkflowPlace(backend: WorkflowBackend, tag: string): Promise<string> {
+  if (backend === "postgres") return workflowSchema(tag);
+  const database = privateMysqlDatabase(`wf_${tag}`).toLowerCase();
+  await createMysqlDatabase(database);
+  return database;
+}
+
+/** Removes a place made by {@link prepareWorkflowPlace}. */
+export async function dropWorkflowPlace(backend: WorkflowBackend, place: string): Promise<void> {
+  if (backend === "postgres") await dropWorkflowSchema(place);
+  else await dropMysqlDatabase(place);
+}
+
+/** Opens a workflow store (a pool of `max` connections, as one process would have) on a place. */
+export function openWorkflowStore(backend: WorkflowBackend, place: string, max: number): Promise<WorkflowStore> {
+  return backend === "postgres"
+    ? postgresStore({ connectionString: PG_URL, schema: place, max })
+    : mysqlWorkflowStore({ uri: mysqlUrlFor(place), connectionLimit: max });
+}
+
+/** The time of the latest logged event in a place (0 before the tables exist), so a re-run's clock never goes back. */
+export async function latestEventAt(backend: WorkflowBackend, place: string): Promise<number> {
+  try {
+    if (backend === "postgres") {
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      try {
+        const r = await client.query(`select coalesce(max(at), 0)::bigint as at from ${place}.wf_events`);
+        return Number(r.rows[0]?.at ?? 0);
+      } finally {
+        await client.end();
+      }
+    }
+    const conn = await mysql.createConnection({ uri: mysqlUrlFor(place) });
+    try {
+      const [rows] = await conn.query("select coalesce(max(at), 0) as at from wf_events");
+      return Number((rows as { at: unknown }[])[0]?.at ?? 0);
+    } finally {
+      await conn.end();
+    }
+  } catch {
+    return 0;
   }
 }
 

@@ -104,6 +104,7 @@ export {
   type MessageText,
 } from "./messages";
 export {
+  checkMysqlClientOptions,
   type MysqlClientOptions,
   type MysqlConnectionLike,
   type MysqlPoolLike,

@@ -180,27 +180,53 @@ export function sqlFromMysqlPool(pool: MysqlPoolLike, options: SqlAdapterOptions
   };
 }
 
-/** How {@link openMysqlClient} makes its pool. */
+/** Where {@link openMysqlClient} gets its connections: a URL, a caller's mysql2 pool, or a ready client. */
 export interface MysqlClientOptions {
-  /** `mysql://user:password@host:3306/database`. */
-  readonly uri: string;
-  /** Connections in the pool (default 8). */
+  /** `mysql://user:password@host:3306/database` (the database must exist): a pool of its own. */
+  readonly uri?: string;
+  /** Connections in its own pool (default 8). */
   readonly connectionLimit?: number;
+  /** A caller's mysql2 promise pool (created with `charset: "utf8mb4"`); never ended here. */
+  readonly pool?: MysqlPoolLike;
+  /** A ready client of dialect `mysql`; never closed here. */
+  readonly sql?: SqlClient;
 }
 
 /**
- * Opens a pooled {@link SqlClient} on a MySQL-family server with the settings every store
- * expects (utf8mb4, big numbers as numbers when safe), loading the `mysql2` driver only now: it is
- * an optional peer dependency, so nothing needs it until a MySQL store is opened. Closing the
- * client ends the pool.
+ * Checks {@link MysqlClientOptions} without connecting (for a store that connects on first use).
  *
- * @throws ElderflowError `DRIVER_MISSING` when `mysql2` is not installed.
+ * @throws ElderflowError `INVALID_INPUT` for a client of another dialect or when none of `uri`,
+ * `pool` and `sql` is given.
+ * @example
+ * ```ts
+ * checkMysqlClientOptions({ uri: "mysql://root@127.0.0.1:3306/elderflow" });
+ * ```
+ */
+export function checkMysqlClientOptions(options: MysqlClientOptions): void {
+  if (options.sql !== undefined && options.sql.dialect !== "mysql")
+    throw new ElderflowError("INVALID_INPUT", { path: ["sql"], params: { detail: "a mysql client" } });
+  if (options.sql === undefined && options.pool === undefined && (options.uri ?? "") === "")
+    throw new ElderflowError("INVALID_INPUT", { path: ["uri"], params: { detail: "a uri, a pool or a client" } });
+}
+
+/**
+ * A {@link SqlClient} on a MySQL-family server, the one way every MySQL store connects: a ready
+ * client or a caller's pool is used as given and left open on close; a URL gets a pool of its own
+ * with the settings the stores expect (utf8mb4, big numbers as numbers when safe), ended on close.
+ * The `mysql2` driver is loaded only then: it is an optional peer dependency, so nothing needs it
+ * until a MySQL store is opened.
+ *
+ * @throws ElderflowError `DRIVER_MISSING` when `mysql2` is not installed; `INVALID_INPUT` for a
+ * client of another dialect or when none of the three is given.
  * @example
  * ```ts
  * const sql = await openMysqlClient({ uri: "mysql://root@127.0.0.1:3306/elderflow" });
  * ```
  */
 export async function openMysqlClient(options: MysqlClientOptions): Promise<SqlClient> {
+  checkMysqlClientOptions(options);
+  if (options.sql !== undefined) return { ...options.sql, close: async () => {} };
+  if (options.pool !== undefined) return sqlFromMysqlPool(options.pool, { owned: false });
   let driver: { createPool(o: object): MysqlPoolLike };
   try {
     const mod = (await import("mysql2/promise")) as unknown as { default?: unknown };
@@ -210,7 +236,7 @@ export async function openMysqlClient(options: MysqlClientOptions): Promise<SqlC
   }
   return sqlFromMysqlPool(
     driver.createPool({
-      uri: options.uri,
+      uri: options.uri as string,
       charset: "utf8mb4",
       connectionLimit: options.connectionLimit ?? 8,
       supportBigNumbers: true,

@@ -197,6 +197,7 @@ export {
   WorkflowActorSchema,
 } from "./schemas";
 export { memoryStore } from "./stores/memory";
+export { type MysqlWorkflowStoreOptions, mysqlWorkflowStore } from "./stores/mysql";
 export { type PgliteStoreOptions, pgliteStore } from "./stores/pglite";
 export { type PostgresStoreOptions, postgresStore } from "./stores/postgres";
 export { checkSchemaName, migrateWorkflowSchema, type SqlStoreOptions, sqlStore } from "./stores/sql";

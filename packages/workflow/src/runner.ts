@@ -68,7 +68,7 @@ export function createTimerRunner(engine: WorkflowEngine, options: TimerRunnerOp
       });
   };
   // PostgreSQL wakes the runner when a writer commits timers or emitted events; the poll stays as
-  // the backstop (and is all there is on memory and PGlite).
+  // the backstop (and is all there is on memory, PGlite and MySQL, which has no LISTEN/NOTIFY).
   const wake = () => {
     if (!active) return;
     if (busy) again = true;

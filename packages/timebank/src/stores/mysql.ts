@@ -1,18 +1,9 @@
-import { ElderflowError, type MysqlPoolLike, openMysqlClient, type SqlClient, sqlFromMysqlPool } from "@elderflow/core";
+import { checkMysqlClientOptions, type MysqlClientOptions, openMysqlClient, type SqlClient } from "@elderflow/core";
 import { sqlStore } from "./sql";
 import type { TimeBankStore } from "./types";
 
-/** Options for {@link mysqlStore}: a URL, a mysql2 pool, or a ready client. */
-export interface MysqlStoreOptions {
-  /** A `mysql://user:password@host:port/database` URL (the database must exist). */
-  readonly uri?: string;
-  /** Pool size when the store opens its own pool (default 4). */
-  readonly connectionLimit?: number;
-  /** An existing mysql2 promise pool (created with `charset: "utf8mb4"`); not ended by the store. */
-  readonly pool?: MysqlPoolLike;
-  /** A ready client of dialect `mysql`; not closed by the store. */
-  readonly sql?: SqlClient;
-}
+/** Options for {@link mysqlStore}: a URL, a mysql2 pool, or a ready client (core's {@link MysqlClientOptions}; own pool default 4). */
+export type MysqlStoreOptions = MysqlClientOptions;
 
 /**
  * MySQL 8 or MariaDB 10.6+ through mysql2 (an optional peer dependency: install `mysql2` to use
@@ -26,14 +17,11 @@ export interface MysqlStoreOptions {
  * ```
  */
 export function mysqlStore(options: MysqlStoreOptions): TimeBankStore {
-  if (options.sql !== undefined && options.sql.dialect !== "mysql")
-    throw new ElderflowError("INVALID_INPUT", { path: ["sql"], params: { detail: "a mysql client" } });
-  if (options.sql === undefined && options.pool === undefined && (options.uri ?? "") === "")
-    throw new ElderflowError("INVALID_INPUT", { path: ["uri"], params: { detail: "a uri, a pool or a client" } });
+  checkMysqlClientOptions(options);
   let made: Promise<SqlClient> | undefined;
   // The driver is loaded on first use, so importing the package never needs mysql2.
   const real = (): Promise<SqlClient> => {
-    made ??= connect(options);
+    made ??= openMysqlClient({ ...options, connectionLimit: options.connectionLimit ?? 4 });
     return made;
   };
   const lazy: SqlClient = {
@@ -46,10 +34,4 @@ export function mysqlStore(options: MysqlStoreOptions): TimeBankStore {
     },
   };
   return { ...sqlStore(lazy), kind: "mysql" };
-}
-
-async function connect(options: MysqlStoreOptions): Promise<SqlClient> {
-  if (options.sql !== undefined) return { ...options.sql, close: async () => {} };
-  if (options.pool !== undefined) return sqlFromMysqlPool(options.pool, { owned: false });
-  return openMysqlClient({ uri: options.uri ?? "", connectionLimit: options.connectionLimit ?? 4 });
 }

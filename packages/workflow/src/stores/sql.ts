@@ -12,17 +12,24 @@ import type {
   StoredTimer,
 } from "../types";
 import { workflowMigrations, workflowMysqlMigrations } from "./migrations";
+import { mysqlQueries, mysqlTables } from "./mysql-queries";
 import type { WorkflowStore } from "./store";
 
 /** Options of the SQL stores. */
 export interface SqlStoreOptions {
-  /** PostgreSQL schema holding the tables (default `public`); one per tenant or test. */
+  /**
+   * PostgreSQL schema holding the tables (default `public`); one per tenant or test. On MySQL a
+   * database: `public` is the connection's own, any other name a database of that name.
+   */
   readonly schema?: string;
   /** Whether `close()` closes the client (default true). */
   readonly ownsClient?: boolean;
   /** Most commits written in one group-commit statement (default 500). */
   readonly maxBatch?: number;
-  /** A channel to `pg_notify` after commits that add timers or emitted events (PostgreSQL; default none). */
+  /**
+   * A channel to `pg_notify` after commits that add timers or emitted events (PostgreSQL; default
+   * none). Ignored on MySQL, which has no LISTEN/NOTIFY: its workers find work by polling.
+   */
   readonly notifyChannel?: string;
   /** Group-commit batches written at once (default 2 on PostgreSQL, 1 on PGlite, which has one connection). */
   readonly inFlight?: number;
@@ -32,6 +39,8 @@ type Row = Record<string, unknown>;
 
 const num = (v: unknown): number => (typeof v === "number" ? v : Number(v));
 const json = <T>(v: unknown): T => (typeof v === "string" ? (JSON.parse(v) as T) : (v as T));
+/** A boolean column or expression: PostgreSQL gives booleans, MySQL 1/0. */
+const truthy = (v: unknown): boolean => v === true || v === 1 || v === "1";
 
 function toInstance(r: Row): StoredInstance {
   return {
@@ -119,8 +128,11 @@ export async function migrateWorkflowSchema(client: SqlClient, schema = "public"
 }
 
 /**
- * A {@link WorkflowStore} over core's `SqlClient`, shared by the PGlite and PostgreSQL stores. The
- * tables must exist (see {@link migrateWorkflowSchema}; the factories call it).
+ * A {@link WorkflowStore} over core's `SqlClient`, shared by the PGlite, PostgreSQL and MySQL
+ * stores. The tables must exist (see {@link migrateWorkflowSchema}; the factories call it). On a
+ * `mysql` client (MySQL 8, MariaDB 10.6+) each commit round is one transaction that locks the
+ * instance rows in id order and writes with multi-row statements; `notifyChannel` is ignored
+ * there (no LISTEN/NOTIFY), so runners pick work up by polling.
  *
  * @example
  * ```ts
@@ -129,13 +141,18 @@ export async function migrateWorkflowSchema(client: SqlClient, schema = "public"
  */
 export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): WorkflowStore {
   const S = checkSchemaName(options.schema ?? "public");
-  const T = {
-    i: `${S}.wf_instances`,
-    e: `${S}.wf_events`,
-    t: `${S}.wf_timers`,
-    o: `${S}.wf_outbox`,
-  };
+  const my = client.dialect === "mysql" ? mysqlQueries(client, S) : undefined;
+  const T =
+    my !== undefined
+      ? mysqlTables(S)
+      : {
+          i: `${S}.wf_instances`,
+          e: `${S}.wf_events`,
+          t: `${S}.wf_timers`,
+          o: `${S}.wf_outbox`,
+        };
 
+  // PostgreSQL (MySQL's rounds are in mysql-queries.ts, one transaction of several statements).
   // One statement per round of distinct instances (atomic on its own, one round trip, one WAL
   // flush), set-based over the whole batch. Each commit passes its own gate: an update only when
   // its row still has the expected version (and the fired timer is still stored as read; the row
@@ -297,7 +314,7 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
           now.push(t);
         }
       }
-      const r = await round(now.map((t) => t.c));
+      const r = await (my?.round ?? round)(now.map((t) => t.c));
       for (let n = 0; n < now.length; n++) out[(now[n] as { k: number }).k] = r[n] as CommitOutcome;
       todo = later;
     }
@@ -344,7 +361,7 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
         [instanceId, eventId ?? null],
       );
       const row = r.rows[0];
-      return row === undefined ? undefined : { instance: toInstance(row), seen: row.seen === true };
+      return row === undefined ? undefined : { instance: toInstance(row), seen: truthy(row.seen) };
     },
     commit(c) {
       return new Promise<void>((resolve, reject) => {
@@ -356,8 +373,11 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
     async loadMany(ids) {
       const out = new Map<string, StoredInstance>();
       if (ids.length === 0) return out;
-      const r = await client.query<Row>(`select * from ${T.i} where id = any($1::text[])`, [ids]);
-      for (const row of r.rows) out.set(row.id as string, toInstance(row));
+      const rows =
+        my !== undefined
+          ? await my.loadMany(ids)
+          : (await client.query<Row>(`select * from ${T.i} where id = any($1::text[])`, [ids])).rows;
+      for (const row of rows) out.set(row.id as string, toInstance(row));
       return out;
     },
     async list(f: ListFilter) {
@@ -373,8 +393,13 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
       if (f.personId !== undefined) add("person_id = ?", f.personId);
       if (f.activeOnly === true) where.push("status = 'active'");
       if (f.state !== undefined) {
-        if (f.state.endsWith(".")) add("starts_with(state, ?)", f.state);
-        else add("state = ?", f.state);
+        if (f.state.endsWith(".")) {
+          if (my === undefined) add("starts_with(state, ?)", f.state);
+          else {
+            params.push(f.state);
+            where.push(my.prefix(params.length));
+          }
+        } else add("state = ?", f.state);
       }
       params.push(f.limit ?? 100);
       const r = await client.query<Row>(
@@ -424,8 +449,11 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
       ]);
     },
     async outbox(limit) {
-      const r = await client.query<Row>(`select * from ${T.o} where not delivered order by n limit $1`, [limit]);
-      return r.rows.map(
+      const rows =
+        my !== undefined
+          ? await my.outbox(limit)
+          : (await client.query<Row>(`select * from ${T.o} where not delivered order by n limit $1`, [limit])).rows;
+      return rows.map(
         (x): OutboxItem => ({
           id: x.id as string,
           instanceId: x.instance_id as string,
@@ -437,9 +465,13 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
       );
     },
     async markDelivered(ids) {
-      if (ids.length > 0) await client.query(`update ${T.o} set delivered = true where id = any($1::text[])`, [ids]);
+      if (my !== undefined) {
+        if (ids.length > 0) await my.markDelivered(ids);
+      } else if (ids.length > 0)
+        await client.query(`update ${T.o} set delivered = true where id = any($1::text[])`, [ids]);
     },
     async naming(personId) {
+      if (my !== undefined) return my.naming(personId);
       const r = await client.query<{ id: string }>(
         `select i.id from ${T.i} i
           where exists (select 1 from jsonb_each(i.snapshot->'context') kv where kv.value = to_jsonb($1::text))
@@ -450,6 +482,7 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
       return r.rows.map((x) => x.id);
     },
     async erase(x: Erasure) {
+      if (my !== undefined) return my.erase(x);
       const i = x.instance;
       const e = x.entry;
       await client.transaction(async (tx) => {

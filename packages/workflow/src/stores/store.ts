@@ -11,7 +11,8 @@ import type {
 
 /**
  * Where the engine keeps instances, event logs, timers and the outbox. One small interface with
- * three implementations (memory, PGlite, PostgreSQL), all proven by the same contract tests.
+ * four implementations (memory, PGlite, PostgreSQL, MySQL/MariaDB), all proven by the same contract
+ * tests.
  *
  * `commit` is the only write path and is atomic: the instance row, its log entry, its timer
  * changes and its outbox items are written together or not at all. It fails with
@@ -65,7 +66,7 @@ export interface WorkflowStore {
   /**
    * Wakes a worker when a writer (any process) committed timers or emitted events: PostgreSQL's
    * LISTEN/NOTIFY, on a connection of its own; resolves to a function that stops listening. Absent
-   * on the stores that are polled (memory, PGlite).
+   * on the stores that are polled (memory, PGlite, MySQL: it has no LISTEN/NOTIFY).
    */
   subscribe?(onWake: () => void): Promise<() => Promise<void>>;
   /** Releases resources the store owns. */
