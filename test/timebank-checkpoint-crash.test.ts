@@ -3,26 +3,67 @@
  * points of the write. The bank must then reopen from the previous checkpoint (or the new one, if
  * its transaction had committed) plus the journal, with the same head hash and the same accounts
  * as a full replay, and every stored checkpoint must still check out (no half-written one).
+ * PostgreSQL and MariaDB (whose checkpoint write is its own statements).
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fixedClock, seededRandom } from "@elderflow/core";
-import { createTimeBank, decodeCheckpoint, memoryStore, postgresStore, sha256Suite } from "@elderflow/timebank";
+import {
+  createTimeBank,
+  decodeCheckpoint,
+  memoryStore,
+  mysqlStore,
+  postgresStore,
+  sha256Suite,
+  type TimeBankStore,
+} from "@elderflow/timebank";
+import mysql from "mysql2/promise";
 import { describe, expect, it } from "vitest";
+import { createMysqlDatabase, dropMysqlDatabase, privateMysqlDatabase } from "./support/mysql";
 import { asHost, cmd, dropSchema, inSchema, PG_URL, SETUP, schemaName, testStars } from "./timebank-support";
 
 const KILLS = Number(process.env.TIMEBANK_CHECKPOINT_KILLS ?? 6);
 const clock = fixedClock("2027-01-04T09:00:00+08:00");
-const openPg = (schema: string) =>
-  createTimeBank({
-    store: postgresStore({ connectionString: PG_URL, schema, max: 1 }),
-    clock,
-    stars: testStars,
-    checkpointEvery: 0,
-  });
+
+/** A database for one run: stores on it, the child's spec for it, a direct select, cleanup. */
+interface Backend {
+  store(): TimeBankStore;
+  /** The store as `timebank-checkpoint-crash-child.ts` names it. */
+  readonly spec: string;
+  rows(sql: string): Promise<Record<string, unknown>[]>;
+  cleanup(): Promise<void>;
+}
+
+const postgres = async (): Promise<Backend> => {
+  const schema = schemaName("ckcrash");
+  return {
+    store: () => postgresStore({ connectionString: PG_URL, schema, max: 1 }),
+    spec: `postgres:${PG_URL}#${schema}`,
+    rows: async (sql) => (await inSchema(schema, sql)) as Record<string, unknown>[],
+    cleanup: () => dropSchema(schema),
+  };
+};
+
+const mariadb = async (): Promise<Backend> => {
+  const database = privateMysqlDatabase("tb_ckcrash");
+  const url = await createMysqlDatabase(database);
+  return {
+    store: () => mysqlStore({ uri: url, connectionLimit: 1 }),
+    spec: `mysql:${url}`,
+    async rows(sql) {
+      const conn = await mysql.createConnection({ uri: url, charset: "utf8mb4" });
+      try {
+        return ((await conn.query(sql)) as unknown as [Record<string, unknown>[]])[0];
+      } finally {
+        await conn.end();
+      }
+    },
+    cleanup: () => dropMysqlDatabase(database),
+  };
+};
 
 /** Runs the child; kills it `delayMs` after it starts writing. Resolves to whether it finished the write. */
-function writeAndKill(schema: string, delayMs: number): Promise<boolean> {
+function writeAndKill(spec: string, delayMs: number): Promise<boolean> {
   const child = spawn(
     process.execPath,
     [
@@ -30,8 +71,7 @@ function writeAndKill(schema: string, delayMs: number): Promise<boolean> {
       "tsx",
       "--conditions=@elderflow/source",
       join(import.meta.dirname, "timebank-checkpoint-crash-child.ts"),
-      PG_URL,
-      schema,
+      spec,
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -53,11 +93,15 @@ function writeAndKill(schema: string, delayMs: number): Promise<boolean> {
   );
 }
 
-describe("a checkpoint write SIGKILLed half-way", () => {
+describe.each([
+  { name: "PostgreSQL", make: postgres },
+  { name: "MariaDB", make: mariadb },
+])("a checkpoint write SIGKILLed half-way on $name", ({ make }) => {
   it("leaves the previous checkpoint: the bank reopens from it plus the journal, same head hash", async () => {
-    const schema = schemaName("ckcrash");
+    const backend = await make();
+    const openBank = () => createTimeBank({ store: backend.store(), clock, stars: testStars, checkpointEvery: 0 });
     try {
-      const writer = await openPg(schema);
+      const writer = await openBank();
       const host = asHost(writer);
       await host.submitMany(SETUP);
       // Enough state that encoding and storing it takes a while (a few thousand entries).
@@ -78,14 +122,14 @@ describe("a checkpoint write SIGKILLed half-way", () => {
       let previous = first;
       for (let k = 0; k < KILLS; k++) {
         // New journal after the newest checkpoint, so that each child writes a new one.
-        const more = await openPg(schema);
+        const more = await openBank();
         await asHost(more).submitMany([cmd.record(`k${k}`, "v1", 45), cmd.verify(`kv${k}`, `k${k}`)]);
         const target = more.anchor().length;
         await more.close();
 
-        const finished = await writeAndKill(schema, k === 0 ? 0 : rnd.int(0, 25));
-        const reopened = await openPg(schema);
-        const rows = (await inSchema(schema, "select seq, head_hash, suite, hash, body from timebank_checkpoints")) as {
+        const finished = await writeAndKill(backend.spec, k === 0 ? 0 : rnd.int(0, 25));
+        const reopened = await openBank();
+        const rows = (await backend.rows("select seq, head_hash, suite, hash, body from timebank_checkpoints")) as {
           seq: string;
           head_hash: string;
           suite: string;
@@ -117,7 +161,7 @@ describe("a checkpoint write SIGKILLed half-way", () => {
         copy.entries.push(...(await reopened.journal()));
         const last = copy.entries.at(-1);
         copy.head = { seq: last?.seq ?? 0, hash: last?.hash ?? "", suite: "sha256" };
-        const stored = (await inSchema(schema, "select * from timebank_accounts")) as Record<string, string>[];
+        const stored = (await backend.rows("select * from timebank_accounts")) as Record<string, string>[];
         for (const r of stored)
           copy.accountRows.set(r.id as string, {
             id: r.id as string,
@@ -139,7 +183,7 @@ describe("a checkpoint write SIGKILLed half-way", () => {
       // At least one kill landed before the new checkpoint committed, and the bank used the previous one.
       expect(outcomes.some((o) => o.killedBefore && o.openedFrom < o.written)).toBe(true);
     } finally {
-      await dropSchema(schema);
+      await backend.cleanup();
     }
   }, 240_000);
 });

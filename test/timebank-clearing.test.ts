@@ -2,14 +2,14 @@
  * 通存通兑 between two district banks (issue #15 item 6): a quarter of cross-district redemptions
  * in both directions, one of them undone; each bank signs its settlement statement, the other
  * verifies it against its own records, and the two net to zero. Tampered, forged, misaddressed and
- * one-sided statements are refused with typed codes, per movement. Memory and PGlite. Then the
+ * one-sided statements are refused with typed codes, per movement. Memory, PGlite and MariaDB. Then the
  * year-end star rating over a bank's year with the served persons' feedback.
  */
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ActorInput, fixedClock, sqlFromPglite } from "@elderflow/core";
+import { type ActorInput, fixedClock, type SqlClient, sqlFromMysqlPool, sqlFromPglite } from "@elderflow/core";
 import { rateYearEnd, yearEndRatingPolicy } from "@elderflow/policy";
 import {
   type ClearingBook,
@@ -20,11 +20,13 @@ import {
   ed25519Verifier,
   hmacSigner,
   memoryStore,
+  mysqlStore,
   openClearingBook,
   openStoredClearingBook,
   pgliteStore,
   rateYear,
   type SettlementStatement,
+  type StoredClearingBook,
   settlementStatement,
   sqlClearingStore,
   type TimeBank,
@@ -33,7 +35,9 @@ import {
 } from "@elderflow/timebank";
 import { PGlite } from "@electric-sql/pglite";
 import fc from "fast-check";
+import mysql from "mysql2/promise";
 import { afterAll, describe, expect, it } from "vitest";
+import { createMysqlDatabase, dropMysqlDatabase, mysqlPool, privateMysqlDatabase } from "./support/mysql";
 import { testStars } from "./timebank-support";
 
 const clock = fixedClock("2027-04-01T09:00:00+08:00");
@@ -207,18 +211,37 @@ async function runQuarter(a: District, b: District): Promise<void> {
 }
 
 const dirs: string[] = [];
-afterAll(() => {
+/** Run after the file's tests, newest first (stores close before their database is dropped). */
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const BACKENDS: readonly { name: string; store(): TimeBankStore }[] = [
-  { name: "memory", store: () => memoryStore() },
+/** A fresh MariaDB database of this file, dropped after its tests. */
+async function mariadbDatabase(): Promise<string> {
+  const database = privateMysqlDatabase("tb_clearing");
+  const url = await createMysqlDatabase(database);
+  cleanups.push(() => dropMysqlDatabase(database));
+  return url;
+}
+
+const BACKENDS: readonly { name: string; store(): Promise<TimeBankStore> }[] = [
+  { name: "memory", store: async () => memoryStore() },
   {
     name: "pglite",
-    store: () => {
+    store: async () => {
       const dir = mkdtempSync(join(tmpdir(), "ef-clearing-"));
       dirs.push(dir);
       return pgliteStore({ dataDir: dir });
+    },
+  },
+  {
+    name: "mariadb",
+    store: async () => {
+      const store = mysqlStore({ uri: await mariadbDatabase(), connectionLimit: 2 });
+      cleanups.push(() => store.close());
+      return store;
     },
   },
 ];
@@ -229,8 +252,8 @@ describe.each(BACKENDS)("two district banks settle a quarter ($name)", ({ store 
   let statements: { fromA: SettlementStatement; fromB: SettlementStatement };
 
   it("runs a quarter of cross-district redemptions and each bank verifies the other's signed statement", async () => {
-    a = await district(A, "a-c1", store());
-    b = await district(B, "b-c1", store());
+    a = await district(A, "a-c1", await store());
+    b = await district(B, "b-c1", await store());
     await runQuarter(a, b);
     statements = await settleBoth(a, b);
     const { fromA, fromB } = statements;
@@ -598,7 +621,47 @@ describe("the clearing book", () => {
   });
 });
 
-describe("the clearing book kept in the bank's PGlite database", () => {
+/** One database holding a bank and its clearing book, as a host would open it. */
+interface BookDatabase {
+  /** The bank's store on the database. */
+  bankStore(): TimeBankStore;
+  /** A client on the same database for the clearing book. */
+  readonly client: SqlClient;
+  /** Runs a statement as a client with write rights (to tamper, or to count). */
+  run(statement: string): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+const BOOK_DATABASES: readonly { name: string; open(): Promise<BookDatabase> }[] = [
+  {
+    name: "PGlite",
+    async open() {
+      const db = new PGlite();
+      return {
+        bankStore: () => pgliteStore({ db }),
+        client: sqlFromPglite(db),
+        run: async (statement) => (await db.query<Record<string, unknown>>(statement)).rows,
+        close: () => db.close(),
+      };
+    },
+  },
+  {
+    name: "MariaDB",
+    async open() {
+      const url = await mariadbDatabase();
+      const pool = mysqlPool(url, 4);
+      const client = sqlFromMysqlPool(pool, { owned: false });
+      return {
+        bankStore: () => mysqlStore({ pool }),
+        client,
+        run: async (statement) => (await client.query<Record<string, unknown>>(statement)).rows,
+        close: () => pool.end(),
+      };
+    },
+  },
+];
+
+describe.each(BOOK_DATABASES)("the clearing book kept in the bank's $name database", ({ open }) => {
   const serve = (key: string, ref: string, minutes = 60) => ({
     op: "serve",
     key,
@@ -613,11 +676,11 @@ describe("the clearing book kept in the bank's PGlite database", () => {
   });
 
   it("stores every decision, reopens to the same head, and settles a quarter from the stored book", async () => {
-    const db = new PGlite();
+    const db = await open();
     try {
       const a = await district(A, "a-c1", memoryStore());
-      const bank = await createTimeBank({ store: pgliteStore({ db }), clock, stars: testStars });
-      const stored = await openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(sqlFromPglite(db)) });
+      const bank = await createTimeBank({ store: db.bankStore(), clock, stars: testStars });
+      const stored = await openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(db.client) });
       const b: District = { id: B, bank, book: stored.book, community: "b-c1" };
       const withdrawn = await a.bank.as(BUREAU_A).submitMany([
         {
@@ -639,21 +702,22 @@ describe("the clearing book kept in the bank's PGlite database", () => {
       expect(
         await stored.as(BUREAU_B).submit({ op: "close", key: "c1", counterpart: A, period: "2027-Q1" }),
       ).toMatchObject({ ok: true });
-      const rows = await db.query<{ n: number }>("select count(*)::int as n from timebank_clearing");
-      expect(rows.rows[0]?.n).toBe(2);
+      const rows = await db.run("select count(*) as n from timebank_clearing");
+      expect(Number(rows[0]?.n)).toBe(2);
 
-      const again = await openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(sqlFromPglite(db)) });
+      const again = await openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(db.client) });
       expect(again.book.anchor()).toEqual(stored.book.anchor());
       b.book = again.book;
       const { fromA } = await settleBoth(a, b);
       expect(await checkAtB(fromA, b)).toMatchObject({ ok: true, netDifference: 0 });
+      await bank.close();
 
       // A row edited under the bank is found at its position on the next open.
-      await db.query(
+      await db.run(
         "update timebank_clearing set entry = replace(entry, '\"minutes\":60', '\"minutes\":600') where seq = 1",
       );
       await expect(
-        openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(sqlFromPglite(db)) }),
+        openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(db.client) }),
       ).rejects.toMatchObject({
         code: "JOURNAL_TAMPERED",
         params: { position: 1 },
@@ -664,10 +728,10 @@ describe("the clearing book kept in the bank's PGlite database", () => {
   });
 
   it("a writer that fell behind another fails with INTERNAL and reads only what is stored", async () => {
-    const db = new PGlite();
+    const db = await open();
     try {
-      const first = await openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(sqlFromPglite(db)) });
-      const second = await openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(sqlFromPglite(db)) });
+      const first = await openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(db.client) });
+      const second = await openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(db.client) });
       expect(await first.as(STAFF_B).submit(serve("s1", "a-w1"))).toMatchObject({ ok: true });
       await expect(second.as(STAFF_B).submit(serve("s9", "a-w9"))).rejects.toMatchObject({ code: "INTERNAL" });
       // Rebuilt from the store: it sees the first writer's entry, not its own refused one.
@@ -677,6 +741,93 @@ describe("the clearing book kept in the bank's PGlite database", () => {
       expect(first.book.anchor()).toEqual(second.book.anchor());
     } finally {
       await db.close();
+    }
+  });
+
+  it("stores a submission of hundreds of entries whole, and reopens to the same head", async () => {
+    const db = await open();
+    try {
+      const stored = await openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(db.client) });
+      const many = Array.from({ length: 450 }, (_, i) => serve(`s${i}`, `a-w${i}`, 1 + (i % 90)));
+      const results = await stored.as(STAFF_B).submitMany(many);
+      expect(results.every((r) => r.ok)).toBe(true);
+      const again = await openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(db.client) });
+      expect(again.book.anchor()).toEqual(stored.book.anchor());
+      expect(again.book.anchor().length).toBe(450);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("lets exactly one of two writers appending at once win the next position, and neither forks the book", async () => {
+    const db = await open();
+    try {
+      const writers = await Promise.all(
+        [0, 1].map(() => openStoredClearingBook({ bank: B, clock, store: sqlClearingStore(db.client) })),
+      );
+      const outcomes = await Promise.allSettled(
+        writers.map((w, i) => w.as(STAFF_B).submitMany([serve(`s${i}a`, `a-w${i}a`), serve(`s${i}b`, `a-w${i}b`)])),
+      );
+      // Both decided positions 1 and 2 on an empty book: one stores them, the other is told it fell
+      // behind (by the count, or by the primary key when both counted before either inserted).
+      expect(outcomes.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected"]);
+      const lost = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult;
+      expect(lost.reason).toMatchObject({
+        code: "INTERNAL",
+        params: { detail: "clearing book moved on under this writer" },
+      });
+      const rows = await db.run("select seq from timebank_clearing order by seq");
+      expect(rows.map((r) => Number(r.seq))).toEqual([1, 2]);
+      for (const w of writers) await w.reload();
+      const [x, y] = writers as [StoredClearingBook, StoredClearingBook];
+      expect(x.book.anchor()).toEqual(y.book.anchor());
+      expect(x.book.inbound().length).toBe(2);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe("the clearing book on MariaDB: a writer that counted before another inserted", () => {
+  it("is told it fell behind (the primary key refuses its insert), and the other's entry stands", async () => {
+    const url = await mariadbDatabase();
+    const pool = mysqlPool(url, 2);
+    const other = await mysql.createConnection({ uri: url, charset: "utf8mb4" });
+    try {
+      const store = sqlClearingStore(sqlFromMysqlPool(pool, { owned: false }));
+      expect(await store.load()).toEqual([]);
+      const book = openClearingBook({ bank: B, clock });
+      book.as(STAFF_B).submit({
+        op: "serve",
+        key: "s1",
+        from: A,
+        ref: "a-w1",
+        volunteer: "a-v1",
+        beneficiary: "a-v1",
+        minutes: 60,
+        on: "2027-02-03",
+        community: "b-c1",
+        by: "staff-b1",
+      });
+      const [entry] = book.journal();
+      // Another writer has inserted position 1 and not yet committed: our count still reads 0, and
+      // our insert waits on its row lock until it commits.
+      await other.query("start transaction");
+      await other.query("insert into timebank_clearing (seq, entry) values (1, ?)", [JSON.stringify(entry)]);
+      const appended = store.append(0, [entry as NonNullable<typeof entry>]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      await other.query("commit");
+      expect(await appended).toMatchObject({
+        code: "INTERNAL",
+        params: { detail: "clearing book moved on under this writer" },
+      });
+      expect(await store.load()).toHaveLength(1);
+    } finally {
+      await other.end();
+      await pool.end();
     }
   });
 });

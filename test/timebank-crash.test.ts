@@ -1,9 +1,10 @@
 /**
  * Crash safety: a child process applying a command stream is SIGKILLed at random points, many
- * times, then run to the end. The stored state must be exactly that of an uninterrupted run:
- * same accounts, same ledger rows, same journal (equal head hash), intact chain; and every reopen
- * passes the open check (head and account rows agree with the journal), so a kill never looks
- * like tampering.
+ * times, then run to the end, on PGlite, PostgreSQL and MariaDB. After every kill the store
+ * reopens (the open check passes: head and account rows agree with the journal, so a kill never
+ * looks like tampering), its chain verifies, and it holds exactly the uninterrupted run's state
+ * after some whole number of batches: nothing half-written. At the end it holds exactly the state
+ * of an uninterrupted run: same accounts, same ledger rows, same journal (equal head hash).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -13,19 +14,24 @@ import { fixedClock, seededRandom } from "@elderflow/core";
 import {
   createTimeBank,
   memoryStore,
+  mysqlStore,
   pgliteStore,
   postgresStore,
   type TimeBank,
   type TimeBankStore,
 } from "@elderflow/timebank";
 import { afterAll, describe, expect, it } from "vitest";
+import { createMysqlDatabase, dropMysqlDatabase, privateMysqlDatabase } from "./support/mysql";
 import { asHost, cmd, dropSchema, PG_URL, SETUP, schemaName, testStars } from "./timebank-support";
 
 /** Kills per backend: PGlite children take seconds to start, PostgreSQL ones much less. */
 const KILLS = {
   pglite: Number(process.env.TIMEBANK_CRASH_KILLS ?? 5),
   postgres: Number(process.env.TIMEBANK_CRASH_KILLS ?? 10),
+  mysql: Number(process.env.TIMEBANK_CRASH_KILLS ?? 10),
 };
+/** Commands per `submitMany` in the child (timebank-crash-child.ts): one transaction each. */
+const BATCH = 5;
 const clock = fixedClock("2027-01-04T09:00:00+08:00");
 const work = mkdtempSync(join(tmpdir(), "timebank-crash-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -126,9 +132,22 @@ async function crashAndFinish(spec: string, open: () => TimeBankStore, seed: num
   const commands = stream(seed);
   const file = join(work, `stream-${seed}.json`);
   writeFileSync(file, JSON.stringify(commands));
+  // The uninterrupted run, batch by batch as the child sends them: the state after each whole
+  // batch, by journal length, is what a killed run may leave behind.
   const expectedBank = await createTimeBank({ store: memoryStore(), clock, stars: testStars });
-  await asHost(expectedBank).submitMany(commands);
+  const host = asHost(expectedBank);
+  const boundaries = new Map<number, { accounts: unknown; ledger: unknown }>();
+  boundaries.set(0, { accounts: host.accounts(), ledger: host.ledgerAccounts() });
+  /** Journal length after each whole batch (index = batches applied). */
+  const lengths = [0];
+  for (let i = 0; i < commands.length; i += BATCH) {
+    await host.submitMany(commands.slice(i, i + BATCH));
+    const length = (await expectedBank.journal()).length;
+    lengths.push(length);
+    boundaries.set(length, { accounts: host.accounts(), ledger: host.ledgerAccounts() });
+  }
   const expected = await snapshot(expectedBank);
+  const expectedJournal = await expectedBank.journal();
 
   // Kill when the child has applied a random number of commands, after a random few milliseconds
   // more, so that kills land between batches and inside transactions, all along the stream.
@@ -140,6 +159,17 @@ async function crashAndFinish(spec: string, open: () => TimeBankStore, seed: num
     await new Promise((r) => setTimeout(r, rnd.int(0, 5)));
     if (run.child.exitCode === null && run.child.kill("SIGKILL")) killedAt.push(run.applied());
     await run.done;
+    const reopened = await createTimeBank({ store: open(), clock, stars: testStars });
+    const journal = await reopened.journal();
+    // Every batch the child reported committed is still there.
+    expect(journal.length).toBeGreaterThanOrEqual(lengths[Math.ceil(Math.max(0, run.applied()) / BATCH)] as number);
+    expect(await reopened.verifyJournal()).toMatchObject({ ok: true, length: journal.length });
+    expect(journal).toEqual(expectedJournal.slice(0, journal.length));
+    expect(
+      { accounts: asHost(reopened).accounts(), ledger: asHost(reopened).ledgerAccounts() },
+      `the state after ${journal.length} entries`,
+    ).toEqual(boundaries.get(journal.length));
+    await reopened.close();
   }
   const final = runChild(file, spec);
   expect(await final.done).toBe(0);
@@ -180,6 +210,25 @@ describe.concurrent("a SIGKILLed writer leaves exactly the state of an uninterru
       expect(got).toEqual(expected);
     } finally {
       await dropSchema(schema);
+    }
+  }, 240_000);
+
+  it("on MariaDB", async () => {
+    const database = privateMysqlDatabase("tb_crash");
+    const url = await createMysqlDatabase(database);
+    try {
+      const { expected, got, killedAt, total } = await crashAndFinish(
+        `mysql:${url}`,
+        () => mysqlStore({ uri: url, connectionLimit: 1 }),
+        13,
+        KILLS.mysql,
+      );
+      expect(killedAt.length).toBeGreaterThanOrEqual(Math.ceil(KILLS.mysql / 2));
+      expect(new Set(killedAt).size).toBeGreaterThan(1);
+      expect(Math.max(...killedAt)).toBeLessThan(total);
+      expect(got).toEqual(expected);
+    } finally {
+      await dropMysqlDatabase(database);
     }
   }, 240_000);
 });

@@ -1,11 +1,18 @@
 /**
  * A durable clearing book: the serving side of 通存通兑 kept in the same database as the time bank
- * (PGlite or PostgreSQL, through core's `SqlClient`), one row per journal entry. Commands are
- * decided in memory by the book and written in one transaction per submission; if the write fails,
- * the book is rebuilt from what is stored and the submission fails with `INTERNAL`, so nobody reads
- * a decision that was not kept.
+ * (PGlite, PostgreSQL or the MySQL family, through core's `SqlClient`), one row per journal entry.
+ * Commands are decided in memory by the book and written in one transaction per submission; if the
+ * write fails, the book is rebuilt from what is stored and the submission fails with `INTERNAL`, so
+ * nobody reads a decision that was not kept.
  */
-import { ElderflowError, isElderflowError, type Migration, runMigrations, type SqlClient } from "@elderflow/core";
+import {
+  ElderflowError,
+  isElderflowError,
+  isUniqueViolation,
+  type Migration,
+  runMigrations,
+  type SqlClient,
+} from "@elderflow/core";
 import {
   type ActingClearingBook,
   type ClearingBook,
@@ -14,6 +21,7 @@ import {
   type ClearingResult,
   openClearingBook,
 } from "./clearing";
+import { chunked } from "./stores/sql";
 
 /**
  * Where a clearing book's journal is kept: every entry in order, and appending new ones at once.
@@ -48,9 +56,40 @@ export const CLEARING_MIGRATIONS: readonly Migration[] = [
 ];
 
 /**
- * A clearing book's journal in a SQL database (PGlite or PostgreSQL), migrated on first use. The
- * primary key on `seq` makes a second writer that appended first turn this append into a failure,
- * never a fork.
+ * {@link CLEARING_MIGRATIONS} on the MySQL family (MariaDB 10.6+, MySQL 8.0.16+, which enforce
+ * `check`), same namespace and version: an InnoDB table in binary UTF-8 (transactions and row
+ * locks, JSON text kept byte for byte), `entry` as `longtext`.
+ *
+ * @example
+ * ```ts
+ * await runMigrations(sqlFromMysqlPool(pool), "timebank-clearing", CLEARING_MYSQL_MIGRATIONS);
+ * ```
+ */
+export const CLEARING_MYSQL_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "clearing book",
+    sql: `create table if not exists timebank_clearing (
+  seq integer primary key,
+  entry longtext not null,
+  constraint timebank_clearing_seq check (seq > 0)
+) engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin`,
+  },
+];
+
+/** The writer lost the race for the next position: typed, so the stored book rebuilds and says why. */
+const movedOn = () =>
+  new ElderflowError("INTERNAL", { params: { detail: "clearing book moved on under this writer" } });
+
+/**
+ * A clearing book's journal in a SQL database (PGlite, PostgreSQL or the MySQL family, picked by
+ * `client.dialect`), migrated on first use. The primary key on `seq` makes a second writer that
+ * appended first turn this append into a failure, never a fork.
+ *
+ * On `mysql` the schema is {@link CLEARING_MYSQL_MIGRATIONS} and an append is written with
+ * multi-row `insert … values` (the statements are otherwise the same). On every dialect, a writer
+ * that lost the race for the next position fails with `INTERNAL` ("moved on under this writer"),
+ * whether its count or the primary key noticed first.
  *
  * @example
  * ```ts
@@ -60,9 +99,10 @@ export const CLEARING_MIGRATIONS: readonly Migration[] = [
  * ```
  */
 export function sqlClearingStore(client: SqlClient): ClearingBookStore {
+  const mysql = client.dialect === "mysql";
   let migrated: Promise<unknown> | undefined;
   const ready = () => {
-    migrated ??= runMigrations(client, "timebank-clearing", CLEARING_MIGRATIONS);
+    migrated ??= runMigrations(client, "timebank-clearing", mysql ? CLEARING_MYSQL_MIGRATIONS : CLEARING_MIGRATIONS);
     return migrated;
   };
   return {
@@ -83,13 +123,26 @@ export function sqlClearingStore(client: SqlClient): ClearingBookStore {
     async append(after, entries) {
       if (entries.length === 0) return;
       await ready();
-      await client.transaction(async (tx) => {
-        const { rows } = await tx.query<{ n: number | string }>("select count(*) as n from timebank_clearing");
-        if (Number(rows[0]?.n ?? 0) !== after)
-          throw new ElderflowError("INTERNAL", { params: { detail: "clearing book moved on under this writer" } });
-        for (const e of entries)
-          await tx.query("insert into timebank_clearing (seq, entry) values ($1, $2)", [e.seq, JSON.stringify(e)]);
-      });
+      await client
+        .transaction(async (tx) => {
+          const { rows } = await tx.query<{ n: number | string }>("select count(*) as n from timebank_clearing");
+          if (Number(rows[0]?.n ?? 0) !== after) throw movedOn();
+          if (mysql) {
+            // MySQL: multi-row inserts, a few hundred rows each (within the server's packet size),
+            // instead of a round trip per entry.
+            const rows = entries.map((e) => [e.seq, JSON.stringify(e)] as const);
+            for (const part of chunked(rows, (r) => r[1].length)) {
+              const list = part.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(", ");
+              await tx.query(`insert into timebank_clearing (seq, entry) values ${list}`, part.flat());
+            }
+          } else
+            for (const e of entries)
+              await tx.query("insert into timebank_clearing (seq, entry) values ($1, $2)", [e.seq, JSON.stringify(e)]);
+        })
+        .catch((error: unknown) => {
+          // A writer that appended between our count and our insert: the same story as a moved count.
+          throw isUniqueViolation(error) ? movedOn() : error;
+        });
     },
   };
 }

@@ -72,6 +72,7 @@ export {
 export {
   type ActingStoredClearingBook,
   CLEARING_MIGRATIONS,
+  CLEARING_MYSQL_MIGRATIONS,
   type ClearingBookStore,
   openStoredClearingBook,
   type StoredClearingBook,

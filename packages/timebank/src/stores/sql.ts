@@ -173,8 +173,16 @@ async function writeBatch(tx: SqlQueryable, p: PreparedBatch<unknown>, suite: st
   }
 }
 
-/** Splits rows into statements of at most {@link MYSQL_ROWS_PER_STATEMENT} rows and about `maxChars` characters. */
-function chunked<T>(items: readonly T[], size: (item: T) => number = () => 0): T[][] {
+/**
+ * Splits rows into statements of at most {@link MYSQL_ROWS_PER_STATEMENT} rows and about `maxChars`
+ * characters (internal: also used by the clearing store, not exported from the package).
+ *
+ * @example
+ * ```ts
+ * for (const part of chunked(rows, (r) => r.text.length)) await insert(part);
+ * ```
+ */
+export function chunked<T>(items: readonly T[], size: (item: T) => number = () => 0): T[][] {
   const out: T[][] = [];
   let current: T[] = [];
   let chars = 0;

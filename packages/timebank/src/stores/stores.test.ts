@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fixedClock, isElderflowError } from "@elderflow/core";
 import { PGlite } from "@electric-sql/pglite";
+import mysql from "mysql2/promise";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -344,11 +345,52 @@ function describeStoreContract(name: string, makeBackend: () => Promise<Backend>
   });
 }
 
+/** What one SQL dialect's guards are asked to refuse, and how an owner gets past them. */
+interface SqlGuards {
+  /** Statements that would empty or remove a guarded table; each is refused with "refused" in its message. */
+  readonly wipes: readonly string[];
+  /** Statements that would remove a guarded table; each is refused (the message need not say why). */
+  readonly drops: readonly string[];
+  /** Empties journal, head and accounts as an owner who lifts the guards first (one session). */
+  readonly wipePastGuards: string;
+}
+
+const GUARDED = ["timebank_journal", "timebank_head", "timebank_accounts", "timebank_erasures"];
+
+/** PostgreSQL and PGlite: statement triggers refuse TRUNCATE; an owner disables them. */
+const PG_GUARDS: SqlGuards = {
+  wipes: [
+    ...GUARDED.map((t) => `truncate ${t}`),
+    "truncate timebank_journal, timebank_head, timebank_accounts cascade",
+  ],
+  drops: [],
+  wipePastGuards: [
+    ...GUARDED.slice(0, 3).map((t) => `alter table ${t} disable trigger user`),
+    `truncate ${GUARDED.slice(0, 3).join(", ")}`,
+    ...GUARDED.slice(0, 3).map((t) => `alter table ${t} enable trigger user`),
+  ].join("; "),
+};
+
 /**
- * What only a SQL store can be asked: the triggers of migration 2 refuse TRUNCATE, DELETE and a
- * head moved back or off the journal, whoever sends the statement.
+ * MySQL family: no TRUNCATE triggers, so the always-empty `timebank_guard` table's foreign keys
+ * refuse TRUNCATE (naming the `…_truncate_refused` constraint) and DROP; an owner turns
+ * `foreign_key_checks` off for the session (TRUNCATE fires no DELETE trigger).
  */
-function describeSqlGuards(name: string, makeBackend: () => Promise<Backend>): void {
+const MYSQL_GUARDS: SqlGuards = {
+  wipes: GUARDED.map((t) => `truncate ${t}`),
+  drops: [...GUARDED.map((t) => `drop table ${t}`), `drop table ${GUARDED.join(", ")}`],
+  wipePastGuards: [
+    "set foreign_key_checks = 0",
+    ...GUARDED.slice(0, 3).map((t) => `truncate ${t}`),
+    "set foreign_key_checks = 1",
+  ].join("; "),
+};
+
+/**
+ * What only a SQL store can be asked: the guards of migration 2 refuse TRUNCATE, DELETE, UPDATE of
+ * the journal and erasures, and a head moved back or off the journal, whoever sends the statement.
+ */
+function describeSqlGuards(name: string, makeBackend: () => Promise<Backend>, guards: SqlGuards): void {
   describe(`sql guards: ${name}`, () => {
     const backends: Backend[] = [];
     afterAll(async () => {
@@ -358,27 +400,39 @@ function describeSqlGuards(name: string, makeBackend: () => Promise<Backend>): v
     it("refuses TRUNCATE of the journal, the head, the accounts and the erasures, and the bank still opens whole", async () => {
       const b = await makeBackend();
       backends.push(b);
-      const bank = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
-      await bank.submitMany([...SETUP, cmd.record("r1", "v1", 100), cmd.verify("vf1", "r1")]);
-      const before = { accounts: bank.accounts(), anchor: bank.anchor() };
+      const raw = await createTimeBank({ store: b.open(), clock, stars: testStars });
+      const bank = asHost(raw);
+      await bank.submitMany([...SETUP, cmd.record("r1", "v1", 100), cmd.reject("rj1", "r1", "ver1", "why")]);
+      expect(await raw.erasePerson("r1", HOST)).toMatchObject({ seq: 1, notes: 1 });
+      const before = { accounts: bank.accounts(), anchor: bank.anchor(), erasures: await raw.erasures() };
       await bank.close();
       const sql = b.sql as (statement: string) => Promise<unknown>;
-      for (const table of ["timebank_journal", "timebank_head", "timebank_accounts", "timebank_erasures"])
-        expect(String(await sql(`truncate ${table}`))).toContain("refused");
-      expect(String(await sql("truncate timebank_journal, timebank_head, timebank_accounts cascade"))).toContain(
-        "refused",
+      for (const statement of guards.wipes) expect(String(await sql(statement)), statement).toContain("refused");
+      for (const statement of guards.drops) expect(await sql(statement), statement).toBeDefined();
+      const refused: [string, RegExp][] = [
+        ["delete from timebank_head", /DELETE on timebank_head is refused/],
+        ["delete from timebank_accounts", /DELETE on timebank_accounts is refused/],
+        ["delete from timebank_journal", /timebank_journal is append-only/],
+        ["update timebank_journal set at = 'x' where seq = 1", /timebank_journal is append-only/],
+        ["delete from timebank_erasures", /DELETE on timebank_erasures is refused/],
+        ["update timebank_erasures set notes = 0", /UPDATE on timebank_erasures is refused/],
+        ["update timebank_head set seq = 1", /timebank_head may not move back/],
+        // Back onto a real entry, hash and all: still refused.
+        [
+          "update timebank_head set seq = 1, hash = (select hash from timebank_journal where seq = 1) where id = 1",
+          /timebank_head may not move back/,
+        ],
+        [
+          `update timebank_head set seq = seq + 1, hash = '${"e".repeat(64)}'`,
+          /timebank_head must name the last journal entry/,
+        ],
+        ["update timebank_head set suite = 'sm3'", /timebank_head suite may not change/],
+      ];
+      for (const [statement, message] of refused) expect(String(await sql(statement)), statement).toMatch(message);
+      const again = await createTimeBank({ store: b.open(), clock, stars: testStars });
+      expect({ accounts: asHost(again).accounts(), anchor: again.anchor(), erasures: await again.erasures() }).toEqual(
+        before,
       );
-      for (const statement of [
-        "delete from timebank_head",
-        "delete from timebank_accounts",
-        "delete from timebank_journal",
-        "update timebank_head set seq = 1",
-        `update timebank_head set seq = seq + 1, hash = '${"e".repeat(64)}'`,
-        "update timebank_head set suite = 'sm3'",
-      ])
-        expect(await sql(statement)).toBeDefined();
-      const again = asHost(await createTimeBank({ store: b.open(), clock, stars: testStars }));
-      expect({ accounts: again.accounts(), anchor: again.anchor() }).toEqual(before);
       expect(await again.verifyJournal()).toMatchObject({ ok: true, length: SETUP.length + 2 });
       await again.close();
     });
@@ -452,10 +506,7 @@ function describeSqlGuards(name: string, makeBackend: () => Promise<Backend>): v
       await bank.submitMany(SETUP);
       await bank.close();
       const sql = b.sql as (statement: string) => Promise<unknown>;
-      const tables = ["timebank_journal", "timebank_head", "timebank_accounts"];
-      for (const t of tables) expect(await sql(`alter table ${t} disable trigger user`)).toBeUndefined();
-      expect(await sql(`truncate ${tables.join(", ")}`)).toBeUndefined();
-      for (const t of tables) expect(await sql(`alter table ${t} enable trigger user`)).toBeUndefined();
+      expect(await sql(guards.wipePastGuards)).toBeUndefined();
       expect(typed(await openFailure(b.open()))).toEqual({
         code: "JOURNAL_TAMPERED",
         params: { position: 0, table: "timebank_head" },
@@ -564,7 +615,7 @@ const pgliteBackend = async (): Promise<Backend> => {
   };
 };
 describeStoreContract("pglite", pgliteBackend);
-describeSqlGuards("pglite", pgliteBackend);
+describeSqlGuards("pglite", pgliteBackend, PG_GUARDS);
 
 const postgresBackend = async (): Promise<Backend> => {
   const schema = schemaName("contract");
@@ -609,7 +660,7 @@ const postgresBackend = async (): Promise<Backend> => {
   };
 };
 describeStoreContract("postgres", postgresBackend);
-describeSqlGuards("postgres", postgresBackend);
+describeSqlGuards("postgres", postgresBackend, PG_GUARDS);
 
 /** MariaDB: triggers cannot be disabled, so tampering drops a table's triggers and re-creates them from the migrations. */
 const mysqlBackend = async (): Promise<Backend> => {
@@ -655,6 +706,18 @@ const mysqlBackend = async (): Promise<Backend> => {
         () => undefined,
       ),
     editHead: (hash) => pastTriggers("timebank_head", "update timebank_head set hash = ? where id = 1", [hash]),
+    // Its own session each time, several statements allowed (a session setting and what it lifts).
+    async sql(statement) {
+      const conn = await mysql.createConnection({ uri: url, charset: "utf8mb4", multipleStatements: true });
+      try {
+        await conn.query(statement);
+        return undefined;
+      } catch (e: unknown) {
+        return e;
+      } finally {
+        await conn.end();
+      }
+    },
     async cleanup() {
       await admin.end();
       await dropMysqlDatabase(database);
@@ -662,6 +725,7 @@ const mysqlBackend = async (): Promise<Backend> => {
   };
 };
 describeStoreContract("mysql (MariaDB)", mysqlBackend);
+describeSqlGuards("mysql (MariaDB)", mysqlBackend, MYSQL_GUARDS);
 
 describe("mysql (MariaDB): keys compare as bytes", () => {
   it("keeps keys that differ only by trailing spaces or by 4-byte characters apart, across a reopen", async () => {
