@@ -6,12 +6,20 @@ import {
   type ManualClock,
   manualClock,
   type SqlClient,
+  sqlFromMysqlPool,
   sqlFromPglite,
   sqlFromPgPool,
 } from "@elderflow/core";
 import type { WorkflowActor } from "@elderflow/workflow";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import {
+  createMysqlDatabase,
+  dropMysqlDatabase,
+  mysqlPool,
+  mysqlUrlFor,
+  privateMysqlDatabase,
+} from "../../../../test/support/mysql";
 import { PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
 import { createElderflow, HOSPITAL_ROTATION } from "./elderflow";
 import {
@@ -279,6 +287,179 @@ describe("on a database of its own", () => {
   );
 });
 
+// A MariaDB database of this file's own; an unreachable server fails these tests (never a skip).
+const myDb = privateMysqlDatabase("ef_tasks");
+async function mysqlClient(db: string): Promise<SqlClient> {
+  return sqlFromMysqlPool(mysqlPool(await createMysqlDatabase(db), 2));
+}
+describe("on a MariaDB database of its own", () => {
+  afterAll(() => dropMysqlDatabase(myDb));
+  describeTaskBoardContract(
+    "MariaDB",
+    sharedSql(() => mysqlClient(myDb)),
+  );
+});
+
+/** Two "processes" (pools of their own) on one fresh database, and how to drop it. */
+type TwoProcesses = () => Promise<{ a: SqlClient; b: SqlClient; cleanup: () => Promise<void> }>;
+
+/** What every shared database keeps when several processes write to it at once. */
+function describeSharedBoard(name: string, open: TwoProcesses) {
+  describe(`one task board shared by two processes on ${name}`, () => {
+    async function withBoards(fn: (a: TaskBoard, b: TaskBoard) => Promise<void>) {
+      const clock = manualClock(START);
+      const { a, b, cleanup } = await open();
+      try {
+        const boardA = await sqlTaskBoard(a, { clock });
+        const boardB = await sqlTaskBoard(b, { clock });
+        await fn(boardA, boardB);
+      } finally {
+        await a.close();
+        await b.close();
+        await cleanup();
+      }
+    }
+
+    it("gives each body of the rotation its turn exactly as often", async () => {
+      await withBoards(async (boardA, boardB) => {
+        // Two "processes" at once, and each also redelivers what the other added.
+        const ids = Array.from({ length: 12 }, (_, i) => `h${String(i).padStart(2, "0")}`);
+        await Promise.all([
+          ...ids.map((id, i) => (i % 2 === 0 ? boardA : boardB).addInTurn(visit(id), ROTATION)),
+          ...ids.map((id, i) => (i % 2 === 0 ? boardB : boardA).addInTurn(visit(id), ROTATION)),
+        ]);
+        expect(await boardA.workload(bureau)).toEqual({
+          organisation_department: 4,
+          veteran_cadres_bureau: 4,
+          personnel_bureau: 4,
+        });
+      });
+    }, 60_000);
+
+    it("lets one of two processes racing for the same task win, and the other sees why it lost", async () => {
+      await withBoards(async (boardA, boardB) => {
+        const ids = Array.from({ length: 8 }, (_, i) => `r${i}`);
+        await boardA.add(ids.map((id) => aTask({ id })));
+        // Both accept every task at once: one acceptance per task.
+        const accepts = await Promise.allSettled(
+          ids.flatMap((id) => [boardA, boardB].map((b) => b.accept(id, volunteer))),
+        );
+        expect(accepts.filter((r) => r.status === "fulfilled")).toHaveLength(ids.length);
+        for (const r of accepts)
+          if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "TASK_NOT_ASSIGNED" });
+        // One completes while the other cancels: whichever comes first, the other is refused.
+        const ends = await Promise.allSettled(
+          ids.flatMap((id) => [
+            boardA.complete(id, { outcome: "visited" }, volunteer),
+            boardB.cancel(id, "withdrawn", staff),
+          ]),
+        );
+        expect(ends.filter((r) => r.status === "fulfilled")).toHaveLength(ids.length);
+        for (const r of ends) if (r.status === "rejected") expect(r.reason).toMatchObject({ code: "TASK_NOT_OPEN" });
+        for (const t of await boardB.list(bureau)) {
+          expect(t.history.map((h) => h.to)).toEqual(["assigned", "accepted", t.status]);
+          expect(["done", "cancelled"]).toContain(t.status);
+        }
+      });
+    }, 60_000);
+
+    it("adds a task delivered to both processes at once only once", async () => {
+      await withBoards(async (boardA, boardB) => {
+        const batch = Array.from({ length: 40 }, (_, i) => aTask({ id: `d${String(i).padStart(2, "0")}` }));
+        const [x, y] = await Promise.all([boardA.add(batch), boardB.add([...batch].reverse())]);
+        expect((x ?? 0) + (y ?? 0)).toBe(batch.length);
+        expect(await boardB.list(bureau)).toHaveLength(batch.length);
+      });
+    }, 60_000);
+  });
+}
+
+describeSharedBoard("PostgreSQL", async () => {
+  const db = `${pgDb}_shared`;
+  await pgAdmin(`create database ${db}`);
+  return {
+    a: await pgPool(db),
+    b: await pgPool(db),
+    cleanup: () => pgAdmin(`drop database if exists ${db} with (force)`),
+  };
+});
+
+describeSharedBoard("MariaDB", async () => {
+  const db = `${myDb}_shared`;
+  const url = await createMysqlDatabase(db);
+  return {
+    a: sqlFromMysqlPool(mysqlPool(url, 2)),
+    b: sqlFromMysqlPool(mysqlPool(url, 2)),
+    cleanup: () => dropMysqlDatabase(db),
+  };
+});
+
+describe("the task board on MariaDB", () => {
+  async function withBoard(fn: (board: TaskBoard, sql: SqlClient) => Promise<void>) {
+    const db = `${myDb}_own`;
+    const sql = await mysqlClient(db);
+    try {
+      await fn(await sqlTaskBoard(sql, { clock: manualClock(START) }), sql);
+    } finally {
+      await sql.close();
+      await dropMysqlDatabase(db);
+    }
+  }
+
+  it("keeps ids and communities that differ only by trailing spaces, case or 4-byte characters apart", async () => {
+    await withBoard(async (board) => {
+      const ids = ["k1", "k1 ", "K1", "k𠀋", "k👵🏻"];
+      expect(await board.add(ids.map((id, i) => aTask({ id, due: `2027-03-1${i}` })))).toBe(ids.length);
+      expect(await board.add(ids.map((id) => aTask({ id })))).toBe(0);
+      expect((await board.list(bureau)).map((t) => t.id)).toEqual(ids);
+      for (const id of ids) expect((await board.get(id, bureau)).id).toBe(id);
+      await board.add([aTask({ id: "sp", communityId: `${C1} ` })]);
+      expect((await board.list(staff)).map((t) => t.id)).toEqual(ids);
+      expect((await board.get("sp", bureau)).communityId).toBe(`${C1} `);
+    });
+  });
+
+  it("refuses a batch holding a value the table cannot keep, instead of storing it cut short", async () => {
+    await withBoard(async (board) => {
+      await expect(board.add([aTask({ id: "ok" }), aTask({ id: "bad", due: "2027-02-30" })])).rejects.toMatchObject({
+        code: "INVALID_INPUT",
+        path: ["tasks"],
+      });
+      await expect(board.add([aTask({ id: "x".repeat(801) })])).rejects.toMatchObject({ code: "INVALID_INPUT" });
+      expect(await board.list(bureau)).toEqual([]);
+      expect(await board.add([aTask({ id: "ok" })])).toBe(1);
+    });
+  });
+
+  it("keeps the hospital rotation's turn across reopening the database", async () => {
+    const db = `${myDb}_reopen`;
+    const clock = manualClock(START);
+    try {
+      const first = await mysqlClient(db);
+      const before = await sqlTaskBoard(first, { clock });
+      await before.addInTurn(visit("h1"), ROTATION);
+      await before.addInTurn(visit("h2"), ROTATION);
+      await first.close();
+      const sql = sqlFromMysqlPool(mysqlPool(mysqlUrlFor(db), 2));
+      try {
+        const board = await sqlTaskBoard(sql, { clock });
+        await board.addInTurn(visit("h3"), ROTATION);
+        await board.addInTurn(visit("h4"), ROTATION);
+        expect((await board.list(bureau)).map((t) => t.assignees[0])).toEqual([
+          "organisation_department",
+          "veteran_cadres_bureau",
+          "personnel_bureau",
+          "organisation_department",
+        ]);
+      } finally {
+        await sql.close();
+      }
+    } finally {
+      await dropMysqlDatabase(db);
+    }
+  });
+});
+
 describe("the hospital rotation's turn", () => {
   it("survives reopening a PGlite store", async () => {
     const { PGlite } = await import("@electric-sql/pglite");
@@ -308,33 +489,6 @@ describe("the hospital rotation's turn", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
-
-  it("is shared by several processes on PostgreSQL: each body gets its turn exactly as often", async () => {
-    const db = `${pgDb}_shared`;
-    await pgAdmin(`create database ${db}`);
-    const clock = manualClock(START);
-    const a = await pgPool(db);
-    const b = await pgPool(db);
-    try {
-      const boardA = await sqlTaskBoard(a, { clock });
-      const boardB = await sqlTaskBoard(b, { clock });
-      // Two "processes" at once, and each also redelivers what the other added.
-      const ids = Array.from({ length: 12 }, (_, i) => `h${String(i).padStart(2, "0")}`);
-      await Promise.all([
-        ...ids.map((id, i) => (i % 2 === 0 ? boardA : boardB).addInTurn(visit(id), ROTATION)),
-        ...ids.map((id, i) => (i % 2 === 0 ? boardB : boardA).addInTurn(visit(id), ROTATION)),
-      ]);
-      expect(await boardA.workload(bureau)).toEqual({
-        organisation_department: 4,
-        veteran_cadres_bureau: 4,
-        personnel_bureau: 4,
-      });
-    } finally {
-      await a.close();
-      await b.close();
-      await pgAdmin(`drop database if exists ${db} with (force)`);
-    }
-  }, 60_000);
 });
 
 describe("a task's life as a property", () => {

@@ -13,7 +13,17 @@ import {
   parseOrThrow,
   type SqlClient,
   type SqlQueryable,
+  type TransactionOptions,
 } from "@elderflow/core";
+import {
+  MYSQL_TABLE,
+  mysqlJson,
+  mysqlParams,
+  mysqlText,
+  mysqlTextOrNull,
+  mysqlValues,
+  onlyDuplicatesIgnored,
+} from "./mysqlRows";
 
 /** What a task asks someone to do. */
 export type TaskKind =
@@ -553,35 +563,49 @@ const INSERT = `insert into elderflow_tasks
     assignees jsonb, details jsonb, status text, history jsonb, outcome text, evidence_id text, cancel_reason text)
   on conflict (id) do nothing returning id`;
 
-async function save(tx: SqlQueryable, t: TrackedTask): Promise<void> {
-  await tx.query(
-    `update elderflow_tasks set assignees = $2::jsonb, status = $3, history = $4::jsonb, outcome = $5,
-       evidence_id = $6, cancel_reason = $7 where id = $1`,
-    [
-      t.id,
-      JSON.stringify(t.assignees),
-      t.status,
-      JSON.stringify(t.history),
-      t.outcome ?? null,
-      t.evidenceId ?? null,
-      t.cancelReason ?? null,
-    ],
-  );
+/** Which tasks a read answers: the filter, parsed, and the actor's scope (null: the whole district). */
+interface TaskWhere {
+  readonly kind: TaskKind | undefined;
+  readonly scope: readonly string[] | null;
+  readonly statuses: readonly TaskStatus[] | undefined;
+  readonly dueBefore: IsoDate | undefined;
 }
 
 /**
- * A task board in the `elderflow_tasks` table of a PGlite or PostgreSQL database, with its
- * rotations in `elderflow_task_rotations`. A table from before task statuses is upgraded in place
- * (its tasks become `assigned` or `open`).
- *
- * @example
- * ```ts
- * const board = await sqlTaskBoard(sqlFromPglite(new PGlite()), { clock: systemClock() });
- * ```
+ * What the SQL board asks of its database, written once per dialect (PostgreSQL and PGlite share
+ * one, MySQL and MariaDB the other); the board's rules are written once over it in
+ * {@link sqlTaskBoard}.
  */
-export async function sqlTaskBoard(sql: SqlClient, options: TaskBoardOptions): Promise<TaskBoard> {
-  const { clock } = options;
-  await sql.exec(`create table if not exists elderflow_tasks (
+interface TaskSql {
+  /** Creates the tables, or upgrades them in place; safe to run again. */
+  readonly schema: string;
+  /** The options of every writing transaction. */
+  readonly writes: TransactionOptions;
+  /** Inserts the tasks whose id is new (at most 500 at once); returns how many went in. */
+  insert(tx: SqlQueryable, tasks: readonly TrackedTask[]): Promise<number>;
+  /** Takes a rotation's next turn; returns how many turns it has had, this one included. */
+  takeTurn(tx: SqlQueryable, name: string): Promise<number>;
+  /** The tasks that match, ordered by due date then id. */
+  select(q: SqlQueryable, where: TaskWhere): Promise<TrackedTask[]>;
+  /** One task, locked until the transaction ends when asked. */
+  load(q: SqlQueryable, id: string, lock: boolean): Promise<TrackedTask | undefined>;
+  /** How many tasks of each kind are in scope (kinds without tasks left out). */
+  counts(q: SqlQueryable, scope: readonly string[] | null): Promise<Partial<Record<TaskKind, number>>>;
+  /** Open tasks per assignee, in scope. */
+  workload(q: SqlQueryable, scope: readonly string[] | null): Promise<Record<string, number>>;
+  /** Writes a task's changing columns back. */
+  save(tx: SqlQueryable, t: TrackedTask): Promise<void>;
+  /** Deletes the tasks about a person; returns how many went. */
+  drop(tx: SqlQueryable, personId: string): Promise<number>;
+  /** The tasks that may name a person as assignee or actor (a superset: the shared scrub decides), locked. */
+  mentioning(tx: SqlQueryable, personId: string): Promise<TrackedTask[]>;
+}
+
+const pgScope = (scope: readonly string[] | null) => (scope === null ? null : JSON.stringify(scope));
+
+/** PostgreSQL and PGlite: lists travel as one jsonb parameter. */
+const PG_TASKS: TaskSql = {
+  schema: `create table if not exists elderflow_tasks (
     id text primary key, kind text not null, person_id text not null, community_id text,
     due date not null, assignees jsonb not null, details jsonb not null);
   alter table elderflow_tasks add column if not exists status text;
@@ -591,47 +615,282 @@ export async function sqlTaskBoard(sql: SqlClient, options: TaskBoardOptions): P
   alter table elderflow_tasks add column if not exists cancel_reason text;
   update elderflow_tasks set status = case when jsonb_array_length(assignees) > 0 then 'assigned' else 'open' end
     where status is null;
-  create table if not exists elderflow_task_rotations (name text primary key, turns bigint not null)`);
-  const select = async (actor: ActorInput, f: TaskFilter) => {
-    const scope = readScope(actor);
-    const statuses = statusesOf(f);
-    const r = await sql.query<Record<string, unknown>>(
+  create table if not exists elderflow_task_rotations (name text primary key, turns bigint not null)`,
+  writes: {},
+  async insert(tx, tasks) {
+    const r = await tx.query<{ id: string }>(INSERT, [JSON.stringify(tasks.map(toRow))]);
+    return r.rows.length;
+  },
+  async takeTurn(tx, name) {
+    const turn = await tx.query<{ turns: string | number }>(
+      `insert into elderflow_task_rotations (name, turns) values ($1, 1)
+       on conflict (name) do update set turns = elderflow_task_rotations.turns + 1 returning turns`,
+      [name],
+    );
+    return Number(turn.rows[0]?.turns ?? 1);
+  },
+  async select(q, w) {
+    const r = await q.query<Record<string, unknown>>(
       `select ${COLUMNS} from elderflow_tasks
        where ($1::text is null or kind = $1) and ($2::jsonb is null or $2::jsonb ? community_id)
          and ($3::jsonb is null or $3::jsonb ? status) and ($4::date is null or due < $4::date)
        order by due, id`,
       [
-        f.kind ?? null,
-        scope === null ? null : JSON.stringify(scope),
-        statuses === undefined ? null : JSON.stringify(statuses),
-        f.dueBefore ?? null,
+        w.kind ?? null,
+        pgScope(w.scope),
+        w.statuses === undefined ? null : JSON.stringify(w.statuses),
+        w.dueBefore ?? null,
       ],
     );
     return r.rows.map(toTask);
-  };
-  const load = async (tx: SqlQueryable, id: string, lock: boolean) => {
-    const r = await tx.query<Record<string, unknown>>(
+  },
+  async load(q, id, lock) {
+    const r = await q.query<Record<string, unknown>>(
       `select ${COLUMNS} from elderflow_tasks where id = $1${lock ? " for update" : ""}`,
       [id],
     );
     const row = r.rows[0];
     return row === undefined ? undefined : toTask(row);
-  };
+  },
+  async counts(q, scope) {
+    const r = await q.query<{ kind: TaskKind; n: string | number }>(
+      `select kind, count(*) as n from elderflow_tasks
+       where ($1::jsonb is null or $1::jsonb ? community_id) group by kind`,
+      [pgScope(scope)],
+    );
+    return Object.fromEntries(r.rows.map((row) => [row.kind, Number(row.n)]));
+  },
+  async workload(q, scope) {
+    const r = await q.query<{ assignee: string; n: string | number }>(
+      `select a as assignee, count(*) as n from elderflow_tasks, jsonb_array_elements_text(assignees) as a
+       where ($1::jsonb is null or $1::jsonb ? community_id) and $2::jsonb ? status
+       group by a order by a`,
+      [pgScope(scope), JSON.stringify(OPEN_TASK_STATUSES)],
+    );
+    return Object.fromEntries(r.rows.map((row) => [row.assignee, Number(row.n)]));
+  },
+  async save(tx, t) {
+    await tx.query(
+      `update elderflow_tasks set assignees = $2::jsonb, status = $3, history = $4::jsonb, outcome = $5,
+         evidence_id = $6, cancel_reason = $7 where id = $1`,
+      [
+        t.id,
+        JSON.stringify(t.assignees),
+        t.status,
+        JSON.stringify(t.history),
+        t.outcome ?? null,
+        t.evidenceId ?? null,
+        t.cancelReason ?? null,
+      ],
+    );
+  },
+  async drop(tx, personId) {
+    const dropped = await tx.query("delete from elderflow_tasks where person_id = $1 returning id", [personId]);
+    return dropped.rows.length;
+  },
+  async mentioning(tx, personId) {
+    const r = await tx.query<Record<string, unknown>>(
+      // Locked, so that a transition committing meanwhile is not overwritten by the scrub.
+      `select ${COLUMNS} from elderflow_tasks where assignees ? $1 or strpos(history::text, $2) > 0 order by id for update`,
+      [personId, JSON.stringify(personId)],
+    );
+    return r.rows.map(toTask);
+  },
+};
+
+const MYSQL_COLUMNS = `id, kind, person_id, community_id, date_format(due, '%Y-%m-%d') as due, assignees, details,
+  status, history, outcome, evidence_id, cancel_reason`;
+
+/** A MySQL row as a task: `varbinary` columns come back as bytes, JSON as the text it was written as. */
+const fromMysql = (r: Record<string, unknown>): TrackedTask =>
+  toTask({
+    ...r,
+    id: mysqlText(r.id),
+    person_id: mysqlText(r.person_id),
+    community_id: mysqlTextOrNull(r.community_id),
+    evidence_id: mysqlTextOrNull(r.evidence_id),
+    assignees: mysqlJson(r.assignees),
+    details: mysqlJson(r.details),
+    history: mysqlJson(r.history),
+  });
+
+/** The `where` of a MySQL read: `in (…)` lists built here in place of PostgreSQL's `jsonb ?`. */
+function mysqlWhere(w: TaskWhere, p: ReturnType<typeof mysqlParams>): string {
+  const parts: string[] = [];
+  if (w.kind !== undefined) parts.push(`kind = ${p.add(w.kind)}`);
+  if (w.scope !== null) parts.push(p.in("community_id", w.scope));
+  if (w.statuses !== undefined) parts.push(p.in("status", w.statuses));
+  if (w.dueBefore !== undefined) parts.push(`due < ${p.add(w.dueBefore)}`);
+  return parts.length === 0 ? "" : `where ${parts.join(" and ")}`;
+}
+
+/**
+ * MySQL 8 and MariaDB 10.6+. Ids (and the person and community they name) are `varbinary`, so they
+ * compare byte for byte like PostgreSQL's text (utf8mb4_bin ignores trailing spaces); 800 bytes
+ * hold the 200 characters of a key. Kinds, statuses and codes come from closed lists and stay
+ * `varchar`. JSON is kept as text in `longtext`. Writes retry on a deadlock, which InnoDB may
+ * declare when two writers insert the same new keys or create the same rotation row at once.
+ */
+const MYSQL_TASKS: TaskSql = {
+  schema: `create table if not exists elderflow_tasks (
+    id varbinary(800) primary key,
+    kind varchar(64) not null,
+    person_id varbinary(800) not null,
+    community_id varbinary(800),
+    due date not null,
+    assignees longtext not null,
+    details longtext not null,
+    status varchar(16) not null,
+    history longtext not null,
+    outcome varchar(32),
+    evidence_id varbinary(800),
+    cancel_reason varchar(32),
+    key elderflow_tasks_person (person_id),
+    key elderflow_tasks_community (community_id, due)
+  ) ${MYSQL_TABLE};
+  create table if not exists elderflow_task_rotations (name varbinary(800) primary key, turns bigint not null)
+    ${MYSQL_TABLE}`,
+  writes: { retries: 3 },
+  async insert(tx, tasks) {
+    const v = mysqlValues(
+      tasks.map((t) => [
+        t.id,
+        t.kind,
+        t.personId,
+        t.communityId ?? null,
+        t.due,
+        JSON.stringify(t.assignees),
+        JSON.stringify(t.details),
+        t.status,
+        JSON.stringify(t.history),
+        t.outcome ?? null,
+        t.evidenceId ?? null,
+        t.cancelReason ?? null,
+      ]),
+    );
+    // `insert ignore` stands for `on conflict do nothing`: its count is the number of new tasks.
+    const r = await tx.query(
+      `insert ignore into elderflow_tasks
+        (id, kind, person_id, community_id, due, assignees, details, status, history, outcome, evidence_id, cancel_reason)
+       values ${v.list}`,
+      v.params,
+    );
+    const inserted = r.rowCount ?? 0;
+    await onlyDuplicatesIgnored(tx, tasks.length, inserted, ["tasks"]);
+    return inserted;
+  },
+  async takeTurn(tx, name) {
+    // No `returning`: the row stays locked by this transaction, so the select reads this turn.
+    await tx.query(
+      `insert into elderflow_task_rotations (name, turns) values ($1, 1)
+       on duplicate key update turns = turns + 1`,
+      [name],
+    );
+    const turn = await tx.query<{ turns: string | number }>(
+      "select turns from elderflow_task_rotations where name = $1",
+      [name],
+    );
+    return Number(turn.rows[0]?.turns ?? 1);
+  },
+  async select(q, w) {
+    const p = mysqlParams();
+    const r = await q.query<Record<string, unknown>>(
+      `select ${MYSQL_COLUMNS} from elderflow_tasks ${mysqlWhere(w, p)} order by due, id`,
+      p.values,
+    );
+    return r.rows.map(fromMysql);
+  },
+  async load(q, id, lock) {
+    const r = await q.query<Record<string, unknown>>(
+      `select ${MYSQL_COLUMNS} from elderflow_tasks where id = $1${lock ? " for update" : ""}`,
+      [id],
+    );
+    const row = r.rows[0];
+    return row === undefined ? undefined : fromMysql(row);
+  },
+  async counts(q, scope) {
+    const p = mysqlParams();
+    const where = mysqlWhere({ kind: undefined, scope, statuses: undefined, dueBefore: undefined }, p);
+    const r = await q.query<{ kind: unknown; n: string | number }>(
+      `select kind, count(*) as n from elderflow_tasks ${where} group by kind`,
+      p.values,
+    );
+    return Object.fromEntries(r.rows.map((row) => [mysqlText(row.kind), Number(row.n)]));
+  },
+  async workload(q, scope) {
+    // No `jsonb_array_elements_text`: the assignee lists of the open tasks are counted here.
+    const p = mysqlParams();
+    const where = mysqlWhere({ kind: undefined, scope, statuses: OPEN_TASK_STATUSES, dueBefore: undefined }, p);
+    const r = await q.query<{ assignees: unknown }>(`select assignees from elderflow_tasks ${where}`, p.values);
+    const load = new Map<string, number>();
+    for (const row of r.rows) for (const a of mysqlJson<string[]>(row.assignees)) load.set(a, (load.get(a) ?? 0) + 1);
+    return Object.fromEntries([...load].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  },
+  async save(tx, t) {
+    await tx.query(
+      `update elderflow_tasks set assignees = $2, status = $3, history = $4, outcome = $5,
+         evidence_id = $6, cancel_reason = $7 where id = $1`,
+      [
+        t.id,
+        JSON.stringify(t.assignees),
+        t.status,
+        JSON.stringify(t.history),
+        t.outcome ?? null,
+        t.evidenceId ?? null,
+        t.cancelReason ?? null,
+      ],
+    );
+  },
+  async drop(tx, personId) {
+    const r = await tx.query("delete from elderflow_tasks where person_id = $1", [personId]);
+    return r.rowCount ?? 0;
+  },
+  async mentioning(tx, personId) {
+    // The JSON text holds the id quoted as JSON.stringify wrote it; `for update` keeps a transition
+    // from slipping in between this read and the scrub's write.
+    const r = await tx.query<Record<string, unknown>>(
+      `select ${MYSQL_COLUMNS} from elderflow_tasks where instr(assignees, $1) > 0 or instr(history, $1) > 0
+       for update`,
+      [JSON.stringify(personId)],
+    );
+    return r.rows.map(fromMysql);
+  },
+};
+
+/**
+ * A task board in the `elderflow_tasks` table of a PGlite, PostgreSQL, MySQL 8 or MariaDB 10.6+
+ * database, with its rotations in `elderflow_task_rotations`; the tables follow `sql.dialect`. On
+ * PostgreSQL a table from before task statuses is upgraded in place (its tasks become `assigned` or
+ * `open`). Several processes may share one database: a transition locks its task's row, so of two
+ * racing for one task, one wins and the other sees the new status.
+ *
+ * @example
+ * ```ts
+ * const board = await sqlTaskBoard(sqlFromPglite(new PGlite()), { clock: systemClock() });
+ * ```
+ */
+export async function sqlTaskBoard(sql: SqlClient, options: TaskBoardOptions): Promise<TaskBoard> {
+  const { clock } = options;
+  const db = sql.dialect === "mysql" ? MYSQL_TASKS : PG_TASKS;
+  await sql.exec(db.schema);
+  const select = (actor: ActorInput, f: TaskFilter) =>
+    db.select(sql, { kind: f.kind, scope: readScope(actor), statuses: statusesOf(f), dueBefore: f.dueBefore });
   return {
     async add(list, by = DEFAULT_BY) {
       if (list.length === 0) return 0;
       const at = clock.now();
+      // Inserted in id order: two processes adding overlapping lists then take the key locks in the
+      // same order, where in the order given they could deadlock (PostgreSQL and InnoDB alike).
+      const ordered = [...list].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       return sql.transaction(async (tx) => {
         let added = 0;
-        for (let i = 0; i < list.length; i += 500) {
-          const chunk = list.slice(i, i + 500);
-          const r = await tx.query<{ id: string }>(INSERT, [
-            JSON.stringify(chunk.map((t) => toRow(tracked(t, by, at)))),
-          ]);
-          added += r.rows.length;
-        }
+        for (let i = 0; i < ordered.length; i += 500)
+          added += await db.insert(
+            tx,
+            ordered.slice(i, i + 500).map((t) => tracked(t, by, at)),
+          );
         return added;
-      });
+      }, db.writes);
     },
     async addInTurn(task, rotation, by = DEFAULT_BY) {
       const r = parseRotation(rotation);
@@ -639,73 +898,45 @@ export async function sqlTaskBoard(sql: SqlClient, options: TaskBoardOptions): P
       return sql.transaction(async (tx) => {
         // The insert comes first: a second delivery of the same cause waits on its key, then finds
         // it and leaves the turn alone.
-        const inserted = await tx.query<{ id: string }>(INSERT, [
-          JSON.stringify([toRow(tracked({ ...task, assignees: [] }, by, at))]),
-        ]);
-        if (inserted.rows.length === 0) return { added: false };
-        const turn = await tx.query<{ turns: string | number }>(
-          `insert into elderflow_task_rotations (name, turns) values ($1, 1)
-           on conflict (name) do update set turns = elderflow_task_rotations.turns + 1 returning turns`,
-          [r.name],
-        );
-        const n = Number(turn.rows[0]?.turns ?? 1) - 1;
-        await save(tx, tracked({ ...task, assignees: [r.order[n % r.order.length] as string] }, by, at));
+        const inserted = await db.insert(tx, [tracked({ ...task, assignees: [] }, by, at)]);
+        if (inserted === 0) return { added: false };
+        const n = (await db.takeTurn(tx, r.name)) - 1;
+        await db.save(tx, tracked({ ...task, assignees: [r.order[n % r.order.length] as string] }, by, at));
         return { added: true };
-      });
+      }, db.writes);
     },
     list: async (actor, filter) => select(actor, edge.filter(filter)),
     async get(id, actor) {
       const a = edge.actor(actor);
-      return checkRead(await load(sql, edge.id(id), false), a);
+      return checkRead(await db.load(sql, edge.id(id), false), a);
     },
     async counts(actor) {
-      const scope = readScope(actor);
-      const r = await sql.query<{ kind: TaskKind; n: string | number }>(
-        `select kind, count(*) as n from elderflow_tasks
-         where ($1::jsonb is null or $1::jsonb ? community_id) group by kind`,
-        [scope === null ? null : JSON.stringify(scope)],
-      );
-      const c = EMPTY_COUNTS();
-      for (const row of r.rows) c[row.kind] = Number(row.n);
-      return c;
+      return { ...EMPTY_COUNTS(), ...(await db.counts(sql, readScope(actor))) };
     },
     overdue: async (actor, asOf) => select(actor, edge.filter({ status: OPEN_TASK_STATUSES, dueBefore: asOf })),
-    async workload(actor) {
-      const scope = readScope(actor);
-      const r = await sql.query<{ assignee: string; n: string | number }>(
-        `select a as assignee, count(*) as n from elderflow_tasks, jsonb_array_elements_text(assignees) as a
-         where ($1::jsonb is null or $1::jsonb ? community_id) and $2::jsonb ? status
-         group by a order by a`,
-        [scope === null ? null : JSON.stringify(scope), JSON.stringify(OPEN_TASK_STATUSES)],
-      );
-      return Object.fromEntries(r.rows.map((row) => [row.assignee, Number(row.n)]));
-    },
+    workload: async (actor) => db.workload(sql, readScope(actor)),
     ...transitions(clock, (id, change) =>
       sql.transaction(async (tx) => {
-        const task = await load(tx, id, true);
+        const task = await db.load(tx, id, true);
         if (task === undefined) throw new ElderflowError("UNKNOWN_TASK", { path: ["id"] });
         const next = change(task);
-        await save(tx, next);
+        await db.save(tx, next);
         return next;
-      }),
+      }, db.writes),
     ),
     async forget(personId) {
       return sql.transaction(async (tx) => {
-        const dropped = await tx.query("delete from elderflow_tasks where person_id = $1 returning id", [personId]);
+        const dropped = await db.drop(tx, personId);
         // The text search only narrows the rows; the scrub itself is the one every store shares.
-        const candidates = await tx.query<Record<string, unknown>>(
-          `select ${COLUMNS} from elderflow_tasks where assignees ? $1 or strpos(history::text, $2) > 0`,
-          [personId, JSON.stringify(personId)],
-        );
         let changed = 0;
-        for (const row of candidates.rows) {
-          const s = scrubbed(toTask(row), personId);
+        for (const task of await db.mentioning(tx, personId)) {
+          const s = scrubbed(task, personId);
           if (s === null) continue;
-          await save(tx, s);
+          await db.save(tx, s);
           changed++;
         }
-        return dropped.rows.length + changed;
-      });
+        return dropped + changed;
+      }, db.writes);
     },
   };
 }
