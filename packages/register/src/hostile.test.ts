@@ -10,6 +10,7 @@ import { PGlite } from "@electric-sql/pglite";
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { mysqlTestDatabases } from "../../../test/support/mysql-databases";
 import { PG_URL, pgAdmin, privateDatabase } from "../../../test/support/pg";
 import { memoryRegister, type Register } from "./register";
 import { sqlRegister } from "./sql";
@@ -240,6 +241,20 @@ describe("on PostgreSQL", () => {
     return {
       register,
       rows: async () => Number((await pool.query("select count(*)::int as n from register_changes")).rows[0]?.n),
+    };
+  });
+});
+
+// MariaDB: a database per test, all dropped after the file (pools ended first).
+const mariadb = mysqlTestDatabases("ef_reg_hostile");
+describe("on MariaDB", () => {
+  afterAll(() => mariadb.dropAll());
+  describeHostile("MariaDB", async () => {
+    const db = await mariadb.create();
+    const register = await sqlRegister(db.client(), { clock });
+    return {
+      register,
+      rows: async () => Number(((await db.run("select count(*) as n from register_changes")) as { n: number }[])[0]?.n),
     };
   });
 });

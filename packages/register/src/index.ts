@@ -144,6 +144,7 @@ export {
   NEED_URGENCIES,
   NEED_WRITE_ROLES,
   NEEDS_MIGRATION,
+  NEEDS_MYSQL_MIGRATION,
   type Need,
   type NeedCloseReason,
   NeedInput,
@@ -172,7 +173,13 @@ export {
   type RegisterQuery,
   type RegisterStore,
 } from "./register";
-export { REGISTER_MIGRATIONS, sqlNeedsRegister, sqlRegister, sqlRegisterStore } from "./sql";
+export {
+  REGISTER_MIGRATIONS,
+  REGISTER_MYSQL_MIGRATIONS,
+  sqlNeedsRegister,
+  sqlRegister,
+  sqlRegisterStore,
+} from "./sql";
 export { applyChange, byEffective, type PersonState, registerAsOf, supersededSeqs, timeline } from "./state";
 export {
   type ApplySurveyOptions,

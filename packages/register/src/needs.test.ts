@@ -1,12 +1,20 @@
-import { type ActorInput, isElderflowError, manualClock, sqlFromPglite, sqlFromPgPool } from "@elderflow/core";
+import {
+  type ActorInput,
+  isElderflowError,
+  manualClock,
+  type SqlClient,
+  sqlFromPglite,
+  sqlFromPgPool,
+} from "@elderflow/core";
 import { PGlite } from "@electric-sql/pglite";
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { mysqlTestDatabases } from "../../../test/support/mysql-databases";
 import { PG_URL, pgAdmin, privateDatabase } from "../../../test/support/pg";
-import { createNeedsRegister, memoryNeedsStore, type NeedInput, type NeedsRegister } from "./needs";
+import { createNeedsRegister, memoryNeedsStore, type NeedInput, type NeedsRegister, sqlNeedsStore } from "./needs";
 import { createRegister, memoryRegisterStore } from "./register";
-import { REGISTER_MIGRATIONS, sqlNeedsRegister, sqlRegister } from "./sql";
+import { REGISTER_MIGRATIONS, REGISTER_MYSQL_MIGRATIONS, sqlNeedsRegister, sqlRegister } from "./sql";
 
 const officer: ActorInput = { id: "officer-1", roles: ["team_leader"], communities: ["c1"] };
 const staff2: ActorInput = { id: "staff-2", roles: ["community_staff"], communities: ["c2"] };
@@ -174,6 +182,53 @@ describe("on PostgreSQL", () => {
   });
 });
 
+// MariaDB: a database per opened register, all dropped after the file (pools ended first);
+// the file's last describe opens one too, so the drop waits for every test of the file.
+const mariadb = mysqlTestDatabases("ef_needs");
+afterAll(() => mariadb.dropAll());
+describe("on MariaDB", () => {
+  describeNeedsContract("MariaDB", async () => {
+    const db = await mariadb.create();
+    const needs = await sqlNeedsRegister(db.client(), { clock: clock() });
+    return { needs, cleanup: () => db.end() };
+  });
+
+  it("keeps needs whose ids differ only by case or a trailing space apart, and lists none for no community", async () => {
+    const db = await mariadb.create();
+    const store = await sqlNeedsStore(db.client(), REGISTER_MYSQL_MIGRATIONS);
+    const needs = createNeedsRegister({ store, clock: clock() });
+    const out = await needs.record([aNeed({ id: "n1" }), aNeed({ id: "N1" }), aNeed({ id: "n1" })], officer);
+    expect(out.map((o) => (o.ok ? "ok" : o.error.code))).toEqual(["ok", "ok", "DUPLICATE_ID"]);
+    expect(await store.get("n1 ")).toBeUndefined();
+    expect(await store.list([], {})).toEqual([]);
+    expect((await store.list(null, {})).map((n) => n.id).sort()).toEqual(["N1", "n1"]);
+    await needs.shutdown();
+  });
+
+  it("refuses the other dialect's migrations before running any", async () => {
+    const db = await mariadb.create();
+    await expect(sqlNeedsStore(db.client(), REGISTER_MIGRATIONS)).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+      path: ["migrations"],
+    });
+    // A PostgreSQL client that no statement may reach.
+    const untouched = (): never => {
+      throw new Error("no statement may run");
+    };
+    const pgClient: SqlClient = {
+      dialect: "postgres",
+      query: untouched,
+      exec: untouched,
+      transaction: untouched,
+      close: async () => {},
+    };
+    await expect(sqlNeedsStore(pgClient, REGISTER_MYSQL_MIGRATIONS)).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+      path: ["migrations"],
+    });
+  });
+});
+
 describe("needs register: hostile input at the boundary", () => {
   const needs = () => createNeedsRegister({ store: memoryNeedsStore(), clock: clock() });
   it("refuses control characters, lone surrogates, phone-shaped ids, deep or huge items, and a bad actor", async () => {
@@ -233,6 +288,17 @@ describe("needs table in the register's migrations", () => {
     expect((await needs.list(officer)).length).toBe(1);
     expect(await register.list(officer)).toEqual([]);
     await db.close();
+  });
+  it("joins the register's MySQL migrations on MariaDB, one database for the register and its needs", async () => {
+    expect(REGISTER_MYSQL_MIGRATIONS.map((m) => m.version)).toEqual(REGISTER_MIGRATIONS.map((m) => m.version));
+    const db = await mariadb.create();
+    const sql = db.client();
+    const register = await sqlRegister(sql, { clock: clock() });
+    const needs = await sqlNeedsRegister(sql, { clock: clock() });
+    await needs.record([aNeed()], officer);
+    expect((await needs.list(officer)).length).toBe(1);
+    expect(await register.list(officer)).toEqual([]);
+    await db.end();
   });
   it("keeps memory and the same register for needs apart from persons", async () => {
     const register = createRegister({ store: memoryRegisterStore(), clock: clock() });

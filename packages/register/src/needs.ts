@@ -19,6 +19,7 @@ import {
   IdSchema,
   IsoDateSchema,
   isElderflowError,
+  isUniqueViolation,
   type Migration,
   parseOrThrow,
   runMigrations,
@@ -490,6 +491,38 @@ create index register_needs_person on register_needs (person_id);
 `,
 };
 
+const MYSQL_NEEDS = `create table if not exists register_needs (
+  id varbinary(64) primary key,
+  community_id varbinary(64) not null,
+  person_id varbinary(64) not null,
+  status varchar(16) not null,
+  urgency varchar(16) not null,
+  recorded_on date not null,
+  version integer not null,
+  payload longtext not null,
+  constraint register_needs_payload_json check (json_valid(payload)),
+  index register_needs_community (community_id, status),
+  index register_needs_person (person_id)
+) engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin`;
+
+/**
+ * {@link NEEDS_MIGRATION} on the MySQL family, version 2 of the register's MySQL migrations: ids
+ * are `varbinary(64)` (compared as bytes, where `utf8mb4_bin` would ignore trailing spaces), the
+ * need's JSON is `longtext` checked by `json_valid`, the indexes are declared with the table, and
+ * the one statement can run again (`if not exists`).
+ *
+ * @example
+ * ```ts
+ * NEEDS_MYSQL_MIGRATION.version; // 2
+ * ```
+ */
+export const NEEDS_MYSQL_MIGRATION: Migration = {
+  version: 2,
+  name: "needs register",
+  statements: [MYSQL_NEEDS],
+  sql: MYSQL_NEEDS,
+};
+
 interface NeedRow {
   payload: unknown;
 }
@@ -497,8 +530,9 @@ interface NeedRow {
 const fromNeedRow = (r: NeedRow): Need => (typeof r.payload === "string" ? JSON.parse(r.payload) : r.payload) as Need;
 
 /**
- * The needs store on PGlite or PostgreSQL. Runs the register's migrations (which include
- * {@link NEEDS_MIGRATION}) first.
+ * The needs store on PGlite, PostgreSQL or the MySQL family. Runs the register's migrations of the
+ * client's dialect first (which include {@link NEEDS_MIGRATION}, or {@link NEEDS_MYSQL_MIGRATION}
+ * on MySQL); a list of the other dialect is refused with `INVALID_INPUT` before anything runs.
  *
  * @example
  * ```ts
@@ -506,6 +540,12 @@ const fromNeedRow = (r: NeedRow): Need => (typeof r.payload === "string" ? JSON.
  * ```
  */
 export async function sqlNeedsStore(sql: SqlClient, migrations: readonly Migration[]): Promise<NeedsStore> {
+  const mysql = sql.dialect === "mysql";
+  if (migrations.includes(mysql ? NEEDS_MIGRATION : NEEDS_MYSQL_MIGRATION))
+    throw new ElderflowError("INVALID_INPUT", {
+      path: ["migrations"],
+      params: { detail: mysql ? "REGISTER_MYSQL_MIGRATIONS" : "REGISTER_MIGRATIONS" },
+    });
   await runMigrations(sql, "register", migrations);
   const values = (n: Need) => [
     n.id,
@@ -519,6 +559,20 @@ export async function sqlNeedsStore(sql: SqlClient, migrations: readonly Migrati
   ];
   return {
     async insert(need) {
+      if (mysql) {
+        // A duplicate id ends only this statement on MySQL; `insert ignore` would also cut a value short.
+        try {
+          await sql.query(
+            `insert into register_needs (id, community_id, person_id, status, urgency, recorded_on, version, payload)
+             values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+            values(need),
+          );
+          return true;
+        } catch (error) {
+          if (isUniqueViolation(error)) return false;
+          throw error;
+        }
+      }
       const r = await sql.query(
         `insert into register_needs (id, community_id, person_id, status, urgency, recorded_on, version, payload)
          values ($1, $2, $3, $4, $5, $6::date, $7, $8::jsonb) on conflict (id) do nothing returning id`,
@@ -527,6 +581,16 @@ export async function sqlNeedsStore(sql: SqlClient, migrations: readonly Migrati
       return r.rows.length === 1;
     },
     async update(need, expected) {
+      if (mysql) {
+        // No `returning`: the version always moves, so one affected row is one row matched.
+        const r = await sql.query(
+          `update register_needs set community_id = $2, person_id = $3, status = $4, urgency = $5,
+             recorded_on = $6, version = $7, payload = $8
+           where id = $1 and version = $9`,
+          [...values(need), expected],
+        );
+        return r.rowCount === 1;
+      }
       const r = await sql.query(
         `update register_needs set community_id = $2, person_id = $3, status = $4, urgency = $5,
            recorded_on = $6::date, version = $7, payload = $8::jsonb
@@ -541,6 +605,25 @@ export async function sqlNeedsStore(sql: SqlClient, migrations: readonly Migrati
       return row === undefined ? undefined : fromNeedRow(row);
     },
     async list(communities, q) {
+      if (mysql) {
+        // `in (…)` built here stands for PostgreSQL's `jsonb ?`; no community, no need.
+        if (communities !== null && communities.length === 0) return [];
+        const params: unknown[] = [];
+        const param = (v: unknown) => {
+          params.push(v);
+          return `$${params.length}`;
+        };
+        const where: string[] = [];
+        if (communities !== null) where.push(`community_id in (${communities.map(param).join(", ")})`);
+        if (q.status !== undefined) where.push(`status = ${param(q.status)}`);
+        if (q.communityId !== undefined) where.push(`community_id = ${param(q.communityId)}`);
+        if (q.personId !== undefined) where.push(`person_id = ${param(q.personId)}`);
+        const r = await sql.query<NeedRow>(
+          `select payload from register_needs${where.length === 0 ? "" : ` where ${where.join(" and ")}`}`,
+          params,
+        );
+        return r.rows.map(fromNeedRow);
+      }
       const r = await sql.query<NeedRow>(
         `select payload from register_needs
          where ($1::jsonb is null or $1::jsonb ? community_id)

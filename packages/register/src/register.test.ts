@@ -13,10 +13,11 @@ import {
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { mysqlTestDatabases } from "../../../test/support/mysql-databases";
 import { PG_URL, pgAdmin, privateDatabase } from "../../../test/support/pg";
 import type { RecordOutcome, RegisterChangeInput } from "./changes";
 import { createRegister, memoryRegisterStore, type Register } from "./register";
-import { sqlRegister } from "./sql";
+import { sqlRegister, sqlRegisterStore } from "./sql";
 
 // ---- fixtures -------------------------------------------------------------------------------
 
@@ -478,5 +479,87 @@ describe("on PostgreSQL", () => {
         for (const p of pools) if (!p.ended) await p.end();
       },
     };
+  });
+});
+
+// MariaDB: a database per backend (a schema is a database there), all dropped after the file.
+const mariadb = mysqlTestDatabases("ef_register");
+describe("on MariaDB", () => {
+  afterAll(() => mariadb.dropAll());
+  describeRegisterContract("MariaDB", async () => {
+    const db = await mariadb.create();
+    return { open: (clock) => sqlRegister(db.client(), { clock }), cleanup: () => db.end() };
+  });
+
+  describe("the MariaDB schema", () => {
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => "none",
+        (e: unknown) => String((e as { message?: unknown }).message),
+      );
+
+    it("refuses UPDATE, DELETE, TRUNCATE and DROP of the change log and the persons", async () => {
+      const db = await mariadb.create();
+      const register = await sqlRegister(db.client(), { clock: manualClock(START) });
+      expect(codes(await register.record([enrol()], registrar))).toEqual(["ok"]);
+      expect(await refusal(db.run("update register_changes set actor = 'x'"))).toContain(
+        "UPDATE on register_changes is refused",
+      );
+      expect(await refusal(db.run("delete from register_changes"))).toContain("DELETE on register_changes is refused");
+      expect(await refusal(db.run("update register_persons set id = 'p9'"))).toContain(
+        "UPDATE on register_persons is refused",
+      );
+      expect(await refusal(db.run("delete from register_persons"))).toContain("DELETE on register_persons is refused");
+      for (const table of ["register_changes", "register_persons"]) {
+        expect(await refusal(db.run(`truncate table ${table}`))).toMatch(/foreign key/i);
+        expect(await refusal(db.run(`drop table ${table}`))).toMatch(/foreign key/i);
+      }
+      expect(await refusal(db.run("insert into register_guard (change_seq) values (null)"))).toContain(
+        "register_guard_stays_empty",
+      );
+      expect((await register.history("p1", registrar)).map((c) => c.seq)).toEqual([1]);
+      await register.close();
+    });
+
+    it("compares ids exactly: an id with a trailing space finds nobody, and a stored id is never cut short", async () => {
+      const db = await mariadb.create();
+      const store = await sqlRegisterStore(db.client());
+      const register = createRegister({ store, clock: manualClock(START) });
+      expect(codes(await register.record([enrol()], registrar))).toEqual(["ok"]);
+      expect(await store.changesOf("p1 ")).toEqual([]);
+      expect(await store.changesOf("P1")).toEqual([]);
+      expect((await store.changesOf("p1")).length).toBe(1);
+      const long = `p${"1".repeat(64)}`;
+      const claimed = await store
+        .batch((b) => b.claim(long))
+        .then(
+          () => "none",
+          (e: unknown) => (isElderflowError(e) ? e.code : "raw"),
+        );
+      expect(claimed).toBe("TOO_BIG");
+      await store.close();
+    });
+
+    it("keeps 4-byte characters (CJK extension B, emoji) exactly, in the record and in its history", async () => {
+      const db = await mariadb.create();
+      const register = await sqlRegister(db.client(), { clock: manualClock(START) });
+      const [o] = await register.record([enrol({ name: "王𠀋华", extra: { note: "👵🏻 住院" } })], registrar);
+      expect(o?.ok).toBe(true);
+      const again = await sqlRegister(db.client(), { clock: manualClock(START) });
+      expect(await again.get("p1", registrar)).toMatchObject({ name: "王𠀋华", extra: { note: "👵🏻 住院" } });
+      expect((await again.history("p1", registrar))[0]).toMatchObject({ person: { name: "王𠀋华" } });
+      await again.close();
+    });
+
+    it("runs its migrations once: a second store on the same database finds them applied", async () => {
+      const db = await mariadb.create();
+      const first = await sqlRegisterStore(db.client());
+      await sqlRegisterStore(db.client());
+      const rows = (await db.run(
+        "select version from elderflow_migrations where namespace = 'register' order by version",
+      )) as { version: number }[];
+      expect(rows.map((r) => Number(r.version))).toEqual([1, 2, 3]);
+      await first.close();
+    });
   });
 });

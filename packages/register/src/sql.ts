@@ -1,10 +1,14 @@
 /**
- * The register on PGlite and PostgreSQL: one append-only table of changes, one table of enrolled
- * ids (the lock and the uniqueness of an enrolment), through core's `SqlClient`.
+ * The register on PGlite, PostgreSQL and the MySQL family: one append-only table of changes, one
+ * table of enrolled ids (the lock and the uniqueness of an enrolment), through core's `SqlClient`.
+ * PostgreSQL and PGlite run the same statements; `sql.dialect === "mysql"` branches only where its
+ * SQL differs.
  */
 import {
   type Clock,
+  ElderflowError,
   type IsoDate,
+  isUniqueViolation,
   type Migration,
   type RankScale,
   runMigrations,
@@ -12,7 +16,13 @@ import {
 } from "@elderflow/core";
 import type { RecordedChange } from "./changes";
 import type { RegisterEncryption } from "./crypto/protect";
-import { createNeedsRegister, NEEDS_MIGRATION, type NeedsRegister, sqlNeedsStore } from "./needs";
+import {
+  createNeedsRegister,
+  NEEDS_MIGRATION,
+  NEEDS_MYSQL_MIGRATION,
+  type NeedsRegister,
+  sqlNeedsStore,
+} from "./needs";
 import { createRegister, type Register, type RegisterStore } from "./register";
 
 /**
@@ -72,6 +82,85 @@ create index register_changes_id_index on register_changes ((payload ->> 'idInde
   },
 ];
 
+const MYSQL_TABLE = "engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin";
+
+/** A trigger that refuses the statement, the message worded as on PostgreSQL. */
+const mysqlRefuse = (op: "update" | "delete", table: string) =>
+  `create trigger if not exists ${table}_no_${op} before ${op} on ${table} for each row begin signal sqlstate '45000' set message_text = '${op.toUpperCase()} on ${table} is refused: the register only grows'; end`;
+
+/** Widths of the MySQL key columns, in bytes (ids are at most 64 ASCII characters by `ID_RULES`). */
+const MYSQL_ID_BYTES = 64;
+/** The blind index is a suite's HMAC as text (64 hex digits for the built-in suites). */
+const MYSQL_INDEX_BYTES = 255;
+
+/** Version 1 of {@link REGISTER_MYSQL_MIGRATIONS}, statement by statement (trigger bodies hold semicolons). */
+const MYSQL_V1 = [
+  `create table if not exists register_persons (
+  id varbinary(${MYSQL_ID_BYTES}) primary key
+) ${MYSQL_TABLE}`,
+  `create table if not exists register_changes (
+  seq bigint not null auto_increment primary key,
+  person_id varbinary(${MYSQL_ID_BYTES}) not null,
+  kind varchar(32) not null,
+  effective date not null,
+  recorded_at varchar(64) not null,
+  actor varchar(${MYSQL_ID_BYTES}) not null,
+  supersedes bigint,
+  id_index varbinary(${MYSQL_INDEX_BYTES}),
+  payload longtext not null,
+  constraint register_changes_person_fk foreign key (person_id) references register_persons (id),
+  constraint register_changes_payload_json check (json_valid(payload)),
+  index register_changes_person (person_id, effective, seq),
+  index register_changes_effective (effective, seq),
+  index register_changes_supersedes (supersedes),
+  index register_changes_id_index (id_index)
+) ${MYSQL_TABLE}`,
+  // MySQL fires no trigger on TRUNCATE (nor DROP), but refuses both on a table that a foreign key
+  // references: this always-empty table references each guarded one, and its constraint names
+  // say why in the error message.
+  `create table if not exists register_guard (
+  change_seq bigint,
+  person_id varbinary(${MYSQL_ID_BYTES}),
+  constraint register_changes_truncate_refused foreign key (change_seq) references register_changes (seq),
+  constraint register_persons_truncate_refused foreign key (person_id) references register_persons (id),
+  constraint register_guard_stays_empty check (1 = 0)
+) ${MYSQL_TABLE}`,
+  mysqlRefuse("update", "register_changes"),
+  mysqlRefuse("delete", "register_changes"),
+  mysqlRefuse("update", "register_persons"),
+  mysqlRefuse("delete", "register_persons"),
+];
+
+/**
+ * The register's schema on the MySQL family (MariaDB 10.6+, MySQL 8.0.29+): the same versions,
+ * table names and meaning as {@link REGISTER_MIGRATIONS} under the same namespace `register`;
+ * `sqlRegisterStore` picks one list by `sql.dialect`. Where it differs:
+ *
+ * - ids (persons, needs, communities) are `varbinary(64)`: `utf8mb4_bin` pads with spaces when
+ *   it compares, so `"p1 "` would find `"p1"`; bytes compare exactly on every server;
+ * - `seq` is `auto_increment`; `payload` is `longtext` holding the change's JSON (checked by
+ *   `json_valid`), since MySQL's own `json` type reorders keys; `supersedes` and the blind index
+ *   `id_index` are copied out of it when written, as `effective` and `person_id` are, since MySQL
+ *   has neither `jsonb ?` nor partial indexes;
+ * - the blind index column and its index are in version 1 (no MySQL register predates them), so
+ *   version 3 has nothing left to do there;
+ * - triggers are MySQL `BEGIN … SIGNAL … END` bodies, and since MySQL fires none on TRUNCATE, the
+ *   always-empty `register_guard` table holds foreign keys to both tables, which makes the server
+ *   refuse TRUNCATE and DROP of them;
+ * - every statement can run again (`if not exists`): MySQL commits each DDL statement on its own
+ *   and `runMigrations` resumes at the first one not recorded.
+ *
+ * @example
+ * ```ts
+ * await runMigrations(sqlFromMysqlPool(pool), "register", REGISTER_MYSQL_MIGRATIONS);
+ * ```
+ */
+export const REGISTER_MYSQL_MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "persons and the append-only change log", statements: MYSQL_V1, sql: MYSQL_V1.join(";\n") },
+  NEEDS_MYSQL_MIGRATION,
+  { version: 3, name: "blind index of ID numbers", statements: [], sql: "" },
+];
+
 interface ChangeRow {
   seq: string | number;
   recorded_at: string;
@@ -86,10 +175,19 @@ function fromRow(row: ChangeRow): RecordedChange {
 
 const SELECT = "select seq, recorded_at, actor, payload from register_changes";
 
+const utf8 = new TextEncoder();
+
+/** Refuses, before any write, a value wider than its MySQL column (the register's schemas never produce one). */
+function assertFitsMysql(value: string, maximum: number, path: string): void {
+  if (utf8.encode(value).length > maximum)
+    throw new ElderflowError("TOO_BIG", { path: [path], params: { maximum: String(maximum) } });
+}
+
 /**
- * A register store on SQL (PGlite or PostgreSQL). Runs the migrations first. A batch is one
- * transaction (retried whole on a serialization failure or deadlock); every item is checked
- * against the state read in it before anything of the item is written.
+ * A register store on SQL (PGlite, PostgreSQL or the MySQL family). Runs the migrations of the
+ * client's dialect first ({@link REGISTER_MIGRATIONS} or {@link REGISTER_MYSQL_MIGRATIONS}). A
+ * batch is one transaction (retried whole on a serialization failure or deadlock); every item is
+ * checked against the state read in it before anything of the item is written.
  *
  * @example
  * ```ts
@@ -97,7 +195,8 @@ const SELECT = "select seq, recorded_at, actor, payload from register_changes";
  * ```
  */
 export async function sqlRegisterStore(sql: SqlClient): Promise<RegisterStore> {
-  await runMigrations(sql, "register", REGISTER_MIGRATIONS);
+  const mysql = sql.dialect === "mysql";
+  await runMigrations(sql, "register", mysql ? REGISTER_MYSQL_MIGRATIONS : REGISTER_MIGRATIONS);
   return {
     batch: (fn) =>
       sql.transaction(
@@ -109,34 +208,74 @@ export async function sqlRegisterStore(sql: SqlClient): Promise<RegisterStore> {
               return r.rows.map(fromRow);
             },
             async claim(personId) {
-              const r = await tx.query(
-                "insert into register_persons (id) values ($1) on conflict do nothing returning id",
-                [personId],
-              );
-              return r.rows.length === 1;
+              if (!mysql) {
+                const r = await tx.query(
+                  "insert into register_persons (id) values ($1) on conflict do nothing returning id",
+                  [personId],
+                );
+                return r.rows.length === 1;
+              }
+              // `insert ignore` would also turn a too-long id into a cut-short one; a duplicate key
+              // ends only this statement on MySQL, not the transaction.
+              assertFitsMysql(personId, MYSQL_ID_BYTES, "personId");
+              try {
+                await tx.query("insert into register_persons (id) values ($1)", [personId]);
+                return true;
+              } catch (error) {
+                if (isUniqueViolation(error)) return false;
+                throw error;
+              }
             },
             async append(change, meta) {
-              const r = await tx.query<{ seq: string | number }>(
-                `insert into register_changes (person_id, kind, effective, recorded_at, actor, payload)
-                 values ($1, $2, $3::date, $4, $5, $6::jsonb) returning seq`,
-                [change.personId, change.kind, change.effective, meta.recordedAt, meta.by, JSON.stringify(change)],
-              );
-              const seq = Number(r.rows[0]?.seq);
-              return { ...(JSON.parse(JSON.stringify(change)) as object), seq, ...meta } as RecordedChange;
+              const payload = JSON.stringify(change);
+              let seq: number;
+              if (mysql) {
+                const idIndex = (change as { idIndex?: unknown }).idIndex;
+                assertFitsMysql(change.personId, MYSQL_ID_BYTES, "personId");
+                assertFitsMysql(meta.by, MYSQL_ID_BYTES, "by");
+                if (typeof idIndex === "string") assertFitsMysql(idIndex, MYSQL_INDEX_BYTES, "idIndex");
+                const r = await tx.query(
+                  `insert into register_changes (person_id, kind, effective, recorded_at, actor, supersedes, id_index, payload)
+                   values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+                  [
+                    change.personId,
+                    change.kind,
+                    change.effective,
+                    meta.recordedAt,
+                    meta.by,
+                    change.supersedes ?? null,
+                    typeof idIndex === "string" ? idIndex : null,
+                    payload,
+                  ],
+                );
+                seq = Number(r.insertId);
+              } else {
+                const r = await tx.query<{ seq: string | number }>(
+                  `insert into register_changes (person_id, kind, effective, recorded_at, actor, payload)
+                   values ($1, $2, $3::date, $4, $5, $6::jsonb) returning seq`,
+                  [change.personId, change.kind, change.effective, meta.recordedAt, meta.by, payload],
+                );
+                seq = Number(r.rows[0]?.seq);
+              }
+              return { ...(JSON.parse(payload) as object), seq, ...meta } as RecordedChange;
             },
           }),
         { retries: 5 },
       ),
     async changesUpTo(asOf: IsoDate) {
       const r = await sql.query<ChangeRow>(
-        `${SELECT} where effective <= $1::date or payload ? 'supersedes' order by effective, seq`,
+        mysql
+          ? `${SELECT} where effective <= $1 or supersedes is not null order by effective, seq`
+          : `${SELECT} where effective <= $1::date or payload ? 'supersedes' order by effective, seq`,
         [asOf],
       );
       return r.rows.map(fromRow);
     },
     async changesByIndex(index: string) {
       const r = await sql.query<ChangeRow>(
-        `${SELECT} where payload ? 'idIndex' and payload ->> 'idIndex' = $1 order by seq`,
+        mysql
+          ? `${SELECT} where id_index = $1 order by seq`
+          : `${SELECT} where payload ? 'idIndex' and payload ->> 'idIndex' = $1 order by seq`,
         [index],
       );
       return r.rows.map(fromRow);
@@ -150,7 +289,7 @@ export async function sqlRegisterStore(sql: SqlClient): Promise<RegisterStore> {
 }
 
 /**
- * A register on PGlite or PostgreSQL through core's `SqlClient`.
+ * A register on PGlite, PostgreSQL or the MySQL family through core's `SqlClient`.
  *
  * @example
  * ```ts
@@ -166,8 +305,9 @@ export async function sqlRegister(
 }
 
 /**
- * The needs register on PGlite or PostgreSQL (the `register_needs` table of the register's
- * migrations), sharing the client with the register if the caller likes.
+ * The needs register on PGlite, PostgreSQL or the MySQL family (the `register_needs` table of the
+ * register's migrations of the client's dialect), sharing the client with the register if the
+ * caller likes.
  *
  * @example
  * ```ts
@@ -175,5 +315,8 @@ export async function sqlRegister(
  * ```
  */
 export async function sqlNeedsRegister(sql: SqlClient, options: { clock: Clock }): Promise<NeedsRegister> {
-  return createNeedsRegister({ clock: options.clock, store: await sqlNeedsStore(sql, REGISTER_MIGRATIONS) });
+  return createNeedsRegister({
+    clock: options.clock,
+    store: await sqlNeedsStore(sql, sql.dialect === "mysql" ? REGISTER_MYSQL_MIGRATIONS : REGISTER_MIGRATIONS),
+  });
 }

@@ -10,8 +10,9 @@ import {
 import { PGlite } from "@electric-sql/pglite";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { mysqlTestDatabases } from "../../../test/support/mysql-databases";
 import type { RegisterChangeInput } from "./changes";
-import { memoryRegister } from "./register";
+import { memoryRegister, type Register } from "./register";
 import { sqlRegister } from "./sql";
 
 const clock = fixedClock("2026-12-01T09:00:00+08:00");
@@ -124,31 +125,46 @@ describe("the register as of a day", () => {
   });
 });
 
+/** The SQL stores' property: the same register on every day as memory for the same changes in the same order. */
+async function sameAsMemory(sql: Register): Promise<void> {
+  let run = 0;
+  await fc.assert(
+    fc.asyncProperty(history, async ({ sorted, shuffled }) => {
+      // Each run has persons of its own in the one database.
+      const tag = `r${++run}-`;
+      const rename = (c: RegisterChangeInput): RegisterChangeInput =>
+        c.kind === "enrol"
+          ? { ...c, personId: tag + c.personId, person: { ...c.person, id: tag + c.person.id } }
+          : { ...c, personId: tag + c.personId };
+      const memory = memoryRegister({ clock });
+      const batch = [...enrolments, ...shuffled].map(rename);
+      const [a, b] = [await memory.record(batch, bureau), await sql.record(batch, bureau)];
+      expect(b.map((o) => o.ok)).toEqual(a.map((o) => o.ok));
+      for (const asOf of [BASE, ...sorted.map((c) => c.effective), "2026-12-01"]) {
+        const mine = (await sql.persons(bureau, { asOf })).filter((p) => p.id.startsWith(tag));
+        expect(mine).toEqual(await memory.persons(bureau, { asOf }));
+      }
+    }),
+    { numRuns: 15 },
+  );
+}
+
 describe("the SQL store", () => {
   const db = new PGlite();
   afterAll(() => db.close());
 
   it("gives the same register on every day as memory for the same changes in the same order", async () => {
-    const sql = await sqlRegister(sqlFromPglite(db, { owned: false }), { clock });
-    let run = 0;
-    await fc.assert(
-      fc.asyncProperty(history, async ({ sorted, shuffled }) => {
-        // Each run has persons of its own in the one database.
-        const tag = `r${++run}-`;
-        const rename = (c: RegisterChangeInput): RegisterChangeInput =>
-          c.kind === "enrol"
-            ? { ...c, personId: tag + c.personId, person: { ...c.person, id: tag + c.person.id } }
-            : { ...c, personId: tag + c.personId };
-        const memory = memoryRegister({ clock });
-        const batch = [...enrolments, ...shuffled].map(rename);
-        const [a, b] = [await memory.record(batch, bureau), await sql.record(batch, bureau)];
-        expect(b.map((o) => o.ok)).toEqual(a.map((o) => o.ok));
-        for (const asOf of [BASE, ...sorted.map((c) => c.effective), "2026-12-01"]) {
-          const mine = (await sql.persons(bureau, { asOf })).filter((p) => p.id.startsWith(tag));
-          expect(mine).toEqual(await memory.persons(bureau, { asOf }));
-        }
-      }),
-      { numRuns: 15 },
-    );
+    await sameAsMemory(await sqlRegister(sqlFromPglite(db, { owned: false }), { clock }));
+  });
+});
+
+describe("the SQL store on MariaDB", () => {
+  // A database of this file's own, dropped after it (pools ended first).
+  const mariadb = mysqlTestDatabases("ef_reg_state");
+  afterAll(() => mariadb.dropAll());
+
+  it("gives the same register on every day as memory for the same changes in the same order", async () => {
+    const db = await mariadb.create();
+    await sameAsMemory(await sqlRegister(db.client(), { clock }));
   });
 });

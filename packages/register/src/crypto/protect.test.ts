@@ -14,6 +14,7 @@ import { PGlite } from "@electric-sql/pglite";
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { mysqlTestDatabases } from "../../../../test/support/mysql-databases";
 import { PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
 import type { RecordedChange, RegisterChangeInput } from "../changes";
 import { createRegister, memoryRegisterStore, type RegisterStore } from "../register";
@@ -231,6 +232,63 @@ describe("on PostgreSQL", () => {
     await pool.query(`create schema if not exists ${schema}`);
     const sql: SqlClient = sqlFromPgPool(pool, { owned: false });
     return { store: () => sqlRegisterStore(sql), cleanup: () => pool.end() };
+  });
+});
+
+// MariaDB: a database per test, all dropped after the file (pools ended first).
+const mariadb = mysqlTestDatabases("ef_reg_crypto");
+describe("on MariaDB", () => {
+  afterAll(() => mariadb.dropAll());
+  describeEncryptedRegister("MariaDB", async () => {
+    const db = await mariadb.create();
+    const sql = db.client();
+    return { store: () => sqlRegisterStore(sql), cleanup: () => db.end() };
+  });
+
+  it("copies a clear register into an encrypted MariaDB store, supersessions kept, found by the blind index", async () => {
+    const clock = manualClock(START);
+    const from = memoryRegisterStore();
+    const clear = createRegister({ store: from, clock });
+    // Another person first, so that the copy's seqs differ from the source's.
+    await clear.record([enrol({ id: "p2", birthDate: "1931-06-07", idNumber: P2_ID })], registrar);
+    await clear.record(
+      [
+        enrol({ id: "p1" }),
+        { kind: "contact", personId: "p1", effective: "2021-01-01", phone: "13900001111", source: SRC },
+      ],
+      registrar,
+    );
+    const wrong = (await from.changesOf("p1"))[1]?.seq;
+    await clear.record(
+      [
+        {
+          kind: "contact",
+          personId: "p1",
+          effective: "2021-01-01",
+          phone: "13900002222",
+          supersedes: wrong,
+          source: SRC,
+        },
+      ],
+      registrar,
+    );
+    const db = await mariadb.create();
+    const to = await sqlRegisterStore(db.client());
+    const enc = encryption(memoryKeyProvider());
+    const report = await migrateRegisterToEncrypted({ from, to, encryption: enc });
+    expect(report).toMatchObject({ copied: 4, verification: { ok: true, chained: 4, unchained: 0 } });
+    const text = await storedText(to);
+    for (const secret of [P1_ID, P2_ID, "13900001111", "13900002222"]) expect(text).not.toContain(secret);
+    const migrated = createRegister({ store: to, clock, encryption: enc });
+    expect(await migrated.persons(registrar)).toEqual(await clear.persons(registrar));
+    const history = await migrated.history("p1", registrar);
+    expect(history.map((c) => c.kind)).toEqual(["enrol", "contact", "contact"]);
+    expect(history[2]?.supersedes).toBe(history[1]?.seq);
+    expect((await migrated.get("p1", registrar, { asOf: "2021-06-30" }))?.phone).toBe("13900002222");
+    expect((await migrated.findByIdNumber(P1_ID, registrar)).map((p) => p.id)).toEqual(["p1"]);
+    expect((await migrated.findByIdNumber(P2_ID, registrar)).map((p) => p.id)).toEqual(["p2"]);
+    await expect(migrateRegisterToEncrypted({ from, to, encryption: enc })).rejects.toMatchObject({ path: ["to"] });
+    await db.end();
   });
 });
 
