@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../packages/elderflow/src/cli/program";
 import { xlsx as sheet, unzipEntries } from "../packages/register/src/import/fixtures.testkit";
 import { memoryIO } from "./support/cli";
-import { PG_URL, pgAdmin, privateDatabase } from "./support/pg";
+import { dropPgDatabase, PG_URL, pgAdmin, privateDatabase } from "./support/pg";
 
 const dir = mkdtempSync(join(tmpdir(), "elderflow-import-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,7 +93,7 @@ describe("elderflow import persons", () => {
   it("with --all-or-nothing imports nothing when any row is bad, then the register refuses what it already holds", async () => {
     const db = privateDatabase("import_all");
     await pgAdmin(`create database ${db}`);
-    afterAll(() => pgAdmin(`drop database if exists ${db} with (force)`));
+    afterAll(() => dropPgDatabase(db));
     const store = `postgres:${PG_URL.replace(/\/[^/]*$/, `/${db}`)}`;
     const none = await run("import", "persons", mixed, "--store", store, "--format", "json", "--all-or-nothing");
     expect(none.code).toBe(1);
@@ -216,7 +216,7 @@ describe("elderflow import persons", () => {
         if (p.idNumber !== undefined) expect(text).not.toContain(p.idNumber);
       }
     } finally {
-      await pgAdmin(`drop database if exists ${db} with (force)`);
+      await dropPgDatabase(db);
     }
   }, 120_000);
 });

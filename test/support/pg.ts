@@ -22,3 +22,21 @@ export async function pgAdmin(statement: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * Drops a test database once its sessions have gone. `pool.end()` resolves before its sockets
+ * close, so a forced drop right after it kills sessions that are still closing, and their clients
+ * raise an unhandled 57P01; this waits for them (up to 15 s) and forces only what remains.
+ */
+export async function dropPgDatabase(name: string): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    try {
+      await pgAdmin(`drop database if exists ${name}`);
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== "55006") throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  await pgAdmin(`drop database if exists ${name} with (force)`);
+}

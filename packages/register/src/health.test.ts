@@ -18,7 +18,7 @@ import fc from "fast-check";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { createMysqlDatabase, dropMysqlDatabase, mysqlPool, privateMysqlDatabase } from "../../../test/support/mysql";
-import { PG_URL, pgAdmin, privateDatabase } from "../../../test/support/pg";
+import { dropPgDatabase, PG_URL, pgAdmin, privateDatabase } from "../../../test/support/pg";
 import {
   type CheckupOutcome,
   createHealthRecords,
@@ -282,7 +282,7 @@ async function pgClient(): Promise<SqlClient> {
 describe("on PostgreSQL", () => {
   afterAll(async () => {
     for (const p of pools) await p.end();
-    await pgAdmin(`drop database if exists ${pgDb} with (force)`);
+    await dropPgDatabase(pgDb);
   });
   describeHealthContract("PostgreSQL", async () => {
     const sql = await pgClient();

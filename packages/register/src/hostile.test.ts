@@ -11,7 +11,7 @@ import fc from "fast-check";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { mysqlTestDatabases } from "../../../test/support/mysql-databases";
-import { PG_URL, pgAdmin, privateDatabase } from "../../../test/support/pg";
+import { dropPgDatabase, PG_URL, pgAdmin, privateDatabase } from "../../../test/support/pg";
 import { memoryRegister, type Register } from "./register";
 import { sqlRegister } from "./sql";
 
@@ -226,7 +226,7 @@ const pools: pg.Pool[] = [];
 describe("on PostgreSQL", () => {
   afterAll(async () => {
     for (const pool of pools) await pool.end();
-    await pgAdmin(`drop database if exists ${pgDb} with (force)`);
+    await dropPgDatabase(pgDb);
   });
   describeHostile("PostgreSQL", async () => {
     created ??= pgAdmin(`create database ${pgDb}`);

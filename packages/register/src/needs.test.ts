@@ -11,7 +11,7 @@ import fc from "fast-check";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { mysqlTestDatabases } from "../../../test/support/mysql-databases";
-import { PG_URL, pgAdmin, privateDatabase } from "../../../test/support/pg";
+import { dropPgDatabase, PG_URL, pgAdmin, privateDatabase } from "../../../test/support/pg";
 import { createNeedsRegister, memoryNeedsStore, type NeedInput, type NeedsRegister, sqlNeedsStore } from "./needs";
 import { createRegister, memoryRegisterStore } from "./register";
 import { REGISTER_MIGRATIONS, REGISTER_MYSQL_MIGRATIONS, sqlNeedsRegister, sqlRegister } from "./sql";
@@ -168,7 +168,7 @@ const pgDb = privateDatabase("ef_needs");
 let pgCreated: Promise<void> | undefined;
 let pgCount = 0;
 describe("on PostgreSQL", () => {
-  afterAll(() => pgAdmin(`drop database if exists ${pgDb} with (force)`));
+  afterAll(() => dropPgDatabase(pgDb));
   describeNeedsContract("PostgreSQL", async () => {
     pgCreated ??= pgAdmin(`create database ${pgDb}`);
     await pgCreated;

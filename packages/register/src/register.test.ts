@@ -14,7 +14,7 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { mysqlTestDatabases } from "../../../test/support/mysql-databases";
-import { PG_URL, pgAdmin, privateDatabase } from "../../../test/support/pg";
+import { dropPgDatabase, PG_URL, pgAdmin, privateDatabase } from "../../../test/support/pg";
 import type { RecordOutcome, RegisterChangeInput } from "./changes";
 import { createRegister, memoryRegisterStore, type Register } from "./register";
 import { sqlRegister, sqlRegisterStore } from "./sql";
@@ -454,7 +454,7 @@ describe("on PostgreSQL", () => {
   afterAll(async () => {
     // End every pool first: a forced drop would terminate their idle clients mid-run.
     for (const p of allPools) if (!p.ended) await p.end();
-    await pgAdmin(`drop database if exists ${pgDb} with (force)`);
+    await dropPgDatabase(pgDb);
   });
   describeRegisterContract("PostgreSQL", async () => {
     pgCreated ??= pgAdmin(`create database ${pgDb}`);

@@ -6,7 +6,7 @@ import {
   mysqlPool,
   privateMysqlDatabase,
 } from "../../../../test/support/mysql";
-import { PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
+import { dropPgDatabase, PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
 import { type DeadLetter, type DeadLetterStore, memoryDeadLetters, sqlDeadLetters } from "./deadletters";
 import { ERASED_ID } from "./tasks";
 
@@ -115,7 +115,7 @@ async function pgPool(db: string): Promise<SqlClient> {
   return sqlFromPgPool(new (pg.default ?? pg).Pool({ connectionString: url.toString(), max: 2 }));
 }
 describe("on a PostgreSQL database of its own", () => {
-  afterAll(() => pgAdmin(`drop database if exists ${pgDb} with (force)`));
+  afterAll(() => dropPgDatabase(pgDb));
   describeDeadLetterContract(
     "PostgreSQL",
     sharedSql(async () => {
@@ -164,7 +164,7 @@ describeSharedLetters("PostgreSQL", async () => {
   return {
     a: await pgPool(db),
     b: await pgPool(db),
-    cleanup: () => pgAdmin(`drop database if exists ${db} with (force)`),
+    cleanup: () => dropPgDatabase(db),
   };
 });
 

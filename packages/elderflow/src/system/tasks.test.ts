@@ -20,7 +20,7 @@ import {
   mysqlUrlFor,
   privateMysqlDatabase,
 } from "../../../../test/support/mysql";
-import { PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
+import { dropPgDatabase, PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
 import { createElderflow, HOSPITAL_ROTATION } from "./elderflow";
 import {
   ERASED_ID,
@@ -277,7 +277,7 @@ async function pgPool(db: string): Promise<SqlClient> {
   return sqlFromPgPool(new (pg.default ?? pg).Pool({ connectionString: url.toString(), max: 2 }));
 }
 describe("on a database of its own", () => {
-  afterAll(() => pgAdmin(`drop database if exists ${pgDb} with (force)`));
+  afterAll(() => dropPgDatabase(pgDb));
   describeTaskBoardContract(
     "PostgreSQL",
     sharedSql(async () => {
@@ -380,7 +380,7 @@ describeSharedBoard("PostgreSQL", async () => {
   return {
     a: await pgPool(db),
     b: await pgPool(db),
-    cleanup: () => pgAdmin(`drop database if exists ${db} with (force)`),
+    cleanup: () => dropPgDatabase(db),
   };
 });
 

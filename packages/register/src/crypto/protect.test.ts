@@ -15,7 +15,7 @@ import fc from "fast-check";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { mysqlTestDatabases } from "../../../../test/support/mysql-databases";
-import { PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
+import { dropPgDatabase, PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
 import type { RecordedChange, RegisterChangeInput } from "../changes";
 import { createRegister, memoryRegisterStore, type RegisterStore } from "../register";
 import { sqlRegisterStore } from "../sql";
@@ -221,7 +221,7 @@ const pgDb = privateDatabase("register_crypto");
 let pgCreated: Promise<void> | undefined;
 let pgCount = 0;
 describe("on PostgreSQL", () => {
-  afterAll(() => pgAdmin(`drop database if exists ${pgDb} with (force)`));
+  afterAll(() => dropPgDatabase(pgDb));
   describeEncryptedRegister("PostgreSQL", async () => {
     pgCreated ??= pgAdmin(`create database ${pgDb}`);
     await pgCreated;
