@@ -3,12 +3,19 @@ import {
   type ManualClock,
   manualClock,
   type SqlClient,
+  sqlFromMysqlPool,
   sqlFromPglite,
   sqlFromPgPool,
 } from "@elderflow/core";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
+import {
+  createMysqlDatabase,
+  dropMysqlDatabase,
+  mysqlPool,
+  privateMysqlDatabase,
+} from "../../../../test/support/mysql";
+import { dropPgDatabase, PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
 import {
   createDeliveries,
   type Deliveries,
@@ -252,6 +259,26 @@ function describeDeliveriesContract(name: string, make: MakeStore) {
         expect(await d.items(bureau)).toEqual([]);
       }));
 
+    it("finds a round or an item by its exact id only: no other case, trailing space or prefix", () =>
+      withDeliveries(async (d) => {
+        await d.subscribe([sub("p1")], staff);
+        await d.planPeriodicalRound({ title: ZHIJIA, issue: "2027-03", due: "2027-03-10" }, staff);
+        const roundId = `periodical/${ZHIJIA}/2027-03`;
+        expect((await d.items(bureau, { roundId })).map((i) => i.id)).toEqual([itemOf("p1")]);
+        for (const other of [`${roundId} `, roundId.toUpperCase(), roundId.slice(0, -1)])
+          expect(await d.items(bureau, { roundId: other })).toEqual([]);
+        const r = await d.record(
+          [
+            { itemId: `${itemOf("p1")} `, outcome: "delivered" },
+            { itemId: itemOf("P1"), outcome: "delivered" },
+          ],
+          staff,
+        );
+        expect(r.map((x) => (x.ok ? "ok" : x.code))).toEqual(["UNKNOWN_DELIVERY", "UNKNOWN_DELIVERY"]);
+        expect(await d.cancelFor("P1", "2027-03-01", staff)).toEqual([]);
+        expect((await d.items(bureau))[0]?.status).toBe("due");
+      }));
+
     it("forgets a person's subscriptions and deliveries on erasure", () =>
       withDeliveries(async (d) => {
         await d.subscribe([sub("p1"), sub("p2")], bureau);
@@ -307,7 +334,15 @@ describe("periodical issues", () => {
 
 describeDeliveriesContract("memory", async () => ({ store: memoryDeliveryStore(), close: async () => {} }));
 
-function sharedSql(open: () => Promise<SqlClient>): MakeStore {
+/** Empties a PostgreSQL database of the deliveries tables and their migration record. */
+const PG_RESET = `drop table if exists elderflow_deliveries; drop table if exists elderflow_subscriptions;
+  create table if not exists elderflow_migrations (namespace text not null, version integer not null, name text not null, primary key (namespace, version));
+  delete from elderflow_migrations where namespace = 'deliveries'`;
+/** The same on MySQL, where the migration bookkeeping (two tables) may go too: it is made again. */
+const MYSQL_RESET =
+  "drop table if exists elderflow_deliveries, elderflow_subscriptions, elderflow_migrations, elderflow_migration_steps";
+
+function sharedSql(open: () => Promise<SqlClient>, reset = PG_RESET): MakeStore {
   let shared: Promise<SqlClient> | undefined;
   afterAll(async () => {
     if (shared !== undefined) await (await shared).close();
@@ -315,9 +350,7 @@ function sharedSql(open: () => Promise<SqlClient>): MakeStore {
   return async () => {
     shared ??= open();
     const sql = await shared;
-    await sql.exec(`drop table if exists elderflow_deliveries; drop table if exists elderflow_subscriptions;
-      create table if not exists elderflow_migrations (namespace text not null, version integer not null, name text not null, primary key (namespace, version));
-      delete from elderflow_migrations where namespace = 'deliveries'`);
+    await sql.exec(reset);
     return { store: await sqlDeliveryStore(sql), close: async () => {} };
   };
 }
@@ -332,7 +365,7 @@ describeDeliveriesContract(
 
 const pgDb = privateDatabase("ef_deliveries");
 describe("on a database of its own", () => {
-  afterAll(() => pgAdmin(`drop database if exists ${pgDb} with (force)`));
+  afterAll(() => dropPgDatabase(pgDb));
   describeDeliveriesContract(
     "PostgreSQL",
     sharedSql(async () => {
@@ -343,4 +376,165 @@ describe("on a database of its own", () => {
       return sqlFromPgPool(new (pg.default ?? pg).Pool({ connectionString: url.toString(), max: 2 }));
     }),
   );
+});
+
+/** Several stores over one database, as several processes of a host would open them. */
+type OpenStores = (n: number) => Promise<{ stores: DeliveryStore[]; close: () => Promise<void> }>;
+
+/** What several processes doing the same thing at once may and may not do to the deliveries. */
+function describeConcurrency(name: string, open: OpenStores) {
+  describe(`deliveries written at once by several processes on ${name}`, () => {
+    async function withMany(fn: (d: Deliveries[]) => Promise<void>) {
+      const { stores, close } = await open(2);
+      const clock = manualClock(START);
+      try {
+        // Two calls at once from each process.
+        await fn([...stores, ...stores].map((store) => createDeliveries({ store, clock })));
+      } finally {
+        await close();
+      }
+    }
+    const persons = (n: number) => Array.from({ length: n }, (_, i) => sub(`p${i}`, i % 2 === 0 ? C1 : C2));
+    const round = { title: ZHIJIA, issue: "2027-03", due: "2027-03-10" };
+
+    it("subscribes a cadre once, and only one caller is told it was new, when callers' lists overlap", () =>
+      withMany(async (ds) => {
+        // Caller k subscribes cadres 10k .. 10k+39: each list shares a part with the others'.
+        const lists = ds.map((_, k) => persons(80).slice(10 * k, 10 * k + 40));
+        const results = await Promise.all(ds.map((d, k) => d.subscribe(lists[k] ?? [], bureau)));
+        const told = new Map<string, number>();
+        for (const r of results.flat()) if (r.ok && r.changed) told.set(r.id, (told.get(r.id) ?? 0) + 1);
+        const all = new Set(lists.flat().map((s) => `2027/${ZHIJIA}/${s.personId}`));
+        expect([...told.keys()].sort()).toEqual([...all].sort());
+        expect([...told.values()].every((n) => n === 1)).toBe(true);
+        expect(await ds[0]?.subscriptions(bureau)).toHaveLength(all.size);
+      }));
+
+    it("plans a round once: every item is added by exactly one of the planners", () =>
+      withMany(async (ds) => {
+        await ds[0]?.subscribe(persons(60), bureau);
+        const plans = await Promise.all(ds.map((d) => d.planPeriodicalRound(round, bureau)));
+        expect(plans.reduce((n, p) => n + p.added, 0)).toBe(60);
+        const ids = plans.flatMap((p) => p.itemIds);
+        expect(new Set(ids).size).toBe(60);
+        expect(await ds[0]?.items(bureau)).toHaveLength(60);
+      }));
+
+    it("records a delivery at most once when carriers record the same items at once", () =>
+      withMany(async (ds) => {
+        await ds[0]?.subscribe(persons(20), bureau);
+        const { itemIds } = (await ds[0]?.planPeriodicalRound(round, bureau)) ?? { itemIds: [] };
+        const results = await Promise.all(
+          ds.map((d, k) =>
+            d.record(
+              // Each carrier in another order: the row locks are taken in id order whatever the order given.
+              (k % 2 === 0 ? itemIds : [...itemIds].reverse()).map((itemId) => ({ itemId, outcome: "delivered" })),
+              bureau,
+            ),
+          ),
+        );
+        for (const id of itemIds)
+          expect(results.flat().filter((r) => r.ok && r.id === id && r.changed)).toHaveLength(1);
+        for (const item of (await ds[0]?.items(bureau)) ?? [])
+          expect(item.history.map((h) => h.status)).toEqual(["due", "delivered"]);
+      }));
+
+    it("loses no step when carriers record misses of one item at once", () =>
+      withMany(async (ds) => {
+        await ds[0]?.subscribe([sub("p1")], bureau);
+        await ds[0]?.planPeriodicalRound(round, bureau);
+        const reasons = ["not_at_home", "refused", "address_unknown", "in_hospital"] as const;
+        const results = await Promise.all(
+          ds.map((d, k) =>
+            d.record(
+              [{ itemId: itemOf("p1"), outcome: "missed", reason: reasons[k % reasons.length] ?? "other" }],
+              bureau,
+            ),
+          ),
+        );
+        const changed = results.flat().filter((r) => r.ok && r.changed).length;
+        const [item] = (await ds[0]?.items(bureau)) ?? [];
+        expect(item?.history).toHaveLength(1 + changed);
+        expect(changed).toBe(reasons.length);
+      }));
+
+    it("lets either a delivery or a cancellation win an item, never both", () =>
+      withMany(async (ds) => {
+        await ds[0]?.subscribe(persons(30), bureau);
+        const { itemIds } = (await ds[0]?.planPeriodicalRound(round, bureau)) ?? { itemIds: [] };
+        const [a, b, c, d] = ds as [Deliveries, Deliveries, Deliveries, Deliveries];
+        const [delivered, cancelled] = await Promise.all([
+          a.record(
+            itemIds.map((itemId) => ({ itemId, outcome: "delivered" as const })),
+            bureau,
+          ),
+          Promise.all(
+            itemIds.map((id, i) => [b, c, d][i % 3]?.cancelFor(id.split("/").at(-1) ?? "", "2027-03-01", bureau)),
+          ),
+        ]);
+        const gone = new Set(cancelled.flat());
+        for (const item of await a.items(bureau)) {
+          const won = delivered.find((r) => r.ok && r.id === item.id);
+          if (gone.has(item.id)) {
+            expect(item.history.map((h) => h.status)).toEqual(["due", "cancelled"]);
+            expect(won).toBeUndefined();
+          } else {
+            expect(item.history.map((h) => h.status)).toEqual(["due", "delivered"]);
+            expect(won).toMatchObject({ ok: true, changed: true });
+          }
+        }
+        expect(delivered.filter((r) => !r.ok).map((r) => !r.ok && r.code)).toEqual(
+          [...gone].map(() => "DELIVERY_CANCELLED"),
+        );
+      }));
+  });
+}
+
+describeConcurrency("memory", async () => {
+  const store = memoryDeliveryStore();
+  return { stores: [store, store], close: async () => {} };
+});
+
+/** Opens `n` clients over one database, each with its own store, after emptying the deliveries tables. */
+function manyClients(connect: () => Promise<SqlClient>, reset: string): OpenStores {
+  return async (n) => {
+    const clients = await Promise.all(Array.from({ length: n }, connect));
+    try {
+      await clients[0]?.exec(reset);
+      const stores = await Promise.all(clients.map((c) => sqlDeliveryStore(c)));
+      return { stores, close: async () => void (await Promise.all(clients.map((c) => c.close()))) };
+    } catch (error) {
+      await Promise.all(clients.map((c) => c.close()));
+      throw error;
+    }
+  };
+}
+
+const pgConcurrentDb = privateDatabase("ef_deliveries_many");
+describe("on a PostgreSQL database of its own, several clients", () => {
+  let created: Promise<void> | undefined;
+  afterAll(() => dropPgDatabase(pgConcurrentDb));
+  describeConcurrency(
+    "PostgreSQL",
+    manyClients(async () => {
+      created ??= pgAdmin(`create database ${pgConcurrentDb}`);
+      await created;
+      const pg = await import("pg");
+      const url = new URL(PG_URL);
+      url.pathname = `/${pgConcurrentDb}`;
+      return sqlFromPgPool(new (pg.default ?? pg).Pool({ connectionString: url.toString(), max: 2 }));
+    }, PG_RESET),
+  );
+});
+
+const myDb = privateMysqlDatabase("ef_deliveries");
+describe("on a MariaDB database of its own", () => {
+  let url: Promise<string> | undefined;
+  const connect = async () => {
+    url ??= createMysqlDatabase(myDb);
+    return sqlFromMysqlPool(mysqlPool(await url, 2));
+  };
+  afterAll(() => dropMysqlDatabase(myDb));
+  describeDeliveriesContract("MariaDB", sharedSql(connect, MYSQL_RESET));
+  describeConcurrency("MariaDB", manyClients(connect, MYSQL_RESET));
 });

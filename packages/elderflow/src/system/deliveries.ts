@@ -17,12 +17,14 @@ import {
   isElderflowError,
   isoWeekday,
   KeySchema,
+  type Migration,
   parseOrThrow,
   runMigrations,
   type SqlClient,
   type SqlQueryable,
 } from "@elderflow/core";
 import type { DepartureStore } from "./follow";
+import { assertFitsColumn, MYSQL_KEY_WIDTH, MYSQL_TABLE, mysqlText, placeholders } from "./mysqlRows";
 
 /**
  * A periodical the bureau subscribes to for free for its cadres (seed 003: "免费订阅《老干部之家》、
@@ -859,9 +861,11 @@ async function saveItems(tx: SqlQueryable, list: readonly DeliveryItem[]): Promi
 }
 
 /**
- * Deliveries in the `elderflow_subscriptions` and `elderflow_deliveries` tables of a PGlite or
- * PostgreSQL database (migrations in the `deliveries` namespace of `elderflow_migrations`). Batches
- * go in a few statements, never one round trip per item.
+ * Deliveries in the `elderflow_subscriptions` and `elderflow_deliveries` tables of a PGlite,
+ * PostgreSQL or MySQL-family (MySQL 8, MariaDB 10.6+) database (migrations in the `deliveries`
+ * namespace of `elderflow_migrations`; on MySQL a twin of the schema, picked by `sql.dialect`). Batches go in a few statements, never one round trip per item. Several
+ * processes may share one database: an id is added once (only one caller is told it was new),
+ * and outcomes on one item are serialised by a row lock, so no step of its history is lost.
  *
  * @example
  * ```ts
@@ -869,6 +873,7 @@ async function saveItems(tx: SqlQueryable, list: readonly DeliveryItem[]): Promi
  * ```
  */
 export async function sqlDeliveryStore(sql: SqlClient): Promise<DeliveryStore> {
+  if (sql.dialect === "mysql") return mysqlDeliveryStore(sql);
   await runMigrations(sql, "deliveries", MIGRATIONS);
   const scope = (c: readonly string[] | null) => (c === null ? null : JSON.stringify(c));
   return {
@@ -990,4 +995,284 @@ export async function sqlDeliveryStore(sql: SqlClient): Promise<DeliveryStore> {
       });
     },
   };
+}
+
+/**
+ * The deliveries schema on the MySQL family: the same version and meaning as `MIGRATIONS` under
+ * the same namespace, statement by statement. Where it differs: keys and ids are
+ * `varbinary(800)` (compared byte for byte; `utf8mb4_bin` ignores trailing spaces), other text is
+ * a bounded `varchar`, `jsonb` history is `longtext` holding JSON, `double precision` is `double`,
+ * and the indexes are declared inside `create table if not exists` (MySQL 8 has no `create index
+ * if not exists`), so every statement may run again, as MySQL commits DDL one statement at a time.
+ */
+const MYSQL_V1 = [
+  `create table if not exists elderflow_subscriptions (
+  id varbinary(800) primary key, person_id varbinary(800) not null, community_id varbinary(800) not null,
+  title varbinary(800) not null, year integer not null, created_by varchar(${MYSQL_KEY_WIDTH}) not null,
+  created_at double not null,
+  index elderflow_subscriptions_title_year (title, year)) ${MYSQL_TABLE}`,
+  `create table if not exists elderflow_deliveries (
+  id varbinary(800) primary key, round_id varbinary(800) not null, kind varchar(32) not null,
+  title varbinary(800) not null, issue varchar(${MYSQL_KEY_WIDTH}) not null, person_id varbinary(800) not null,
+  community_id varbinary(800) not null, due date not null, status varchar(16) not null,
+  history longtext not null,
+  index elderflow_deliveries_due (due, community_id),
+  index elderflow_deliveries_person (person_id)) ${MYSQL_TABLE}`,
+];
+const MYSQL_MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "subscriptions and deliveries", statements: MYSQL_V1, sql: MYSQL_V1.join(";\n") },
+];
+
+/** `to_char(due, 'YYYY-MM-DD')` becomes `date_format`. */
+const MYSQL_ITEM_COLUMNS = `id, round_id, kind, title, issue, person_id, community_id,
+  date_format(due, '%Y-%m-%d') as due, status, history`;
+
+/** Rows per multi-row MySQL statement (PostgreSQL sends one JSON array to `jsonb_to_recordset`). */
+const MYSQL_ROWS = 500;
+
+function toMysqlItem(r: Record<string, unknown>): DeliveryItem {
+  return {
+    id: mysqlText(r.id),
+    roundId: mysqlText(r.round_id),
+    kind: String(r.kind) as DeliveryItem["kind"],
+    title: mysqlText(r.title),
+    issue: String(r.issue),
+    personId: mysqlText(r.person_id),
+    communityId: mysqlText(r.community_id),
+    due: String(r.due),
+    status: String(r.status) as DeliveryStatus,
+    history: JSON.parse(String(r.history)) as DeliveryStep[],
+  };
+}
+
+function toMysqlSubscription(r: Record<string, unknown>): Subscription {
+  return {
+    id: mysqlText(r.id),
+    personId: mysqlText(r.person_id),
+    communityId: mysqlText(r.community_id),
+    title: mysqlText(r.title),
+    year: Number(r.year),
+    by: String(r.created_by),
+    at: Number(r.created_at),
+  };
+}
+
+/** The rows of a list, the first of each id only, in id order (one lock order for every writer). */
+function firstById<T extends { readonly id: string }>(list: readonly T[]): T[] {
+  const seen = new Map<string, T>();
+  for (const x of list) if (!seen.has(x.id)) seen.set(x.id, x);
+  return [...seen.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * `insert … on conflict (id) do nothing returning id` on MySQL, which has no `returning`: in one
+ * repeatable-read transaction, the ids present before (the read that fixes the snapshot), then
+ * `insert ignore`, then the ids present after. A row another writer committed meanwhile is skipped
+ * by the insert and stays outside the snapshot, so "after minus before" is exactly what this call
+ * added, as with `returning`.
+ */
+async function insertNew(
+  tx: SqlQueryable,
+  table: string,
+  columns: readonly string[],
+  rows: readonly { readonly id: string; readonly values: readonly unknown[] }[],
+): Promise<Set<string>> {
+  const added = new Set<string>();
+  const ids = rows.map((r) => r.id);
+  const present = async () => {
+    const params: unknown[] = [];
+    const r = await tx.query<{ id: unknown }>(
+      `select id from ${table} where id in (${placeholders(params, ids)})`,
+      params,
+    );
+    return new Set(r.rows.map((row) => mysqlText(row.id)));
+  };
+  const before = await present();
+  const fresh = rows.filter((r) => !before.has(r.id));
+  if (fresh.length === 0) return added;
+  const params: unknown[] = [];
+  const tuples = fresh.map((r) => `(${placeholders(params, r.values)})`).join(", ");
+  const inserted = await tx.query(`insert ignore into ${table} (${columns.join(", ")}) values ${tuples}`, params);
+  if (inserted.rowCount === 0) return added;
+  for (const id of await present()) if (!before.has(id)) added.add(id);
+  return added;
+}
+
+/** The writers' transactions: a repeatable-read snapshot, run again after a deadlock between inserters. */
+const INSERT_TX = { isolation: "repeatable read", retries: 3 } as const;
+
+async function mysqlDeliveryStore(sql: SqlClient): Promise<DeliveryStore> {
+  await runMigrations(sql, "deliveries", MYSQL_MIGRATIONS);
+  /** `$n::jsonb ? community_id` becomes an `in` list; null is every community. */
+  const inScope = (params: unknown[], communities: readonly string[] | null) =>
+    communities === null ? "" : ` and community_id in (${placeholders(params, communities)})`;
+  return {
+    async addSubscriptions(list) {
+      const added = new Set<string>();
+      if (list.length === 0) return added;
+      for (const [i, s] of list.entries()) {
+        assertFitsColumn(s.id, MYSQL_KEY_WIDTH, ["subscriptions", i, "id"]);
+        assertFitsColumn(s.personId, MYSQL_KEY_WIDTH, ["subscriptions", i, "personId"]);
+        assertFitsColumn(s.communityId, MYSQL_KEY_WIDTH, ["subscriptions", i, "communityId"]);
+        assertFitsColumn(s.title, MYSQL_KEY_WIDTH, ["subscriptions", i, "title"]);
+        assertFitsColumn(s.by, MYSQL_KEY_WIDTH, ["subscriptions", i, "by"]);
+      }
+      const rows = firstById(list);
+      await sql.transaction(async (tx) => {
+        added.clear();
+        for (let i = 0; i < rows.length; i += MYSQL_ROWS) {
+          const chunk = rows.slice(i, i + MYSQL_ROWS).map((s) => ({
+            id: s.id,
+            values: [s.id, s.personId, s.communityId, s.title, s.year, s.by, s.at],
+          }));
+          const ids = await insertNew(
+            tx,
+            "elderflow_subscriptions",
+            ["id", "person_id", "community_id", "title", "year", "created_by", "created_at"],
+            chunk,
+          );
+          for (const id of ids) added.add(id);
+        }
+      }, INSERT_TX);
+      return added;
+    },
+    async subscriptions(f) {
+      if (f.communities !== null && f.communities.length === 0) return [];
+      const params: unknown[] = [];
+      let where = "1 = 1";
+      if (f.title !== undefined) where += ` and title = ${placeholders(params, [f.title])}`;
+      if (f.year !== undefined) where += ` and year = ${placeholders(params, [f.year])}`;
+      where += inScope(params, f.communities);
+      const r = await sql.query<Record<string, unknown>>(
+        `select id, person_id, community_id, title, year, created_by, created_at from elderflow_subscriptions
+         where ${where} order by id`,
+        params,
+      );
+      return r.rows.map(toMysqlSubscription).sort((a, b) => (a.id < b.id ? -1 : 1));
+    },
+    async addItems(list) {
+      if (list.length === 0) return [];
+      for (const [i, d] of list.entries()) {
+        assertFitsColumn(d.id, MYSQL_KEY_WIDTH, ["items", i, "id"]);
+        assertFitsColumn(d.roundId, MYSQL_KEY_WIDTH, ["items", i, "roundId"]);
+        assertFitsColumn(d.title, MYSQL_KEY_WIDTH, ["items", i, "title"]);
+        assertFitsColumn(d.issue, MYSQL_KEY_WIDTH, ["items", i, "issue"]);
+        assertFitsColumn(d.personId, MYSQL_KEY_WIDTH, ["items", i, "personId"]);
+        assertFitsColumn(d.communityId, MYSQL_KEY_WIDTH, ["items", i, "communityId"]);
+      }
+      const rows = firstById(list);
+      const added = await sql.transaction(async (tx) => {
+        const ids = new Set<string>();
+        for (let i = 0; i < rows.length; i += MYSQL_ROWS) {
+          const chunk = rows.slice(i, i + MYSQL_ROWS).map((d) => ({
+            id: d.id,
+            values: [
+              d.id,
+              d.roundId,
+              d.kind,
+              d.title,
+              d.issue,
+              d.personId,
+              d.communityId,
+              d.due,
+              d.status,
+              JSON.stringify(d.history),
+            ],
+          }));
+          const got = await insertNew(
+            tx,
+            "elderflow_deliveries",
+            ["id", "round_id", "kind", "title", "issue", "person_id", "community_id", "due", "status", "history"],
+            chunk,
+          );
+          for (const id of got) ids.add(id);
+        }
+        return ids;
+      }, INSERT_TX);
+      // In the order given, as on PostgreSQL.
+      return list.filter((d) => added.has(d.id)).map((d) => d.id);
+    },
+    async update(ids, change) {
+      return sql.transaction(async (tx) => {
+        const loaded = new Map<string, DeliveryItem>();
+        const unique = [...new Set(ids)];
+        for (let i = 0; i < unique.length; i += MYSQL_ROWS) {
+          const params: unknown[] = [];
+          // The same row locks as on PostgreSQL, taken in id order.
+          const r = await tx.query<Record<string, unknown>>(
+            `select ${MYSQL_ITEM_COLUMNS} from elderflow_deliveries
+             where id in (${placeholders(params, unique.slice(i, i + MYSQL_ROWS))}) order by id for update`,
+            params,
+          );
+          for (const row of r.rows) {
+            const item = toMysqlItem(row);
+            loaded.set(item.id, item);
+          }
+        }
+        const { save, result } = change(loaded);
+        await saveMysqlItems(tx, save);
+        return result;
+      });
+    },
+    async items(f) {
+      if (f.communities !== null && f.communities.length === 0) return [];
+      const params: unknown[] = [];
+      let where = "1 = 1";
+      if (f.from !== undefined) where += ` and due >= ${placeholders(params, [f.from])}`;
+      if (f.to !== undefined) where += ` and due <= ${placeholders(params, [f.to])}`;
+      if (f.roundId !== undefined) where += ` and round_id = ${placeholders(params, [f.roundId])}`;
+      if (f.status !== undefined) where += ` and status = ${placeholders(params, [f.status])}`;
+      where += inScope(params, f.communities);
+      const r = await sql.query<Record<string, unknown>>(
+        `select ${MYSQL_ITEM_COLUMNS} from elderflow_deliveries where ${where} order by due, id`,
+        params,
+      );
+      return r.rows.map(toMysqlItem).sort(byDueThenId);
+    },
+    async tally(from, to, communities) {
+      if (communities !== null && communities.length === 0) return [];
+      const params: unknown[] = [from, to];
+      const r = await sql.query<{ community_id: unknown; status: string; n: string | number }>(
+        `select community_id, status, count(*) as n from elderflow_deliveries
+         where due >= $1 and due <= $2${inScope(params, communities)}
+         group by community_id, status`,
+        params,
+      );
+      return r.rows.map((row) => ({
+        communityId: mysqlText(row.community_id),
+        status: row.status as DeliveryStatus,
+        n: Number(row.n),
+      }));
+    },
+    async forget(personId) {
+      // `delete … returning id` counted its rows; MySQL reports the rows a delete affected.
+      return sql.transaction(async (tx) => {
+        const a = await tx.query("delete from elderflow_subscriptions where person_id = $1", [personId]);
+        const b = await tx.query("delete from elderflow_deliveries where person_id = $1", [personId]);
+        return (a.rowCount ?? 0) + (b.rowCount ?? 0);
+      });
+    },
+  };
+}
+
+/**
+ * `update … from jsonb_to_recordset($1)` on MySQL: a multi-table update joined to the new values
+ * as a derived table of `select … union all select …` (portable to MySQL 8 and MariaDB, which
+ * spell row constructors differently). As on PostgreSQL, an id that is not there changes nothing.
+ */
+async function saveMysqlItems(tx: SqlQueryable, list: readonly DeliveryItem[]): Promise<void> {
+  for (let i = 0; i < list.length; i += MYSQL_ROWS) {
+    const params: unknown[] = [];
+    const rows = list.slice(i, i + MYSQL_ROWS).map((x, k) => {
+      const [id, status, history] = [x.id, x.status, JSON.stringify(x.history)].map((v) => placeholders(params, [v]));
+      return k === 0
+        ? `select ${id} as id, ${status} as status, ${history} as history`
+        : `select ${id}, ${status}, ${history}`;
+    });
+    await tx.query(
+      `update elderflow_deliveries d join (${rows.join(" union all ")}) u on d.id = u.id
+       set d.status = u.status, d.history = u.history`,
+      params,
+    );
+  }
 }

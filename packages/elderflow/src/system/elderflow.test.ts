@@ -11,7 +11,8 @@ import {
 } from "@elderflow/core";
 import type { WorkflowActor } from "@elderflow/workflow";
 import { describe, expect, it } from "vitest";
-import { PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
+import { createMysqlDatabase, dropMysqlDatabase, privateMysqlDatabase } from "../../../../test/support/mysql";
+import { dropPgDatabase, PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
 import { createElderflow, type ElderflowPolicies, type StoreSpec, serviceEntryKeys } from "./elderflow";
 
 const district = generateDistrict({ seed: 3, year: 2027 });
@@ -430,6 +431,34 @@ for (const store of [{ kind: "memory" }, { kind: "pglite" }] as const) {
   });
 }
 
+/** Dead letters, scoped tasks and reconcile on one server database (the deployment case). */
+async function keepsEverythingInOneDatabase(spec: StoreSpec): Promise<void> {
+  const { flow } = await aSystem(spec);
+  try {
+    await setUpBank(flow);
+    await verifyEntry(flow, "pg-ok");
+    expect((await flow.pump()).posted).toBe(1);
+    await closeQuarter(flow);
+    await verifyEntry(flow, "pg-late");
+    const r = await flow.pump();
+    expect(r.posted).toBe(0);
+    expect(r.failed.map((f) => f.code)).toEqual(["PERIOD_CLOSED"]);
+    expect((await flow.deadLetters(staffOf(cid))).map((l) => l.entryId)).toEqual(["pg-late"]);
+    expect(await flow.deadLetters(staffOf("d09-c999"))).toEqual([]);
+    const report = await flow.reconcile(bureau);
+    expect(report.discrepancies.map((d) => [d.kind, "entryId" in d ? d.entryId : ""])).toEqual([
+      ["verified_not_posted", "pg-late"],
+      ["dead_letter", "pg-late"],
+    ]);
+    const pairs = [{ pairId: "x1", volunteerId: "v1", personId: "p1", from: "2027-01-01", communityId: cid }];
+    await flow.checkCadence(pairs, [], "2027-02", bureau);
+    expect(await flow.tasks.list(staffOf(cid))).toHaveLength(1);
+    expect(await flow.tasks.list(staffOf("d09-c999"))).toEqual([]);
+  } finally {
+    await flow.close();
+  }
+}
+
 describe("createElderflow on PostgreSQL", () => {
   // A database of this test's own; an unreachable server fails the test (never a skip).
   const db = privateDatabase("ef_sys");
@@ -440,32 +469,22 @@ describe("createElderflow on PostgreSQL", () => {
     const url = new URL(PG_URL);
     url.pathname = `/${db}`;
     try {
-      const { flow } = await aSystem({ kind: "postgres", url: url.toString(), max: 2 });
-      try {
-        await setUpBank(flow);
-        await verifyEntry(flow, "pg-ok");
-        expect((await flow.pump()).posted).toBe(1);
-        await closeQuarter(flow);
-        await verifyEntry(flow, "pg-late");
-        const r = await flow.pump();
-        expect(r.posted).toBe(0);
-        expect(r.failed.map((f) => f.code)).toEqual(["PERIOD_CLOSED"]);
-        expect((await flow.deadLetters(staffOf(cid))).map((l) => l.entryId)).toEqual(["pg-late"]);
-        expect(await flow.deadLetters(staffOf("d09-c999"))).toEqual([]);
-        const report = await flow.reconcile(bureau);
-        expect(report.discrepancies.map((d) => [d.kind, "entryId" in d ? d.entryId : ""])).toEqual([
-          ["verified_not_posted", "pg-late"],
-          ["dead_letter", "pg-late"],
-        ]);
-        const pairs = [{ pairId: "x1", volunteerId: "v1", personId: "p1", from: "2027-01-01", communityId: cid }];
-        await flow.checkCadence(pairs, [], "2027-02", bureau);
-        expect(await flow.tasks.list(staffOf(cid))).toHaveLength(1);
-        expect(await flow.tasks.list(staffOf("d09-c999"))).toEqual([]);
-      } finally {
-        await flow.close();
-      }
+      await keepsEverythingInOneDatabase({ kind: "postgres", url: url.toString(), max: 2 });
     } finally {
-      await admin(`drop database if exists ${db} with (force)`);
+      await dropPgDatabase(db);
+    }
+  }, 60_000);
+});
+
+describe("createElderflow on MariaDB", () => {
+  const db = privateMysqlDatabase("ef_sys");
+
+  it("keeps dead letters and scoped tasks in the same database, and reconciles them", async () => {
+    const url = await createMysqlDatabase(db);
+    try {
+      await keepsEverythingInOneDatabase({ kind: "mysql", url, max: 2 });
+    } finally {
+      await dropMysqlDatabase(db);
     }
   }, 60_000);
 });

@@ -5,14 +5,34 @@ import {
   type ManualClock,
   manualClock,
   type ServicePoint,
+  type SqlClient,
+  sqlFromMysqlPool,
+  sqlFromPglite,
+  sqlFromPgPool,
 } from "@elderflow/core";
 import type { WorkflowActor } from "@elderflow/workflow";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import { PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  createMysqlDatabase,
+  dropMysqlDatabase,
+  mysqlPool,
+  privateMysqlDatabase,
+} from "../../../../test/support/mysql";
+import { dropPgDatabase, PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
+import { createDeliveries, memoryDeliveryStore } from "./deliveries";
 import { createElderflow, type Elderflow, type StoreSpec } from "./elderflow";
-import { admitTask, type Departure, followStatusChange, memoryDepartures, recordAndFollow } from "./follow";
-import type { Task } from "./tasks";
+import {
+  admitTask,
+  type Departure,
+  type DepartureStore,
+  departureGate,
+  followStatusChange,
+  memoryDepartures,
+  recordAndFollow,
+  sqlDepartures,
+} from "./follow";
+import { memoryTaskBoard, type Task } from "./tasks";
 
 const C1 = "c-01";
 const C2 = "c-02";
@@ -72,7 +92,7 @@ async function withSystem(kind: Kind, run: (flow: Elderflow, clock: ManualClock)
       await flow.close();
     }
   } finally {
-    if (db !== undefined) await pgAdmin(`drop database if exists ${db} with (force)`);
+    if (db !== undefined) await dropPgDatabase(db);
   }
 }
 
@@ -884,4 +904,208 @@ describe("the follow-through over any cases and groups", () => {
       { numRuns: 20 },
     );
   }, 120_000);
+});
+
+/**
+ * Departure stores over one database, as the processes of one host open them: `open()` gives one
+ * more store (over a client of its own where the backend has several connections).
+ */
+type DepartureBackend = () => Promise<{ open: () => Promise<DepartureStore>; close: () => Promise<void> }>;
+
+/** One contract that every departure store keeps, written once. */
+function describeDepartures(name: string, backend: DepartureBackend) {
+  describe(`departures on ${name}`, () => {
+    const aDeparture = (over: Partial<Departure> = {}): Departure => ({
+      personId: DEAD,
+      status: "deceased",
+      effective: "2027-03-05",
+      recordedBy: "b-1",
+      recordedAt: 1_803_000_000_000,
+      ...over,
+    });
+    async function withStores(fn: (open: () => Promise<DepartureStore>) => Promise<void>) {
+      const b = await backend();
+      try {
+        await fn(b.open);
+      } finally {
+        await b.close();
+      }
+    }
+
+    it("records a departure, replaces it with a later one for the same person, and answers only who was asked", () =>
+      withStores(async (open) => {
+        const d = await open();
+        expect((await d.get([])).size).toBe(0);
+        await d.record(aDeparture());
+        await d.record(aDeparture({ personId: OTHER, status: "moved", newCommunityId: C2, effective: "2027-02-28" }));
+        expect(await d.get([DEAD, "p-9", DEAD])).toEqual(new Map([[DEAD, aDeparture()]]));
+        const moved = aDeparture({
+          status: "transferred",
+          effective: "2027-03-06",
+          recordedBy: "reg-1",
+          recordedAt: 7,
+        });
+        await d.record({ ...moved, newCommunityId: C2 });
+        await d.record(moved);
+        // The later record replaces every field, the new community too.
+        expect((await d.get([DEAD])).get(DEAD)).toEqual(moved);
+        expect((await d.get([OTHER])).get(OTHER)).toEqual(
+          aDeparture({ personId: OTHER, status: "moved", newCommunityId: C2, effective: "2027-02-28" }),
+        );
+      }));
+
+    it("compares person ids exactly: no match for another case, a trailing space or a prefix", () =>
+      withStores(async (open) => {
+        const d = await open();
+        await d.record(aDeparture({ personId: "p-1" }));
+        expect([...(await d.get(["P-1", "p-1 ", "p-", "p-10"])).keys()]).toEqual([]);
+        await d.record(aDeparture({ personId: "p-1 " }));
+        expect([...(await d.get(["p-1", "p-1 "])).keys()].sort()).toEqual(["p-1", "p-1 "]);
+      }));
+
+    it("shares departures between the processes of a host, and keeps them when a store is opened again", () =>
+      withStores(async (open) => {
+        const [a, b] = [await open(), await open()];
+        await a.record(aDeparture());
+        expect((await b.get([DEAD])).get(DEAD)).toEqual(aDeparture());
+        expect((await (await open()).get([DEAD])).get(DEAD)).toEqual(aDeparture());
+      }));
+
+    it("leaves one whole record when processes record the same person's departure at once", () =>
+      withStores(async (open) => {
+        const stores = [await open(), await open()];
+        const variants = Array.from({ length: 8 }, (_, i) =>
+          aDeparture(
+            i % 2 === 0
+              ? { status: "moved", newCommunityId: `c-${i}`, recordedAt: i, recordedBy: `reg-${i}` }
+              : { status: "deceased", effective: `2027-03-0${i}`, recordedAt: i, recordedBy: `b-${i}` },
+          ),
+        );
+        await Promise.all(variants.map((v, i) => stores[i % 2]?.record(v)));
+        const kept = (await stores[0]?.get([DEAD]))?.get(DEAD);
+        expect(variants).toContainEqual(kept);
+      }));
+
+    it("keeps the task board and delivery rounds from planning for a person who died", () =>
+      withStores(async (open) => {
+        const departures = await open();
+        const clock = manualClock("2027-03-06T09:00:00+08:00");
+        await departures.record(aDeparture());
+        await departures.record(aDeparture({ personId: OTHER, status: "moved", newCommunityId: C2 }));
+        const board = departureGate(memoryTaskBoard({ clock }), departures);
+        const added = await board.add(
+          [
+            aTask({ id: "t-dead" }),
+            aTask({ id: "t-moved", personId: OTHER }),
+            aTask({ id: "t-alert", personId: OTHER, kind: "missed_contact_alert" }),
+            aTask({ id: "t-alive", personId: "p-3" }),
+          ],
+          "b-1",
+        );
+        expect(added).toBe(2);
+        expect((await board.list(bureau)).map((t) => [t.id, t.communityId]).sort()).toEqual([
+          ["t-alive", C1],
+          ["t-moved", C2],
+        ]);
+        const deliveries = createDeliveries({ store: memoryDeliveryStore(), clock, departures });
+        const round = await deliveries.planStudyRound(
+          {
+            session: "2027-03-10",
+            due: "2027-03-12",
+            recipients: [DEAD, "p-3"].map((personId) => ({ personId, communityId: C1 })),
+          },
+          bureau,
+        );
+        expect(round).toMatchObject({ added: 1, departed: 1, itemIds: ["study/2027-03-10/p-3"] });
+      }));
+  });
+}
+
+describeDepartures("memory", async () => {
+  const store = memoryDepartures();
+  return { open: async () => store, close: async () => {} };
+});
+
+describe("on PGlite", () => {
+  // One PGlite for the file (it takes seconds to start), emptied of departures before each test.
+  let shared: Promise<SqlClient> | undefined;
+  afterAll(async () => {
+    if (shared !== undefined) await (await shared).close();
+  });
+  describeDepartures("PGlite", async () => {
+    shared ??= import("@electric-sql/pglite").then(({ PGlite }) => sqlFromPglite(new PGlite()));
+    const sql = await shared;
+    await sql.exec("drop table if exists elderflow_departures");
+    return { open: () => sqlDepartures(sql), close: async () => {} };
+  });
+});
+
+/** Stores over `connect`ed clients of one database, emptied of departures first; every client closed at the end. */
+function departuresOver(connect: () => Promise<SqlClient>): DepartureBackend {
+  return async () => {
+    const clients: SqlClient[] = [];
+    const client = async () => {
+      const c = await connect();
+      clients.push(c);
+      return c;
+    };
+    await (await client()).exec("drop table if exists elderflow_departures");
+    return {
+      open: async () => sqlDepartures(await client()),
+      close: async () => void (await Promise.all(clients.map((c) => c.close()))),
+    };
+  };
+}
+
+const departuresPgDb = privateDatabase("ef_departures");
+describe("on a PostgreSQL database of its own", () => {
+  let created: Promise<void> | undefined;
+  afterAll(() => dropPgDatabase(departuresPgDb));
+  describeDepartures(
+    "PostgreSQL",
+    departuresOver(async () => {
+      created ??= pgAdmin(`create database ${departuresPgDb}`);
+      await created;
+      const pg = await import("pg");
+      const url = new URL(PG_URL);
+      url.pathname = `/${departuresPgDb}`;
+      return sqlFromPgPool(new (pg.default ?? pg).Pool({ connectionString: url.toString(), max: 2 }));
+    }),
+  );
+});
+
+const departuresMysqlDb = privateMysqlDatabase("ef_departures");
+describe("on a MariaDB database of its own", () => {
+  let url: Promise<string> | undefined;
+  const connect = async () => {
+    url ??= createMysqlDatabase(departuresMysqlDb);
+    return sqlFromMysqlPool(mysqlPool(await url, 2));
+  };
+  afterAll(() => dropMysqlDatabase(departuresMysqlDb));
+  describeDepartures("MariaDB", departuresOver(connect));
+
+  it("refuses an id longer than its column with TOO_BIG instead of cutting it short", async () => {
+    const sql = await connect();
+    try {
+      const d = await sqlDepartures(sql);
+      const record = (over: Partial<Departure>) =>
+        d.record({
+          personId: DEAD,
+          status: "deceased",
+          effective: "2027-03-05",
+          recordedBy: "b-1",
+          recordedAt: 0,
+          ...over,
+        });
+      await expect(record({ personId: "p".repeat(201) })).rejects.toMatchObject({
+        code: "TOO_BIG",
+        path: ["departure", "personId"],
+      });
+      await expect(record({ recordedBy: "b".repeat(201) })).rejects.toMatchObject({ code: "TOO_BIG" });
+      await record({ personId: "人".repeat(200) });
+      expect([...(await d.get(["人".repeat(200)])).keys()]).toEqual(["人".repeat(200)]);
+    } finally {
+      await sql.close();
+    }
+  });
 });

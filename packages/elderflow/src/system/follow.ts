@@ -27,6 +27,7 @@ import type { NeedsRegister, RecordOutcome, Register } from "@elderflow/register
 import { sha256, type TimeBank } from "@elderflow/timebank";
 import type { WorkflowActor, WorkflowEngine, WorkflowInstance } from "@elderflow/workflow";
 import type { Deliveries } from "./deliveries";
+import { assertFitsColumn, MYSQL_KEY_WIDTH, MYSQL_TABLE, mysqlText, placeholders } from "./mysqlRows";
 import { OPEN_TASK_STATUSES, type Task, type TaskBoard, type TaskCancelReason, type TaskKind } from "./tasks";
 
 /**
@@ -199,8 +200,10 @@ export function memoryDepartures(): DepartureStore {
 }
 
 /**
- * Departures in the `elderflow_departures` table of a PGlite or PostgreSQL database (created when
- * missing), so that every process of the host refuses the same tasks.
+ * Departures in the `elderflow_departures` table of a PGlite, PostgreSQL or MySQL-family (MySQL 8,
+ * MariaDB 10.6+) database (created when missing), so that every process of the host refuses the
+ * same tasks. On MySQL the person id is a `varbinary` key (compared byte for byte, as on
+ * PostgreSQL) and ids longer than 200 characters are refused with `TOO_BIG`.
  *
  * @example
  * ```ts
@@ -208,6 +211,7 @@ export function memoryDepartures(): DepartureStore {
  * ```
  */
 export async function sqlDepartures(sql: SqlClient): Promise<DepartureStore> {
+  if (sql.dialect === "mysql") return mysqlDepartures(sql);
   await sql.exec(`create table if not exists elderflow_departures (
     person_id text primary key, status text not null, effective date not null, new_community_id text,
     recorded_by text not null, recorded_at bigint not null)`);
@@ -239,6 +243,55 @@ export async function sqlDepartures(sql: SqlClient): Promise<DepartureStore> {
           recordedBy: String(row.recorded_by),
           recordedAt: Number(row.recorded_at),
         });
+      return out;
+    },
+  };
+}
+
+/** The MySQL twin of the PostgreSQL table: the same columns, bounded, the key compared as bytes. */
+const MYSQL_DEPARTURES_TABLE = `create table if not exists elderflow_departures (
+  person_id varbinary(800) primary key, status varchar(16) not null, effective date not null,
+  new_community_id varchar(${MYSQL_KEY_WIDTH}), recorded_by varchar(${MYSQL_KEY_WIDTH}) not null,
+  recorded_at bigint not null) ${MYSQL_TABLE}`;
+
+async function mysqlDepartures(sql: SqlClient): Promise<DepartureStore> {
+  await sql.exec(MYSQL_DEPARTURES_TABLE);
+  return {
+    async record(d) {
+      assertFitsColumn(d.personId, MYSQL_KEY_WIDTH, ["departure", "personId"]);
+      assertFitsColumn(d.newCommunityId, MYSQL_KEY_WIDTH, ["departure", "newCommunityId"]);
+      assertFitsColumn(d.recordedBy, MYSQL_KEY_WIDTH, ["departure", "recordedBy"]);
+      // `on conflict (person_id) do update set x = excluded.x`: the same upsert, one statement.
+      await sql.query(
+        `insert into elderflow_departures (person_id, status, effective, new_community_id, recorded_by, recorded_at)
+         values ($1, $2, $3, $4, $5, $6)
+         on duplicate key update status = values(status), effective = values(effective),
+           new_community_id = values(new_community_id), recorded_by = values(recorded_by),
+           recorded_at = values(recorded_at)`,
+        [d.personId, d.status, d.effective, d.newCommunityId ?? null, d.recordedBy, d.recordedAt],
+      );
+    },
+    async get(personIds) {
+      const out = new Map<string, Departure>();
+      if (personIds.length === 0) return out;
+      const params: unknown[] = [];
+      // `= any($1::text[])` becomes an `in` list; `to_char` becomes `date_format`.
+      const r = await sql.query<Record<string, unknown>>(
+        `select person_id, status, date_format(effective, '%Y-%m-%d') as effective, new_community_id, recorded_by,
+           recorded_at from elderflow_departures where person_id in (${placeholders(params, [...new Set(personIds)])})`,
+        params,
+      );
+      for (const row of r.rows) {
+        const personId = mysqlText(row.person_id);
+        out.set(personId, {
+          personId,
+          status: String(row.status) as FollowedStatus,
+          effective: String(row.effective),
+          ...(row.new_community_id === null ? {} : { newCommunityId: String(row.new_community_id) }),
+          recordedBy: String(row.recorded_by),
+          recordedAt: Number(row.recorded_at),
+        });
+      }
       return out;
     },
   };

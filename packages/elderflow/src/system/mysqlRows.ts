@@ -1,4 +1,4 @@
-import { ElderflowError, type SqlQueryable } from "@elderflow/core";
+import { ElderflowError, type FieldPath, type SqlQueryable } from "@elderflow/core";
 
 /**
  * The table options of every MySQL/MariaDB table of the system's stores: InnoDB (transactions, row
@@ -115,4 +115,40 @@ export async function onlyDuplicatesIgnored(
   const w = await tx.query<{ n: number | string }>("select @@warning_count as n");
   if (Number(w.rows[0]?.n ?? 0) > tried - inserted)
     throw new ElderflowError("INVALID_INPUT", { path: [...path], params: { detail: "a value the table cannot hold" } });
+}
+
+/**
+ * Characters a key column holds: keys (`KeySchema`) are at most 200 UTF-16 units, at most 600
+ * bytes of UTF-8, so they fit the `varbinary(800)` key columns.
+ */
+export const MYSQL_KEY_WIDTH = 200;
+
+/**
+ * Appends `values` to `params` and returns their placeholders (`$3, $4, $5`), for `in (…)` where
+ * PostgreSQL takes one array. The caller skips the query for an empty list (`in ()` is not SQL).
+ *
+ * @example
+ * ```ts
+ * const params: unknown[] = ["x"];
+ * `where a = $1 and b in (${placeholders(params, ["p", "q"])})`; // "... b in ($2, $3)"
+ * ```
+ */
+export function placeholders(params: unknown[], values: readonly unknown[]): string {
+  const start = params.length;
+  params.push(...values);
+  return values.map((_, i) => `$${start + i + 1}`).join(", ");
+}
+
+/**
+ * Throws `TOO_BIG` for a string longer than its MySQL column, so that a server in a non-strict
+ * `sql_mode` never cuts one short and a strict one never answers with a driver error.
+ *
+ * @example
+ * ```ts
+ * assertFitsColumn("p-1", 200, ["departure", "personId"]);
+ * ```
+ */
+export function assertFitsColumn(value: string | undefined, width: number, path: FieldPath): void {
+  if (value !== undefined && value.length > width)
+    throw new ElderflowError("TOO_BIG", { path: [...path], params: { maximum: width } });
 }
