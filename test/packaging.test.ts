@@ -7,8 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMysqlDatabase, dropMysqlDatabase, privateMysqlDatabase } from "./support/mysql";
 
 const root = new URL("..", import.meta.url).pathname;
+
 const PG_URL = process.env.ELDERFLOW_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const MINUTE = 60_000;
 
@@ -215,33 +217,61 @@ describe("the seven packages installed with npm outside the workspace", () => {
     expect(report.invalid[0].issues.map((i: { path: string }) => i.path).join(" ")).toContain("birthDate");
   });
 
-  it(
-    "opens createElderflow on PostgreSQL and turns a hospital admission into a visit task",
-    async () => {
-      // A database of this test's own; an unreachable server fails the test (never a skip).
-      const db = `ef_pack_${process.pid}_${Math.floor(Math.random() * 1e9).toString(36)}`;
-      const admin = async (statement: string) => {
-        const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
-        await client.connect();
-        try {
-          await client.query(statement);
-        } finally {
-          await client.end();
-        }
-      };
-      await admin(`create database ${db}`);
-      try {
+  // The deployment servers: each test gets a database of its own, and an unreachable server fails
+  // the test (never a skip). MySQL needs its driver beside the packages (an optional peer).
+  const servers = [
+    {
+      name: "PostgreSQL",
+      kind: "postgres",
+      driver: undefined,
+      create: async () => {
+        const db = `ef_pack_${process.pid}_${Math.floor(Math.random() * 1e9).toString(36)}`;
+        const admin = async (statement: string) => {
+          const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
+          await client.connect();
+          try {
+            await client.query(statement);
+          } finally {
+            await client.end();
+          }
+        };
+        await admin(`create database ${db}`);
         const url = new URL(PG_URL);
         url.pathname = `/${db}`;
-        writeFileSync(
-          join(app, "postgres.mjs"),
-          `import { createElderflow } from "elderflow";
+        return { url: url.toString(), drop: () => admin(`drop database if exists ${db} with (force)`) };
+      },
+    },
+    {
+      name: "MariaDB",
+      kind: "mysql",
+      driver: "mysql2@^3.11.0",
+      create: async () => {
+        const db = privateMysqlDatabase("ef_pack");
+        return { url: await createMysqlDatabase(db), drop: () => dropMysqlDatabase(db) };
+      },
+    },
+  ] as const;
+
+  for (const server of servers)
+    it(
+      `opens createElderflow on ${server.name} and turns a hospital admission into a visit task`,
+      async () => {
+        if (server.driver !== undefined) {
+          const r = await run("npm", ["install", "--no-audit", "--no-fund", server.driver], app, 5 * MINUTE);
+          expect(r.code, shown(r)).toBe(0);
+        }
+        const { url, drop } = await server.create();
+        try {
+          const script = `${server.kind}.mjs`;
+          writeFileSync(
+            join(app, script),
+            `import { createElderflow } from "elderflow";
 import { fixedClock, generateDistrict } from "@elderflow/core";
 
 const district = generateDistrict({ seed: 1 });
 const flow = await createElderflow({
   clock: fixedClock("2027-03-01T09:00:00+08:00"),
-  store: { kind: "postgres", url: process.argv[2], max: 2 },
+  store: { kind: "${server.kind}", url: process.argv[2], max: 2 },
   directory: { servicePoints: district.servicePoints, volunteers: district.volunteers },
 });
 try {
@@ -261,21 +291,21 @@ try {
   await flow.close();
 }
 `,
-        );
-        const r = await run(process.execPath, ["postgres.mjs", url.toString()], app, 2 * MINUTE);
-        expect(r.code, shown(r)).toBe(0);
-        const out = JSON.parse(r.stdout);
-        expect(out.delivered).toBeGreaterThan(0);
-        expect(out.tasks).toHaveLength(1);
-        expect(out.tasks[0]).toMatchObject({ kind: "hospital_visit", personId: "p000001" });
-        expect(out.tasks[0].assignees.length).toBeGreaterThan(0);
-        expect(out.reconcile).toMatchObject({ ok: true, discrepancies: [] });
-      } finally {
-        await admin(`drop database if exists ${db} with (force)`);
-      }
-    },
-    3 * MINUTE,
-  );
+          );
+          const r = await run(process.execPath, [script, url], app, 2 * MINUTE);
+          expect(r.code, shown(r)).toBe(0);
+          const out = JSON.parse(r.stdout);
+          expect(out.delivered).toBeGreaterThan(0);
+          expect(out.tasks).toHaveLength(1);
+          expect(out.tasks[0]).toMatchObject({ kind: "hospital_visit", personId: "p000001" });
+          expect(out.tasks[0].assignees.length).toBeGreaterThan(0);
+          expect(out.reconcile).toMatchObject({ ok: true, discrepancies: [] });
+        } finally {
+          await drop();
+        }
+      },
+      8 * MINUTE,
+    );
 
   const blocks = [
     ...tsBlocks(readFileSync(join(root, "docs", "getting-started.md"), "utf8")).map((code, i) => ({
