@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fixedClock } from "@elderflow/core";
 import { type CliIO, runCli } from "elderflow";
 import { afterAll, describe, expect, it } from "vitest";
+import { createMysqlDatabase, dropMysqlDatabase, privateMysqlDatabase } from "./support/mysql";
 import { cmd, dropSchema, PG_URL, SETUP, schemaName } from "./timebank-support";
 
 const dir = mkdtempSync(join(tmpdir(), "timebank-anchor-cli-"));
@@ -108,5 +109,37 @@ describe("elderflow timebank checkpoint / verify --anchor", () => {
     expect(reportOf(foreign.out)).toMatchObject({ ok: false, problem: "truncated" });
 
     expect((await run(["timebank", "verify", "--anchor", genuine, ...store(schema)])).code).toBe(2);
+  }, 60_000);
+});
+
+describe("elderflow timebank on MariaDB (--store mysql:<url>)", () => {
+  const db = privateMysqlDatabase("anchor_cli");
+  afterAll(() => dropMysqlDatabase(db));
+
+  it("replays, signs a checkpoint and verifies it on a MySQL-family server; --schema is refused there", async () => {
+    const url = await createMysqlDatabase(db);
+    const on = ["--store", `mysql:${url}`];
+    expect((await run(["timebank", "replay", "--commands", first, ...on])).code).toBe(0);
+    const signed = await run(["timebank", "checkpoint", "--key", privatePem, ...on]);
+    expect(signed.code).toBe(0);
+    expect(JSON.parse(signed.out)).toMatchObject({ length: SETUP.length + 1, algorithm: "ed25519" });
+    const anchor = write("mysql-anchor.json", signed.out);
+    expect((await run(["timebank", "replay", "--commands", more, ...on])).code).toBe(0);
+    const ok = await run(["timebank", "verify", "--anchor", anchor, "--key", publicPem, ...on]);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out)).toMatchObject({ ok: true, length: SETUP.length + 2 });
+    // The same commands on PostgreSQL give the same chain: the hashes do not depend on the server.
+    const pgSchema = schemaName("anchor_cli_mysql");
+    schemas.push(pgSchema);
+    expect((await run(["timebank", "replay", "--commands", first, ...store(pgSchema)])).code).toBe(0);
+    expect((await run(["timebank", "replay", "--commands", more, ...store(pgSchema)])).code).toBe(0);
+    const pg = await run(["timebank", "verify", ...store(pgSchema)]);
+    expect(pg.code).toBe(0);
+    expect(JSON.parse(ok.out).headHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(pg.out).headHash).toBe(JSON.parse(ok.out).headHash);
+    const bare = await run(["timebank", "verify", "--store", url]);
+    expect(bare.code).toBe(0);
+    expect(JSON.parse(bare.out).length).toBe(SETUP.length + 2);
+    expect((await run(["timebank", "verify", ...on, "--schema", "x"])).code).toBe(2);
   }, 60_000);
 });

@@ -162,7 +162,10 @@ function openStore(value: string, schema: string | undefined, cwd: string): Time
   if (spec.kind === "postgres")
     return postgresStore({ connectionString: spec.url, max: 2, ...(schema === undefined ? {} : { schema }) });
   // On MySQL a schema is a database: the URL names it.
-  if (spec.kind === "mysql") return mysqlStore({ uri: spec.url, connectionLimit: 2 });
+  if (spec.kind === "mysql") {
+    if (schema !== undefined) usageError("--schema is for PostgreSQL; on MySQL the URL names the database");
+    return mysqlStore({ uri: spec.url, connectionLimit: 2 });
+  }
   return memoryStore();
 }
 
