@@ -1,5 +1,5 @@
 import { ElderflowError } from "./errors";
-import type { SqlClient, SqlQueryable, TransactionOptions } from "./sql";
+import type { QueryOptions, SqlClient, SqlQueryable, TransactionOptions } from "./sql";
 
 /** A {@link SqlClient} that can also run a unit of work (several commits) as one transaction. */
 export interface BatchingSqlClient extends SqlClient {
@@ -43,10 +43,15 @@ interface OpenBatch {
 export function batchingClient(client: SqlClient): BatchingSqlClient {
   let open: OpenBatch | null = null;
 
-  async function inside<R>(b: OpenBatch, sql: string, params: readonly unknown[]): Promise<{ rows: R[] }> {
+  async function inside<R>(
+    b: OpenBatch,
+    sql: string,
+    params: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<{ rows: R[] }> {
     if (b.failed !== undefined) throw new ElderflowError("BATCH_ABORTED", { cause: b.failed });
     try {
-      return await b.tx.query<R>(sql, params);
+      return await b.tx.query<R>(sql, params, options);
     } catch (e) {
       // Inside a savepoint the failure is undone by its rollback; outside, the transaction is lost.
       if (b.savepoints === 0) b.failed = e;
@@ -59,8 +64,8 @@ export function batchingClient(client: SqlClient): BatchingSqlClient {
     get inBatch() {
       return open !== null;
     },
-    query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []) {
-      return open === null ? client.query<R>(sql, params) : inside<R>(open, sql, params);
+    query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = [], options?: QueryOptions) {
+      return open === null ? client.query<R>(sql, params, options) : inside<R>(open, sql, params, options);
     },
     async exec(sql: string) {
       if (open === null) return client.exec(sql);
@@ -73,7 +78,8 @@ export function batchingClient(client: SqlClient): BatchingSqlClient {
       const name = `elderflow_sp_${++b.savepoints}`;
       await b.tx.query(`savepoint ${name}`);
       const q: SqlQueryable = {
-        query: <R>(sql: string, params: readonly unknown[] = []) => b.tx.query<R>(sql, params),
+        query: <R>(sql: string, params: readonly unknown[] = [], options?: QueryOptions) =>
+          b.tx.query<R>(sql, params, options),
       };
       try {
         const result = await fn(q);

@@ -193,6 +193,7 @@ export {
   type PgClientLike,
   type PgliteLike,
   type PgPoolLike,
+  type QueryOptions,
   runMigrations,
   type SqlAdapterOptions,
   type SqlClient,

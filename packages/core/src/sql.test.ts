@@ -58,3 +58,51 @@ describe("runMigrations on PostgreSQL from several processes at once", () => {
     }
   });
 });
+
+describe("prepared statements on PGlite (QueryOptions.prepare)", () => {
+  it("return what the unprepared statement returns, for any text, and survive a rolled-back first use", async () => {
+    const sql = sqlFromPglite(await PGlite.create());
+    try {
+      await sql.exec("create table t (id int primary key, note text, doc jsonb, n bigint)");
+      const insert = "insert into t (id, note, doc, n) values ($1, $2, $3::jsonb, $4) returning id, note, doc, n";
+      const hostile = ["it's", "back\\slash", "\\'; drop table t; --", "E'x'", "$1 $$ $2", "漢字 👵🏻", "", "a\nb\tc"];
+      // First use inside a transaction that rolls back: the statement stays prepared, the row does not.
+      await expect(
+        sql.transaction(async (tx) => {
+          await tx.query(insert, [0, "x", "{}", 1], { prepare: true });
+          throw new Error("undo");
+        }),
+      ).rejects.toThrow("undo");
+      for (const [i, note] of hostile.entries()) {
+        const doc = JSON.stringify({ note, list: [note, null, i] });
+        const prepared = await sql.query(insert, [i + 1, note, doc, i * 1e12], { prepare: true });
+        expect(prepared.rows).toEqual([{ id: i + 1, note, doc: JSON.parse(doc), n: i * 1e12 }]);
+      }
+      const nulls = await sql.query(insert, [100, null, null, null], { prepare: true });
+      expect(nulls.rows).toEqual([{ id: 100, note: null, doc: null, n: null }]);
+      const select = "select id, note from t where note = $1 or ($1 is null and note is null) order by id";
+      for (const note of [...hostile, null]) {
+        const plain = await sql.query(select, [note]);
+        const again = await sql.query(select, [note], { prepare: true });
+        expect(again.rows).toEqual(plain.rows);
+        expect(plain.rows).toHaveLength(1);
+      }
+      expect((await sql.query<{ n: number }>("select count(*)::int as n from t")).rows[0]?.n).toBe(hostile.length + 1);
+      const names = await sql.query<{ statement: string }>("select statement from pg_prepared_statements");
+      expect(names.rows.map((r) => r.statement).sort()).toEqual(
+        [`prepare elderflow_p1 as ${insert}`, `prepare elderflow_p2 as ${select}`].sort(),
+      );
+      // Many first uses at once: one prepares, the others run unprepared meanwhile; all agree.
+      const many = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          sql.query("select count(*)::int as n from t where id > $1", [2], { prepare: true }),
+        ),
+      );
+      expect(new Set(many.map((r) => JSON.stringify(r.rows)))).toEqual(
+        new Set([JSON.stringify([{ n: hostile.length - 1 }])]),
+      );
+    } finally {
+      await sql.close();
+    }
+  });
+});

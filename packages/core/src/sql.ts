@@ -16,7 +16,70 @@ export type SqlDialect = "pglite" | "postgres" | "mysql";
 /** Something that runs one SQL statement with positional parameters (`$1`, `$2`, …). */
 export interface SqlQueryable {
   /** Runs a statement and returns its rows. */
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<SqlResult<R>>;
+  query<R = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<SqlResult<R>>;
+}
+
+/** Hints for one {@link SqlQueryable.query}; an adapter that cannot use one ignores it. */
+export interface QueryOptions {
+  /**
+   * The statement runs again and again (a store's hot path): the PGlite adapter parses and plans
+   * it once per database (`PREPARE`), then only executes it. Only for statements whose text is
+   * fixed; the parameters may vary.
+   */
+  readonly prepare?: boolean;
+}
+
+/** A parameter as an escape-string literal (`E'…'`, the same under either `standard_conforming_strings`). */
+function sqlLiteral(value: unknown): string | undefined {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "number") return Number.isFinite(value) ? `'${value}'` : undefined;
+  if (typeof value === "bigint" || typeof value === "boolean") return `'${value}'`;
+  if (typeof value !== "string") return undefined;
+  return `E'${value.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
+}
+
+/**
+ * Runs statements marked {@link QueryOptions.prepare} as prepared statements on a one-session
+ * database (PGlite): `PREPARE` on first use, `EXECUTE` with the parameters as literals after
+ * (an `EXECUTE` cannot take bound parameters). Prepared statements outlive transactions, so one
+ * prepared inside a transaction that rolls back stays usable. A statement being prepared by
+ * another caller, or parameters that are not scalars, run the ordinary way.
+ */
+function preparedRunner(): <R>(
+  q: { query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }> },
+  sql: string,
+  params: readonly unknown[],
+  options: QueryOptions | undefined,
+) => Promise<SqlResult<R>> {
+  const statements = new Map<string, { readonly name: string; ready: boolean }>();
+  return async <R>(
+    q: { query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }> },
+    sql: string,
+    params: readonly unknown[],
+    options: QueryOptions | undefined,
+  ) => {
+    const literals = options?.prepare === true ? params.map(sqlLiteral) : undefined;
+    if (literals === undefined || literals.some((l) => l === undefined)) return q.query<R>(sql, [...params]);
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      statement = { name: `elderflow_p${statements.size + 1}`, ready: false };
+      statements.set(sql, statement);
+      try {
+        await q.query(`prepare ${statement.name} as ${sql}`);
+      } catch (e) {
+        statements.delete(sql);
+        throw e;
+      }
+      statement.ready = true;
+    } else if (!statement.ready) return q.query<R>(sql, [...params]);
+    return q.query<R>(
+      params.length === 0 ? `execute ${statement.name}` : `execute ${statement.name}(${literals.join(", ")})`,
+    );
+  };
 }
 
 /** Transaction isolation levels that the adapters understand. */
@@ -101,15 +164,20 @@ export interface SqlAdapterOptions {
  */
 export function sqlFromPglite(db: PgliteLike, options: SqlAdapterOptions = {}): SqlClient {
   let closed = false;
+  const run = preparedRunner();
   return {
     dialect: "pglite",
-    query: <R>(sql: string, params: readonly unknown[] = []) => db.query<R>(sql, [...params]),
+    query: <R>(sql: string, params: readonly unknown[] = [], options?: QueryOptions) =>
+      run<R>(db, sql, params, options),
     async exec(sql: string) {
       await db.exec(sql);
     },
     transaction: <T>(fn: (tx: SqlQueryable) => Promise<T>) =>
       db.transaction((tx) =>
-        fn({ query: <R>(sql: string, params: readonly unknown[] = []) => tx.query<R>(sql, [...params]) }),
+        fn({
+          query: <R>(sql: string, params: readonly unknown[] = [], options?: QueryOptions) =>
+            run<R>(tx, sql, params, options),
+        }),
       ),
     async close() {
       // Idempotent: an owner that closes on a failed open and a caller that closes again are both fine.

@@ -16,6 +16,9 @@ import { mysqlQueries, mysqlTables } from "./mysql-queries";
 import type { WorkflowStore } from "./store";
 
 /** Options of the SQL stores. */
+/** The store's hot statements (every commit, load, timer and outbox poll) are prepared where the adapter can. */
+const HOT = { prepare: true } as const;
+
 export interface SqlStoreOptions {
   /**
    * PostgreSQL schema holding the tables (default `public`); one per tenant or test. On MySQL a
@@ -259,13 +262,17 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
           at: o.at,
         });
     }
-    const r = await client.query<{ id: string }>(COMMIT_MANY, [
-      JSON.stringify(rows),
-      JSON.stringify(drops),
-      JSON.stringify(adds),
-      JSON.stringify(boxes),
-      options.notifyChannel !== undefined && (adds.length > 0 || boxes.length > 0) ? options.notifyChannel : null,
-    ]);
+    const r = await client.query<{ id: string }>(
+      COMMIT_MANY,
+      [
+        JSON.stringify(rows),
+        JSON.stringify(drops),
+        JSON.stringify(adds),
+        JSON.stringify(boxes),
+        options.notifyChannel !== undefined && (adds.length > 0 || boxes.length > 0) ? options.notifyChannel : null,
+      ],
+      HOT,
+    );
     const written = new Set(r.rows.map((x) => x.id));
     const refused = commits.filter((c) => !written.has(c.instance.id) && c.expectedVersion > 0);
     // Why each refused update was refused, read after the fact (the rare path).
@@ -359,6 +366,7 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
         `select i.*, exists (select 1 from ${T.e} e where e.instance_id = i.id and e.event_id = $2) as seen
          from ${T.i} i where i.id = $1`,
         [instanceId, eventId ?? null],
+        HOT,
       );
       const row = r.rows[0];
       return row === undefined ? undefined : { instance: toInstance(row), seen: truthy(row.seen) };
@@ -438,6 +446,7 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
       const r = await client.query<Row>(
         `select * from ${T.t} where fire_at <= $1 order by fire_at, instance_id, timer_id limit $2`,
         [now, limit],
+        HOT,
       );
       return r.rows.map(toTimer);
     },
@@ -452,7 +461,8 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
       const rows =
         my !== undefined
           ? await my.outbox(limit)
-          : (await client.query<Row>(`select * from ${T.o} where not delivered order by n limit $1`, [limit])).rows;
+          : (await client.query<Row>(`select * from ${T.o} where not delivered order by n limit $1`, [limit], HOT))
+              .rows;
       return rows.map(
         (x): OutboxItem => ({
           id: x.id as string,
