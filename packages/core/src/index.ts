@@ -105,10 +105,13 @@ export {
 } from "./messages";
 export {
   checkMysqlClientOptions,
+  chunkMysqlRows,
+  type MysqlChunking,
   type MysqlClientOptions,
   type MysqlConnectionLike,
   type MysqlPoolLike,
   type MysqlQueryResult,
+  mysqlValues,
   openMysqlClient,
   sqlFromMysqlPool,
   toMysqlPlaceholders,

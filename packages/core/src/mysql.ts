@@ -243,3 +243,59 @@ export async function openMysqlClient(options: MysqlClientOptions): Promise<SqlC
     }),
   );
 }
+
+/** How {@link chunkMysqlRows} splits rows: at most `rows` per statement and about `chars` characters. */
+export interface MysqlChunking {
+  /** Most rows in one multi-row statement (default 200). */
+  readonly rows?: number;
+  /** About the most characters of values in one statement (default 1,000,000, far below a 16 MiB packet). */
+  readonly chars?: number;
+}
+
+/**
+ * Splits rows into multi-row MySQL statements of bounded size (PostgreSQL takes whole arrays to
+ * `unnest` instead); `size` tells how many characters a row carries. A row larger than the limit
+ * goes alone.
+ *
+ * @example
+ * ```ts
+ * for (const part of chunkMysqlRows(rows, (r) => r.text.length)) await insert(part);
+ * ```
+ */
+export function chunkMysqlRows<T>(
+  items: readonly T[],
+  size: (item: T) => number = () => 0,
+  limits: MysqlChunking = {},
+): T[][] {
+  const maxRows = limits.rows ?? 200;
+  const maxChars = limits.chars ?? 1_000_000;
+  const out: T[][] = [];
+  let current: T[] = [];
+  let chars = 0;
+  for (const item of items) {
+    const n = size(item);
+    if (current.length > 0 && (current.length >= maxRows || chars + n > maxChars)) {
+      out.push(current);
+      current = [];
+      chars = 0;
+    }
+    current.push(item);
+    chars += n;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/**
+ * `($1, $2), ($3, $4), …` and the parameters in order, for a multi-row MySQL `values` list.
+ *
+ * @example
+ * ```ts
+ * mysqlValues([["a", 1], ["b", 2]]); // { list: "($1, $2), ($3, $4)", params: ["a", 1, "b", 2] }
+ * ```
+ */
+export function mysqlValues(rows: readonly (readonly unknown[])[]): { list: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const groups = rows.map((row) => `(${row.map((v) => `$${params.push(v)}`).join(", ")})`);
+  return { list: groups.join(", "), params };
+}

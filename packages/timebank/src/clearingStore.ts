@@ -6,6 +6,7 @@
  * nobody reads a decision that was not kept.
  */
 import {
+  chunkMysqlRows,
   ElderflowError,
   isElderflowError,
   isUniqueViolation,
@@ -21,7 +22,6 @@ import {
   type ClearingResult,
   openClearingBook,
 } from "./clearing";
-import { chunked } from "./stores/sql";
 
 /**
  * Where a clearing book's journal is kept: every entry in order, and appending new ones at once.
@@ -131,7 +131,7 @@ export function sqlClearingStore(client: SqlClient): ClearingBookStore {
             // MySQL: multi-row inserts, a few hundred rows each (within the server's packet size),
             // instead of a round trip per entry.
             const rows = entries.map((e) => [e.seq, JSON.stringify(e)] as const);
-            for (const part of chunked(rows, (r) => r[1].length)) {
+            for (const part of chunkMysqlRows(rows, (r) => r[1].length)) {
               const list = part.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(", ");
               await tx.query(`insert into timebank_clearing (seq, entry) values ${list}`, part.flat());
             }

@@ -1,5 +1,7 @@
 import { ElderflowError, type FieldPath, type SqlQueryable } from "@elderflow/core";
 
+export { mysqlValues } from "@elderflow/core";
+
 /**
  * The table options of every MySQL/MariaDB table of the system's stores: InnoDB (transactions, row
  * locks) in binary UTF-8, so text compares exactly as on PostgreSQL.
@@ -35,20 +37,6 @@ export function mysqlParams(): {
     add,
     in: (column, list) => (list.length === 0 ? "false" : `${column} in (${list.map(add).join(", ")})`),
   };
-}
-
-/**
- * A multi-row `values` list and its parameters: MySQL has no `unnest` nor `jsonb_to_recordset`.
- *
- * @example
- * ```ts
- * mysqlValues([["a", 1], ["b", 2]]); // { list: "($1, $2), ($3, $4)", params: ["a", 1, "b", 2] }
- * ```
- */
-export function mysqlValues(rows: readonly (readonly unknown[])[]): { list: string; params: unknown[] } {
-  const p = mysqlParams();
-  const list = rows.map((row) => `(${row.map(p.add).join(", ")})`).join(", ");
-  return { list, params: p.values };
 }
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });

@@ -3,7 +3,14 @@
  * entry, one row per (subject, entry) for the "who looked at" report, both written in the append's
  * transaction, behind a one-row head that serialises appenders.
  */
-import { type Migration, runMigrations, type SqlClient, type SqlQueryable } from "@elderflow/core";
+import {
+  chunkMysqlRows,
+  type Migration,
+  mysqlValues,
+  runMigrations,
+  type SqlClient,
+  type SqlQueryable,
+} from "@elderflow/core";
 import { ACCESS_GENESIS, type AccessCheckpoint, type AccessEntry, type AccessHead, type AccessLogStore } from "./log";
 
 /**
@@ -169,36 +176,8 @@ function fromRow(row: Row): AccessEntry {
 /** Rows read at a time when streaming the log. */
 const PAGE = 1_000;
 
-/** Most rows in one MySQL multi-row insert. */
-const MYSQL_ROWS_PER_STATEMENT = 1_000;
-/** About the most characters of values in one MySQL statement (well under a 16 MiB packet in UTF-8). */
-const MYSQL_CHARS_PER_STATEMENT = 1_000_000;
-
-/** Splits rows into statements of at most {@link MYSQL_ROWS_PER_STATEMENT} rows and about {@link MYSQL_CHARS_PER_STATEMENT} characters. */
-function chunked<T>(items: readonly T[], size: (item: T) => number = () => 0): T[][] {
-  const out: T[][] = [];
-  let current: T[] = [];
-  let chars = 0;
-  for (const item of items) {
-    const n = size(item);
-    if (current.length > 0 && (current.length >= MYSQL_ROWS_PER_STATEMENT || chars + n > MYSQL_CHARS_PER_STATEMENT)) {
-      out.push(current);
-      current = [];
-      chars = 0;
-    }
-    current.push(item);
-    chars += n;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
-}
-
-/** `($1, $2), ($3, $4), …` and the parameters in order, for a multi-row MySQL `values` list. */
-function valuesOf(rows: readonly (readonly unknown[])[]): { list: string; params: unknown[] } {
-  const params: unknown[] = [];
-  const groups = rows.map((row) => `(${row.map((v) => `$${params.push(v)}`).join(", ")})`);
-  return { list: groups.join(", "), params };
-}
+/** Rows of one MySQL multi-row insert: up to 1,000 (entries are small), about 1M characters. */
+const MYSQL_CHUNKS = { rows: 1_000, chars: 1_000_000 } as const;
 
 /** The entries and their subject rows on PostgreSQL: one statement each, from JSON and arrays. */
 async function writeEntriesPg(tx: SqlQueryable, made: readonly AccessEntry[]): Promise<void> {
@@ -227,13 +206,13 @@ async function writeEntriesPg(tx: SqlQueryable, made: readonly AccessEntry[]): P
  */
 async function writeEntriesMysql(tx: SqlQueryable, made: readonly AccessEntry[]): Promise<void> {
   const rows = made.map((e) => [e.seq, e.at, e.actor, JSON.stringify(e)] as const);
-  for (const part of chunked(rows, (r) => r[3].length)) {
-    const v = valuesOf(part);
+  for (const part of chunkMysqlRows(rows, (r) => r[3].length, MYSQL_CHUNKS)) {
+    const v = mysqlValues(part);
     await tx.query(`insert into access_log (seq, at, actor, entry) values ${v.list}`, v.params);
   }
   const pairs = made.flatMap((e) => e.subjects.map((s) => [s, e.seq] as const));
-  for (const part of chunked(pairs)) {
-    const v = valuesOf(part);
+  for (const part of chunkMysqlRows(pairs, undefined, MYSQL_CHUNKS)) {
+    const v = mysqlValues(part);
     await tx.query(`insert into access_subjects (subject, seq) values ${v.list}`, v.params);
   }
 }

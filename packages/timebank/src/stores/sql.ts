@@ -3,7 +3,14 @@
  * MySQL family (`sql.dialect === "mysql"`) branches only where its SQL differs, each branch
  * saying how.
  */
-import { ElderflowError, runMigrations, type SqlClient, type SqlQueryable } from "@elderflow/core";
+import {
+  chunkMysqlRows,
+  ElderflowError,
+  mysqlValues,
+  runMigrations,
+  type SqlClient,
+  type SqlQueryable,
+} from "@elderflow/core";
 import type { CheckpointInfo } from "../checkpoint";
 import type { CommandResult } from "../commands";
 import { entryTexts, type JournalEntry } from "../journal";
@@ -15,11 +22,6 @@ import type { ErasureRecord, PreparedBatch, StoreHead, TimeBankStore } from "./t
 const JOURNAL_COLUMNS = "seq, key, fingerprint, at, command, result, prev_hash, hash";
 /** `key` is a reserved word in MySQL. */
 const MYSQL_JOURNAL_COLUMNS = "seq, `key`, fingerprint, at, command, result, prev_hash, hash";
-
-/** Rows per multi-row MySQL statement (PostgreSQL sends whole arrays to `unnest` instead). */
-const MYSQL_ROWS_PER_STATEMENT = 200;
-/** Characters of JSON per multi-row MySQL statement, far below the default 16 MiB packet. */
-const MYSQL_CHARS_PER_STATEMENT = 1_000_000;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -173,40 +175,6 @@ async function writeBatch(tx: SqlQueryable, p: PreparedBatch<unknown>, suite: st
   }
 }
 
-/**
- * Splits rows into statements of at most {@link MYSQL_ROWS_PER_STATEMENT} rows and about `maxChars`
- * characters (internal: also used by the clearing store, not exported from the package).
- *
- * @example
- * ```ts
- * for (const part of chunked(rows, (r) => r.text.length)) await insert(part);
- * ```
- */
-export function chunked<T>(items: readonly T[], size: (item: T) => number = () => 0): T[][] {
-  const out: T[][] = [];
-  let current: T[] = [];
-  let chars = 0;
-  for (const item of items) {
-    const n = size(item);
-    if (current.length > 0 && (current.length >= MYSQL_ROWS_PER_STATEMENT || chars + n > MYSQL_CHARS_PER_STATEMENT)) {
-      out.push(current);
-      current = [];
-      chars = 0;
-    }
-    current.push(item);
-    chars += n;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
-}
-
-/** `($1, $2), ($3, $4), …` and the parameters in order, for a multi-row MySQL `values` list. */
-function valuesOf(rows: readonly (readonly unknown[])[]): { list: string; params: unknown[] } {
-  const params: unknown[] = [];
-  const groups = rows.map((row) => `(${row.map((v) => `$${params.push(v)}`).join(", ")})`);
-  return { list: groups.join(", "), params };
-}
-
 /** `$1, $2, …` for a MySQL `in (…)` list. */
 const inList = (n: number) => Array.from({ length: n }, (_, i) => `$${i + 1}`).join(", ");
 
@@ -244,8 +212,8 @@ async function writeBatchMysql(tx: SqlQueryable, p: PreparedBatch<unknown>, suit
         e.hash,
       ];
     });
-    for (const part of chunked(rows, (r) => String(r[4] ?? "").length + String(r[5]).length)) {
-      const v = valuesOf(part);
+    for (const part of chunkMysqlRows(rows, (r) => String(r[4] ?? "").length + String(r[5]).length)) {
+      const v = mysqlValues(part);
       await tx.query(`insert into timebank_journal (${MYSQL_JOURNAL_COLUMNS}) values ${v.list}`, v.params);
     }
     const last = p.entries[p.entries.length - 1] as JournalEntry;
@@ -257,18 +225,18 @@ async function writeBatchMysql(tx: SqlQueryable, p: PreparedBatch<unknown>, suit
   }
   if (p.accounts.length > 0) {
     const created = new Set(p.created);
-    for (const part of chunked(p.accounts.filter((a) => created.has(a.id)))) {
-      const v = valuesOf(part.map(accountValues));
+    for (const part of chunkMysqlRows(p.accounts.filter((a) => created.has(a.id)))) {
+      const v = mysqlValues(part.map(accountValues));
       await tx.query(`insert into timebank_accounts (${ACCOUNT_COLUMNS}) values ${v.list}`, v.params);
     }
-    for (const part of chunked(p.accounts.filter((a) => !created.has(a.id)))) {
+    for (const part of chunkMysqlRows(p.accounts.filter((a) => !created.has(a.id)))) {
       const found = await tx.query<{ n: number | string }>(
         `select count(*) as n from timebank_accounts where id in (${inList(part.length)})`,
         part.map((a) => a.id),
       );
       if (Number(found.rows[0]?.n) !== part.length)
         throw new ElderflowError("INTERNAL", { params: { detail: "account row missing" } });
-      const v = valuesOf(part.map(accountValues));
+      const v = mysqlValues(part.map(accountValues));
       await tx.query(
         `insert into timebank_accounts (${ACCOUNT_COLUMNS}) values ${v.list}
          on duplicate key update debits_pending = values(debits_pending), debits_posted = values(debits_posted),
@@ -277,8 +245,8 @@ async function writeBatchMysql(tx: SqlQueryable, p: PreparedBatch<unknown>, suit
       );
     }
   }
-  for (const part of chunked(p.notes, (n) => n.text.length)) {
-    const v = valuesOf(part.map((n) => [n.key, n.text]));
+  for (const part of chunkMysqlRows(p.notes, (n) => n.text.length)) {
+    const v = mysqlValues(part.map((n) => [n.key, n.text]));
     await tx.query(
       `insert into timebank_notes (\`key\`, text) values ${v.list} on duplicate key update \`key\` = \`key\``,
       v.params,
@@ -383,7 +351,7 @@ export function sqlStore(sql: SqlClient): TimeBankStore {
           );
           // MySQL: the deleted rows are counted from the affected rows, the number from insertId.
           let removed = 0;
-          for (const part of chunked(keys))
+          for (const part of chunkMysqlRows(keys))
             removed +=
               (await tx.query(`delete from timebank_notes where ${keyColumn} in (${inList(part.length)})`, part))
                 .rowCount ?? 0;
@@ -521,7 +489,7 @@ export function sqlStore(sql: SqlClient): TimeBankStore {
       const rows: KeyRow[] = [];
       if (mysql) {
         // MySQL: no arrays, so an `in (…)` list per few hundred keys.
-        for (const part of chunked([...new Set(keys)]))
+        for (const part of chunkMysqlRows([...new Set(keys)]))
           rows.push(
             ...(
               await sql.query<KeyRow>(
