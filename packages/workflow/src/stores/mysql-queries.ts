@@ -1,5 +1,5 @@
-import { ElderflowError, isUniqueViolation, type SqlClient, type SqlQueryable } from "@elderflow/core";
-import type { Commit, CommitOutcome, Erasure, StoredInstance } from "../types";
+import { ElderflowError, isUniqueViolation, mysqlValues, type SqlClient, type SqlQueryable } from "@elderflow/core";
+import type { Commit, CommitOutcome, Erasure, LogEntry, StoredInstance } from "../types";
 
 type Row = Record<string, unknown>;
 
@@ -7,21 +7,6 @@ type Row = Record<string, unknown>;
 const CHUNK = 200;
 
 const num = (v: unknown): number => (typeof v === "number" ? v : Number(v));
-
-/** `($1, $2, …), (…)` for rows of `width` values, numbered from `$1`, and the flattened values. */
-function valuesOf(rows: readonly (readonly unknown[])[]): { sql: string; params: unknown[] } {
-  const params: unknown[] = [];
-  const groups: string[] = [];
-  for (const row of rows) {
-    const marks: string[] = [];
-    for (const v of row) {
-      params.push(v);
-      marks.push(`$${params.length}`);
-    }
-    groups.push(`(${marks.join(", ")})`);
-  }
-  return { sql: groups.join(", "), params };
-}
 
 /** `$1, $2, …` for a list of values (an `in (…)` list, built in JS as MySQL has no array parameters). */
 const marks = (n: number, from = 1): string => Array.from({ length: n }, (_, k) => `$${k + from}`).join(", ");
@@ -73,10 +58,9 @@ function instanceValues(i: StoredInstance): unknown[] {
 const EVENT_COLS =
   "instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version";
 
-function eventValues(c: Commit | Erasure): unknown[] {
-  const e = c.entry;
+/** A log entry's column values after its instance id, in the order of the log table's insert. */
+export function logEntryValues(e: LogEntry): unknown[] {
   return [
-    c.instance.id,
     e.seq,
     e.eventId,
     e.type,
@@ -89,6 +73,10 @@ function eventValues(c: Commit | Erasure): unknown[] {
     e.to,
     e.machineVersion,
   ];
+}
+
+function eventValues(c: Commit | Erasure): unknown[] {
+  return [c.instance.id, ...logEntryValues(c.entry)];
 }
 
 /** The table names of one schema on MySQL: `"public"` is the connection's own database, else a database of that name. */
@@ -199,15 +187,15 @@ export function mysqlQueries(client: SqlClient, schema: string) {
     );
     const won = new Set(winners.map((c) => c.instance.id));
     for (const part of chunks(byId.filter((c) => c.expectedVersion === 0))) {
-      const v = valuesOf(part.map((c) => instanceValues(c.instance)));
-      await tx.query(`insert into ${T.i} (${INSTANCE_COLS}) values ${v.sql}`, v.params);
+      const v = mysqlValues(part.map((c) => instanceValues(c.instance)));
+      await tx.query(`insert into ${T.i} (${INSTANCE_COLS}) values ${v.list}`, v.params);
     }
     // The rows exist and are locked: the upsert is a multi-row update (id, machine, community and
     // creation time are not changed by an event).
     for (const part of chunks(byId.filter((c) => c.expectedVersion > 0))) {
-      const v = valuesOf(part.map((c) => instanceValues(c.instance)));
+      const v = mysqlValues(part.map((c) => instanceValues(c.instance)));
       await tx.query(
-        `insert into ${T.i} (${INSTANCE_COLS}) values ${v.sql}
+        `insert into ${T.i} (${INSTANCE_COLS}) values ${v.list}
          on duplicate key update machine_version = values(machine_version), version = values(version),
            state = values(state), status = values(status), priority = values(priority),
            snapshot = values(snapshot), updated_at = values(updated_at)`,
@@ -215,8 +203,8 @@ export function mysqlQueries(client: SqlClient, schema: string) {
       );
     }
     for (const part of chunks(byId)) {
-      const v = valuesOf(part.map(eventValues));
-      await tx.query(`insert into ${T.e} (${EVENT_COLS}) values ${v.sql}`, v.params);
+      const v = mysqlValues(part.map(eventValues));
+      await tx.query(`insert into ${T.e} (${EVENT_COLS}) values ${v.list}`, v.params);
     }
     const drops: [string, string][] = [];
     const adds: unknown[][] = [];
@@ -237,18 +225,18 @@ export function mysqlQueries(client: SqlClient, schema: string) {
       await tx.query(`delete from ${T.t} where ${p.sql}`, p.params);
     }
     for (const part of chunks(adds)) {
-      const v = valuesOf(part);
+      const v = mysqlValues(part);
       await tx.query(
-        `insert into ${T.t} (instance_id, timer_id, fire_at, event) values ${v.sql}
+        `insert into ${T.t} (instance_id, timer_id, fire_at, event) values ${v.list}
          on duplicate key update fire_at = values(fire_at), event = values(event)`,
         v.params,
       );
     }
     // In input order, so the auto-increment keeps emitted events in the order they were emitted.
     for (const part of chunks(boxes)) {
-      const v = valuesOf(part);
+      const v = mysqlValues(part);
       await tx.query(
-        `insert into ${T.o} (id, instance_id, machine, type, payload, at) values ${v.sql}
+        `insert into ${T.o} (id, instance_id, machine, type, payload, at) values ${v.list}
          on duplicate key update id = id`,
         v.params,
       );
@@ -337,7 +325,10 @@ export function mysqlQueries(client: SqlClient, schema: string) {
               params,
             );
           }
-          await tx.query(`insert into ${T.e} (${EVENT_COLS}) values ${valuesOf([eventValues(x)]).sql}`, eventValues(x));
+          await tx.query(
+            `insert into ${T.e} (${EVENT_COLS}) values ${mysqlValues([eventValues(x)]).list}`,
+            eventValues(x),
+          );
         },
         { isolation: "read committed", retries: 5 },
       );

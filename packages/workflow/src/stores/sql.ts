@@ -12,7 +12,7 @@ import type {
   StoredTimer,
 } from "../types";
 import { workflowMigrations, workflowMysqlMigrations } from "./migrations";
-import { mysqlQueries, mysqlTables } from "./mysql-queries";
+import { logEntryValues, mysqlQueries, mysqlTables } from "./mysql-queries";
 import type { WorkflowStore } from "./store";
 
 /** Options of the SQL stores. */
@@ -68,23 +68,6 @@ function toTimer(r: Row): StoredTimer {
     fireAt: num(r.fire_at),
     event: json<StoredTimer["event"]>(r.event),
   };
-}
-
-/** A log entry's column values after its instance id, in the order of the log table's insert. */
-function logEntryValues(e: LogEntry): unknown[] {
-  return [
-    e.seq,
-    e.eventId,
-    e.type,
-    e.actorId,
-    e.role,
-    e.orgId,
-    e.at,
-    JSON.stringify(e.payload),
-    e.from,
-    e.to,
-    e.machineVersion,
-  ];
 }
 
 /**
