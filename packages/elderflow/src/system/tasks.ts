@@ -603,6 +603,19 @@ interface TaskSql {
 
 const pgScope = (scope: readonly string[] | null) => (scope === null ? null : JSON.stringify(scope));
 
+/** The values of a task's update, in the order of both dialects' `update` statements. */
+function saveValues(t: TrackedTask): unknown[] {
+  return [
+    t.id,
+    JSON.stringify(t.assignees),
+    t.status,
+    JSON.stringify(t.history),
+    t.outcome ?? null,
+    t.evidenceId ?? null,
+    t.cancelReason ?? null,
+  ];
+}
+
 /** PostgreSQL and PGlite: lists travel as one jsonb parameter. */
 const PG_TASKS: TaskSql = {
   schema: `create table if not exists elderflow_tasks (
@@ -673,15 +686,7 @@ const PG_TASKS: TaskSql = {
     await tx.query(
       `update elderflow_tasks set assignees = $2::jsonb, status = $3, history = $4::jsonb, outcome = $5,
          evidence_id = $6, cancel_reason = $7 where id = $1`,
-      [
-        t.id,
-        JSON.stringify(t.assignees),
-        t.status,
-        JSON.stringify(t.history),
-        t.outcome ?? null,
-        t.evidenceId ?? null,
-        t.cancelReason ?? null,
-      ],
+      saveValues(t),
     );
   },
   async drop(tx, personId) {
@@ -830,15 +835,7 @@ const MYSQL_TASKS: TaskSql = {
     await tx.query(
       `update elderflow_tasks set assignees = $2, status = $3, history = $4, outcome = $5,
          evidence_id = $6, cancel_reason = $7 where id = $1`,
-      [
-        t.id,
-        JSON.stringify(t.assignees),
-        t.status,
-        JSON.stringify(t.history),
-        t.outcome ?? null,
-        t.evidenceId ?? null,
-        t.cancelReason ?? null,
-      ],
+      saveValues(t),
     );
   },
   async drop(tx, personId) {
