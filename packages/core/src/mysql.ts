@@ -229,7 +229,9 @@ export async function openMysqlClient(options: MysqlClientOptions): Promise<SqlC
   if (options.pool !== undefined) return sqlFromMysqlPool(options.pool, { owned: false });
   let driver: { createPool(o: object): MysqlPoolLike };
   try {
-    const mod = (await import("mysql2/promise")) as unknown as { default?: unknown };
+    // A name, not a literal: bundlers (a browser build of core) must not pull the driver in.
+    const driverModule: string = "mysql2/promise";
+    const mod = (await import(driverModule)) as { default?: unknown };
     driver = (mod.default ?? mod) as { createPool(o: object): MysqlPoolLike };
   } catch (cause) {
     throw new ElderflowError("DRIVER_MISSING", { params: { driver: "mysql2" }, cause });
