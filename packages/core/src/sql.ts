@@ -49,13 +49,25 @@ function sqlLiteral(value: unknown): string | undefined {
  * prepared inside a transaction that rolls back stays usable. A statement being prepared by
  * another caller, or parameters that are not scalars, run the ordinary way.
  */
-function preparedRunner(): <R>(
+/** The statements prepared on each PGlite database, shared by every client that wraps it (a session has one namespace). */
+/** Names are never reused, even after a failed `PREPARE`. */
+let preparedCount = 0;
+const preparedByDatabase = new WeakMap<object, Map<string, { readonly name: string; ready: boolean }>>();
+
+function preparedRunner(
+  db: object,
+): <R>(
   q: { query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }> },
   sql: string,
   params: readonly unknown[],
   options: QueryOptions | undefined,
 ) => Promise<SqlResult<R>> {
-  const statements = new Map<string, { readonly name: string; ready: boolean }>();
+  let statements = preparedByDatabase.get(db);
+  if (statements === undefined) {
+    statements = new Map();
+    preparedByDatabase.set(db, statements);
+  }
+  const prepared = statements;
   return async <R>(
     q: { query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }> },
     sql: string,
@@ -64,14 +76,14 @@ function preparedRunner(): <R>(
   ) => {
     const literals = options?.prepare === true ? params.map(sqlLiteral) : undefined;
     if (literals === undefined || literals.some((l) => l === undefined)) return q.query<R>(sql, [...params]);
-    let statement = statements.get(sql);
+    let statement = prepared.get(sql);
     if (statement === undefined) {
-      statement = { name: `elderflow_p${statements.size + 1}`, ready: false };
-      statements.set(sql, statement);
+      statement = { name: `elderflow_p${++preparedCount}`, ready: false };
+      prepared.set(sql, statement);
       try {
         await q.query(`prepare ${statement.name} as ${sql}`);
       } catch (e) {
-        statements.delete(sql);
+        prepared.delete(sql);
         throw e;
       }
       statement.ready = true;
@@ -164,7 +176,7 @@ export interface SqlAdapterOptions {
  */
 export function sqlFromPglite(db: PgliteLike, options: SqlAdapterOptions = {}): SqlClient {
   let closed = false;
-  const run = preparedRunner();
+  const run = preparedRunner(db);
   return {
     dialect: "pglite",
     query: <R>(sql: string, params: readonly unknown[] = [], options?: QueryOptions) =>
