@@ -1,4 +1,4 @@
-import { type SqlClient, sqlFromMysqlPool, sqlFromPglite, sqlFromPgPool } from "@elderflow/core";
+import { type SqlClient, sqlFromMysqlPool, sqlFromPglite } from "@elderflow/core";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   createMysqlDatabase,
@@ -6,7 +6,8 @@ import {
   mysqlPool,
   privateMysqlDatabase,
 } from "../../../../test/support/mysql";
-import { dropPgDatabase, PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
+import { dropPgDatabase, pgAdmin, privateDatabase } from "../../../../test/support/pg";
+import { pgClient, twoMysqlClients, twoPgClients } from "../../../../test/support/two-clients";
 import { type DeadLetter, type DeadLetterStore, memoryDeadLetters, sqlDeadLetters } from "./deadletters";
 import { ERASED_ID } from "./tasks";
 
@@ -108,19 +109,13 @@ describeDeadLetterContract(
 
 // Databases of this file's own; an unreachable server fails these tests (never a skip).
 const pgDb = privateDatabase("ef_letters");
-async function pgPool(db: string): Promise<SqlClient> {
-  const pg = await import("pg");
-  const url = new URL(PG_URL);
-  url.pathname = `/${db}`;
-  return sqlFromPgPool(new (pg.default ?? pg).Pool({ connectionString: url.toString(), max: 2 }));
-}
 describe("on a PostgreSQL database of its own", () => {
   afterAll(() => dropPgDatabase(pgDb));
   describeDeadLetterContract(
     "PostgreSQL",
     sharedSql(async () => {
       await pgAdmin(`create database ${pgDb}`);
-      return pgPool(pgDb);
+      return pgClient(pgDb);
     }),
   );
 });
@@ -158,25 +153,9 @@ function describeSharedLetters(name: string, open: TwoProcesses) {
   });
 }
 
-describeSharedLetters("PostgreSQL", async () => {
-  const db = `${pgDb}_shared`;
-  await pgAdmin(`create database ${db}`);
-  return {
-    a: await pgPool(db),
-    b: await pgPool(db),
-    cleanup: () => dropPgDatabase(db),
-  };
-});
+describeSharedLetters("PostgreSQL", () => twoPgClients(`${pgDb}_shared`));
 
-describeSharedLetters("MariaDB", async () => {
-  const db = `${myDb}_shared`;
-  const url = await createMysqlDatabase(db);
-  return {
-    a: sqlFromMysqlPool(mysqlPool(url, 2)),
-    b: sqlFromMysqlPool(mysqlPool(url, 2)),
-    cleanup: () => dropMysqlDatabase(db),
-  };
-});
+describeSharedLetters("MariaDB", () => twoMysqlClients(`${myDb}_shared`));
 
 describe("dead letters on MariaDB", () => {
   it("refuses letters holding a value the table cannot keep, instead of storing them cut short", async () => {

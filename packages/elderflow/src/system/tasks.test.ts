@@ -8,7 +8,6 @@ import {
   type SqlClient,
   sqlFromMysqlPool,
   sqlFromPglite,
-  sqlFromPgPool,
 } from "@elderflow/core";
 import type { WorkflowActor } from "@elderflow/workflow";
 import fc from "fast-check";
@@ -20,7 +19,8 @@ import {
   mysqlUrlFor,
   privateMysqlDatabase,
 } from "../../../../test/support/mysql";
-import { dropPgDatabase, PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
+import { dropPgDatabase, pgAdmin, privateDatabase } from "../../../../test/support/pg";
+import { pgClient, twoMysqlClients, twoPgClients } from "../../../../test/support/two-clients";
 import { createElderflow, HOSPITAL_ROTATION } from "./elderflow";
 import {
   ERASED_ID,
@@ -270,19 +270,13 @@ describeTaskBoardContract("PGlite", sharedSql(pglite));
 
 // A database of this file's own; an unreachable server fails these tests (never a skip).
 const pgDb = privateDatabase("ef_tasks");
-async function pgPool(db: string): Promise<SqlClient> {
-  const pg = await import("pg");
-  const url = new URL(PG_URL);
-  url.pathname = `/${db}`;
-  return sqlFromPgPool(new (pg.default ?? pg).Pool({ connectionString: url.toString(), max: 2 }));
-}
 describe("on a database of its own", () => {
   afterAll(() => dropPgDatabase(pgDb));
   describeTaskBoardContract(
     "PostgreSQL",
     sharedSql(async () => {
       await pgAdmin(`create database ${pgDb}`);
-      return pgPool(pgDb);
+      return pgClient(pgDb);
     }),
   );
 });
@@ -374,25 +368,9 @@ function describeSharedBoard(name: string, open: TwoProcesses) {
   });
 }
 
-describeSharedBoard("PostgreSQL", async () => {
-  const db = `${pgDb}_shared`;
-  await pgAdmin(`create database ${db}`);
-  return {
-    a: await pgPool(db),
-    b: await pgPool(db),
-    cleanup: () => dropPgDatabase(db),
-  };
-});
+describeSharedBoard("PostgreSQL", () => twoPgClients(`${pgDb}_shared`));
 
-describeSharedBoard("MariaDB", async () => {
-  const db = `${myDb}_shared`;
-  const url = await createMysqlDatabase(db);
-  return {
-    a: sqlFromMysqlPool(mysqlPool(url, 2)),
-    b: sqlFromMysqlPool(mysqlPool(url, 2)),
-    cleanup: () => dropMysqlDatabase(db),
-  };
-});
+describeSharedBoard("MariaDB", () => twoMysqlClients(`${myDb}_shared`));
 
 describe("the task board on MariaDB", () => {
   async function withBoard(fn: (board: TaskBoard, sql: SqlClient) => Promise<void>) {
