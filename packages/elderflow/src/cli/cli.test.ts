@@ -4,7 +4,7 @@ import { containsPersonalData } from "@elderflow/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { memoryIO } from "../../../../test/support/cli";
-import { parseStoreOption } from "./options";
+import { describeStore, parseStoreOption } from "./options";
 import { runCli } from "./program";
 import { renderCsv } from "./table";
 
@@ -188,6 +188,10 @@ describe("elderflow CLI", () => {
     expect(parseStoreOption("mysql:mysql://h/db", "/w")).toEqual({ kind: "mysql", url: "mysql://h/db" });
     expect(() => parseStoreOption("mysql:x", "/w")).toThrow();
     expect(() => parseStoreOption("mysql:", "/w")).toThrow();
+    // Printed without the password.
+    const secret = describeStore(parseStoreOption("mysql://root:s3cret@h:3306/db", "/w"));
+    expect(secret).toBe("mysql://root:***@h:3306/db");
+    expect(describeStore(parseStoreOption("postgres://u:pw%40x@h/db", "/w"))).not.toContain("pw");
     expect(() => parseStoreOption("pglite:", "/w")).toThrow();
   });
 });

@@ -48,3 +48,20 @@ export function parseStoreOption(value: string, cwd: string): StoreSpec {
   // Not repeated: a URL can carry a password.
   return usageError("--store must be memory, pglite, pglite:<dir>, postgres://… or mysql://…");
 }
+
+/**
+ * A `--store` value fit to print: a server URL loses its password (a log line must not carry a
+ * credential), the other kinds print as given.
+ */
+export function describeStore(spec: StoreSpec): string {
+  if (spec.kind === "memory") return "memory";
+  if (spec.kind === "pglite") return spec.dataDir === undefined ? "pglite" : `pglite:${spec.dataDir}`;
+  if (spec.kind === "sql") return "sql";
+  try {
+    const url = new URL(spec.url);
+    if (url.password !== "") url.password = "***";
+    return url.toString();
+  } catch {
+    return `${spec.kind}:…`;
+  }
+}

@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { simulateYear } from "../../demo/simulate";
 import { renderDemoReport } from "../../report/html";
 import { accepts, CliExit, type CommandContext, EXIT, emit, usageError } from "../io";
-import { parseIntOption, parseStoreOption, STORE_HELP } from "../options";
+import { describeStore, parseIntOption, parseStoreOption, STORE_HELP } from "../options";
 import { renderTable } from "../table";
 
 /**
@@ -41,8 +41,8 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
       }
       ctx.io.stderr(
         lang === "zh-CN"
-          ? `模拟 ${year} 年：种子 ${seed}，规模 ×${scale}，存储 ${opts.store}\n`
-          : `Simulating ${year}: seed ${seed}, scale ×${scale}, store ${opts.store}\n`,
+          ? `模拟 ${year} 年：种子 ${seed}，规模 ×${scale}，存储 ${describeStore(store)}\n`
+          : `Simulating ${year}: seed ${seed}, scale ×${scale}, store ${describeStore(store)}\n`,
       );
       const result = await simulateYear({ seed, year, scale, store, progress: (m) => ctx.io.stderr(`${m}\n`) });
       const reportPath = resolve(ctx.io.cwd, opts.report);
