@@ -153,11 +153,16 @@ async function crashAndFinish(spec: string, open: () => TimeBankStore, seed: num
   // more, so that kills land between batches and inside transactions, all along the stream.
   const rnd = seededRandom(seed * 7 + 1);
   const killedAt: number[] = [];
-  for (let k = 0; k < kills; k++) {
+  // A kill counts only if it landed before the child had applied the whole stream: on a loaded
+  // machine the parent may hear of progress late and kill a child that is only closing its store.
+  // Such a run is still checked below, and another is started in its place (at most 3 per kill).
+  for (let attempt = 0; killedAt.length < kills && attempt < kills * 3; attempt++) {
     const run = runChild(file, spec);
     await run.reached(rnd.int(0, commands.length - 40));
     await new Promise((r) => setTimeout(r, rnd.int(0, 5)));
-    if (run.child.exitCode === null && run.child.kill("SIGKILL")) killedAt.push(run.applied());
+    if (run.child.exitCode === null && run.child.kill("SIGKILL") && run.applied() < commands.length) {
+      killedAt.push(run.applied());
+    }
     await run.done;
     const reopened = await createTimeBank({ store: open(), clock, stars: testStars });
     const journal = await reopened.journal();
@@ -177,36 +182,34 @@ async function crashAndFinish(spec: string, open: () => TimeBankStore, seed: num
   const bank = await createTimeBank({ store: open(), clock, stars: testStars });
   const got = await snapshot(bank);
   await bank.close();
-  return { expected, got, killedAt, total: commands.length };
+  return { expected, got, killedAt };
 }
 
 describe.concurrent("a SIGKILLed writer leaves exactly the state of an uninterrupted run", () => {
   it("on PGlite", async () => {
     const dir = join(work, "pglite");
-    const { expected, got, killedAt, total } = await crashAndFinish(
+    const { expected, got, killedAt } = await crashAndFinish(
       `pglite:${dir}`,
       () => pgliteStore({ dataDir: dir }),
       11,
       KILLS.pglite,
     );
-    expect(killedAt.length).toBeGreaterThanOrEqual(Math.ceil(KILLS.pglite / 2));
+    expect(killedAt.length).toBe(KILLS.pglite);
     expect(new Set(killedAt).size).toBeGreaterThan(1);
-    expect(Math.max(...killedAt)).toBeLessThan(total);
     expect(got).toEqual(expected);
   }, 240_000);
 
   it("on PostgreSQL", async () => {
     const schema = schemaName("crash");
     try {
-      const { expected, got, killedAt, total } = await crashAndFinish(
+      const { expected, got, killedAt } = await crashAndFinish(
         `postgres:${PG_URL}#${schema}`,
         () => postgresStore({ connectionString: PG_URL, schema, max: 1 }),
         12,
         KILLS.postgres,
       );
-      expect(killedAt.length).toBeGreaterThanOrEqual(Math.ceil(KILLS.postgres / 2));
+      expect(killedAt.length).toBe(KILLS.postgres);
       expect(new Set(killedAt).size).toBeGreaterThan(1);
-      expect(Math.max(...killedAt)).toBeLessThan(total);
       expect(got).toEqual(expected);
     } finally {
       await dropSchema(schema);
@@ -217,15 +220,14 @@ describe.concurrent("a SIGKILLed writer leaves exactly the state of an uninterru
     const database = privateMysqlDatabase("tb_crash");
     const url = await createMysqlDatabase(database);
     try {
-      const { expected, got, killedAt, total } = await crashAndFinish(
+      const { expected, got, killedAt } = await crashAndFinish(
         `mysql:${url}`,
         () => mysqlStore({ uri: url, connectionLimit: 1 }),
         13,
         KILLS.mysql,
       );
-      expect(killedAt.length).toBeGreaterThanOrEqual(Math.ceil(KILLS.mysql / 2));
+      expect(killedAt.length).toBe(KILLS.mysql);
       expect(new Set(killedAt).size).toBeGreaterThan(1);
-      expect(Math.max(...killedAt)).toBeLessThan(total);
       expect(got).toEqual(expected);
     } finally {
       await dropMysqlDatabase(database);
