@@ -29,6 +29,59 @@ function contract(name: string, open: () => Promise<{ sql: SqlClient; table: str
       expect(await rows(sql, table)).toEqual([1, 2, 3]);
     });
 
+    it("lets an enrolled participant write inside the batch before it commits, and tells it of a rollback", async () => {
+      const { sql: base, table } = await open();
+      const sql = batchingClient(base);
+      const calls: string[] = [];
+      let deferred: number[] = [];
+      const withdraw = sql.enrol({
+        beforeBegin: async () => {
+          calls.push(`begin:${sql.inBatch}`);
+        },
+        beforeCommit: async () => {
+          calls.push(`commit:${sql.inBatch}`);
+          for (const id of deferred) await sql.query(`insert into ${table} values (${id})`);
+          deferred = [];
+        },
+        afterRollback: () => {
+          calls.push("rollback");
+          deferred = [];
+        },
+      });
+      await sql.batch(async () => {
+        deferred.push(1, 2);
+      });
+      expect(await rows(sql, table)).toEqual([1, 2]);
+      // A participant's failing write rolls the whole batch back, the batch's own rows too.
+      await expect(
+        sql.batch(async () => {
+          await sql.query(`insert into ${table} values (3)`);
+          deferred.push(1);
+        }),
+      ).rejects.toThrow();
+      expect(await rows(sql, table)).toEqual([1, 2]);
+      await expect(
+        sql.batch(async () => {
+          deferred.push(4);
+          throw new Error("host");
+        }),
+      ).rejects.toThrow("host");
+      expect(await rows(sql, table)).toEqual([1, 2]);
+      expect(calls).toEqual([
+        "begin:false",
+        "commit:true",
+        "begin:false",
+        "commit:true",
+        "rollback",
+        "begin:false",
+        "rollback",
+      ]);
+      withdraw();
+      await sql.batch(async () => sql.query(`insert into ${table} values (5)`));
+      expect(calls).toHaveLength(7);
+      expect(await rows(sql, table)).toEqual([1, 2, 5]);
+    });
+
     it("undoes only a failed inner transaction, and the batch goes on", async () => {
       const { sql: base, table } = await open();
       const sql = batchingClient(base);

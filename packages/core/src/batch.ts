@@ -14,6 +14,24 @@ export interface BatchingSqlClient extends SqlClient {
   batch<T>(fn: () => Promise<T>): Promise<T>;
   /** Whether a batch is open. */
   readonly inBatch: boolean;
+  /**
+   * Enrols a participant in every batch from now on: a store that defers its writes while a batch
+   * is open. `beforeBegin` runs before the batch's transaction begins, `beforeCommit` runs inside the batch's transaction once its function has resolved
+   * (the store writes what it deferred; a throw rolls the whole batch back), `afterRollback` once
+   * a batch has rolled back for any reason (the store forgets what it deferred or cached). Returns
+   * a function that withdraws the participant.
+   */
+  enrol(participant: BatchParticipant): () => void;
+}
+
+/** A store taking part in every batch of a {@link BatchingSqlClient} (see `enrol`). */
+export interface BatchParticipant {
+  /** Runs before a batch's transaction begins (a store letting its own writes settle first). */
+  beforeBegin?(): Promise<void>;
+  /** Writes what the store deferred during the batch, inside its transaction, before it commits. */
+  beforeCommit(): Promise<void>;
+  /** Called after a batch rolled back: whatever the store deferred or cached from it is void. */
+  afterRollback(): void;
 }
 
 interface OpenBatch {
@@ -42,6 +60,7 @@ interface OpenBatch {
  */
 export function batchingClient(client: SqlClient): BatchingSqlClient {
   let open: OpenBatch | null = null;
+  const participants = new Set<BatchParticipant>();
 
   async function inside<R>(
     b: OpenBatch,
@@ -99,17 +118,32 @@ export function batchingClient(client: SqlClient): BatchingSqlClient {
     },
     async batch<T>(fn: () => Promise<T>): Promise<T> {
       if (open !== null) return fn();
-      return client.transaction(async (tx) => {
-        const b: OpenBatch = { tx, failed: undefined, savepoints: 0 };
-        open = b;
-        try {
-          const result = await fn();
-          if (b.failed !== undefined) throw b.failed;
-          return result;
-        } finally {
-          open = null;
-        }
-      });
+      const enrolled = [...participants];
+      for (const p of enrolled) await p.beforeBegin?.();
+      try {
+        return await client.transaction(async (tx) => {
+          const b: OpenBatch = { tx, failed: undefined, savepoints: 0 };
+          open = b;
+          try {
+            const result = await fn();
+            if (b.failed !== undefined) throw b.failed;
+            for (const p of enrolled) await p.beforeCommit();
+            if (b.failed !== undefined) throw b.failed;
+            return result;
+          } finally {
+            open = null;
+          }
+        });
+      } catch (e) {
+        for (const p of enrolled) p.afterRollback();
+        throw e;
+      }
+    },
+    enrol(participant) {
+      participants.add(participant);
+      return () => {
+        participants.delete(participant);
+      };
     },
     close: () => client.close(),
   };

@@ -196,6 +196,7 @@ export {
   reservedPrefix,
   WorkflowActorSchema,
 } from "./schemas";
+export { type ExclusiveStoreOptions, exclusiveStore, type WorkflowTables } from "./stores/exclusive";
 export { memoryStore } from "./stores/memory";
 export { type MysqlWorkflowStoreOptions, mysqlWorkflowStore } from "./stores/mysql";
 export { type PgliteStoreOptions, pgliteStore } from "./stores/pglite";

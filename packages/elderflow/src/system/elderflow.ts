@@ -657,7 +657,9 @@ async function openBackends(
   return {
     // The time bank's store closes its client; the shared client is closed once, by the system.
     bank: sqlBankStore({ ...sql, close: async () => {} }),
-    workflows: sqlWorkflowStore(sql, { ownsClient: false }),
+    // A PGlite opened here has no other writer: the workflow store keeps what it read and writes a
+    // batch's commits as one statement at its end.
+    workflows: sqlWorkflowStore(sql, { ownsClient: false, exclusive: spec.kind === "pglite" }),
     tasks: await sqlTaskBoard(sql, { clock }),
     deadLetters: await sqlDeadLetters(sql),
     departures: await sqlDepartures(sql),

@@ -61,13 +61,14 @@ export function memoryStore(): WorkflowStore {
           throw new ElderflowError("CONCURRENT_UPDATE", {
             params: { expected: c.expectedVersion, actual: slot.instance.version },
           });
+        // As the SQL stores judge: the version, then the event id, then the fired timer.
+        if (slot.eventIds.has(c.entry.eventId))
+          throw new ElderflowError("DUPLICATE_ID", { params: { id: c.entry.eventId } });
         const fired = c.firedTimer;
         if (fired !== undefined && slot.timers.get(fired.timerId)?.fireAt !== fired.fireAt)
           throw new ElderflowError("CONCURRENT_UPDATE", {
             params: { expected: c.expectedVersion, actual: slot.instance.version },
           });
-        if (slot.eventIds.has(c.entry.eventId))
-          throw new ElderflowError("DUPLICATE_ID", { params: { id: c.entry.eventId } });
       }
       if (slot === undefined) {
         slot = { instance: c.instance, log: [], eventIds: new Set(), timers: new Map() };

@@ -1,5 +1,6 @@
 import { ElderflowError, isUniqueViolation, mysqlValues, type SqlClient, type SqlQueryable } from "@elderflow/core";
 import type { Commit, CommitOutcome, Erasure, LogEntry, StoredInstance } from "../types";
+import { addedTimers } from "./commits";
 
 type Row = Record<string, unknown>;
 
@@ -215,7 +216,7 @@ export function mysqlQueries(client: SqlClient, schema: string) {
       for (const t of c.cancelTimers) if (!readded.has(t)) drop.add(t);
       if (c.firedTimer !== undefined && !readded.has(c.firedTimer.timerId)) drop.add(c.firedTimer.timerId);
       for (const t of drop) drops.push([c.instance.id, t]);
-      for (const t of c.addTimers)
+      for (const t of addedTimers(c))
         if (won.has(t.instanceId)) adds.push([t.instanceId, t.timerId, t.fireAt, JSON.stringify(t.event)]);
       for (const o of c.outbox)
         if (won.has(o.instanceId)) boxes.push([o.id, o.instanceId, o.machine, o.type, JSON.stringify(o.payload), o.at]);

@@ -11,6 +11,8 @@ import type {
   StoredInstance,
   StoredTimer,
 } from "../types";
+import { addedTimers } from "./commits";
+import { type ExclusiveStoreOptions, exclusiveStore } from "./exclusive";
 import { workflowMigrations, workflowMysqlMigrations } from "./migrations";
 import { logEntryValues, mysqlQueries, mysqlTables } from "./mysql-queries";
 import type { WorkflowStore } from "./store";
@@ -36,6 +38,14 @@ export interface SqlStoreOptions {
   readonly notifyChannel?: string;
   /** Group-commit batches written at once (default 2 on PostgreSQL, 1 on PGlite, which has one connection). */
   readonly inFlight?: number;
+  /**
+   * This process is the only writer of the tables (an embedded PGlite, which one process opens at a
+   * time): keep what was read in memory and, inside a batch of a `batchingClient`, write the batch's
+   * commits as one statement at its end (see {@link exclusiveStore}). PostgreSQL dialects only; on
+   * MySQL it is refused. Default false. Another writer on the same tables while it is on is
+   * detected when a batch is written (the batch fails with `CONCURRENT_UPDATE`), not prevented.
+   */
+  readonly exclusive?: boolean | ExclusiveStoreOptions;
 }
 
 type Row = Record<string, unknown>;
@@ -232,7 +242,7 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
       for (const t of c.cancelTimers) if (!readded.has(t)) drop.add(t);
       if (c.firedTimer !== undefined && !readded.has(c.firedTimer.timerId)) drop.add(c.firedTimer.timerId);
       for (const t of drop) drops.push({ instance_id: i.id, timer_id: t });
-      for (const t of c.addTimers)
+      for (const t of addedTimers(c))
         adds.push({ instance_id: t.instanceId, timer_id: t.timerId, fire_at: t.fireAt, event: t.event });
       for (const o of c.outbox)
         boxes.push({
@@ -342,7 +352,7 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
     }
   };
 
-  return {
+  const store: WorkflowStore = {
     kind: client.dialect,
     async load(instanceId, eventId) {
       const r = await client.query<Row>(
@@ -509,4 +519,18 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
       if (options.ownsClient ?? true) await client.close();
     },
   };
+  const exclusive = options.exclusive ?? false;
+  if (exclusive === false) return store;
+  if (my !== undefined)
+    throw new ElderflowError("INVALID_INPUT", {
+      path: ["exclusive"],
+      params: { detail: "exclusive needs a PostgreSQL dialect" },
+    });
+  // A sole writer has nobody to wake; a notify channel says there are other workers.
+  if (options.notifyChannel !== undefined)
+    throw new ElderflowError("INVALID_INPUT", {
+      path: ["notifyChannel"],
+      params: { detail: "exclusive with a notify channel" },
+    });
+  return exclusiveStore(store, client, T, exclusive === true ? {} : exclusive);
 }
