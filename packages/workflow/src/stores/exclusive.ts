@@ -1,6 +1,7 @@
 import { type BatchingSqlClient, ElderflowError, type SqlClient } from "@elderflow/core";
 import type { Commit, Erasure, ListFilter, LogEntry, OutboxItem, StoredInstance, StoredTimer } from "../types";
 import { addedTimers } from "./commits";
+import { num, type Row, toInstance, toOutboxItem, toTimer } from "./rows";
 import type { WorkflowStore } from "./store";
 
 /** Table names of one schema (PostgreSQL dialects). */
@@ -17,49 +18,10 @@ interface Entry {
   readonly eventIds: Set<string>;
 }
 
-type Row = Record<string, unknown>;
-const num = (v: unknown): number => (typeof v === "number" ? v : Number(v));
-const json = <T>(v: unknown): T => (typeof v === "string" ? (JSON.parse(v) as T) : (v as T));
 const timerKey = (instanceId: string, timerId: string) => `${instanceId}\u0000${timerId}`;
 const byDue = (a: StoredTimer, b: StoredTimer) =>
   a.fireAt - b.fireAt ||
   (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : a.timerId < b.timerId ? -1 : 1);
-
-function toInstance(r: Row): StoredInstance {
-  return {
-    id: r.id as string,
-    machine: r.machine as string,
-    machineVersion: num(r.machine_version),
-    version: num(r.version),
-    state: r.state as string,
-    status: r.status as string,
-    communityId: r.community_id as string,
-    priority: num(r.priority),
-    snapshot: json(r.snapshot),
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-  };
-}
-
-function toTimer(r: Row): StoredTimer {
-  return {
-    instanceId: r.instance_id as string,
-    timerId: r.timer_id as string,
-    fireAt: num(r.fire_at),
-    event: json(r.event),
-  };
-}
-
-function toOutboxItem(x: Row): OutboxItem {
-  return {
-    id: x.id as string,
-    instanceId: x.instance_id as string,
-    machine: x.machine as string,
-    type: x.type as string,
-    payload: json(x.payload),
-    at: num(x.at),
-  };
-}
 
 /** Options of {@link exclusiveStore}. */
 export interface ExclusiveStoreOptions {

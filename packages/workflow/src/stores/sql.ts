@@ -1,26 +1,16 @@
 import { ElderflowError, runMigrations, type SqlClient } from "@elderflow/core";
-import type {
-  Commit,
-  CommitOutcome,
-  Erasure,
-  ListFilter,
-  LogEntry,
-  OutboxItem,
-  PersistedSnapshot,
-  Role,
-  StoredInstance,
-  StoredTimer,
-} from "../types";
+import type { Commit, CommitOutcome, Erasure, ListFilter, LogEntry, Role, StoredInstance } from "../types";
 import { addedTimers } from "./commits";
 import { type ExclusiveStoreOptions, exclusiveStore } from "./exclusive";
 import { workflowMigrations, workflowMysqlMigrations } from "./migrations";
 import { logEntryValues, mysqlQueries, mysqlTables } from "./mysql-queries";
+import { json, num, type Row, toInstance, toOutboxItem, toTimer, truthy } from "./rows";
 import type { WorkflowStore } from "./store";
 
-/** Options of the SQL stores. */
 /** The store's hot statements (every commit, load, timer and outbox poll) are prepared where the adapter can. */
 const HOT = { prepare: true } as const;
 
+/** Options of the SQL stores. */
 export interface SqlStoreOptions {
   /**
    * PostgreSQL schema holding the tables (default `public`); one per tenant or test. On MySQL a
@@ -46,38 +36,6 @@ export interface SqlStoreOptions {
    * detected when a batch is written (the batch fails with `CONCURRENT_UPDATE`), not prevented.
    */
   readonly exclusive?: boolean | ExclusiveStoreOptions;
-}
-
-type Row = Record<string, unknown>;
-
-const num = (v: unknown): number => (typeof v === "number" ? v : Number(v));
-const json = <T>(v: unknown): T => (typeof v === "string" ? (JSON.parse(v) as T) : (v as T));
-/** A boolean column or expression: PostgreSQL gives booleans, MySQL 1/0. */
-const truthy = (v: unknown): boolean => v === true || v === 1 || v === "1";
-
-function toInstance(r: Row): StoredInstance {
-  return {
-    id: r.id as string,
-    machine: r.machine as string,
-    machineVersion: num(r.machine_version),
-    version: num(r.version),
-    state: r.state as string,
-    status: r.status as string,
-    communityId: r.community_id as string,
-    priority: num(r.priority),
-    snapshot: json<PersistedSnapshot>(r.snapshot),
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-  };
-}
-
-function toTimer(r: Row): StoredTimer {
-  return {
-    instanceId: r.instance_id as string,
-    timerId: r.timer_id as string,
-    fireAt: num(r.fire_at),
-    event: json<StoredTimer["event"]>(r.event),
-  };
 }
 
 /**
@@ -456,16 +414,7 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
           ? await my.outbox(limit)
           : (await client.query<Row>(`select * from ${T.o} where not delivered order by n limit $1`, [limit], HOT))
               .rows;
-      return rows.map(
-        (x): OutboxItem => ({
-          id: x.id as string,
-          instanceId: x.instance_id as string,
-          machine: x.machine as string,
-          type: x.type as string,
-          payload: json<Record<string, unknown>>(x.payload),
-          at: num(x.at),
-        }),
-      );
+      return rows.map(toOutboxItem);
     },
     async markDelivered(ids) {
       if (my !== undefined) {

@@ -1,0 +1,50 @@
+import type { OutboxItem, PersistedSnapshot, StoredInstance, StoredTimer } from "../types";
+
+/** A row as a driver returns it. */
+export type Row = Record<string, unknown>;
+
+/** A numeric column (PGlite and pg give bigint columns as strings or numbers). */
+export const num = (v: unknown): number => (typeof v === "number" ? v : Number(v));
+/** A JSON column: parsed by PostgreSQL's drivers, text on MySQL. */
+export const json = <T>(v: unknown): T => (typeof v === "string" ? (JSON.parse(v) as T) : (v as T));
+/** A boolean column or expression: PostgreSQL gives booleans, MySQL 1/0. */
+export const truthy = (v: unknown): boolean => v === true || v === 1 || v === "1";
+
+/** An instance row of `wf_instances`. */
+export function toInstance(r: Row): StoredInstance {
+  return {
+    id: r.id as string,
+    machine: r.machine as string,
+    machineVersion: num(r.machine_version),
+    version: num(r.version),
+    state: r.state as string,
+    status: r.status as string,
+    communityId: r.community_id as string,
+    priority: num(r.priority),
+    snapshot: json<PersistedSnapshot>(r.snapshot),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+/** A timer row of `wf_timers`. */
+export function toTimer(r: Row): StoredTimer {
+  return {
+    instanceId: r.instance_id as string,
+    timerId: r.timer_id as string,
+    fireAt: num(r.fire_at),
+    event: json<StoredTimer["event"]>(r.event),
+  };
+}
+
+/** An emitted-event row of `wf_outbox`. */
+export function toOutboxItem(x: Row): OutboxItem {
+  return {
+    id: x.id as string,
+    instanceId: x.instance_id as string,
+    machine: x.machine as string,
+    type: x.type as string,
+    payload: json<Record<string, unknown>>(x.payload),
+    at: num(x.at),
+  };
+}
