@@ -1,7 +1,7 @@
 import { type BatchingSqlClient, ElderflowError, type SqlClient } from "@elderflow/core";
 import type { Commit, Erasure, ListFilter, LogEntry, OutboxItem, StoredInstance, StoredTimer } from "../types";
-import { addedTimers } from "./commits";
-import { num, type Row, toInstance, toOutboxItem, toTimer } from "./rows";
+import { addedTimers, droppedTimerIds } from "./commits";
+import { entryColumns, instanceColumns, num, type Row, toInstance, toOutboxItem, toTimer } from "./rows";
 import type { WorkflowStore } from "./store";
 
 /** Table names of one schema (PostgreSQL dialects). */
@@ -151,12 +151,7 @@ export function exclusiveStore(
 
   /** The changes a commit makes to the timers: keys to drop and timers to store. */
   function timerEffects(c: Commit): { drop: string[]; add: StoredTimer[] } {
-    const readded = new Set(c.addTimers.map((t) => t.timerId));
-    const drop: string[] = [];
-    for (const t of c.cancelTimers) if (!readded.has(t)) drop.push(timerKey(c.instance.id, t));
-    if (c.firedTimer !== undefined && !readded.has(c.firedTimer.timerId))
-      drop.push(timerKey(c.instance.id, c.firedTimer.timerId));
-    return { drop, add: addedTimers(c) };
+    return { drop: droppedTimerIds(c).map((t) => timerKey(c.instance.id, t)), add: addedTimers(c) };
   }
 
   /**
@@ -281,34 +276,8 @@ export function exclusiveStore(
   /** Writes what the open batch deferred, as one statement (inside the batch's transaction). */
   async function flush(): Promise<void> {
     if (!pendingWrites()) return;
-    const rows = [...dirty].map(([id, d]) => ({
-      id,
-      stored: d.stored,
-      machine: d.instance.machine,
-      machine_version: d.instance.machineVersion,
-      version: d.instance.version,
-      state: d.instance.state,
-      status: d.instance.status,
-      community_id: d.instance.communityId,
-      priority: d.instance.priority,
-      snapshot: d.instance.snapshot,
-      created_at: d.instance.createdAt,
-      updated_at: d.instance.updatedAt,
-    }));
-    const events = logEntries.map((e) => ({
-      instance_id: e.instanceId,
-      seq: e.seq,
-      event_id: e.eventId,
-      type: e.type,
-      actor_id: e.actorId,
-      role: e.role,
-      org_id: e.orgId,
-      at: e.at,
-      payload: e.payload,
-      from_state: e.from,
-      to_state: e.to,
-      machine_version: e.machineVersion,
-    }));
+    const rows = [...dirty].map(([id, d]) => ({ id, stored: d.stored, ...instanceColumns(d.instance) }));
+    const events = logEntries.map((e) => ({ instance_id: e.instanceId, ...entryColumns(e) }));
     const drops: unknown[] = [];
     const adds: unknown[] = [];
     for (const [k, t] of timerChanges) {

@@ -1,6 +1,6 @@
 import { ElderflowError, isUniqueViolation, mysqlValues, type SqlClient, type SqlQueryable } from "@elderflow/core";
 import type { Commit, CommitOutcome, Erasure, LogEntry, StoredInstance } from "../types";
-import { addedTimers } from "./commits";
+import { addedTimers, droppedTimerIds } from "./commits";
 
 type Row = Record<string, unknown>;
 
@@ -211,11 +211,7 @@ export function mysqlQueries(client: SqlClient, schema: string) {
     const adds: unknown[][] = [];
     const boxes: unknown[][] = [];
     for (const c of winners) {
-      const readded = new Set(c.addTimers.map((t) => t.timerId));
-      const drop = new Set<string>();
-      for (const t of c.cancelTimers) if (!readded.has(t)) drop.add(t);
-      if (c.firedTimer !== undefined && !readded.has(c.firedTimer.timerId)) drop.add(c.firedTimer.timerId);
-      for (const t of drop) drops.push([c.instance.id, t]);
+      for (const t of droppedTimerIds(c)) drops.push([c.instance.id, t]);
       for (const t of addedTimers(c))
         if (won.has(t.instanceId)) adds.push([t.instanceId, t.timerId, t.fireAt, JSON.stringify(t.event)]);
       for (const o of c.outbox)

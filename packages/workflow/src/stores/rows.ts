@@ -1,4 +1,4 @@
-import type { OutboxItem, PersistedSnapshot, StoredInstance, StoredTimer } from "../types";
+import type { LogEntry, OutboxItem, PersistedSnapshot, StoredInstance, StoredTimer } from "../types";
 
 /** A row as a driver returns it. */
 export type Row = Record<string, unknown>;
@@ -46,5 +46,38 @@ export function toOutboxItem(x: Row): OutboxItem {
     type: x.type as string,
     payload: json<Record<string, unknown>>(x.payload),
     at: num(x.at),
+  };
+}
+
+/** An instance's columns of `wf_instances` but its id, as `jsonb_to_recordset` reads them. */
+export function instanceColumns(i: StoredInstance) {
+  return {
+    machine: i.machine,
+    machine_version: i.machineVersion,
+    version: i.version,
+    state: i.state,
+    status: i.status,
+    community_id: i.communityId,
+    priority: i.priority,
+    snapshot: i.snapshot,
+    created_at: i.createdAt,
+    updated_at: i.updatedAt,
+  };
+}
+
+/** A log entry's columns of `wf_events` but its instance id, as `jsonb_to_recordset` reads them. */
+export function entryColumns(e: LogEntry) {
+  return {
+    seq: e.seq,
+    event_id: e.eventId,
+    type: e.type,
+    actor_id: e.actorId,
+    role: e.role,
+    org_id: e.orgId,
+    at: e.at,
+    payload: e.payload,
+    from_state: e.from,
+    to_state: e.to,
+    machine_version: e.machineVersion,
   };
 }

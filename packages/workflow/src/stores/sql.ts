@@ -1,10 +1,10 @@
 import { ElderflowError, runMigrations, type SqlClient } from "@elderflow/core";
 import type { Commit, CommitOutcome, Erasure, ListFilter, LogEntry, Role, StoredInstance } from "../types";
-import { addedTimers } from "./commits";
+import { addedTimers, droppedTimerIds } from "./commits";
 import { type ExclusiveStoreOptions, exclusiveStore } from "./exclusive";
 import { workflowMigrations, workflowMysqlMigrations } from "./migrations";
 import { logEntryValues, mysqlQueries, mysqlTables } from "./mysql-queries";
-import { json, num, type Row, toInstance, toOutboxItem, toTimer, truthy } from "./rows";
+import { entryColumns, instanceColumns, json, num, type Row, toInstance, toOutboxItem, toTimer, truthy } from "./rows";
 import type { WorkflowStore } from "./store";
 
 /** The store's hot statements (every commit, load, timer and outbox poll) are prepared where the adapter can. */
@@ -168,38 +168,17 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
     for (const c of commits) {
       const i = c.instance;
       const e = c.entry;
+      const { machine_version: entry_version, ...entry } = entryColumns(e);
       rows.push({
         id: i.id,
         expected: c.expectedVersion,
-        machine: i.machine,
-        machine_version: i.machineVersion,
-        version: i.version,
-        state: i.state,
-        status: i.status,
-        community_id: i.communityId,
-        priority: i.priority,
-        snapshot: i.snapshot,
-        created_at: i.createdAt,
-        updated_at: i.updatedAt,
+        ...instanceColumns(i),
         fired_id: c.firedTimer?.timerId ?? null,
         fired_at: c.firedTimer?.fireAt ?? null,
-        seq: e.seq,
-        event_id: e.eventId,
-        type: e.type,
-        actor_id: e.actorId,
-        role: e.role,
-        org_id: e.orgId,
-        at: e.at,
-        payload: e.payload,
-        from_state: e.from,
-        to_state: e.to,
-        entry_version: e.machineVersion,
+        ...entry,
+        entry_version,
       });
-      const readded = new Set(c.addTimers.map((t) => t.timerId));
-      const drop = new Set<string>();
-      for (const t of c.cancelTimers) if (!readded.has(t)) drop.add(t);
-      if (c.firedTimer !== undefined && !readded.has(c.firedTimer.timerId)) drop.add(c.firedTimer.timerId);
-      for (const t of drop) drops.push({ instance_id: i.id, timer_id: t });
+      for (const t of droppedTimerIds(c)) drops.push({ instance_id: i.id, timer_id: t });
       for (const t of addedTimers(c))
         adds.push({ instance_id: t.instanceId, timer_id: t.timerId, fire_at: t.fireAt, event: t.event });
       for (const o of c.outbox)
