@@ -2,6 +2,7 @@ import { batchingClient, isElderflowError, type SqlClient, sqlFromPglite } from 
 import { PGlite } from "@electric-sql/pglite";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { anActor, anEngine } from "../fixtures.testkit";
 import type { Commit, StoredTimer } from "../types";
 import { aCommit } from "./contract.testkit";
 import { memoryStore } from "./memory";
@@ -224,6 +225,68 @@ describe("the exclusive workflow store", () => {
     expect(await intruder.load("y")).toBeUndefined();
     // Its memory was dropped with the batch: it reads the intruder's version now.
     expect((await store.load("x"))?.instance.version).toBe(2);
+    await db.close();
+  });
+
+  it("refuses a poison event in a batch alone, with a typed error that shows none of it, and writes the rest", async () => {
+    const db = new PGlite();
+    const { sql, store } = await openExclusive(db);
+    const { engine } = anEngine({ store });
+    const staff = anActor("hotline_staff", "s1");
+    const stranger = anActor("community_staff", "s9", { communityId: "c99" });
+    const refusals: unknown[] = [];
+    const refused = async (p: Promise<unknown>) => {
+      try {
+        await p;
+        refusals.push("accepted");
+      } catch (e) {
+        refusals.push(e);
+      }
+    };
+    await sql.batch(async () => {
+      await engine.start("serviceRequest", { id: "r1", input: { communityId: "c01", personId: "p1" }, actor: staff });
+      // A NUL, a lone surrogate, an oversized note, an unknown field (named in the error, as a path;
+      // its value is not), an actor of another
+      // community: each refused before it reaches the store's memory.
+      for (const note of ["SECRET\u0000", "SECRET\ud800", `SECRET${"x".repeat(2001)}`])
+        await refused(
+          engine.send("r1", {
+            id: `c-${refusals.length}`,
+            type: "CANCEL",
+            actor: staff,
+            payload: { reason: "duplicate", note },
+          }),
+        );
+      await refused(
+        engine.send("r1", {
+          id: "c-x",
+          type: "CANCEL",
+          actor: staff,
+          payload: { reason: "duplicate", extra: "SECRET" },
+        }),
+      );
+      await refused(
+        engine.send("r1", { id: "t-o", type: "TRIAGE", actor: stranger, payload: { serviceKind: "plumbing" } }),
+      );
+      await engine.send("r1", { id: "t-1", type: "TRIAGE", actor: staff, payload: { serviceKind: "plumbing" } });
+      await engine.start("serviceRequest", { id: "r2", input: { communityId: "c01", personId: "p2" }, actor: staff });
+    });
+    expect(refusals.map((e) => (e as { code?: string }).code)).toEqual([
+      "CONTROL_CHARACTER",
+      "MALFORMED_TEXT",
+      "TOO_BIG",
+      "UNKNOWN_FIELD",
+      "WRONG_COMMUNITY",
+    ]);
+    for (const e of refusals) {
+      expect(isElderflowError(e)).toBe(true);
+      expect(`${(e as Error).message} ${JSON.stringify(e)}`).not.toContain("SECRET");
+    }
+    // What the batch wrote, read by a store with no memory: both requests and the triage, no poison.
+    const plain = sqlStore(sql, { ownsClient: false });
+    expect((await plain.events("r1")).map((e) => e.eventId)).toEqual(["start:r1", "t-1"]);
+    expect((await plain.load("r2"))?.instance.version).toBe(1);
+    expect(JSON.stringify((await db.query("select * from wf_events")).rows)).not.toContain("SECRET");
     await db.close();
   });
 
