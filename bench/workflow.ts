@@ -18,6 +18,7 @@ import {
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { createActor } from "xstate";
+import { entryColumns } from "../packages/workflow/src/stores/rows";
 import { allSame, assertSame, digest } from "./check";
 import { type BenchContext, type BenchLine, peakRssMiB } from "./lib";
 import { scratchDatabase } from "./pg";
@@ -400,23 +401,7 @@ async function bulkLoad(
          from jsonb_populate_recordset(null::${schema}.wf_instances, $1::jsonb)`,
       [JSON.stringify(insts.slice(k, k + batch))],
     );
-  const events = commits.map((c) => {
-    const e = c.entry;
-    return {
-      instance_id: e.instanceId,
-      seq: e.seq,
-      event_id: e.eventId,
-      type: e.type,
-      actor_id: e.actorId,
-      role: e.role,
-      org_id: e.orgId,
-      at: e.at,
-      payload: e.payload,
-      from_state: e.from,
-      to_state: e.to,
-      machine_version: e.machineVersion,
-    };
-  });
+  const events = commits.map((c) => ({ instance_id: c.entry.instanceId, ...entryColumns(c.entry) }));
   for (let k = 0; k < events.length; k += batch)
     await client.query(
       `insert into ${schema}.wf_events select * from jsonb_populate_recordset(null::${schema}.wf_events, $1::jsonb)`,
