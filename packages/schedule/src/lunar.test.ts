@@ -1,6 +1,17 @@
 import { isElderflowError } from "@elderflow/core";
 import { describe, expect, it } from "vitest";
-import { fromLunar, leapMonthOf, lunarMonthDays, lunarOccurrence, springFestival, toLunar } from "./lunar";
+import { fromEpochDay, toEpochDay } from "./days";
+import {
+  fromLunar,
+  LUNAR_RANGE,
+  leapMonthOf,
+  lunarCodeOfEpochDay,
+  lunarMonthDays,
+  lunarOccurrence,
+  springFestival,
+  toLunar,
+  unpackLunar,
+} from "./lunar";
 
 function codeOf(fn: () => unknown): { code: string; path: readonly (string | number)[] } {
   try {
@@ -69,5 +80,20 @@ describe("lunar calendar", () => {
     });
     expect(codeOf(() => toLunar("1950-02-30", ["birthDate"]))).toEqual({ code: "INVALID_DATE", path: ["birthDate"] });
     expect(codeOf(() => leapMonthOf(2300)).code).toBe("OUT_OF_RANGE");
+  });
+
+  it("reads the lunar date of every day of the table from the day index, and nothing outside it", () => {
+    const first = toEpochDay(springFestival(LUNAR_RANGE.first));
+    const end = toEpochDay(springFestival(LUNAR_RANGE.last)) + 400;
+    expect(lunarCodeOfEpochDay(first - 1)).toBe(-1);
+    let d = first;
+    for (; lunarCodeOfEpochDay(d) >= 0; d++) {
+      const lunar = unpackLunar(lunarCodeOfEpochDay(d));
+      if (fromLunar(lunar) !== fromEpochDay(d)) expect(fromLunar(lunar)).toBe(fromEpochDay(d));
+    }
+    // The last day read is the eve of the lunar year after the table's last.
+    expect(d).toBeLessThan(end);
+    expect(unpackLunar(lunarCodeOfEpochDay(d - 1)).year).toBe(LUNAR_RANGE.last);
+    expect(unpackLunar(lunarCodeOfEpochDay(first))).toEqual({ year: LUNAR_RANGE.first, month: 1, leap: false, day: 1 });
   });
 });

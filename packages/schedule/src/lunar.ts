@@ -113,18 +113,29 @@ function checkYear(year: number, path: FieldPath): void {
     });
 }
 
+// The month row of every day the table covers (about 102,000 days, 200 KB), built once on first
+// use: a roster looks up each lunar keeper's birth day, so this turns a binary search into one read.
+let rowOfDay: Uint16Array | undefined;
+
+function dayRows(t: LunarTable): Uint16Array {
+  if (rowOfDay === undefined) {
+    const last = t.start.length - 1;
+    const first = t.start[0] as number;
+    const rows = new Uint16Array((t.start[last] as number) + (t.days[last] as number) - first);
+    for (let i = 0; i <= last; i++)
+      rows.fill(i, (t.start[i] as number) - first, (t.start[i] as number) - first + (t.days[i] as number));
+    rowOfDay = rows;
+  }
+  return rowOfDay;
+}
+
 /** Index of the month row holding an epoch day, or -1 outside the table. */
 function monthIndexOfDay(epochDay: number): number {
   const t = lunarTable();
-  let lo = 0;
-  let hi = t.start.length - 1;
-  if (epochDay < (t.start[0] as number) || epochDay >= (t.start[hi] as number) + (t.days[hi] as number)) return -1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if ((t.start[mid] as number) <= epochDay) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+  const rows = dayRows(t);
+  const k = epochDay - (t.start[0] as number);
+  if (!(k >= 0 && k < rows.length)) return -1;
+  return rows[k] as number;
 }
 
 /** Index of the row of a lunar month, or -1 when that year has no such month. */
@@ -164,6 +175,28 @@ export function lunarOfEpochDay(epochDay: number, path: FieldPath = []): LunarDa
     leap: t.leap[i] === 1,
     day: epochDay - (t.start[i] as number) + 1,
   };
+}
+
+/**
+ * The lunar date of an epoch day packed in one integer, `year << 10 | leap << 9 | month << 5 | day`,
+ * or -1 outside the table: the allocation-free path of {@link lunarOfEpochDay} for rosters, which
+ * read one lunar birthday per lunar keeper. Unpack with {@link unpackLunar}.
+ */
+export function lunarCodeOfEpochDay(epochDay: number): number {
+  const i = monthIndexOfDay(epochDay);
+  if (i < 0) return -1;
+  const t = lunarTable();
+  return (
+    ((t.year[i] as number) << 10) |
+    ((t.leap[i] as number) << 9) |
+    ((t.month[i] as number) << 5) |
+    (epochDay - (t.start[i] as number) + 1)
+  );
+}
+
+/** The fields of a code of {@link lunarCodeOfEpochDay} (not -1). */
+export function unpackLunar(code: number): LunarDate {
+  return { year: code >> 10, month: (code >> 5) & 15, leap: ((code >> 9) & 1) === 1, day: code & 31 };
 }
 
 /**
