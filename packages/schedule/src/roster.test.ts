@@ -165,6 +165,25 @@ describe("birthday roster", () => {
     ]);
   });
 
+  it("adds none of a person's celebrations when the predicate refuses a later one of them", () => {
+    const persons = [aPerson({ id: "p1", birthDate: "1947-03-02" }), aPerson({ id: "p2", birthDate: "1952-07-01" })];
+    const seen: string[] = [];
+    const r = birthdayRosterReport(persons, {
+      from: "2026-01-01",
+      to: "2027-12-31",
+      isCelebration: (p, _age, date) => {
+        seen.push(`${p.id} ${date}`);
+        if (p.id === "p2" && date === "2027-07-01") throw new ElderflowError("UNKNOWN_RANK", { path: ["rank"] });
+        return true;
+      },
+    });
+    expect(seen).toEqual(["p1 2026-03-02", "p1 2027-03-02", "p2 2026-07-01", "p2 2027-07-01"]);
+    expect(r.entries.map((e) => `${e.personId} ${e.date}`)).toEqual(["p1 2026-03-02", "p1 2027-03-02"]);
+    expect(r.rejected).toEqual([
+      { index: 1, issue: { code: "UNKNOWN_RANK", path: ["persons", 1, "rank"], params: {} } },
+    ]);
+  });
+
   it("stops past maxOccurrences entries or days with TOO_MANY_OCCURRENCES", () => {
     const persons = Array.from({ length: 30 }, (_, i) => aPerson({ id: `p${i}`, birthDate: "1950-06-01" }));
     expect(birthdayRoster(persons, { ...year2027, maxOccurrences: 400 })).toHaveLength(30);

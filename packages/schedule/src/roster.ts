@@ -9,7 +9,7 @@ import {
 } from "@elderflow/core";
 import { dateWindow, fromEpochDay } from "./days";
 import { type ExpansionOptions, occurrenceLimit, tooManyOccurrences } from "./limits";
-import { LUNAR_RANGE, lunarOccurrenceDay, lunarOfEpochDay, SKIP_VALUES, type Skip } from "./lunar";
+import { LUNAR_RANGE, lunarCodeOfEpochDay, lunarOccurrenceDay, lunarOfEpochDay, SKIP_VALUES, type Skip } from "./lunar";
 import { civilToEpochDay, gregorianOccurrenceDay } from "./yearly";
 
 /** The fields of a person that a birthday roster reads (a parsed `Person` has them all). */
@@ -176,8 +176,9 @@ function roster<P extends RosterPerson>(
   const gSkip = checkSkip(options.skip?.gregorian, ["skip", "gregorian"]);
   const lSkip = checkSkip(options.skip?.lunar, ["skip", "lunar"]);
   const accept = options.isCelebration;
+  const to = options.to;
   const gy0 = Number(options.from.slice(0, 4));
-  const gy1 = Number(options.to.slice(0, 4));
+  const gy1 = Number(to.slice(0, 4));
   // A lunar birthday moved FORWARD can fall into the next lunar year, so then look one year back.
   const ly0 = Math.max(LUNAR_RANGE.first, lunarOfEpochDay(a, ["from"]).year - (lSkip === "FORWARD" ? 1 : 0));
   const ly1 = Math.min(LUNAR_RANGE.last, lunarOfEpochDay(b, ["to"]).year);
@@ -195,80 +196,72 @@ function roster<P extends RosterPerson>(
     }
     return s;
   };
-  const add = (k: number, e: BirthdayEntry) => {
-    const bucket = buckets[k];
-    if (bucket) bucket.push(e);
-    else buckets[k] = [e];
+  // The celebrations of the person being read, held here until the whole record has been read: a
+  // record that turns out bad halfway (its predicate refusing a later birthday) adds nothing. Two
+  // arrays reused for every person, as the loop below runs once per person of a province and
+  // nothing in it should allocate per person but the entries themselves (no closures, no tuples).
+  const foundDays: number[] = [];
+  const foundEntries: BirthdayEntry[] = [];
+  let found = 0;
+  const keep = (d: number, e: BirthdayEntry) => {
+    foundDays[found] = d;
+    foundEntries[found] = e;
+    found++;
   };
-  const rejected: RosterRejection[] = [];
-  let count = 0;
-  for (let i = 0; i < persons.length; i++) {
+  // Whether a birthday is celebrated; a predicate's own typed error (a policy refusing the record)
+  // becomes this person's problem, with only its numeric params, as strings in them may repeat
+  // the record.
+  const celebrates = (p: P, i: number, age: number, date: IsoDate): boolean => {
+    if (!accept) return true;
     try {
-      const found = personEntries(persons[i] as P, i);
-      if (count + found.length > max) throw tooManyOccurrences(max);
-      count += found.length;
-      for (const [d, e] of found) add(d - a, e);
+      return accept(p, age, date);
     } catch (e) {
-      if (!(e instanceof RecordProblem)) throw e;
-      rejected.push({ index: i, issue: e.issue });
+      if (!isElderflowError(e)) throw e;
+      const params: Record<string, string | number | boolean> = e.code === "FUTURE_DATE" ? { limit: date } : {};
+      for (const [k, v] of Object.entries(e.params)) if (typeof v !== "string") params[k] = v;
+      throw new RecordProblem({ code: e.code, path: ["persons", i, ...e.path], params });
     }
-  }
-  // The celebrations of one person, or a RecordProblem (a predicate's own typed error included).
-  function personEntries(p: P, i: number): [number, BirthdayEntry][] {
-    const at = (field: string) => ["persons", i, field];
-    const problem = (code: ElderflowIssue["code"], path: (string | number)[], params: MessageParams = {}) =>
-      new RecordProblem({ code, path, params });
+  };
+  // Reads one person into `found` entries, or throws a RecordProblem.
+  const read = (p: P, i: number): void => {
     if (p === null || typeof p !== "object") throw problem("INVALID_TYPE", ["persons", i], { expected: "object" });
     const bd = p.birthDate;
     // Parsed by character codes: this loop runs once per person of a province.
     const by = typeof bd === "string" && bd.length === 10 ? digits(bd, 0, 4) : -1;
     const bm = by > 0 && bd.charCodeAt(4) === 45 && bd.charCodeAt(7) === 45 ? digits(bd, 5, 7) : -1;
     const bdd = bm > 0 ? digits(bd, 8, 10) : -1;
-    if (bdd < 1 || bm > 12 || bdd > daysInMonth(by, bm)) throw problem("INVALID_DATE", at("birthDate"));
+    if (bdd < 1 || bm > 12 || bdd > daysInMonth(by, bm)) throw problem("INVALID_DATE", ["persons", i, "birthDate"]);
     // Born after the window: no age can be reached in it (core's ageOn refuses it the same way).
-    if (bd > options.to) throw problem("FUTURE_DATE", at("birthDate"), { limit: options.to });
+    if (bd > to) throw problem("FUTURE_DATE", ["persons", i, "birthDate"], { limit: to });
     let inactiveFrom = Number.POSITIVE_INFINITY;
     const cal = p.birthdayCalendar;
     if (cal !== undefined && cal !== "gregorian" && cal !== "lunar")
-      throw problem("INVALID_ENUM", at("birthdayCalendar"), { options: "gregorian, lunar" });
+      throw problem("INVALID_ENUM", ["persons", i, "birthdayCalendar"], { options: "gregorian, lunar" });
     const st = p.status;
     if (st !== undefined && st !== "active" && st !== "deceased" && st !== "moved" && st !== "transferred")
-      throw problem("INVALID_ENUM", at("status"), { options: "active, deceased, moved, transferred" });
-    if (p.status !== undefined && p.status !== "active") {
+      throw problem("INVALID_ENUM", ["persons", i, "status"], { options: "active, deceased, moved, transferred" });
+    if (st !== undefined && st !== "active") {
       const since = p.statusSince;
-      if (since === undefined) throw problem("REQUIRED", at("statusSince"));
-      if (typeof since !== "string" || !isIsoDate(since)) throw problem("INVALID_DATE", at("statusSince"));
-      inactiveFrom = civilToEpochDay(Number(since.slice(0, 4)), Number(since.slice(5, 7)), Number(since.slice(8, 10)));
+      if (since === undefined) throw problem("REQUIRED", ["persons", i, "statusSince"]);
+      if (typeof since !== "string" || !isIsoDate(since)) throw problem("INVALID_DATE", ["persons", i, "statusSince"]);
+      inactiveFrom = civilToEpochDay(digits(since, 0, 4), digits(since, 5, 7), digits(since, 8, 10));
     }
-    const out: [number, BirthdayEntry][] = [];
-    const celebrates = (age: number, date: IsoDate): boolean => {
-      if (!accept) return true;
-      try {
-        return accept(p, age, date);
-      } catch (e) {
-        // The predicate's own typed error (a policy refusing the record) is this person's problem;
-        // only its numeric params are kept, as strings in them may repeat the record.
-        if (!isElderflowError(e)) throw e;
-        const params: Record<string, string | number | boolean> = e.code === "FUTURE_DATE" ? { limit: date } : {};
-        for (const [k, v] of Object.entries(e.params)) if (typeof v !== "string") params[k] = v;
-        throw problem(e.code, ["persons", i, ...e.path], params);
-      }
-    };
     if (cal === "lunar") {
-      const epoch = civilToEpochDay(by, bm, bdd);
-      let birth: ReturnType<typeof lunarOfEpochDay>;
-      try {
-        birth = lunarOfEpochDay(epoch, at("birthDate"));
-      } catch {
-        throw problem("OUT_OF_RANGE", at("birthDate"), { detail: "date outside the lunar table" });
-      }
-      for (let y = Math.max(ly0, birth.year + 1); y <= ly1; y++) {
-        const d = lunarOccurrenceDay(y, birth.month, birth.leap, birth.day, lSkip);
+      const birth = lunarCodeOfEpochDay(civilToEpochDay(by, bm, bdd));
+      if (birth < 0)
+        throw problem("OUT_OF_RANGE", ["persons", i, "birthDate"], { detail: "date outside the lunar table" });
+      // The code's fields (see lunarCodeOfEpochDay), read without allocating a LunarDate.
+      const year = birth >> 10;
+      const leap = ((birth >> 9) & 1) === 1;
+      const month = (birth >> 5) & 15;
+      const day = birth & 31;
+      for (let y = Math.max(ly0, year + 1); y <= ly1; y++) {
+        const d = lunarOccurrenceDay(y, month, leap, day, lSkip);
         if (d < a || d > b || d >= inactiveFrom) continue;
-        const age = y - birth.year;
+        const age = y - year;
         const date = iso(d);
-        if (!celebrates(age, date)) continue;
-        out.push([d, { personId: p.id, date, age, calendar: "lunar" }]);
+        if (!celebrates(p, i, age, date)) continue;
+        keep(d, { personId: p.id, date, age, calendar: "lunar" });
       }
     } else {
       for (let y = Math.max(gy0, by + 1); y <= gy1; y++) {
@@ -276,11 +269,31 @@ function roster<P extends RosterPerson>(
         if (d < a || d > b || d >= inactiveFrom) continue;
         const age = y - by;
         const date = iso(d);
-        if (!celebrates(age, date)) continue;
-        out.push([d, { personId: p.id, date, age, calendar: "gregorian" }]);
+        if (!celebrates(p, i, age, date)) continue;
+        keep(d, { personId: p.id, date, age, calendar: "gregorian" });
       }
     }
-    return out;
+  };
+  const rejected: RosterRejection[] = [];
+  let count = 0;
+  for (let i = 0; i < persons.length; i++) {
+    found = 0;
+    try {
+      read(persons[i] as P, i);
+    } catch (e) {
+      if (!(e instanceof RecordProblem)) throw e;
+      rejected.push({ index: i, issue: e.issue });
+      continue;
+    }
+    if (count + found > max) throw tooManyOccurrences(max);
+    count += found;
+    for (let k = 0; k < found; k++) {
+      const j = (foundDays[k] as number) - a;
+      const e = foundEntries[k] as BirthdayEntry;
+      const bucket = buckets[j];
+      if (bucket) bucket.push(e);
+      else buckets[j] = [e];
+    }
   }
   const out: BirthdayEntry[] = [];
   for (const bucket of buckets) {
@@ -289,6 +302,10 @@ function roster<P extends RosterPerson>(
     for (const e of bucket) out.push(e);
   }
   return { entries: out, rejected };
+}
+
+function problem(code: ElderflowIssue["code"], path: (string | number)[], params: MessageParams = {}): RecordProblem {
+  return new RecordProblem({ code, path, params });
 }
 
 /** A problem with one person of a batch, carried to the batch loop (never leaves this module). */
