@@ -34,6 +34,19 @@ export interface BatchParticipant {
   afterRollback(): void;
 }
 
+/**
+ * Whether a client is a {@link BatchingSqlClient} (made by {@link batchingClient}): a store that
+ * defers writes while a batch is open asks this before it enrols.
+ *
+ * @example
+ * ```ts
+ * isBatchingClient(batchingClient(sqlFromPglite(new PGlite()))); // true
+ * ```
+ */
+export function isBatchingClient(client: SqlClient): client is BatchingSqlClient {
+  return typeof (client as Partial<BatchingSqlClient>).enrol === "function" && "inBatch" in client;
+}
+
 interface OpenBatch {
   readonly tx: SqlQueryable;
   /** The first plain statement that failed: the transaction is aborted from then on. */

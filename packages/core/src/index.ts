@@ -28,7 +28,7 @@ export {
   movementConflict,
   withCertificates,
 } from "./authority";
-export { type BatchingSqlClient, type BatchParticipant, batchingClient } from "./batch";
+export { type BatchingSqlClient, type BatchParticipant, batchingClient, isBatchingClient } from "./batch";
 export {
   BudgetLine,
   type BudgetLineInput,
