@@ -290,6 +290,43 @@ describe("the exclusive workflow store", () => {
     await db.close();
   });
 
+  it("knows every stored id once it has read them: a new instance costs no read, a stored id is still refused, and past its limit it asks SQL", async () => {
+    const db = new PGlite();
+    const statements: string[] = [];
+    const raw = sqlFromPglite(db as never);
+    const counting: SqlClient = {
+      ...raw,
+      query: (q, p, o) => {
+        statements.push(q);
+        return raw.query(q, p, o);
+      },
+    };
+    await migrateWorkflowSchema(raw);
+    // An earlier process stored "old".
+    await sqlStore(raw, { ownsClient: false }).commit(aCommit("old", 1));
+    for (const knownIds of [10, 0]) {
+      const store = sqlStore(counting, { exclusive: { knownIds }, ownsClient: false });
+      expect(await store.load(`warm${knownIds}`)).toBeUndefined();
+      statements.length = 0;
+      // Ids never stored: with the ids known, neither the load nor the check before the insert reads an instance.
+      for (let n = 0; n < 5; n++) {
+        expect(await store.load(`new${knownIds}-${n}`)).toBeUndefined();
+        await store.commit(aCommit(`new${knownIds}-${n}`, 1));
+      }
+      const reads = statements.filter((q) => /from \S*wf_instances i where/.test(q));
+      expect(reads.length === 0).toBe(knownIds > 0);
+      // The id the earlier process stored is stored still.
+      expect(await codeOf(store.commit(aCommit("old", 1)))).toBe("DUPLICATE_ID");
+      expect((await store.load("old"))?.instance.version).toBe(1);
+    }
+    // Past the limit (10 ids known, then 6 more written) the store falls back to SQL and stays right.
+    const small = sqlStore(counting, { exclusive: { knownIds: 10 }, ownsClient: false });
+    for (let n = 0; n < 12; n++) await small.commit(aCommit(`more-${n}`, 1));
+    expect(await codeOf(small.commit(aCommit("new10-0", 1)))).toBe("DUPLICATE_ID");
+    expect((await small.load("more-11"))?.instance.version).toBe(1);
+    await db.close();
+  });
+
   it("is refused on MySQL and beside a notify channel", () => {
     const fake = { dialect: "mysql" } as unknown as SqlClient;
     expect(() => sqlStore(fake, { exclusive: true })).toThrow(expect.objectContaining({ code: "INVALID_INPUT" }));

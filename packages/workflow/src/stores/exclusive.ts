@@ -1,4 +1,4 @@
-import { type BatchingSqlClient, ElderflowError, type SqlClient } from "@elderflow/core";
+import { ElderflowError, isBatchingClient, type SqlClient } from "@elderflow/core";
 import type { Commit, Erasure, ListFilter, LogEntry, OutboxItem, StoredInstance, StoredTimer } from "../types";
 import { addedTimers, droppedTimerIds } from "./commits";
 import { entryColumns, instanceColumns, num, type Row, toInstance, toOutboxItem, toTimer } from "./rows";
@@ -27,10 +27,12 @@ const byDue = (a: StoredTimer, b: StoredTimer) =>
 export interface ExclusiveStoreOptions {
   /** Most instances kept in memory (default 20,000); pending timers and undelivered items are all kept. */
   readonly cacheSize?: number;
+  /**
+   * Most instance ids held in memory to tell a new id from a stored one without a statement
+   * (default 500,000, about 40 MB). With more instances stored, a new id is looked up in SQL.
+   */
+  readonly knownIds?: number;
 }
-
-const isBatching = (c: SqlClient): c is BatchingSqlClient =>
-  typeof (c as Partial<BatchingSqlClient>).enrol === "function" && "inBatch" in c;
 
 /**
  * The SQL workflow store for a process that is the only writer of its tables (an embedded PGlite,
@@ -55,6 +57,13 @@ export function exclusiveStore(
   const maxEntries = Math.max(16, options.cacheSize ?? 20_000);
   /** Instances by id; `null` marks an id known to be free. Insertion order is recency (oldest first). */
   const entries = new Map<string, Entry | null>();
+  /**
+   * Every stored instance id (and every id this store has written or is writing), read once, so a
+   * new id is known to be free without a statement; false when there are too many to hold. An id
+   * here that is not stored only costs a read.
+   */
+  let known: Set<string> | false | undefined;
+  const maxKnown = Math.max(0, options.knownIds ?? 500_000);
   let timers: Map<string, StoredTimer> | undefined;
   let outbox: Map<string, OutboxItem> | undefined;
 
@@ -68,7 +77,7 @@ export function exclusiveStore(
   const pendingBoxes = new Map<string, { item: OutboxItem; delivered: boolean }>();
   let deliveredStored: string[] = [];
 
-  const inBatch = () => isBatching(client) && client.inBatch;
+  const inBatch = () => isBatchingClient(client) && client.inBatch;
   const pendingWrites = () => dirty.size > 0 || timerChanges.size > 0 || deliveredStored.length > 0 || boxes.length > 0;
 
   function forget() {
@@ -100,8 +109,35 @@ export function exclusiveStore(
     }
   }
 
-  async function fetchEntries(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
+  async function knownIds(): Promise<Set<string> | false> {
+    if (known === undefined) {
+      const r = await client.query<{ id: string }>(`select id from ${T.i} limit $1`, [maxKnown + 1]);
+      if (known === undefined) {
+        const set = r.rows.length > maxKnown ? false : new Set(r.rows.map((row) => row.id));
+        // Ids written while the read was on (it may not see them) are added too.
+        if (set !== false) for (const id of early) set.add(id);
+        known = set;
+        early.clear();
+      }
+    }
+    return known;
+  }
+  /** Ids written before the known ids were read. */
+  const early = new Set<string>();
+  /** An id this store writes: from now on it may be stored. */
+  function mayExist(id: string): void {
+    if (known === undefined) early.add(id);
+    else if (known !== false) {
+      known.add(id);
+      if (known.size > maxKnown) known = false;
+    }
+  }
+
+  async function fetchEntries(all: readonly string[]): Promise<void> {
+    const set = await knownIds();
+    const ids = set === false ? all : all.filter((id) => set.has(id));
+    for (const id of all) if (set !== false && !set.has(id)) touch(id, null);
+    if (ids.length === 0) return trim();
     const r = await client.query<Row>(
       `select i.*, array(select e.event_id from ${T.e} e where e.instance_id = i.id) as event_ids
          from ${T.i} i where i.id = any($1::text[])`,
@@ -322,7 +358,7 @@ export function exclusiveStore(
       });
   }
 
-  if (isBatching(client))
+  if (isBatchingClient(client))
     client.enrol({
       // A write begun outside the batch settles (and is remembered) before the batch reads memory.
       beforeBegin: async () => {
@@ -346,6 +382,7 @@ export function exclusiveStore(
       return { instance: e.instance, seen: eventId !== undefined && e.eventIds.has(eventId) };
     },
     async commit(c) {
+      mayExist(c.instance.id);
       if (inBatch()) return defer(c);
       return track(
         base.commit(c).then(
@@ -358,6 +395,7 @@ export function exclusiveStore(
       );
     },
     async commitMany(commits) {
+      for (const c of commits) mayExist(c.instance.id);
       if (inBatch()) {
         const out = [];
         for (const c of commits)
