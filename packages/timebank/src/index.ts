@@ -177,11 +177,12 @@ export {
   periodOf,
   type VolunteerAccount,
 } from "./state";
+export { exclusiveTimeBankStore } from "./stores/exclusive";
 export { type MemoryStore, memoryStore } from "./stores/memory";
 export { type MysqlStoreOptions, mysqlStore } from "./stores/mysql";
 export { type PgliteStoreOptions, pgliteStore } from "./stores/pglite";
 export { type PostgresStoreOptions, postgresStore } from "./stores/postgres";
-export { sqlStore } from "./stores/sql";
+export { type SqlStoreOptions, sqlStore } from "./stores/sql";
 export type {
   ErasurePlan,
   ErasureRecord,

@@ -16,6 +16,7 @@ import type { CommandResult } from "../commands";
 import { entryTexts, type JournalEntry } from "../journal";
 import { TIMEBANK_MIGRATIONS, TIMEBANK_MYSQL_MIGRATIONS } from "../migrations";
 import type { AccountRow, KeyRecord } from "../state";
+import { exclusiveTimeBankStore } from "./exclusive";
 import { assertFitsMysql, assertFitsMysqlText, assertStorable, assertStorableText, MYSQL_WIDTHS } from "./storable";
 import type { ErasureRecord, PreparedBatch, StoreHead, TimeBankStore } from "./types";
 
@@ -254,6 +255,19 @@ async function writeBatchMysql(tx: SqlQueryable, p: PreparedBatch<unknown>, suit
   }
 }
 
+/** Options of the time bank's {@link sqlStore}. */
+export interface SqlStoreOptions {
+  /**
+   * This process is the only writer of the tables (an embedded PGlite, which one process opens at
+   * a time): inside a batch of a `batchingClient`, hold the batch's commits back and write them
+   * together at its end (see {@link exclusiveTimeBankStore}). PostgreSQL dialects only; on MySQL
+   * it is refused with `INVALID_INPUT`. Default false. Another writer on the same tables while it
+   * is on is detected when a batch is written (the batch fails with `CONCURRENT_UPDATE`). Give
+   * the batching client itself: a copy (`{ ...sql }`) has a fixed `inBatch` and never holds back.
+   */
+  readonly exclusive?: boolean;
+}
+
 /**
  * A time-bank store on any {@link SqlClient} (PGlite, PostgreSQL, or the MySQL family): same
  * tables, same statements where the dialects agree. Writers serialise on the single
@@ -271,12 +285,12 @@ async function writeBatchMysql(tx: SqlQueryable, p: PreparedBatch<unknown>, suit
  * const store = sqlStore(sqlFromPglite(new PGlite()));
  * ```
  */
-export function sqlStore(sql: SqlClient): TimeBankStore {
+export function sqlStore(sql: SqlClient, options: SqlStoreOptions = {}): TimeBankStore {
   /** Closing twice is harmless (a bank that failed to open has closed its store already). */
   let closing: Promise<void> | undefined;
   const mysql = sql.dialect === "mysql";
   const keyColumn = mysql ? "`key`" : "key";
-  return {
+  const store: TimeBankStore = {
     kind: sql.dialect,
     async open() {
       await runMigrations(sql, "timebank", mysql ? TIMEBANK_MYSQL_MIGRATIONS : TIMEBANK_MIGRATIONS);
@@ -515,4 +529,5 @@ export function sqlStore(sql: SqlClient): TimeBankStore {
       );
     },
   };
+  return options.exclusive === true ? exclusiveTimeBankStore(store, sql) : store;
 }
