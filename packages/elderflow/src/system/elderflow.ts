@@ -76,6 +76,7 @@ import {
 } from "@elderflow/schedule";
 import {
   createTimeBank,
+  exclusiveTimeBankStore,
   memoryStore as memoryBankStore,
   sqlStore as sqlBankStore,
   type TimeBank,
@@ -655,10 +656,14 @@ async function openBackends(
   const sql = batchingClient(base);
   await migrateWorkflowSchema(sql, "public");
   return {
-    // The time bank's store closes its client; the shared client is closed once, by the system.
-    bank: sqlBankStore({ ...sql, close: async () => {} }),
-    // A PGlite opened here has no other writer: the workflow store keeps what it read and writes a
-    // batch's commits as one statement at its end.
+    // A PGlite opened here has no other writer: the time bank holds a batch's commands back and
+    // writes them together at its end, and the workflow store keeps what it read and writes a
+    // batch's commits as one statement. The time bank's store closes its client; the shared
+    // client is closed once, by the system.
+    bank:
+      spec.kind === "pglite"
+        ? exclusiveTimeBankStore(sqlBankStore({ ...sql, close: async () => {} }), sql)
+        : sqlBankStore({ ...sql, close: async () => {} }),
     workflows: sqlWorkflowStore(sql, { ownsClient: false, exclusive: spec.kind === "pglite" }),
     tasks: await sqlTaskBoard(sql, { clock }),
     deadLetters: await sqlDeadLetters(sql),
