@@ -233,7 +233,7 @@ describe("a command that throws while being decided", () => {
       name: "flaky",
       digest: (text) => {
         // Only the entry's hash (prevHash, newline, body), computed after the command moved minutes.
-        if (armed && text.includes('"key":"boom"') && /^[0-9a-f]{64}\n/.test(text)) throw new Error("disk on fire");
+        if (armed && text.includes('"key":"boom') && /^[0-9a-f]{64}\n/.test(text)) throw new Error("disk on fire");
         return sha256Suite.digest(text);
       },
     };
@@ -241,14 +241,24 @@ describe("a command that throws while being decided", () => {
     const bank = asHost(await createTimeBank({ store, clock, stars: testStars, hash: flaky }));
     await bank.submitMany([...SETUP, cmd.record("r1", "v1", 100), cmd.verify("vf1", "r1")]);
     const before = { rows: bank.ledgerAccounts(), anchor: bank.anchor(), entries: bank.entries() };
+    const reports = () => ({
+      month: bank.monthlySummary("c1", "2027-01"),
+      week: bank.verificationBatch("c1", "2027-01-05"),
+      notice: { ...bank.publicNotice("c1", "2027-Q1"), anchor: null },
+    });
+    const reportsBefore = reports();
     const results = await bank.submitMany([
       { ...cmd.withdraw("boom", "v1", 40, "f1"), community: "c9" },
+      cmd.record("boom-record", "v1", 30),
       cmd.withdraw("w-ok", "v1", 100),
     ]);
     expect(results).toEqual([
       { key: "boom", ok: false, code: "INTERNAL" },
+      { key: "boom-record", ok: false, code: "INTERNAL" },
       { key: "w-ok", ok: true, status: "reserved" },
     ]);
+    // The reports' indexes (entries and pending records by community) were undone too.
+    expect(reports()).toEqual(reportsBefore);
     // No accounts opened in c9, no minutes held for it, only the innocent entry added.
     expect(bank.ledgerAccounts().filter((a) => a.id.endsWith(":c9"))).toEqual([]);
     expect(bank.account("v1")).toMatchObject({ reservedMinutes: 100, availableMinutes: 0 });

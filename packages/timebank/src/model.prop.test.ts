@@ -368,6 +368,17 @@ async function checkInvariants(model: Model, real: Real, mayLowerStars: boolean)
   }
   expect(posted).toBe(0);
   expect(pendingDebits).toBe(pendingCredits);
+  // The reports read the state's per-community indexes, which a failed command must leave as they were.
+  for (const c of ["c1", "c2"]) {
+    const months = ["2027-03", "2027-04"].map((m) => real.bank.monthlySummary(c, m));
+    let pending = 0;
+    for (const e of model.entries.values())
+      if (e.kind === "record" && e.status === "pending" && e.community === c) pending++;
+    for (const m of months) expect(m.pendingRecords).toBe(pending);
+    let earned = 0;
+    for (const [v, { community: home }] of model.vols) if (home === c) earned += model.earned.get(v) ?? 0;
+    expect(months.reduce((n, m) => n + m.earnedMinutes, 0)).toBe(earned);
+  }
   for (const a of accounts) {
     expect(a.availableMinutes).toBeGreaterThanOrEqual(0);
     const before = real.stars.get(a.volunteer) ?? 0;
@@ -434,6 +445,11 @@ describe("the time bank against a reference model", () => {
           expect(rebuilt.ledgerAccounts()).toEqual(bank.ledgerAccounts());
           expect(rebuilt.accounts()).toEqual(bank.accounts());
           expect(rebuilt.anchor()).toEqual(bank.anchor());
+          for (const c of ["c1", "c2"]) {
+            expect(rebuilt.monthlySummary(c, "2027-03")).toEqual(bank.monthlySummary(c, "2027-03"));
+            expect(rebuilt.verificationBatch(c, "2027-03-30")).toEqual(bank.verificationBatch(c, "2027-03-30"));
+            expect(rebuilt.publicNotice(c, "2027-Q2")).toEqual(bank.publicNotice(c, "2027-Q2"));
+          }
           for (const row of bank.ledgerAccounts()) expect(await store.readAccount(row.id)).toEqual(row);
         },
       ),

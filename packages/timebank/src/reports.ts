@@ -187,8 +187,8 @@ export function verificationBatchOf(state: BankState, community: string, weekOf:
   const verified: BatchItem[] = [];
   const recorded: BatchItem[] = [];
   const stillPending: BatchItem[] = [];
-  for (const e of state.entries.values()) {
-    if (e.kind !== "record" || e.community !== community) continue;
+  for (const e of state.entriesIn(community)) {
+    if (e.kind !== "record") continue;
     if (e.settledOn !== undefined && e.settledOn >= from && e.settledOn <= to) verified.push(item(e));
     if (e.on >= from && e.on <= to) recorded.push(item(e));
     if (e.status === "pending" && e.on <= to) stillPending.push(item(e));
@@ -207,8 +207,7 @@ export function verificationBatchOf(state: BankState, community: string, weekOf:
 /** Builds a month's summary (`YYYY-MM`). */
 export function monthlySummaryOf(state: BankState, community: string, month: string): MonthlySummary {
   const lines = new Map<string, { services: number; earnedMinutes: number; spentMinutes: number }>();
-  for (const m of state.movements) {
-    if (m.community !== community || !m.on.startsWith(`${month}-`)) continue;
+  for (const m of state.movementsIn(community, month)) {
     // Gifts, donations and expiries are neither earned nor spent on a service.
     if (m.kind !== "earned" && m.kind !== "earned-reversed" && m.kind !== "spent" && m.kind !== "spent-reversed")
       continue;
@@ -221,9 +220,7 @@ export function monthlySummaryOf(state: BankState, community: string, month: str
   const sorted = [...lines.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([volunteer, l]) => ({ volunteer, ...l }));
-  let pendingRecords = 0;
-  for (const e of state.entries.values())
-    if (e.kind === "record" && e.community === community && e.status === "pending") pendingRecords++;
+  const pendingRecords = state.pendingRecords(community);
   return {
     community,
     month,
@@ -268,8 +265,8 @@ export function publicNoticeOf(
   const acc = new Map<string, { services: number; minutes: number; cumulative: number }>();
   for (const v of state.volunteers.values())
     if (v.community === community) acc.set(v.volunteer, { services: 0, minutes: 0, cumulative: 0 });
-  for (const m of state.movements) {
-    if (m.community !== community || (m.kind !== "earned" && m.kind !== "earned-reversed")) continue;
+  for (const m of state.movementsIn(community)) {
+    if (m.kind !== "earned" && m.kind !== "earned-reversed") continue;
     const a = acc.get(m.volunteer);
     if (a === undefined || m.on > to) continue;
     a.cumulative += m.minutes;
@@ -313,8 +310,7 @@ export function certificateOf(
   if (v === undefined || account === undefined) return undefined;
   let balance = 0;
   const lines: CertificateLine[] = [];
-  for (const m of state.movements) {
-    if (m.volunteer !== volunteer) continue;
+  for (const m of state.movementsOf(volunteer)) {
     balance += m.minutes;
     lines.push({ on: m.on, key: m.key, entry: m.entry, kind: m.kind, minutes: m.minutes, balance });
   }

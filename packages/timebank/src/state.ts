@@ -230,6 +230,12 @@ export interface BankState {
   readonly movements: Movement[];
   /** A volunteer's posted movements in journal order. */
   movementsOf(volunteer: string): readonly Movement[];
+  /** A community's posted movements in journal order (`month`, `YYYY-MM`: only those posted in it). */
+  movementsIn(community: string, month?: string): readonly Movement[];
+  /** A community's records and withdrawals (by the volunteer's community), in the order they were made. */
+  entriesIn(community: string): readonly Entry[];
+  /** How many of a community's records are pending verification. */
+  pendingRecords(community: string): number;
   /** The rules the state decides with. */
   readonly rules: RuleBook;
   /** Closed periods, `community|YYYY-Qn`. */
@@ -348,6 +354,12 @@ export function createBankState(options: BankStateOptions = {}): BankState {
   const refs = new Map<string, string>();
   const movements: Movement[] = [];
   const movementsBy = new Map<string, Movement[]>();
+  /** Movements by community, and by community and month (`community|YYYY-MM`), for the reports. */
+  const movementsByCommunity = new Map<string, Movement[]>();
+  const movementsByMonth = new Map<string, Movement[]>();
+  /** Entry keys by community, in the order the entries were made; pending records by community. */
+  const entryKeysBy = new Map<string, string[]>();
+  const pendingBy = new Map<string, number>();
   const closed = new Set<string>();
   const earned = new Map<string, number>();
   /** Seen keys: the content's fingerprint, the result, and the actor as the journal records it. */
@@ -364,6 +376,15 @@ export function createBankState(options: BankStateOptions = {}): BankState {
   /** Undo actions of the decision in progress, oldest first; null while replaying the journal. */
   let undo: (() => void)[] | null = null;
 
+  function listIn<T>(map: Map<string, T[]>, key: string): T[] {
+    let list = map.get(key);
+    if (list === undefined) {
+      list = [];
+      map.set(key, list);
+    }
+    return list;
+  }
+
   const remember = (action: () => void): void => {
     if (undo !== null) undo.push(action);
   };
@@ -378,10 +399,21 @@ export function createBankState(options: BankStateOptions = {}): BankState {
     remember(() => set.delete(value));
   }
 
+  const pendingRecord = (e: Entry | undefined): number => (e?.kind === "record" && e.status === "pending" ? 1 : 0);
+
   function putEntry(e: Entry): void {
     const old = entries.get(e.key);
     entries.set(e.key, e);
-    remember(old === undefined ? () => entries.delete(e.key) : () => entries.set(e.key, old));
+    const delta = pendingRecord(e) - pendingRecord(old);
+    if (delta !== 0) pendingBy.set(e.community, (pendingBy.get(e.community) ?? 0) + delta);
+    const keys = old === undefined ? listIn(entryKeysBy, e.community) : undefined;
+    keys?.push(e.key);
+    remember(() => {
+      if (old === undefined) entries.delete(e.key);
+      else entries.set(e.key, old);
+      keys?.pop();
+      if (delta !== 0) pendingBy.set(e.community, (pendingBy.get(e.community) ?? 0) - delta);
+    });
   }
 
   function putRef(key: string, entryKey: string): void {
@@ -398,16 +430,15 @@ export function createBankState(options: BankStateOptions = {}): BankState {
 
   function pushMovement(m: Movement): void {
     movements.push(m);
-    let own = movementsBy.get(m.volunteer);
-    if (own === undefined) {
-      own = [];
-      movementsBy.set(m.volunteer, own);
-    }
-    own.push(m);
-    const list = own;
+    const lists = [
+      listIn(movementsBy, m.volunteer),
+      listIn(movementsByCommunity, m.community),
+      listIn(movementsByMonth, `${m.community}|${m.on.slice(0, 7)}`),
+    ];
+    for (const list of lists) list.push(m);
     remember(() => {
       movements.pop();
-      list.pop();
+      for (const list of lists) list.pop();
     });
   }
 
@@ -917,6 +948,11 @@ export function createBankState(options: BankStateOptions = {}): BankState {
     entries,
     movements,
     movementsOf: (volunteer) => movementsBy.get(volunteer) ?? NONE_MOVEMENTS,
+    movementsIn: (community, month) =>
+      (month === undefined ? movementsByCommunity.get(community) : movementsByMonth.get(`${community}|${month}`)) ??
+      NONE_MOVEMENTS,
+    entriesIn: (community) => (entryKeysBy.get(community) ?? []).map((k) => entries.get(k) as Entry),
+    pendingRecords: (community) => pendingBy.get(community) ?? 0,
     rules,
     closed,
     get seq() {
@@ -1068,7 +1104,7 @@ export function createBankState(options: BankStateOptions = {}): BankState {
           const value = t[11 + i];
           if (value !== null && value !== undefined) e[names[i] as string] = value;
         }
-        entries.set(key, e as unknown as Entry);
+        putEntry(e as unknown as Entry);
       }
       for (const [at, key, entry, on, effectiveOn, volunteer, community, kind, minutes] of body.movements)
         pushMovement({ seq: at, key, entry, on, effectiveOn, volunteer, community, kind, minutes });
