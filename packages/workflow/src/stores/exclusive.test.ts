@@ -93,6 +93,9 @@ async function contents(store: WorkflowStore) {
     };
   }
   out.outbox = (await store.outbox(1000)).map((o) => o.id);
+  // Lists: whole instances, in the stores' order, read from memory where it holds them.
+  out.list = await store.list({ limit: 2 });
+  out.listAll = await store.list({ activeOnly: true });
   out.due = (await store.dueTimers(3, 100)).map((t) => `${t.fireAt}:${t.instanceId}/${t.timerId}`).sort();
   return out;
 }

@@ -1,6 +1,7 @@
 import { ElderflowError, isBatchingClient, type SqlClient } from "@elderflow/core";
 import type { Commit, Erasure, ListFilter, LogEntry, OutboxItem, StoredInstance, StoredTimer } from "../types";
 import { addedTimers, droppedTimerIds } from "./commits";
+import { listQuery } from "./list";
 import { entryColumns, instanceColumns, num, type Row, toInstance, toOutboxItem, toTimer } from "./rows";
 import type { WorkflowStore } from "./store";
 
@@ -436,7 +437,23 @@ export function exclusiveStore(
     },
     async list(filter: ListFilter) {
       await written();
-      return base.list(filter);
+      // Which instances match, in order; an instance held in memory at the stored version is not read again.
+      const q = listQuery(T.i, filter, "id, version");
+      const r = await client.query<{ id: string; version: unknown }>(q.text, q.params);
+      const out = new Map<string, StoredInstance | undefined>();
+      for (const row of r.rows) {
+        const e = entries.get(row.id);
+        out.set(
+          row.id,
+          e !== undefined && e !== null && e.instance.version === num(row.version) ? e.instance : undefined,
+        );
+      }
+      const missing = [...out].filter(([, i]) => i === undefined).map(([id]) => id);
+      if (missing.length > 0) {
+        const m = await client.query<Row>(`select * from ${T.i} where id = any($1::text[])`, [missing]);
+        for (const row of m.rows) out.set(row.id as string, toInstance(row));
+      }
+      return [...out.values()].filter((i): i is StoredInstance => i !== undefined);
     },
     async events(instanceId) {
       await written();

@@ -2,6 +2,7 @@ import { ElderflowError, runMigrations, type SqlClient } from "@elderflow/core";
 import type { Commit, CommitOutcome, Erasure, ListFilter, LogEntry, Role, StoredInstance } from "../types";
 import { addedTimers, droppedTimerIds } from "./commits";
 import { type ExclusiveStoreOptions, exclusiveStore } from "./exclusive";
+import { listQuery } from "./list";
 import { workflowMigrations, workflowMysqlMigrations } from "./migrations";
 import { logEntryValues, mysqlQueries, mysqlTables } from "./mysql-queries";
 import { entryColumns, instanceColumns, json, num, type Row, toInstance, toOutboxItem, toTimer, truthy } from "./rows";
@@ -319,32 +320,8 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
       return out;
     },
     async list(f: ListFilter) {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      const add = (sql: string, v: unknown) => {
-        params.push(v);
-        where.push(sql.replace("?", `$${params.length}`));
-      };
-      if (f.machine !== undefined) add("machine = ?", f.machine);
-      if (f.communityId !== undefined) add("community_id = ?", f.communityId);
-      // The generated column of the wf_instances_person_id index (migration 3).
-      if (f.personId !== undefined) add("person_id = ?", f.personId);
-      if (f.activeOnly === true) where.push("status = 'active'");
-      if (f.state !== undefined) {
-        if (f.state.endsWith(".")) {
-          if (my === undefined) add("starts_with(state, ?)", f.state);
-          else {
-            params.push(f.state);
-            where.push(my.prefix(params.length));
-          }
-        } else add("state = ?", f.state);
-      }
-      params.push(f.limit ?? 100);
-      const r = await client.query<Row>(
-        `select * from ${T.i} ${where.length > 0 ? `where ${where.join(" and ")}` : ""}
-         order by priority desc, created_at, id limit $${params.length}`,
-        params,
-      );
+      const q = listQuery(T.i, f, "*", my?.prefix);
+      const r = await client.query<Row>(q.text, q.params);
       return r.rows.map(toInstance);
     },
     async events(instanceId) {
