@@ -89,6 +89,20 @@ export interface SendResult {
   readonly to: string;
 }
 
+/** How {@link WorkflowEngine.runDueTimers} works through the due timers. */
+export interface TimerRunOptions {
+  /** Due timers read (or claimed) at a time (default 1,000). */
+  readonly batch?: number;
+  /** Instances fired at once (default: the whole batch, so their commits meet in a few statements). */
+  readonly concurrency?: number;
+  /**
+   * How long a claim on due timers lasts, in milliseconds of the engine's clock (default 60,000), on
+   * a store that claims (PostgreSQL, PGlite): a process that dies holding a claim delays those
+   * timers by at most this long.
+   */
+  readonly leaseMs?: number;
+}
+
 /** What {@link WorkflowEngine.start} needs. */
 export interface StartOptions {
   /** Instance id (1–64 of `A-Za-z0-9_.:-`). */
@@ -141,7 +155,7 @@ export interface WorkflowEngine {
    * timers (default 1,000) reads its instances in one query, and their commits share the store's
    * group commit (a few set-based statements per batch on the SQL stores).
    */
-  runDueTimers(now?: number, options?: { readonly batch?: number; readonly concurrency?: number }): Promise<TimerRun>;
+  runDueTimers(now?: number, options?: TimerRunOptions): Promise<TimerRun>;
   /**
    * Erases a person's free text (reasons' notes, descriptions: every field declared with core's
    * `FreeTextSchema`) from the log payloads and snapshot contexts of the instances that name them
@@ -560,11 +574,16 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     return r as SendResult;
   }
 
-  async function runDueTimers(
-    now: number = clock.now(),
-    opts: { readonly batch?: number; readonly concurrency?: number } = {},
-  ): Promise<TimerRun> {
+  async function runDueTimers(now: number = clock.now(), opts: TimerRunOptions = {}): Promise<TimerRun> {
     const batch = Math.max(1, opts.batch ?? 1000);
+    const leaseMs = Math.max(1, opts.leaseMs ?? 60_000);
+    // On a store that claims (PostgreSQL), several processes share the due timers without racing.
+    const claim = store.claimDueTimers?.bind(store);
+    const nextDue = (limit: number) => {
+      if (claim === undefined) return store.dueTimers(now, limit);
+      const at = clock.now();
+      return claim(now, limit, { at, until: at + leaseMs });
+    };
     // Every instance of a batch at once by default: their commits then meet in a few set-based
     // statements of the store's group commit instead of trickling in 64 at a time.
     const concurrency = Math.max(1, opts.concurrency ?? batch);
@@ -600,7 +619,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
       }
     };
     for (;;) {
-      const due = (await store.dueTimers(now, batch + skip.size)).filter((t) => !skip.has(key(t)));
+      const due = (await nextDue(batch + skip.size)).filter((t) => !skip.has(key(t)));
       if (due.length === 0) break;
       // The batch's instances in one read; their commits meet in the store's group commit.
       const missing = [...new Set(due.map((t) => t.instanceId))].filter((id) => !cache.has(id));

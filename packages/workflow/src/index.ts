@@ -28,6 +28,7 @@ export {
   type SendResult,
   type StartOptions,
   type TimerRun,
+  type TimerRunOptions,
   type WorkflowEngine,
   type WorkflowEngineOptions,
   type WorkflowInstance,
@@ -202,7 +203,7 @@ export { type MysqlWorkflowStoreOptions, mysqlWorkflowStore } from "./stores/mys
 export { type PgliteStoreOptions, pgliteStore } from "./stores/pglite";
 export { type PostgresStoreOptions, postgresStore } from "./stores/postgres";
 export { checkSchemaName, migrateWorkflowSchema, type SqlStoreOptions, sqlStore } from "./stores/sql";
-export type { WorkflowStore } from "./stores/store";
+export type { TimerLease, WorkflowStore } from "./stores/store";
 export {
   type Commit,
   type CommitOutcome,

@@ -2,7 +2,7 @@ import { ElderflowError, isBatchingClient, type SqlClient } from "@elderflow/cor
 import type { Commit, Erasure, ListFilter, LogEntry, OutboxItem, StoredInstance, StoredTimer } from "../types";
 import { addedTimers, droppedTimerIds } from "./commits";
 import { listQuery } from "./list";
-import { entryColumns, instanceColumns, num, type Row, toInstance, toOutboxItem, toTimer } from "./rows";
+import { byDue, entryColumns, instanceColumns, num, type Row, toInstance, toOutboxItem, toTimer } from "./rows";
 import type { WorkflowStore } from "./store";
 
 /** Table names of one schema (PostgreSQL dialects). */
@@ -20,9 +20,6 @@ interface Entry {
 }
 
 const timerKey = (instanceId: string, timerId: string) => `${instanceId}\u0000${timerId}`;
-const byDue = (a: StoredTimer, b: StoredTimer) =>
-  a.fireAt - b.fireAt ||
-  (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : a.timerId < b.timerId ? -1 : 1);
 
 /** Options of {@link exclusiveStore}. */
 export interface ExclusiveStoreOptions {
@@ -299,7 +296,8 @@ export function exclusiveStore(
       insert into ${T.t} (instance_id, timer_id, fire_at, event)
       select a.instance_id, a.timer_id, a.fire_at, a.event
         from jsonb_to_recordset($4::jsonb) as a(instance_id text, timer_id text, fire_at bigint, event jsonb)
-      on conflict (instance_id, timer_id) do update set fire_at = excluded.fire_at, event = excluded.event),
+      on conflict (instance_id, timer_id) do update
+        set fire_at = excluded.fire_at, event = excluded.event, claimed_by = null, claimed_until = null),
     box as (
       insert into ${T.o} (id, instance_id, machine, type, payload, at, delivered)
       select b.id, b.instance_id, b.machine, b.type, b.payload, b.at, b.delivered

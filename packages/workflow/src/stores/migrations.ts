@@ -95,6 +95,16 @@ alter table ${S}.wf_instances set (fillfactor = 70);
 alter table ${S}.wf_timers set (fillfactor = 80);
 `,
     },
+    {
+      version: 4,
+      name: "timer claims",
+      // Several processes firing timers on one database claim due timers in bulk (for update skip
+      // locked) under a lease: a claimed timer is skipped by the others until its lease ends.
+      sql: `
+alter table ${S}.wf_timers add column if not exists claimed_by text;
+alter table ${S}.wf_timers add column if not exists claimed_until bigint;
+`,
+    },
   ];
 }
 

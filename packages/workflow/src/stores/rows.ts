@@ -27,6 +27,11 @@ export function toInstance(r: Row): StoredInstance {
   };
 }
 
+/** Timers in due order: earliest first, then by instance and timer id (as the SQL stores order them). */
+export const byDue = (a: StoredTimer, b: StoredTimer): number =>
+  a.fireAt - b.fireAt ||
+  (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : a.timerId < b.timerId ? -1 : 1);
+
 /** A timer row of `wf_timers`. */
 export function toTimer(r: Row): StoredTimer {
   return {

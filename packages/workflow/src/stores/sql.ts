@@ -5,8 +5,19 @@ import { type ExclusiveStoreOptions, exclusiveStore } from "./exclusive";
 import { listQuery } from "./list";
 import { workflowMigrations, workflowMysqlMigrations } from "./migrations";
 import { logEntryValues, mysqlQueries, mysqlTables } from "./mysql-queries";
-import { entryColumns, instanceColumns, json, num, type Row, toInstance, toOutboxItem, toTimer, truthy } from "./rows";
-import type { WorkflowStore } from "./store";
+import {
+  byDue,
+  entryColumns,
+  instanceColumns,
+  json,
+  num,
+  type Row,
+  toInstance,
+  toOutboxItem,
+  toTimer,
+  truthy,
+} from "./rows";
+import type { TimerLease, WorkflowStore } from "./store";
 
 /** The store's hot statements (every commit, load, timer and outbox poll) are prepared where the adapter can. */
 const HOT = { prepare: true } as const;
@@ -97,6 +108,8 @@ export async function migrateWorkflowSchema(client: SqlClient, schema = "public"
 export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): WorkflowStore {
   const S = checkSchemaName(options.schema ?? "public");
   const my = client.dialect === "mysql" ? mysqlQueries(client, S) : undefined;
+  /** This store's name on the timers it claims (one per store, so per process). */
+  const owner = globalThis.crypto.randomUUID();
   const T =
     my !== undefined
       ? mysqlTables(S)
@@ -149,7 +162,8 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
       select a.instance_id, a.timer_id, a.fire_at, a.event
         from jsonb_to_recordset($3::jsonb) as a(instance_id text, timer_id text, fire_at bigint, event jsonb)
        where a.instance_id in (select instance_id from ev)
-      on conflict (instance_id, timer_id) do update set fire_at = excluded.fire_at, event = excluded.event),
+      on conflict (instance_id, timer_id) do update
+        set fire_at = excluded.fire_at, event = excluded.event, claimed_by = null, claimed_until = null),
     box as (
       insert into ${T.o} (id, instance_id, machine, type, payload, at)
       select b.id, b.instance_id, b.machine, b.type, b.payload, b.at
@@ -357,6 +371,27 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
       );
       return r.rows.map(toTimer);
     },
+    ...(my !== undefined
+      ? {}
+      : {
+          async claimDueTimers(now: number, limit: number, lease: TimerLease) {
+            // Due timers nobody else holds a live lease on; the rows being claimed by another
+            // process right now are skipped, not waited for.
+            const r = await client.query<Row>(
+              `with c as (
+                 select instance_id, timer_id from ${T.t}
+                  where fire_at <= $1 and (claimed_until is null or claimed_until <= $2 or claimed_by = $3)
+                  order by fire_at, instance_id, timer_id limit $4
+                  for update skip locked)
+               update ${T.t} t set claimed_by = $3, claimed_until = $5
+                 from c where t.instance_id = c.instance_id and t.timer_id = c.timer_id
+               returning t.instance_id, t.timer_id, t.fire_at, t.event`,
+              [now, lease.at, owner, limit, lease.until],
+              HOT,
+            );
+            return r.rows.map(toTimer).sort(byDue);
+          },
+        }),
     async dropTimer(t) {
       await client.query(`delete from ${T.t} where instance_id=$1 and timer_id=$2 and fire_at=$3`, [
         t.instanceId,

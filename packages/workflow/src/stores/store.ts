@@ -47,6 +47,15 @@ export interface WorkflowStore {
   timers(instanceId: string): Promise<StoredTimer[]>;
   /** Timers due at or before `now`, earliest first. */
   dueTimers(now: number, limit: number): Promise<StoredTimer[]>;
+  /**
+   * Claims timers due at or before `now` (earliest first, at most `limit`) for this store until
+   * `lease.until`: another process's store skips them until then, and rows another process is
+   * claiming at this moment are skipped rather than waited for (`for update skip locked`). Timers
+   * this store claimed before are claimed again. A commit that fires, cancels or replaces a timer
+   * ends its claim. Optional: stores without it (memory, MySQL, the sole-writer store) are read
+   * with {@link WorkflowStore.dueTimers}.
+   */
+  claimDueTimers?(now: number, limit: number, lease: TimerLease): Promise<StoredTimer[]>;
   /** Deletes a timer whose event no longer applies, if it still has this `fireAt`. */
   dropTimer(timer: StoredTimer): Promise<void>;
   /** Undelivered outbox items, oldest first. */
@@ -71,4 +80,20 @@ export interface WorkflowStore {
   subscribe?(onWake: () => void): Promise<() => Promise<void>>;
   /** Releases resources the store owns. */
   close(): Promise<void>;
+}
+
+/**
+ * How long a claim on due timers holds (see {@link WorkflowStore.claimDueTimers}): claims whose
+ * `until` is at or before `at` have lapsed. Epoch milliseconds of the engine's clock.
+ *
+ * @example
+ * ```ts
+ * const lease: TimerLease = { at: clock.now(), until: clock.now() + 60_000 };
+ * ```
+ */
+export interface TimerLease {
+  /** Now, by the clock of the process that claims. */
+  readonly at: number;
+  /** The end of the claim. */
+  readonly until: number;
 }
