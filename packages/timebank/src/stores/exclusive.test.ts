@@ -42,6 +42,16 @@ function counting(client: SqlClient): { client: SqlClient; count: () => number }
 
 const noClose = (c: SqlClient): SqlClient => ({ ...c, close: async () => {} });
 
+/** A bank on the sole-writer store of the test database, with the setup commands in. */
+async function openSoleWriter() {
+  const sql = batchingClient(noClose(sqlFromPglite(db)));
+  const bank = asHost(
+    await createTimeBank({ store: exclusiveTimeBankStore(sqlStore(sql), sql), clock, stars: testStars }),
+  );
+  await bank.submitMany(SETUP);
+  return { sql, bank };
+}
+
 /** Commands of one volunteer community: records, verifications and withdrawals, some refused. */
 const commandArb = fc.array(
   fc.oneof(
@@ -152,11 +162,7 @@ describe("the time bank's sole-writer store (commands held back in a batch, writ
 
   it("leaves nothing of a batch that rolls back", async () => {
     await freshSchema();
-    const sql = batchingClient(noClose(sqlFromPglite(db)));
-    const bank = asHost(
-      await createTimeBank({ store: exclusiveTimeBankStore(sqlStore(sql), sql), clock, stars: testStars }),
-    );
-    await bank.submitMany(SETUP);
+    const { sql, bank } = await openSoleWriter();
     const failed = await sql
       .batch(async () => {
         await bank.submit(cmd.record("r1", "v1", 100));
@@ -172,11 +178,7 @@ describe("the time bank's sole-writer store (commands held back in a batch, writ
 
   it("fails the batch, and forks nothing, when another writer appended since the bank last read", async () => {
     await freshSchema();
-    const sql = batchingClient(noClose(sqlFromPglite(db)));
-    const bank = asHost(
-      await createTimeBank({ store: exclusiveTimeBankStore(sqlStore(sql), sql), clock, stars: testStars }),
-    );
-    await bank.submitMany(SETUP);
+    const { sql, bank } = await openSoleWriter();
     // An intruder breaks the exclusivity between two batches.
     const other = asHost(
       await createTimeBank({ store: sqlStore(noClose(sqlFromPglite(db))), clock, stars: testStars }),

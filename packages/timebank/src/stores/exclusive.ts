@@ -87,9 +87,12 @@ export function exclusiveTimeBankStore(base: TimeBankStore, client: SqlClient): 
   batching.enrol({ beforeCommit: flush, afterRollback: clear });
 
   /** A read that could see the held-back rows writes them first. */
-  const written = async () => {
-    if (batching.inBatch) await flush();
-  };
+  const afterWrite =
+    <A extends unknown[], R>(read: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      if (batching.inBatch) await flush();
+      return read.apply(base, args);
+    };
 
   return {
     ...base,
@@ -117,68 +120,23 @@ export function exclusiveTimeBankStore(base: TimeBankStore, client: SqlClient): 
       await flush();
       return base.commit(afterSeq, prepare, suite);
     },
-    async readAccountAt(id) {
-      await written();
-      return base.readAccountAt(id);
-    },
-    async readHead() {
-      await written();
-      return base.readHead();
-    },
-    async readSnapshot() {
-      await written();
-      return base.readSnapshot();
-    },
-    async erase(afterSeq, plan) {
-      await written();
-      return base.erase(afterSeq, plan);
-    },
-    async readErasures() {
-      await written();
-      return base.readErasures();
-    },
-    async readJournal(afterSeq, limit) {
-      await written();
-      return base.readJournal(afterSeq, limit);
-    },
-    async readAccount(id) {
-      await written();
-      return base.readAccount(id);
-    },
-    async readNote(key) {
-      await written();
-      return base.readNote(key);
-    },
+    readAccountAt: afterWrite(base.readAccountAt),
+    readHead: afterWrite(base.readHead),
+    readSnapshot: afterWrite(base.readSnapshot),
+    erase: afterWrite(base.erase),
+    readErasures: afterWrite(base.readErasures),
+    readJournal: afterWrite(base.readJournal),
+    readAccount: afterWrite(base.readAccount),
+    readNote: afterWrite(base.readNote),
     async close() {
       // Closed inside a batch that goes on to commit: what was held back is still written with it.
       if (batching.inBatch) await flush();
       else clear();
       await base.close();
     },
-    ...(base.writeCheckpoint === undefined
-      ? {}
-      : {
-          writeCheckpoint: async (cp, keep) => {
-            await written();
-            return (base.writeCheckpoint as NonNullable<TimeBankStore["writeCheckpoint"]>)(cp, keep);
-          },
-        }),
-    ...(base.readCheckpoints === undefined
-      ? {}
-      : {
-          readCheckpoints: async () => {
-            await written();
-            return (base.readCheckpoints as NonNullable<TimeBankStore["readCheckpoints"]>)();
-          },
-        }),
-    ...(base.readCheckpoint === undefined
-      ? {}
-      : {
-          readCheckpoint: async (seq) => {
-            await written();
-            return (base.readCheckpoint as NonNullable<TimeBankStore["readCheckpoint"]>)(seq);
-          },
-        }),
+    ...(base.writeCheckpoint === undefined ? {} : { writeCheckpoint: afterWrite(base.writeCheckpoint) }),
+    ...(base.readCheckpoints === undefined ? {} : { readCheckpoints: afterWrite(base.readCheckpoints) }),
+    ...(base.readCheckpoint === undefined ? {} : { readCheckpoint: afterWrite(base.readCheckpoint) }),
     // Keys of held-back entries were decided after the bank last forgot its keys, so it holds them
     // and never asks for them: the stored journal answers every key it asks about.
     ...(base.readKeys === undefined ? {} : { readKeys: base.readKeys }),

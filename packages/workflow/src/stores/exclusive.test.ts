@@ -100,6 +100,28 @@ async function contents(store: WorkflowStore) {
   return out;
 }
 
+/** A client that records every statement sent through it, in transactions too. */
+function countingClient(raw: SqlClient, statements: string[]): SqlClient {
+  return {
+    ...raw,
+    query: (q, p, o) => {
+      statements.push(q);
+      return raw.query(q, p, o);
+    },
+    transaction: (fn, o) =>
+      raw.transaction(
+        (tx) =>
+          fn({
+            query: (q, p, qo) => {
+              statements.push(q);
+              return tx.query(q, p, qo);
+            },
+          }),
+        o,
+      ),
+  };
+}
+
 async function openExclusive(db: PGlite, schema = "public") {
   const sql = batchingClient(sqlFromPglite(db as never));
   await migrateWorkflowSchema(sql, schema);
@@ -155,25 +177,7 @@ describe("the exclusive workflow store", () => {
   it("writes a batch's many commits as one statement at its end, and nothing if the batch fails", async () => {
     const db = new PGlite();
     const statements: string[] = [];
-    const raw = sqlFromPglite(db as never);
-    const counting: SqlClient = {
-      ...raw,
-      query: (q, p, o) => {
-        statements.push(q);
-        return raw.query(q, p, o);
-      },
-      transaction: (fn, o) =>
-        raw.transaction(
-          (tx) =>
-            fn({
-              query: (q, p, qo) => {
-                statements.push(q);
-                return tx.query(q, p, qo);
-              },
-            }),
-          o,
-        ),
-    };
+    const counting = countingClient(sqlFromPglite(db as never), statements);
     const sql = batchingClient(counting);
     await migrateWorkflowSchema(sql);
     const store = sqlStore(sql, { exclusive: true, ownsClient: false });
@@ -297,13 +301,7 @@ describe("the exclusive workflow store", () => {
     const db = new PGlite();
     const statements: string[] = [];
     const raw = sqlFromPglite(db as never);
-    const counting: SqlClient = {
-      ...raw,
-      query: (q, p, o) => {
-        statements.push(q);
-        return raw.query(q, p, o);
-      },
-    };
+    const counting = countingClient(raw, statements);
     await migrateWorkflowSchema(raw);
     // An earlier process stored "old".
     await sqlStore(raw, { ownsClient: false }).commit(aCommit("old", 1));
