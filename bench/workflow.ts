@@ -20,7 +20,7 @@ import pg from "pg";
 import { createActor } from "xstate";
 import { entryColumns } from "../packages/workflow/src/stores/rows";
 import { allSame, assertSame, digest } from "./check";
-import { type BenchContext, type BenchLine, peakRssMiB } from "./lib";
+import { type BenchContext, type BenchLine, forkWorker, peakRssMiB } from "./lib";
 import { scratchDatabase } from "./pg";
 
 const T0 = Date.UTC(2027, 2, 1, 1);
@@ -29,7 +29,8 @@ const doc: WorkflowActor = { id: "d1", role: "doctor", communityId: "c01" };
 const spw: WorkflowActor = { id: "w1", role: "service_point", communityId: "c01", orgId: "sp1" };
 const cadre = (i: number): WorkflowActor => ({ id: `p${i}`, role: "cadre", communityId: "c01" });
 
-const machines = () =>
+/** The built-in workflows with the benchmark's dependencies (also the timer workers'). */
+export const machines = () =>
   builtInWorkflows({
     serviceRequest: { servicePoints: { nearest: () => ["sp1", "sp2", "sp3"] } },
     pairing: { certification: () => true },
@@ -484,6 +485,10 @@ async function timers(ctx: BenchContext, count: number, pgUrl: string): Promise<
   await migrateWorkflowSchema(client, schema);
   const loaded = await bulkLoad(client, schema, commits);
   ctx.log(`postgres: loaded ${loaded.instances} instances, ${loaded.timers} timers`);
+  // The same requests again for the restart of several processes at once.
+  const shared = "wf_timers_shared";
+  await migrateWorkflowSchema(client, shared);
+  await bulkLoad(client, shared, commits);
   commits = undefined;
   await runOn(
     "pglite",
@@ -507,15 +512,57 @@ async function timers(ctx: BenchContext, count: number, pgUrl: string): Promise<
       return rows.map((r) => `${r.id} ${r.state}`);
     },
   );
+  // Several processes restart together on one PostgreSQL and share the due timers (each claims its
+  // batches with `for update skip locked`); timed from "go" until the last has nothing left to fire.
+  const processes = 4;
+  const workers = Array.from({ length: processes }, () =>
+    forkWorker<{ fired: number; dropped: number; failed: number; ms: number; peak_rss_mib: number }>(
+      "timer-worker.ts",
+      { url: pgUrl, schema: shared, now },
+    ),
+  );
+  await Promise.all(workers.map((w) => w.ready));
+  const t = performance.now();
+  for (const w of workers) w.go();
+  const reports = await Promise.all(workers.map((w) => w.done));
+  const wallMs = performance.now() - t;
+  const sharedPool = new pg.Pool({ connectionString: pgUrl, max: 1 });
+  const sharedStates = (await sharedPool.query(`select id, state from ${shared}.wf_instances order by id`)).rows.map(
+    (r) => `${r.id} ${r.state}`,
+  );
+  await sharedPool.end();
+  const fired = reports.reduce((n, r) => n + r.fired, 0);
+  const dropped = reports.reduce((n, r) => n + r.dropped, 0);
+  const failed = reports.reduce((n, r) => n + r.failed, 0);
+  const one = (results.postgres as { line: BenchLine }).line;
+  if (fired + dropped !== one.due_timers || failed > 0)
+    throw new Error(`workflow.timers.processes: ${one.due_timers} due, ${fired + dropped} handled, ${failed} failed`);
+
   const sides = {
     postgres: digest((results.postgres as { states: string[] }).states),
     pglite: digest((results.pglite as { states: string[] }).states),
+    processes: digest(sharedStates),
   };
   const same = allSame(sides);
   for (const name of ["postgres", "pglite"]) {
     const r = results[name] as { line: BenchLine };
     ctx.emit({ ...r.line, same_output: same });
   }
+  const perS = Math.round(fired / (wallMs / 1000));
+  ctx.emit({
+    bench: "workflow.timers.processes",
+    processes,
+    open_requests: count,
+    due_timers: one.due_timers,
+    fired,
+    dropped,
+    fired_by_process: reports.map((r) => r.fired).join("/"),
+    fire_due_ms: Math.round(wallMs),
+    fired_per_s: perS,
+    vs_one_process: Math.round((perS / (one.fired_per_s as number)) * 100) / 100,
+    peak_rss_mib: Math.max(...reports.map((r) => r.peak_rss_mib)),
+    same_output: same,
+  });
   assertSame("workflow.timers (instance states after firing)", sides);
 }
 
