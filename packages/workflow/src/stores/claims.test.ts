@@ -42,7 +42,11 @@ describe("timer claims on PostgreSQL", () => {
     const setup = await postgresStore({ connectionString: PG_URL, schema });
     const { engine } = anEngine({ store: setup, clock });
     for (let i = 0; i < 240; i++) {
-      await engine.start("serviceRequest", { id: `r${i}`, input: { communityId: "c01", personId: "p1" }, actor: staff });
+      await engine.start("serviceRequest", {
+        id: `r${i}`,
+        input: { communityId: "c01", personId: "p1" },
+        actor: staff,
+      });
       await engine.send(`r${i}`, { id: `t${i}`, type: "TRIAGE", actor: staff, payload: { serviceKind: "plumbing" } });
     }
     await setup.close();
