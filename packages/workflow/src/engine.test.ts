@@ -264,6 +264,31 @@ describe("engine: durable timers", () => {
     expect((await engine.query("r1", staff)).state).toBe("accepted");
   });
 
+  it("refuses a timer run whose time or options are not whole numbers in range, before it fires anything", async () => {
+    const { engine, clock } = anEngine();
+    await engine.start("serviceRequest", { id: "r1", input: start, actor: staff });
+    await engine.send("r1", { id: "e1", type: "TRIAGE", actor: staff, payload: { serviceKind: "plumbing" } });
+    clock.advance(16 * MIN);
+    const refusal = async (run: Promise<unknown>) => {
+      const e = await run.catch((x: unknown) => x);
+      return isElderflowError(e) ? { code: e.code, path: e.path } : e;
+    };
+    expect(await refusal(engine.runDueTimers(Number.NaN))).toMatchObject({ path: ["now"] });
+    expect(await refusal(engine.runDueTimers(undefined, { leaseMs: 1.5 }))).toMatchObject({
+      path: ["options", "leaseMs"],
+    });
+    expect(await refusal(engine.runDueTimers(undefined, { batch: 0 }))).toMatchObject({ path: ["options", "batch"] });
+    expect(await refusal(engine.runDueTimers(undefined, { concurrency: Infinity }))).toMatchObject({
+      path: ["options", "concurrency"],
+    });
+    expect(await refusal(engine.runDueTimers(undefined, { claim: true } as never))).toMatchObject({
+      path: ["options", "claim"],
+    });
+    // Nothing fired: the due timer is still there for a good run.
+    expect((await engine.query("r1", staff)).state).toBe("dispatched");
+    expect((await engine.runDueTimers(undefined, { batch: 1, leaseMs: 1000 })).fired).toBe(1);
+  });
+
   it("runs timers from a polling runner", async () => {
     const { engine, clock } = anEngine();
     await engine.start("serviceRequest", { id: "r1", input: start, actor: staff });

@@ -103,6 +103,21 @@ export interface TimerRunOptions {
   readonly leaseMs?: number;
 }
 
+/** The checks on `runDueTimers`' arguments: whole numbers in range, nothing else. */
+const TimerRunSchema = z.strictObject({
+  now: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  options: z.strictObject({
+    batch: z.number().int().min(1).max(100_000).optional(),
+    concurrency: z.number().int().min(1).max(100_000).optional(),
+    leaseMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3_600_000)
+      .optional(),
+  }),
+});
+
 /** What {@link WorkflowEngine.start} needs. */
 export interface StartOptions {
   /** Instance id (1–64 of `A-Za-z0-9_.:-`). */
@@ -153,7 +168,10 @@ export interface WorkflowEngine {
    * Fires every timer due at `now` (default: the clock), at most once each: an instance's timers in
    * due order, up to `concurrency` instances at a time (default: the whole batch): each batch of due
    * timers (default 1,000) reads its instances in one query, and their commits share the store's
-   * group commit (a few set-based statements per batch on the SQL stores).
+   * group commit (a few set-based statements per batch on the SQL stores). On a store that claims
+   * (PostgreSQL, PGlite) each batch is claimed under a lease, so several processes share the due
+   * timers. `now` and the options must be whole numbers in range (`INVALID_INPUT`, with the path of
+   * the bad one, before anything is read).
    */
   runDueTimers(now?: number, options?: TimerRunOptions): Promise<TimerRun>;
   /**
@@ -574,9 +592,11 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     return r as SendResult;
   }
 
-  async function runDueTimers(now: number = clock.now(), opts: TimerRunOptions = {}): Promise<TimerRun> {
-    const batch = Math.max(1, opts.batch ?? 1000);
-    const leaseMs = Math.max(1, opts.leaseMs ?? 60_000);
+  async function runDueTimers(now: number = clock.now(), options: TimerRunOptions = {}): Promise<TimerRun> {
+    // Checked before anything is read: a NaN or a fraction would otherwise reach a statement.
+    const { options: opts } = parseOrThrow(TimerRunSchema, { now, options });
+    const batch = opts.batch ?? 1000;
+    const leaseMs = opts.leaseMs ?? 60_000;
     // On a store that claims (PostgreSQL), several processes share the due timers without racing.
     const claim = store.claimDueTimers?.bind(store);
     const nextDue = (limit: number) => {
@@ -586,7 +606,7 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     };
     // Every instance of a batch at once by default: their commits then meet in a few set-based
     // statements of the store's group commit instead of trickling in 64 at a time.
-    const concurrency = Math.max(1, opts.concurrency ?? batch);
+    const concurrency = opts.concurrency ?? batch;
     let fired = 0;
     let dropped = 0;
     const failed: { instanceId: string; timerId: string; code: string }[] = [];
