@@ -62,6 +62,8 @@ export function exclusiveStore(
    */
   let known: Set<string> | false | undefined;
   const maxKnown = Math.max(0, options.knownIds ?? 500_000);
+  /** Ids written before the known ids were read. */
+  const early = new Set<string>();
   let timers: Map<string, StoredTimer> | undefined;
   let outbox: Map<string, OutboxItem> | undefined;
 
@@ -120,8 +122,6 @@ export function exclusiveStore(
     }
     return known;
   }
-  /** Ids written before the known ids were read. */
-  const early = new Set<string>();
   /** An id this store writes: from now on it may be stored. */
   function mayExist(id: string): void {
     if (known === undefined) early.add(id);
@@ -447,10 +447,7 @@ export function exclusiveStore(
         );
       }
       const missing = [...out].filter(([, i]) => i === undefined).map(([id]) => id);
-      if (missing.length > 0) {
-        const m = await client.query<Row>(`select * from ${T.i} where id = any($1::text[])`, [missing]);
-        for (const row of m.rows) out.set(row.id as string, toInstance(row));
-      }
+      for (const [id, instance] of await base.loadMany(missing)) out.set(id, instance);
       return [...out.values()].filter((i): i is StoredInstance => i !== undefined);
     },
     async events(instanceId) {
