@@ -189,6 +189,7 @@ export {
   sha256Hex,
 } from "./seal";
 export {
+  guardIdleClients,
   type IsolationLevel,
   isRetryableSqlError,
   isUniqueViolation,

@@ -94,6 +94,10 @@ export const ERROR_MESSAGES = {
     en: "The id uses a prefix reserved for the engine: {prefix}",
   },
   NOT_A_NUMBER: { "zh-CN": "数值无效（应为有限整数）", en: "Not a valid number (expected a finite integer)" },
+  STORE_READ_ONLY: {
+    "zh-CN": "该数据库只读（备库或只读副本），不能写入；请连接主库",
+    en: "The database is read-only (a standby or read replica) and takes no writes; connect to the primary",
+  },
   DATA_DIR_UNAVAILABLE: {
     "zh-CN": "无法创建或打开数据目录",
     en: "The data folder cannot be created or opened",

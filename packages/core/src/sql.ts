@@ -145,6 +145,10 @@ export interface PgClientLike {
   query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
   /** Returns the client to the pool (pass an error to discard it). */
   release(err?: Error | boolean): void;
+  /** pg's `Client.on`: a checked-out client reports a broken connection as an `error` event. */
+  on?(event: "error", listener: (error: Error) => void): unknown;
+  /** pg's `Client.off`. */
+  off?(event: "error", listener: (error: Error) => void): unknown;
 }
 
 /** The part of node-postgres's `Pool` that {@link sqlFromPgPool} uses. */
@@ -155,6 +159,25 @@ export interface PgPoolLike {
   connect(): Promise<PgClientLike>;
   /** pg's `Pool.end`. */
   end(): Promise<void>;
+}
+
+/**
+ * Keeps a node-postgres pool that Elderflow created from crashing its host when the server goes
+ * away: an idle pooled client whose connection breaks (a restart, a failover, a killed backend)
+ * makes the pool emit `error`, which without a listener is an uncaught exception. The pool drops
+ * that client by itself and the next query opens a new connection (or fails with the driver's
+ * error), so the listener only has to exist. Pools a caller injects are left to the caller.
+ *
+ * @example
+ * ```ts
+ * const pool = guardIdleClients(new pg.Pool({ connectionString }));
+ * ```
+ */
+export function guardIdleClients<P extends { on(event: "error", listener: (error: Error) => void): unknown }>(
+  pool: P,
+): P {
+  pool.on("error", () => undefined);
+  return pool;
 }
 
 /** Options for the adapters. */
@@ -254,6 +277,16 @@ export function isUniqueViolation(error: unknown): boolean {
   return sqlStateOf(error) === "23505" || mysqlErrno(error) === 1062;
 }
 
+/**
+ * Rethrows a driver error, as `STORE_READ_ONLY` when the server refused a write because it is
+ * read-only (SQLSTATE 25006: a hot standby, a replica, `default_transaction_read_only`); the
+ * driver's error stays the cause. Every other error passes unchanged.
+ */
+function refuseReadOnly(error: unknown): never {
+  if (sqlStateOf(error) === "25006") throw new ElderflowError("STORE_READ_ONLY", { cause: error });
+  throw error;
+}
+
 /** One pooled connection as {@link runPooledTransaction} drives it (one per dialect adapter). */
 export interface PooledTransaction {
   /** Opens the transaction at the wanted isolation level. */
@@ -318,26 +351,34 @@ export function sqlFromPgPool(pool: PgPoolLike, options: SqlAdapterOptions = {})
   return {
     dialect: "postgres",
     query: async <R>(sql: string, params: readonly unknown[] = []) =>
-      (await pool.query(sql, [...params])) as SqlResult<R>,
+      (await pool.query(sql, [...params]).catch(refuseReadOnly)) as SqlResult<R>,
     async exec(sql: string) {
-      await pool.query(sql);
+      await pool.query(sql).catch(refuseReadOnly);
     },
     transaction: <T>(fn: (tx: SqlQueryable) => Promise<T>, txOptions: TransactionOptions = {}): Promise<T> =>
       runPooledTransaction(
         async () => {
           const client = await pool.connect();
+          // A connection that breaks between two statements of the transaction (a failover) is an
+          // `error` event on the checked-out client, uncaught without a listener; the next
+          // statement fails with it anyway, and the broken client is released as broken.
+          const onError = () => undefined;
+          client.on?.("error", onError);
           return {
             begin: async () => {
               await client.query(`BEGIN ISOLATION LEVEL ${(txOptions.isolation ?? "read committed").toUpperCase()}`);
             },
             tx: {
               query: async <R>(sql: string, params: readonly unknown[] = []) =>
-                (await client.query(sql, [...params])) as SqlResult<R>,
+                (await client.query(sql, [...params]).catch(refuseReadOnly)) as SqlResult<R>,
             },
             end: async (how) => {
               await client.query(how === "commit" ? "COMMIT" : "ROLLBACK");
             },
-            release: (broken) => client.release(broken),
+            release: (broken) => {
+              client.off?.("error", onError);
+              client.release(broken);
+            },
           };
         },
         fn,
@@ -392,6 +433,10 @@ export async function runMigrations(
       throw new ElderflowError("DUPLICATE_ID", { params: { id: `${namespace}@${(sorted[i] as Migration).version}` } });
   }
   if (client.dialect === "mysql") return runMysqlMigrations(client, namespace, sorted);
+  // A schema already current takes no lock and writes nothing: every start after the first is one
+  // read, and a read-only server (a hot standby, a read replica) opens a store whose schema its
+  // primary has migrated. Only a schema that lacks a version goes on to the locked run below.
+  if (await allApplied(client, namespace, sorted)) return [];
   const applied: number[] = [];
   await client.transaction(async (tx) => {
     // One lock for every namespace: the bookkeeping table itself is created under it, so two
@@ -416,6 +461,18 @@ export async function runMigrations(
     }
   });
   return applied;
+}
+
+/** Whether every migration of a namespace is recorded already (PostgreSQL dialects; no lock). */
+async function allApplied(client: SqlClient, namespace: string, sorted: readonly Migration[]): Promise<boolean> {
+  const table = await client.query<{ t: string | null }>("select to_regclass('elderflow_migrations')::text as t");
+  if (table.rows[0]?.t == null) return false;
+  const done = await client.query<{ version: number }>(
+    "select version from elderflow_migrations where namespace = $1",
+    [namespace],
+  );
+  const have = new Set(done.rows.map((r) => Number(r.version)));
+  return sorted.every((m) => have.has(m.version));
 }
 
 function statementsOf(m: Migration): readonly string[] {

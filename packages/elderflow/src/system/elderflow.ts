@@ -9,6 +9,7 @@ import {
   ElderflowError,
   type ErrorCode,
   type FieldSealer,
+  guardIdleClients,
   type Household,
   IdSchema,
   type IsoDate,
@@ -650,7 +651,7 @@ async function openBackends(
   } else {
     const pg = await import("pg");
     const Pool = (pg.default ?? pg).Pool;
-    base = sqlFromPgPool(new Pool({ connectionString: spec.url, max: spec.max ?? 8 }));
+    base = sqlFromPgPool(guardIdleClients(new Pool({ connectionString: spec.url, max: spec.max ?? 8 })));
   }
   // Every store shares one client, so that a unit of work (`flow.batch`) spans all of them.
   const sql = batchingClient(base);

@@ -1,4 +1,4 @@
-import { ElderflowError, sqlFromPgPool } from "@elderflow/core";
+import { ElderflowError, guardIdleClients, sqlFromPgPool } from "@elderflow/core";
 import pg from "pg";
 import { sqlStore } from "./sql";
 import type { TimeBankStore } from "./types";
@@ -30,11 +30,13 @@ export function postgresStore(options: PostgresStoreOptions): TimeBankStore {
     throw new ElderflowError("INVALID_INPUT", { path: ["schema"], params: { detail: "schema name" } });
   const pool =
     options.pool ??
-    new pg.Pool({
-      ...(options.connectionString === undefined ? {} : { connectionString: options.connectionString }),
-      max: options.max ?? 4,
-      ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
-    });
+    guardIdleClients(
+      new pg.Pool({
+        ...(options.connectionString === undefined ? {} : { connectionString: options.connectionString }),
+        max: options.max ?? 4,
+        ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+      }),
+    );
   const inner = sqlStore(sqlFromPgPool(pool, { owned: options.pool === undefined }));
   return {
     ...inner,

@@ -327,16 +327,28 @@ export function sqlStore(sql: SqlClient, options: SqlStoreOptions = {}): TimeBan
     async readHead() {
       return toHead((await sql.query<HeadRow>("select seq, hash, suite from timebank_head where id = 1")).rows[0]);
     },
-    readSnapshot() {
-      // The share lock waits for a writer holding the head and keeps the next one out until the
-      // accounts are read, so head and accounts belong to the same journal position.
+    async readSnapshot() {
+      // Head and accounts must belong to the same journal position. On PostgreSQL one statement
+      // reads both from one snapshot, without a lock, so it holds inside a read-committed batch and
+      // runs on a hot standby (which refuses row locks). On MySQL the share lock waits for a writer
+      // holding the head and keeps the next one out until the accounts are read.
+      if (!mysql) {
+        const r = await sql.query<
+          Partial<AccountDbRow> & { head_seq: string | number; head_hash: string; head_suite: string | null }
+        >(
+          `select h.seq as head_seq, h.hash as head_hash, h.suite as head_suite, a.id, a.debits_pending, a.debits_posted,
+                  a.credits_pending, a.credits_posted, a.earned
+           from timebank_head h left join timebank_accounts a on true where h.id = 1`,
+        );
+        const first = r.rows[0];
+        if (first === undefined) return { head: undefined, accounts: [] };
+        const head = toHead({ seq: first.head_seq, hash: first.head_hash, suite: first.head_suite });
+        return { head, accounts: r.rows.filter((row) => row.id != null).map((row) => toAccount(row as AccountDbRow)) };
+      }
       return sql.transaction(async (tx) => {
         const head = toHead(
-          (
-            await tx.query<HeadRow>(
-              `select seq, hash, suite from timebank_head where id = 1 ${mysql ? "lock in share mode" : "for share"}`,
-            )
-          ).rows[0],
+          (await tx.query<HeadRow>("select seq, hash, suite from timebank_head where id = 1 lock in share mode"))
+            .rows[0],
         );
         const rows = await tx.query<AccountDbRow>(
           "select id, debits_pending, debits_posted, credits_pending, credits_posted, earned from timebank_accounts",

@@ -1,4 +1,4 @@
-import { type PgClientLike, type PgPoolLike, sqlFromPgPool } from "@elderflow/core";
+import { guardIdleClients, type PgClientLike, type PgPoolLike, sqlFromPgPool } from "@elderflow/core";
 import { migrateWorkflowSchema, type SqlStoreOptions, sqlStore } from "./sql";
 import type { WorkflowStore } from "./store";
 
@@ -27,7 +27,9 @@ export async function postgresStore(options: PostgresStoreOptions = {}): Promise
   if (pool === undefined) {
     const pg = await import("pg");
     const Pool = (pg.default ?? pg).Pool;
-    pool = new Pool({ connectionString: options.connectionString, max: options.max ?? 10 }) as unknown as PgPoolLike;
+    pool = guardIdleClients(
+      new Pool({ connectionString: options.connectionString, max: options.max ?? 10 }),
+    ) as unknown as PgPoolLike;
   }
   const client = sqlFromPgPool(pool);
   const schema = options.schema ?? "public";
