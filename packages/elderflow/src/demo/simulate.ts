@@ -27,7 +27,7 @@ import {
   studyPlan,
 } from "@elderflow/schedule";
 import type { CaseCounts, WorkflowActor } from "@elderflow/workflow";
-import { type MissReason, PERIODICALS, periodicalIssues } from "../system/deliveries";
+import { MAX_DELIVERY_BATCH, type MissReason, PERIODICALS, periodicalIssues } from "../system/deliveries";
 import { createElderflow, type Elderflow, type StoreSpec } from "../system/elderflow";
 import { healthCheckDay } from "../system/plans";
 import { OPEN_TASK_STATUSES, type TaskCancelReason, type TaskKind, type TrackedTask } from "../system/tasks";
@@ -1214,23 +1214,20 @@ async function planDeliveries(
   names: Names,
 ) {
   const rng = c.rng.fork("deliveries");
-  const office: ActorInput = {
-    id: "delivery-office",
-    roles: ["community_staff"],
-    communities: d.communities.map((x) => x.id),
-  };
+  // The bureau's delivery office reaches every community as a district role: an actor listing a
+  // province's communities would exceed the 1,000 an actor may name.
+  const office: ActorInput = { id: "delivery-office", roles: ["bureau"] };
   const lixiu = c.active.filter((p) => p.retirementKind === "lixiu");
   const subscribers: Record<string, readonly Person[]> = {
     laoganbu_zhijia: c.active,
     laonian_jiaoyu: lixiu,
     local_daily: lixiu,
   };
-  await flow.deliveries.subscribe(
-    Object.entries(subscribers).flatMap(([title, persons]) =>
-      persons.map((p) => ({ personId: p.id, communityId: p.communityId, title, year: c.year })),
-    ),
-    BUREAU,
+  // A province's subscriptions and a round's outcomes exceed one call's limit: in slices.
+  const subscriptions = Object.entries(subscribers).flatMap(([title, persons]) =>
+    persons.map((p) => ({ personId: p.id, communityId: p.communityId, title, year: c.year })),
   );
+  for (const slice of slices(subscriptions, MAX_DELIVERY_BATCH)) await flow.deliveries.subscribe(slice, BUREAU);
   const tally = new Map<string, { items: number; missedFirst: number; deliveredLate: number }>();
   const count = (title: string) => {
     let t = tally.get(title);
@@ -1255,16 +1252,13 @@ async function planDeliveries(
       const t = count(title);
       t.items += itemIds.length;
       t.missedFirst += missed.length;
-      await flow.deliveries.record(outcomes, office);
+      for (const slice of slices(outcomes, MAX_DELIVERY_BATCH)) await flow.deliveries.record(slice, office);
     });
     at(instant(addDays(due, 3), 10), async () => {
       const again = missed.filter(() => rng.chance(0.7));
       count(title).deliveredLate += again.length;
-      if (again.length > 0)
-        await flow.deliveries.record(
-          again.map((itemId) => ({ itemId, outcome: "delivered" as const })),
-          office,
-        );
+      const outcomes = again.map((itemId) => ({ itemId, outcome: "delivered" as const }));
+      for (const slice of slices(outcomes, MAX_DELIVERY_BATCH)) await flow.deliveries.record(slice, office);
     });
   };
   for (const title of Object.keys(subscribers)) {
@@ -1543,4 +1537,11 @@ function planTaskLife(
       };
     },
   };
+}
+
+/** A list cut into consecutive slices of at most `size` items (an API's per-call limit). */
+function slices<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
 }

@@ -334,7 +334,9 @@ const CARRIER_ROLES: readonly ActorRole[] = [
   "system",
 ];
 /** Most elements of one batch. */
-const MAX_BATCH = 20_000;
+/** Most subscriptions or outcomes one call takes (a larger list is refused whole with `TOO_BIG`). */
+export const MAX_DELIVERY_BATCH = 20_000;
+const MAX_BATCH = MAX_DELIVERY_BATCH;
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
