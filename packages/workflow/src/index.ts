@@ -200,6 +200,11 @@ export {
 export { type ExclusiveStoreOptions, exclusiveStore, type WorkflowTables } from "./stores/exclusive";
 export { memoryStore } from "./stores/memory";
 export { type MysqlWorkflowStoreOptions, mysqlWorkflowStore } from "./stores/mysql";
+export {
+  addCommunityPartition,
+  type CommunityPartition,
+  workflowPartitionedMigrations,
+} from "./stores/partitions";
 export { type PgliteStoreOptions, pgliteStore } from "./stores/pglite";
 export { type PostgresStoreOptions, postgresStore } from "./stores/postgres";
 export { checkSchemaName, migrateWorkflowSchema, type SqlStoreOptions, sqlStore } from "./stores/sql";

@@ -33,6 +33,7 @@ describe("the reception check from the schedule", () => {
 describe.each<[string, StoreSpec]>([
   ["memory", { kind: "memory" }],
   ["PGlite", { kind: "pglite" }],
+  ["PGlite partitioned by community", { kind: "pglite", partitionByCommunity: true }],
 ])("cases and deliveries through the wired system on %s", (_name, store) => {
   it("runs a mediation against the schedule, counts it, and erases deliveries with the person", async () => {
     const clock = manualClock("2026-10-08T09:00:00+08:00");

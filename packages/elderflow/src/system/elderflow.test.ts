@@ -87,8 +87,8 @@ async function verifyEntry(flow: Flow, entryId: string, minutes = 90) {
   await flow.workflows.send(id, { id: `${id}-v`, type: "VERIFY", actor: at("ver-1", "community_staff") });
 }
 
-for (const store of [{ kind: "memory" }, { kind: "pglite" }] as const) {
-  describe(`createElderflow on ${store.kind}`, () => {
+for (const store of [{ kind: "memory" }, { kind: "pglite" }, { kind: "pglite", partitionByCommunity: true }] as const) {
+  describe(`createElderflow on ${store.kind}${"partitionByCommunity" in store ? " (partitioned by community)" : ""}`, () => {
     it("turns a hospital admission into a visit task for the bodies the hospital-visit policy names (the next office in turn)", async () => {
       const { flow } = await aSystem(store);
       try {

@@ -158,13 +158,16 @@ export const HOSPITAL_ROTATION: readonly string[] = [
  * share one database: PGlite is the embedded default (in memory, or in a local folder, created
  * when missing), PostgreSQL or a MySQL-family server (MySQL 8, MariaDB 10.6+; driver `mysql2`, an
  * optional peer) for deployments. `sql` takes a ready client of either dialect.
+ * `partitionByCommunity` (PostgreSQL dialects) creates the workflow tables partitioned by
+ * community (see the workflow package's `addCommunityPartition`); it is chosen when the database
+ * is created, and a database created in the other layout is refused.
  */
 export type StoreSpec =
   | { readonly kind: "memory" }
-  | { readonly kind: "pglite"; readonly dataDir?: string }
-  | { readonly kind: "postgres"; readonly url: string; readonly max?: number }
+  | { readonly kind: "pglite"; readonly dataDir?: string; readonly partitionByCommunity?: boolean }
+  | { readonly kind: "postgres"; readonly url: string; readonly max?: number; readonly partitionByCommunity?: boolean }
   | { readonly kind: "mysql"; readonly url: string; readonly max?: number }
-  | { readonly kind: "sql"; readonly sql: SqlClient };
+  | { readonly kind: "sql"; readonly sql: SqlClient; readonly partitionByCommunity?: boolean };
 
 /** The facts the priority-target rule reads (rule 10). */
 export type PriorityFactsOf = Pick<Person, "birthDate" | "household" | "health">;
@@ -655,7 +658,8 @@ async function openBackends(
   }
   // Every store shares one client, so that a unit of work (`flow.batch`) spans all of them.
   const sql = batchingClient(base);
-  await migrateWorkflowSchema(sql, "public");
+  const partitionByCommunity = spec.kind !== "mysql" && spec.partitionByCommunity === true;
+  await migrateWorkflowSchema(sql, "public", { partitionByCommunity });
   return {
     // A PGlite opened here has no other writer: the time bank holds a batch's commands back and
     // writes them together at its end, and the workflow store keeps what it read and writes a
@@ -665,7 +669,7 @@ async function openBackends(
       spec.kind === "pglite"
         ? exclusiveTimeBankStore(sqlBankStore({ ...sql, close: async () => {} }), sql)
         : sqlBankStore({ ...sql, close: async () => {} }),
-    workflows: sqlWorkflowStore(sql, { ownsClient: false, exclusive: spec.kind === "pglite" }),
+    workflows: sqlWorkflowStore(sql, { ownsClient: false, exclusive: spec.kind === "pglite", partitionByCommunity }),
     tasks: await sqlTaskBoard(sql, { clock }),
     deadLetters: await sqlDeadLetters(sql),
     departures: await sqlDepartures(sql),

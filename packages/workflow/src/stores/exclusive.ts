@@ -2,6 +2,7 @@ import { ElderflowError, isBatchingClient, type SqlClient } from "@elderflow/cor
 import type { Commit, Erasure, ListFilter, LogEntry, OutboxItem, StoredInstance, StoredTimer } from "../types";
 import { addedTimers, droppedTimerIds } from "./commits";
 import { listQuery } from "./list";
+import { eventCommunity, madeCtes, sameCommunity } from "./partitions";
 import { byDue, entryColumns, instanceColumns, num, type Row, toInstance, toOutboxItem, toTimer } from "./rows";
 import type { WorkflowStore } from "./store";
 
@@ -11,6 +12,8 @@ export interface WorkflowTables {
   readonly e: string;
   readonly t: string;
   readonly o: string;
+  /** The instance-id table of a schema partitioned by community; absent in the single-table layout. */
+  readonly ids?: string;
 }
 
 /** A cached instance: its row and every event id in its log (stored or deferred). */
@@ -272,21 +275,16 @@ export function exclusiveStore(
       select * from jsonb_to_recordset($1::jsonb) as x(id text, stored int, machine text, machine_version int,
         version int, state text, status text, community_id text, priority int, snapshot jsonb, created_at bigint,
         updated_at bigint)),
-    made as (
-      insert into ${T.i} (id, machine, machine_version, version, state, status, community_id, priority, snapshot, created_at, updated_at)
-      select x.id, x.machine, x.machine_version, x.version, x.state, x.status, x.community_id, x.priority, x.snapshot,
-             x.created_at, x.updated_at
-        from x where x.stored = 0 order by x.id
-      on conflict (id) do nothing returning id),
+    ${madeCtes(T, "x.stored = 0")},
     upd as (
       update ${T.i} i set machine_version = x.machine_version, version = x.version, state = x.state, status = x.status,
              priority = x.priority, snapshot = x.snapshot, updated_at = x.updated_at
-        from x where i.id = x.id and x.stored > 0 and i.version = x.stored returning i.id),
+        from x where i.id = x.id${sameCommunity(T, "i", "x")} and x.stored > 0 and i.version = x.stored returning i.id),
     ev as (
-      insert into ${T.e} (instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version)
-      select v.instance_id, v.seq, v.event_id, v.type, v.actor_id, v.role, v.org_id, v.at, v.payload, v.from_state,
+      insert into ${T.e} (${eventCommunity(T)}instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version)
+      select ${T.ids === undefined ? "" : "v.community_id, "}v.instance_id, v.seq, v.event_id, v.type, v.actor_id, v.role, v.org_id, v.at, v.payload, v.from_state,
              v.to_state, v.machine_version
-        from jsonb_to_recordset($2::jsonb) as v(instance_id text, seq int, event_id text, type text, actor_id text,
+        from jsonb_to_recordset($2::jsonb) as v(community_id text, instance_id text, seq int, event_id text, type text, actor_id text,
              role text, org_id text, at bigint, payload jsonb, from_state text, to_state text, machine_version int)
       on conflict do nothing returning 1),
     del as (
@@ -312,7 +310,11 @@ export function exclusiveStore(
   async function flush(): Promise<void> {
     if (!pendingWrites()) return;
     const rows = [...dirty].map(([id, d]) => ({ id, stored: d.stored, ...instanceColumns(d.instance) }));
-    const events = logEntries.map((e) => ({ instance_id: e.instanceId, ...entryColumns(e) }));
+    const events = logEntries.map((e) => ({
+      community_id: dirty.get(e.instanceId)?.instance.communityId ?? null,
+      instance_id: e.instanceId,
+      ...entryColumns(e),
+    }));
     const drops: unknown[] = [];
     const adds: unknown[] = [];
     for (const [k, t] of timerChanges) {

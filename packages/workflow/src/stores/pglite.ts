@@ -38,6 +38,14 @@ export async function pgliteStore(options: PgliteStoreOptions = {}): Promise<Wor
     } else db = dir === undefined ? new PGlite() : new PGlite(dir);
   }
   const client = sqlFromPglite(db as never);
-  await migrateWorkflowSchema(client, options.schema ?? "public");
+  try {
+    await migrateWorkflowSchema(client, options.schema ?? "public", {
+      partitionByCommunity: options.partitionByCommunity ?? false,
+    });
+  } catch (e) {
+    // A store that fails to open leaves no database of its own open.
+    if (options.db === undefined) await client.close();
+    throw e;
+  }
   return sqlStore(client, { ...options, ownsClient: options.ownsClient ?? options.db === undefined });
 }

@@ -33,7 +33,13 @@ export async function postgresStore(options: PostgresStoreOptions = {}): Promise
   }
   const client = sqlFromPgPool(pool);
   const schema = options.schema ?? "public";
-  await migrateWorkflowSchema(client, schema);
+  try {
+    await migrateWorkflowSchema(client, schema, { partitionByCommunity: options.partitionByCommunity ?? false });
+  } catch (e) {
+    // A store that fails to open leaves no pool of its own behind.
+    if (options.pool === undefined) await client.close();
+    throw e;
+  }
   // One channel per schema (the schema name is checked as a plain identifier by the migration).
   const channel = `elderflow_wf_${schema}`;
   const store = sqlStore(client, {

@@ -1,10 +1,18 @@
 import { ElderflowError, runMigrations, type SqlClient } from "@elderflow/core";
 import type { Commit, CommitOutcome, Erasure, ListFilter, LogEntry, Role, StoredInstance } from "../types";
 import { addedTimers, droppedTimerIds } from "./commits";
-import { type ExclusiveStoreOptions, exclusiveStore } from "./exclusive";
+import { type ExclusiveStoreOptions, exclusiveStore, type WorkflowTables } from "./exclusive";
 import { listQuery } from "./list";
 import { workflowMigrations, workflowMysqlMigrations } from "./migrations";
 import { logEntryValues, mysqlQueries, mysqlTables } from "./mysql-queries";
+import {
+  assertLayout,
+  eventCommunity,
+  madeCtes,
+  sameCommunity,
+  workflowPartitionedMigrations,
+  workflowTables,
+} from "./partitions";
 import {
   byDue,
   entryColumns,
@@ -48,6 +56,12 @@ export interface SqlStoreOptions {
    * detected when a batch is written (the batch fails with `CONCURRENT_UPDATE`), not prevented.
    */
   readonly exclusive?: boolean | ExclusiveStoreOptions;
+  /**
+   * The tables are partitioned by community (`PARTITION BY LIST (community_id)`, PostgreSQL
+   * dialects; see {@link workflowPartitionedMigrations} and {@link addCommunityPartition}). Chosen
+   * when a schema is created: a schema opened in the other layout is refused. Default false.
+   */
+  readonly partitionByCommunity?: boolean;
 }
 
 /**
@@ -75,23 +89,43 @@ export function checkSchemaName(schema: string): string {
  * await migrateWorkflowSchema(sqlFromPgPool(pool), "public");
  * ```
  */
-export async function migrateWorkflowSchema(client: SqlClient, schema = "public"): Promise<number[]> {
+export async function migrateWorkflowSchema(
+  client: SqlClient,
+  schema = "public",
+  options: { readonly partitionByCommunity?: boolean } = {},
+): Promise<number[]> {
   const S = checkSchemaName(schema);
   const namespace = S === "public" ? "workflow" : `workflow:${S}`;
+  const partitioned = options.partitionByCommunity ?? false;
+  if (partitioned && client.dialect === "mysql") throw partitionsNeedPostgres();
   // Two processes creating the shared bookkeeping table at the same instant can collide on
   // PostgreSQL's catalog; the loser simply tries again.
   for (let attempt = 0; ; attempt++) {
     try {
-      return await runMigrations(
+      const applied = await runMigrations(
         client,
         namespace,
-        client.dialect === "mysql" ? workflowMysqlMigrations(S) : workflowMigrations(S),
+        client.dialect === "mysql"
+          ? workflowMysqlMigrations(S)
+          : partitioned
+            ? workflowPartitionedMigrations(S)
+            : workflowMigrations(S),
       );
+      // After the run, so that of two processes creating one schema in different layouts the
+      // second is refused whichever took the lock first.
+      if (client.dialect !== "mysql") await assertLayout(client, S, partitioned);
+      return applied;
     } catch (e) {
       if (attempt >= 3 || (e as { code?: unknown }).code !== "23505") throw e;
     }
   }
 }
+
+const partitionsNeedPostgres = () =>
+  new ElderflowError("INVALID_INPUT", {
+    path: ["partitionByCommunity"],
+    params: { detail: "partitions by community need a PostgreSQL dialect" },
+  });
 
 /**
  * A {@link WorkflowStore} over core's `SqlClient`, shared by the PGlite, PostgreSQL and MySQL
@@ -110,15 +144,9 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
   const my = client.dialect === "mysql" ? mysqlQueries(client, S) : undefined;
   /** This store's name on the timers it claims (one per store, so per process). */
   const owner = globalThis.crypto.randomUUID();
-  const T =
-    my !== undefined
-      ? mysqlTables(S)
-      : {
-          i: `${S}.wf_instances`,
-          e: `${S}.wf_events`,
-          t: `${S}.wf_timers`,
-          o: `${S}.wf_outbox`,
-        };
+  if (my !== undefined && options.partitionByCommunity === true) throw partitionsNeedPostgres();
+  const T: WorkflowTables =
+    my !== undefined ? mysqlTables(S) : workflowTables(S, options.partitionByCommunity ?? false);
 
   // PostgreSQL (MySQL's rounds are in mysql-queries.ts, one transaction of several statements).
   // One statement per round of distinct instances (atomic on its own, one round trip, one WAL
@@ -135,25 +163,20 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
   const COMMIT_MANY = `with x as materialized (select * from jsonb_to_recordset($1::jsonb) as ${COMMIT_COLS}),
     gate as (
       select i.id from ${T.i} i join x on x.id = i.id
-       where x.expected > 0 and i.version = x.expected
+       where x.expected > 0 and i.version = x.expected${sameCommunity(T, "i", "x")}
          and (x.fired_id is null or exists (
            select 1 from ${T.t} t where t.instance_id = x.id and t.timer_id = x.fired_id and t.fire_at = x.fired_at))
        order by i.id for update of i),
-    made as (
-      insert into ${T.i} (id, machine, machine_version, version, state, status, community_id, priority, snapshot, created_at, updated_at)
-      select x.id, x.machine, x.machine_version, x.version, x.state, x.status, x.community_id, x.priority, x.snapshot,
-             x.created_at, x.updated_at
-        from x where x.expected = 0 order by x.id
-      on conflict (id) do nothing returning id),
+    ${madeCtes(T, "x.expected = 0")},
     ev as (
-      insert into ${T.e} (instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version)
-      select x.id, x.seq, x.event_id, x.type, x.actor_id, x.role, x.org_id, x.at, x.payload, x.from_state, x.to_state, x.entry_version
+      insert into ${T.e} (${eventCommunity(T)}instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version)
+      select ${T.ids === undefined ? "" : "x.community_id, "}x.id, x.seq, x.event_id, x.type, x.actor_id, x.role, x.org_id, x.at, x.payload, x.from_state, x.to_state, x.entry_version
         from x where x.id in (select id from gate union all select id from made)
       on conflict do nothing returning instance_id),
     upd as (
       update ${T.i} i set machine_version = x.machine_version, version = x.version, state = x.state, status = x.status,
              priority = x.priority, snapshot = x.snapshot, updated_at = x.updated_at
-        from x where i.id = x.id and x.expected > 0 and x.id in (select instance_id from ev)),
+        from x where i.id = x.id${sameCommunity(T, "i", "x")} and x.expected > 0 and x.id in (select instance_id from ev)),
     del as (
       delete from ${T.t} t using jsonb_to_recordset($2::jsonb) as d(instance_id text, timer_id text)
        where t.instance_id = d.instance_id and t.timer_id = d.timer_id and d.instance_id in (select instance_id from ev)),
@@ -449,9 +472,12 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
             [i.id, JSON.stringify(x.payloads.map((p) => ({ seq: p.seq, payload: p.payload })))],
           );
         await tx.query(
-          `insert into ${T.e} (instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12)`,
-          [i.id, ...logEntryValues(e)],
+          T.ids === undefined
+            ? `insert into ${T.e} (instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12)`
+            : `insert into ${T.e} (instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version, community_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13)`,
+          T.ids === undefined ? [i.id, ...logEntryValues(e)] : [i.id, ...logEntryValues(e), i.communityId],
         );
       });
     },
