@@ -61,7 +61,8 @@ const timer = (instanceId: string, timerId: string, fireAt: number): StoredTimer
   event: { type: `xstate.after.${timerId}` },
 });
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
+/** The code of the typed error a promise rejects with, `none` when it resolves, `raw:…` for any other error. */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
     await p;
     return "none";

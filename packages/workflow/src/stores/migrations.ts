@@ -1,5 +1,45 @@
 import type { Migration } from "@elderflow/core";
 
+/** The columns of `wf_instances` after its id, as version 1 creates them (shared by both layouts). */
+export const INSTANCE_COLUMNS = `  machine text not null,
+  machine_version integer not null,
+  version integer not null,
+  state text not null,
+  status text not null,
+  community_id text not null,
+  priority integer not null default 0,
+  snapshot jsonb not null,
+  created_at bigint not null,
+  updated_at bigint not null`;
+
+/** The columns of `wf_events` from `instance_id` on, as version 1 creates them (shared by both layouts). */
+export const EVENT_COLUMNS = `  instance_id text not null,
+  seq integer not null,
+  event_id text not null,
+  type text not null,
+  actor_id text not null,
+  role text not null,
+  org_id text,
+  at bigint not null,
+  payload jsonb not null,
+  from_state text,
+  to_state text not null,
+  machine_version integer not null,`;
+
+/** The outbox table and its index of pending items, as version 1 creates them (shared by both layouts). */
+export const outboxTable = (S: string): string => `create table if not exists ${S}.wf_outbox (
+  n bigserial primary key,
+  id text not null unique,
+  instance_id text not null,
+  machine text not null,
+  type text not null,
+  payload jsonb not null,
+  at bigint not null,
+  delivered boolean not null default false
+);
+create index if not exists wf_outbox_pending on ${S}.wf_outbox (n) where not delivered;
+`;
+
 /**
  * The workflow tables, versioned. `S` is the schema (validated as a plain identifier before use).
  * Times are epoch milliseconds (bigint) so that every store and the clock agree exactly.
@@ -19,32 +59,12 @@ export function workflowMigrations(schema: string): Migration[] {
 create schema if not exists ${S};
 create table if not exists ${S}.wf_instances (
   id text primary key,
-  machine text not null,
-  machine_version integer not null,
-  version integer not null,
-  state text not null,
-  status text not null,
-  community_id text not null,
-  priority integer not null default 0,
-  snapshot jsonb not null,
-  created_at bigint not null,
-  updated_at bigint not null
+${INSTANCE_COLUMNS}
 );
 create index if not exists wf_instances_machine_state on ${S}.wf_instances (machine, state);
 create index if not exists wf_instances_community on ${S}.wf_instances (community_id, priority desc, created_at);
 create table if not exists ${S}.wf_events (
-  instance_id text not null,
-  seq integer not null,
-  event_id text not null,
-  type text not null,
-  actor_id text not null,
-  role text not null,
-  org_id text,
-  at bigint not null,
-  payload jsonb not null,
-  from_state text,
-  to_state text not null,
-  machine_version integer not null,
+${EVENT_COLUMNS}
   primary key (instance_id, seq),
   unique (instance_id, event_id)
 );
@@ -56,18 +76,7 @@ create table if not exists ${S}.wf_timers (
   primary key (instance_id, timer_id)
 );
 create index if not exists wf_timers_due on ${S}.wf_timers (fire_at);
-create table if not exists ${S}.wf_outbox (
-  n bigserial primary key,
-  id text not null unique,
-  instance_id text not null,
-  machine text not null,
-  type text not null,
-  payload jsonb not null,
-  at bigint not null,
-  delivered boolean not null default false
-);
-create index if not exists wf_outbox_pending on ${S}.wf_outbox (n) where not delivered;
-`,
+${outboxTable(S)}`,
     },
     {
       version: 2,

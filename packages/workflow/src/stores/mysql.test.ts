@@ -1,4 +1,4 @@
-import { isElderflowError, type SqlClient, sqlFromMysqlPool } from "@elderflow/core";
+import { type SqlClient, sqlFromMysqlPool } from "@elderflow/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createMysqlDatabase,
@@ -9,7 +9,7 @@ import {
 import type { WorkflowEngine } from "../engine";
 import { createTimerRunner } from "../runner";
 import type { Commit } from "../types";
-import { aCommit, anInstance, describeStoreContract } from "./contract.testkit";
+import { aCommit, anInstance, codeOf, describeStoreContract } from "./contract.testkit";
 import { mysqlWorkflowStore } from "./mysql";
 import type { WorkflowStore } from "./store";
 
@@ -27,15 +27,6 @@ afterAll(async () => {
 
 describeStoreContract("mariadb", () => mysqlWorkflowStore({ uri: url }));
 describeStoreContract("mariadb (own schema)", () => mysqlWorkflowStore({ uri: url, schema: tenant }));
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "none";
-  } catch (e) {
-    return isElderflowError(e) ? e.code : `raw:${String(e)}`;
-  }
-}
 
 describe("the MariaDB workflow store", () => {
   let a: WorkflowStore;

@@ -1,7 +1,7 @@
 import { isElderflowError, sqlFromPgPool } from "@elderflow/core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { aCommit, describeStoreContract } from "./contract.testkit";
+import { aCommit, codeOf, describeStoreContract } from "./contract.testkit";
 import { addCommunityPartition } from "./partitions";
 import { dropSchema, PG_URL, uniqueSchema } from "./pg.testkit";
 import { pgliteStore } from "./pglite";
@@ -21,15 +21,6 @@ describeStoreContract("pglite (partitioned, exclusive)", () =>
 describeStoreContract("postgres (partitioned by community)", () =>
   postgresStore({ connectionString: PG_URL, schema: contractSchema, partitionByCommunity: true }),
 );
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "none";
-  } catch (e) {
-    return isElderflowError(e) ? e.code : `raw:${String(e)}`;
-  }
-}
 
 describe("the partitioned layout on PostgreSQL", () => {
   const schema = uniqueSchema("part");

@@ -1,6 +1,7 @@
 import { ElderflowError, IdSchema, type Migration, parseOrThrow, type SqlClient } from "@elderflow/core";
 import { z } from "zod";
 import type { WorkflowTables } from "./exclusive";
+import { EVENT_COLUMNS, INSTANCE_COLUMNS, outboxTable } from "./migrations";
 
 /**
  * The workflow tables partitioned by community (PostgreSQL's declarative `PARTITION BY LIST`),
@@ -35,16 +36,7 @@ create table if not exists ${S}.wf_instance_ids (
 );
 create table if not exists ${S}.wf_instances (
   id text not null,
-  machine text not null,
-  machine_version integer not null,
-  version integer not null,
-  state text not null,
-  status text not null,
-  community_id text not null,
-  priority integer not null default 0,
-  snapshot jsonb not null,
-  created_at bigint not null,
-  updated_at bigint not null,
+${INSTANCE_COLUMNS},
   person_id text generated always as (snapshot->'context'->>'personId') stored,
   primary key (id, community_id)
 ) partition by list (community_id);
@@ -54,18 +46,7 @@ create index if not exists wf_instances_machine on ${S}.wf_instances (machine);
 create table if not exists ${S}.wf_instances_default partition of ${S}.wf_instances default with (fillfactor = 70);
 create table if not exists ${S}.wf_events (
   community_id text not null,
-  instance_id text not null,
-  seq integer not null,
-  event_id text not null,
-  type text not null,
-  actor_id text not null,
-  role text not null,
-  org_id text,
-  at bigint not null,
-  payload jsonb not null,
-  from_state text,
-  to_state text not null,
-  machine_version integer not null,
+${EVENT_COLUMNS}
   primary key (instance_id, seq, community_id),
   unique (instance_id, event_id, community_id)
 ) partition by list (community_id);
@@ -80,18 +61,7 @@ create table if not exists ${S}.wf_timers (
   primary key (instance_id, timer_id)
 ) with (fillfactor = 80);
 create index if not exists wf_timers_due on ${S}.wf_timers (fire_at);
-create table if not exists ${S}.wf_outbox (
-  n bigserial primary key,
-  id text not null unique,
-  instance_id text not null,
-  machine text not null,
-  type text not null,
-  payload jsonb not null,
-  at bigint not null,
-  delivered boolean not null default false
-);
-create index if not exists wf_outbox_pending on ${S}.wf_outbox (n) where not delivered;
-`,
+${outboxTable(S)}`,
     },
     // Versions 2 to 4 of the single-table layout (the person index, the HOT layout, timer claims)
     // are part of version 1 here; they are recorded so that both layouts go on from version 5.
