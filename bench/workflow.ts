@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Clock, sqlFromPglite, sqlFromPgPool } from "@elderflow/core";
 import {
+  addCommunityPartition,
   builtInWorkflows,
   type Commit,
   carePathwayMachine,
@@ -590,6 +591,18 @@ export async function run(ctx: BenchContext): Promise<void> {
       const pool = new pg.Pool({ connectionString: url, max: 8 });
       await persisted(ctx, "postgres", pgs, `${schema}.`, (sql, params) => pool.query(sql, params), url);
       await pgs.close();
+      // The same run on the layout partitioned by community, the community in a partition of its
+      // own beside the default one: what the layout's statements cost (an id claim per create,
+      // routing), not what partitions save a province (smaller indexes, archiving by detach).
+      const parted = "wf_persisted_parted";
+      const pps = await postgresStore({ connectionString: url, schema: parted, max: 8, partitionByCommunity: true });
+      await addCommunityPartition(sqlFromPgPool(pool, { owned: false }), {
+        schema: parted,
+        name: "c01",
+        communities: ["c01"],
+      });
+      await persisted(ctx, "postgres.partitioned", pps, `${parted}.`, (sql, params) => pool.query(sql, params));
+      await pps.close();
       await pool.end();
     }
     if (want("timers")) {
