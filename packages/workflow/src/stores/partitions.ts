@@ -5,7 +5,7 @@ import { EVENT_COLUMNS, INSTANCE_COLUMNS, outboxTable } from "./migrations";
 
 /**
  * The workflow tables partitioned by community (PostgreSQL's declarative `PARTITION BY LIST`),
- * versioned like {@link workflowMigrations} and at the same versions, so a later migration is
+ * versioned like the single-table layout's migrations and at the same versions, so a later migration is
  * written once per layout. `S` is a checked schema name.
  *
  * - `wf_instances` and `wf_events` are partitioned by `community_id` (an instance keeps the
