@@ -3,7 +3,16 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { asHost, cmd, SETUP, testStars } from "../../../test/timebank-support";
 import { createTimeBank } from "./bank";
-import { canonicalJson, entryHash, type JournalEntry, sha256, verifyJournal } from "./journal";
+import { sha256Suite } from "./hash";
+import {
+  canonicalJson,
+  entryHash,
+  entryHashMatches,
+  type JournalEntry,
+  sha256,
+  storedTexts,
+  verifyJournal,
+} from "./journal";
 import { memoryStore } from "./stores/memory";
 
 let journal: JournalEntry[] = [];
@@ -160,5 +169,41 @@ describe("the stored command text", () => {
       community: "c1",
       family: [],
     });
+  });
+});
+
+describe("entryHashMatches with the texts a store read", () => {
+  /** An entry as a SQL store builds it: parsed from texts, which are remembered beside it. */
+  const read = (e: JournalEntry, command: string, result: string): JournalEntry => {
+    const entry: JournalEntry = {
+      ...e,
+      command: command === "null" ? null : (JSON.parse(command) as JournalEntry["command"]),
+      result: JSON.parse(result) as JournalEntry["result"],
+    };
+    storedTexts.set(entry, { command, result });
+    return entry;
+  };
+
+  it("accepts the canonical texts, and re-formatted texts of the same values as before", () => {
+    for (const e of journal) {
+      expect(entryHashMatches(read(e, canonicalJson(e.command), canonicalJson(e.result)), sha256Suite)).toBe(true);
+      const spaced = read(e, JSON.stringify(e.command, null, 2), JSON.stringify(e.result, null, 1));
+      expect(entryHashMatches(spaced, sha256Suite)).toBe(true);
+    }
+  });
+
+  it("refuses texts whose values differ, and verifyJournal agrees", () => {
+    const e = journal.find((x) => x.command?.op === "record") as JournalEntry;
+    const command = { ...(e.command as object), minutes: 999 };
+    const altered = read(e, canonicalJson(command), canonicalJson(e.result));
+    expect(entryHashMatches(altered, sha256Suite)).toBe(false);
+    const entries = journal.map((x) => (x.seq === e.seq ? altered : x));
+    expect(verifyJournal(entries)).toMatchObject({ ok: false, position: e.seq, problem: "altered" });
+    expect(verifyJournal(journal.map((x) => read(x, canonicalJson(x.command), canonicalJson(x.result))))).toMatchObject(
+      {
+        ok: true,
+        length: journal.length,
+      },
+    );
   });
 });

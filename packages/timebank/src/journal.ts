@@ -188,6 +188,27 @@ export function entryHashOf(
 }
 
 /**
+ * The command and result texts an entry was parsed from, as a SQL store read them (set only where
+ * the entry is built from those texts, so the two cannot disagree). Internal: not exported from
+ * the package.
+ */
+export const storedTexts = new WeakMap<JournalEntry, { readonly command: string; readonly result: string }>();
+
+/**
+ * Whether an entry carries the hash its content and `prevHash` give. An entry read from a store
+ * comes with the texts it was parsed from (in {@link storedTexts}): their hash is tried first,
+ * which spares serialising the parsed values again. The answer is the same either way: the writer
+ * hashed the canonical text, so the stored text hashes to the entry's hash exactly when it is that
+ * text; any other text (re-formatted, say) is then judged by its canonical form, as without them.
+ * Internal: not exported from the package.
+ */
+export function entryHashMatches(entry: JournalEntry, suite: HashSuite): boolean {
+  const texts = storedTexts.get(entry);
+  if (texts !== undefined && entryHashOf(entry, texts.command, texts.result, suite) === entry.hash) return true;
+  return entryHash(entry, suite) === entry.hash;
+}
+
+/**
  * Where a journal stopped being what it should be.
  *
  * @example
@@ -269,6 +290,7 @@ export function verifyJournal(
 ): JournalVerification {
   const suite = options.suite ?? sha256Suite;
   const hashOf = (e: Omit<JournalEntry, "hash">) => entryHash(e, suite);
+
   const bad = (index: number, problem: JournalProblem): JournalVerification => ({
     ok: false,
     position: index + 1,
@@ -293,7 +315,7 @@ export function verifyJournal(
       }
       return bad(i, "inserted");
     }
-    if (hashOf(e) !== e.hash) {
+    if (!entryHashMatches(e, suite)) {
       // The chain continues from the entry before this one, skipping it: it was inserted.
       if (
         next !== undefined &&

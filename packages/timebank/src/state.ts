@@ -36,7 +36,7 @@ import {
   type WithdrawCommand,
 } from "./commands";
 import { type HashSuite, sha256Suite } from "./hash";
-import { canonicalJson, entryHash, entryHashOf, entryTexts, GENESIS_HASH, type JournalEntry } from "./journal";
+import { canonicalJson, entryHashMatches, entryHashOf, entryTexts, GENESIS_HASH, type JournalEntry } from "./journal";
 import { createLedger, type Ledger, type LedgerAccount, type TransferInput } from "./ledger";
 import {
   assertLookup,
@@ -1116,7 +1116,7 @@ export function createBankState(options: BankStateOptions = {}): BankState {
       created = [];
     },
     replay(entry) {
-      if (entry.seq !== seq + 1 || entry.prevHash !== headHash || entryHash(entry, suite) !== entry.hash)
+      if (entry.seq !== seq + 1 || entry.prevHash !== headHash || !entryHashMatches(entry, suite))
         throw new ElderflowError("JOURNAL_TAMPERED", { params: { position: seq + 1 } });
       if (entry.command !== null && entry.result.ok) {
         const outcome = apply(entry.command, entry.seq, null);

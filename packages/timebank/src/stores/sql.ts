@@ -13,7 +13,7 @@ import {
 } from "@elderflow/core";
 import type { CheckpointInfo } from "../checkpoint";
 import type { CommandResult } from "../commands";
-import { entryTexts, type JournalEntry } from "../journal";
+import { entryTexts, type JournalEntry, storedTexts } from "../journal";
 import { TIMEBANK_MIGRATIONS, TIMEBANK_MYSQL_MIGRATIONS } from "../migrations";
 import type { AccountRow, KeyRecord } from "../state";
 import { exclusiveTimeBankStore } from "./exclusive";
@@ -50,7 +50,7 @@ interface AccountDbRow {
 }
 
 function toEntry(r: JournalRow): JournalEntry {
-  return {
+  const entry: JournalEntry = {
     seq: Number(r.seq),
     key: textOf(r.key),
     fingerprint: r.fingerprint,
@@ -60,6 +60,10 @@ function toEntry(r: JournalRow): JournalEntry {
     prevHash: r.prev_hash,
     hash: r.hash,
   };
+  // The stored texts, so that a replay hashes them as they are before it serialises the parsed
+  // values again (see `entryHashMatches`).
+  storedTexts.set(entry, { command: r.command ?? "null", result: r.result });
+  return entry;
 }
 
 interface ErasureDbRow {
