@@ -10,6 +10,7 @@ import {
   sqlFromPglite,
 } from "@elderflow/core";
 import type { WorkflowActor } from "@elderflow/workflow";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { createMysqlDatabase, dropMysqlDatabase, privateMysqlDatabase } from "../../../../test/support/mysql";
 import { dropPgDatabase, PG_URL, pgAdmin, privateDatabase } from "../../../../test/support/pg";
@@ -470,6 +471,50 @@ describe("createElderflow on PostgreSQL", () => {
     url.pathname = `/${db}`;
     try {
       await keepsEverythingInOneDatabase({ kind: "postgres", url: url.toString(), max: 2 });
+    } finally {
+      await dropPgDatabase(db);
+    }
+  }, 60_000);
+});
+
+describe("createElderflow that fails to open", () => {
+  const db = privateDatabase("ef_open");
+
+  /** Sessions on the test database other than the admin's own, once closing ones have gone (up to 5 s). */
+  async function sessionsLeft(): Promise<number> {
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      for (let i = 0; ; i++) {
+        const r = await client.query<{ n: string }>(
+          "select count(*) as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
+          [db],
+        );
+        const n = Number(r.rows[0]?.n);
+        if (n === 0 || i >= 50) return n;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await client.end();
+    }
+  }
+
+  it("closes the pool it opened when a migration refuses the schema, and keeps what was stored", async () => {
+    await pgAdmin(`create database ${db}`);
+    const url = new URL(PG_URL);
+    url.pathname = `/${db}`;
+    const spec = { kind: "postgres", url: url.toString(), max: 3 } as const;
+    try {
+      await (await aSystem(spec)).flow.close();
+      // The schema is in the single-table layout: opening it partitioned is refused at migration.
+      await expect(aSystem({ ...spec, partitionByCommunity: true })).rejects.toMatchObject({
+        code: "INVALID_INPUT",
+        path: ["partitionByCommunity"],
+      });
+      // pg closes idle clients only after 10 s: nothing left here means the pool was closed.
+      expect(await sessionsLeft()).toBe(0);
+      const { flow } = await aSystem(spec);
+      await flow.close();
     } finally {
       await dropPgDatabase(db);
     }

@@ -4,6 +4,7 @@ import {
   type ActorRole,
   actorHasRole,
   actorReaches,
+  type BatchingSqlClient,
   batchingClient,
   type Clock,
   ElderflowError,
@@ -659,6 +660,23 @@ async function openBackends(
   // Every store shares one client, so that a unit of work (`flow.batch`) spans all of them.
   const sql = batchingClient(base);
   const partitionByCommunity = spec.kind !== "mysql" && spec.partitionByCommunity === true;
+  try {
+    return await sqlBackends(spec, sql, partitionByCommunity, clock, registerOptions);
+  } catch (error) {
+    // A client this opened is closed again (a failing close must not hide why); one given is the caller's.
+    if (spec.kind !== "sql") await sql.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The stores of a SQL backend on one shared client, their schemas migrated. */
+async function sqlBackends(
+  spec: Exclude<StoreSpec, { kind: "memory" }>,
+  sql: BatchingSqlClient,
+  partitionByCommunity: boolean,
+  clock: Clock,
+  registerOptions: Parameters<typeof sqlRegister>[1],
+): Promise<Backends> {
   await migrateWorkflowSchema(sql, "public", { partitionByCommunity });
   return {
     // A PGlite opened here has no other writer: the time bank holds a batch's commands back and
@@ -734,6 +752,34 @@ export async function createElderflow(options: ElderflowOptions): Promise<Elderf
   const storeSpec = options.store ?? { kind: "pglite" };
   const registerEncryption = registerEncryptionFor(storeSpec, options.registerEncryption);
   const backends = await openBackends(storeSpec, clock, registerEncryption);
+  try {
+    return await assembleElderflow(options, {
+      host,
+      hostWorkflow,
+      accessRetentionDays,
+      registerEncryption,
+      backends,
+    });
+  } catch (error) {
+    // The caller never gets a system to close: close what was opened (a failing close must not hide why).
+    await backends.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** What {@link createElderflow} has checked and opened before it wires the engines together. */
+interface Opened {
+  readonly host: Actor;
+  readonly hostWorkflow: WorkflowActor;
+  readonly accessRetentionDays: number;
+  readonly registerEncryption: RegisterEncryption | undefined;
+  readonly backends: Backends;
+}
+
+/** The rest of {@link createElderflow}, on opened backends (which it closes on a failure). */
+async function assembleElderflow(options: ElderflowOptions, opened: Opened): Promise<Elderflow> {
+  const { clock } = options;
+  const { host, hostWorkflow, accessRetentionDays, registerEncryption, backends } = opened;
   const log = redactingLogger(options.logger ?? silentLogger).child({ component: "elderflow" });
   const tracer = options.tracer === false ? noopTracer : (options.tracer ?? (await defaultTracer()));
   // Store commit points: a time-bank batch, a workflow step.
