@@ -2,6 +2,7 @@ import { ElderflowError, isBatchingClient, type SqlClient } from "@elderflow/cor
 import type { Commit, Erasure, ListFilter, LogEntry, OutboxItem, StoredInstance, StoredTimer } from "../types";
 import { addedTimers, droppedTimerIds } from "./commits";
 import { listQuery } from "./list";
+import { EVENT_COLUMN_LIST } from "./migrations";
 import { eventCommunity, madeCtes, sameCommunity } from "./partitions";
 import { byDue, entryColumns, instanceColumns, num, type Row, toInstance, toOutboxItem, toTimer } from "./rows";
 import type { WorkflowStore } from "./store";
@@ -281,7 +282,7 @@ export function exclusiveStore(
              priority = x.priority, snapshot = x.snapshot, updated_at = x.updated_at
         from x where i.id = x.id${sameCommunity(T, "i", "x")} and x.stored > 0 and i.version = x.stored returning i.id),
     ev as (
-      insert into ${T.e} (${eventCommunity(T)}instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version)
+      insert into ${T.e} (${eventCommunity(T)}${EVENT_COLUMN_LIST})
       select ${T.ids === undefined ? "" : "v.community_id, "}v.instance_id, v.seq, v.event_id, v.type, v.actor_id, v.role, v.org_id, v.at, v.payload, v.from_state,
              v.to_state, v.machine_version
         from jsonb_to_recordset($2::jsonb) as v(community_id text, instance_id text, seq int, event_id text, type text, actor_id text,

@@ -26,6 +26,20 @@ export const EVENT_COLUMNS = `  instance_id text not null,
   to_state text not null,
   machine_version integer not null,`;
 
+/** The names of the columns a column definition list declares, in order, comma-separated. */
+const namesOf = (columns: string): string =>
+  columns
+    .split("\n")
+    .map((line) => line.trim().split(" ")[0] as string)
+    .filter((name) => name !== "")
+    .join(", ");
+
+/** Every column of `wf_instances`, id first, as an insert or select lists them. */
+export const INSTANCE_COLUMN_LIST = `id, ${namesOf(INSTANCE_COLUMNS)}`;
+
+/** The columns of `wf_events` that {@link EVENT_COLUMNS} declares (without the partition key). */
+export const EVENT_COLUMN_LIST = namesOf(EVENT_COLUMNS);
+
 /** The outbox table and its index of pending items, as version 1 creates them (shared by both layouts). */
 export const outboxTable = (S: string): string => `create table if not exists ${S}.wf_outbox (
   n bigserial primary key,

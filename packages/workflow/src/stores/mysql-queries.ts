@@ -1,6 +1,7 @@
 import { ElderflowError, isUniqueViolation, mysqlValues, type SqlClient, type SqlQueryable } from "@elderflow/core";
 import type { Commit, CommitOutcome, Erasure, LogEntry, StoredInstance } from "../types";
 import { addedTimers, droppedTimerIds } from "./commits";
+import { EVENT_COLUMN_LIST } from "./migrations";
 
 type Row = Record<string, unknown>;
 
@@ -54,10 +55,6 @@ function instanceValues(i: StoredInstance): unknown[] {
     i.updatedAt,
   ];
 }
-
-/** The log columns of an insert, in order. */
-const EVENT_COLS =
-  "instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version";
 
 /** A log entry's column values after its instance id, in the order of the log table's insert. */
 export function logEntryValues(e: LogEntry): unknown[] {
@@ -205,7 +202,7 @@ export function mysqlQueries(client: SqlClient, schema: string) {
     }
     for (const part of chunks(byId)) {
       const v = mysqlValues(part.map(eventValues));
-      await tx.query(`insert into ${T.e} (${EVENT_COLS}) values ${v.list}`, v.params);
+      await tx.query(`insert into ${T.e} (${EVENT_COLUMN_LIST}) values ${v.list}`, v.params);
     }
     const drops: [string, string][] = [];
     const adds: unknown[][] = [];
@@ -323,7 +320,7 @@ export function mysqlQueries(client: SqlClient, schema: string) {
             );
           }
           await tx.query(
-            `insert into ${T.e} (${EVENT_COLS}) values ${mysqlValues([eventValues(x)]).list}`,
+            `insert into ${T.e} (${EVENT_COLUMN_LIST}) values ${mysqlValues([eventValues(x)]).list}`,
             eventValues(x),
           );
         },

@@ -1,7 +1,7 @@
 import { ElderflowError, IdSchema, type Migration, parseOrThrow, type SqlClient } from "@elderflow/core";
 import { z } from "zod";
 import type { WorkflowTables } from "./exclusive";
-import { EVENT_COLUMNS, INSTANCE_COLUMNS, outboxTable } from "./migrations";
+import { EVENT_COLUMN_LIST, EVENT_COLUMNS, INSTANCE_COLUMN_LIST, INSTANCE_COLUMNS, outboxTable } from "./migrations";
 
 /**
  * The workflow tables partitioned by community (PostgreSQL's declarative `PARTITION BY LIST`),
@@ -119,10 +119,11 @@ export function workflowTables(schema: string, partitioned: boolean): WorkflowTa
  * each id in the id table (a unique key over every community), and only a claimed id is made.
  */
 export function madeCtes(T: WorkflowTables, where: string): string {
-  const cols =
-    "id, machine, machine_version, version, state, status, community_id, priority, snapshot, created_at, updated_at";
-  const vals = `x.id, x.machine, x.machine_version, x.version, x.state, x.status, x.community_id, x.priority, x.snapshot,
-             x.created_at, x.updated_at`;
+  const cols = INSTANCE_COLUMN_LIST;
+  const vals = cols
+    .split(", ")
+    .map((c) => `x.${c}`)
+    .join(", ");
   if (T.ids === undefined)
     return `made as (
       insert into ${T.i} (${cols})
@@ -202,10 +203,8 @@ export async function addCommunityPartition(
   const communities = [...new Set(o.communities)].sort();
   // The values are checked ids (letters, digits, `_.:-`), so quoting them is exact.
   const values = communities.map((c) => `'${c}'`).join(", ");
-  const instCols =
-    "id, machine, machine_version, version, state, status, community_id, priority, snapshot, created_at, updated_at";
-  const evCols =
-    "community_id, instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version";
+  const instCols = INSTANCE_COLUMN_LIST;
+  const evCols = `community_id, ${EVENT_COLUMN_LIST}`;
   return client.transaction(async (tx) => {
     await tx.query(`lock table ${S}.wf_instances_default, ${S}.wf_events_default in exclusive mode`);
     await tx.query(

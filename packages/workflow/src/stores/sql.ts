@@ -3,7 +3,7 @@ import type { Commit, CommitOutcome, Erasure, ListFilter, LogEntry, Role, Stored
 import { addedTimers, droppedTimerIds } from "./commits";
 import { type ExclusiveStoreOptions, exclusiveStore, type WorkflowTables } from "./exclusive";
 import { listQuery } from "./list";
-import { workflowMigrations, workflowMysqlMigrations } from "./migrations";
+import { EVENT_COLUMN_LIST, workflowMigrations, workflowMysqlMigrations } from "./migrations";
 import { logEntryValues, mysqlQueries, mysqlTables } from "./mysql-queries";
 import {
   assertLayout,
@@ -169,7 +169,7 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
        order by i.id for update of i),
     ${madeCtes(T, "x.expected = 0")},
     ev as (
-      insert into ${T.e} (${eventCommunity(T)}instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version)
+      insert into ${T.e} (${eventCommunity(T)}${EVENT_COLUMN_LIST})
       select ${T.ids === undefined ? "" : "x.community_id, "}x.id, x.seq, x.event_id, x.type, x.actor_id, x.role, x.org_id, x.at, x.payload, x.from_state, x.to_state, x.entry_version
         from x where x.id in (select id from gate union all select id from made)
       on conflict do nothing returning instance_id),
@@ -473,9 +473,9 @@ export function sqlStore(client: SqlClient, options: SqlStoreOptions = {}): Work
           );
         await tx.query(
           T.ids === undefined
-            ? `insert into ${T.e} (instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version)
+            ? `insert into ${T.e} (${EVENT_COLUMN_LIST})
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12)`
-            : `insert into ${T.e} (instance_id, seq, event_id, type, actor_id, role, org_id, at, payload, from_state, to_state, machine_version, community_id)
+            : `insert into ${T.e} (${EVENT_COLUMN_LIST}, community_id)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13)`,
           T.ids === undefined ? [i.id, ...logEntryValues(e)] : [i.id, ...logEntryValues(e), i.communityId],
         );
