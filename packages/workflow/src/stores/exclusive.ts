@@ -84,8 +84,15 @@ export function exclusiveStore(
   const inBatch = () => isBatchingClient(client) && client.inBatch;
   const pendingWrites = () => dirty.size > 0 || timerChanges.size > 0 || deliveredStored.length > 0 || boxes.length > 0;
 
+  /**
+   * Ids the partitioned layout's id table holds without an instance row (their partition was
+   * detached, to an archive): taken, so a create of one is a duplicate, and nothing to load.
+   */
+  const taken = new Set<string>();
+
   function forget() {
     entries.clear();
+    taken.clear();
     timers = undefined;
     outbox = undefined;
     clearPending();
@@ -115,7 +122,8 @@ export function exclusiveStore(
 
   async function knownIds(): Promise<Set<string> | false> {
     if (known === undefined) {
-      const r = await client.query<{ id: string }>(`select id from ${T.i} limit $1`, [maxKnown + 1]);
+      // Partitioned, the id table knows every id ever created, also those archived since.
+      const r = await client.query<{ id: string }>(`select id from ${T.ids ?? T.i} limit $1`, [maxKnown + 1]);
       if (known === undefined) {
         const set = r.rows.length > maxKnown ? false : new Set(r.rows.map((row) => row.id));
         // Ids written while the read was on (it may not see them) are added too.
@@ -151,7 +159,17 @@ export function exclusiveStore(
       found.add(id);
       touch(id, { instance: toInstance(row), eventIds: new Set(row.event_ids as string[]) });
     }
-    for (const id of ids) if (!found.has(id)) touch(id, null);
+    const missing = ids.filter((id) => !found.has(id));
+    for (const id of missing) touch(id, null);
+    if (T.ids !== undefined && missing.length > 0) {
+      const r = await client.query<{ id: string }>(`select id from ${T.ids} where id = any($1::text[])`, [missing]);
+      if (taken.size + r.rows.length > maxEntries) {
+        // Bounded: forgotten ids are read again when next asked for.
+        for (const id of taken) entries.delete(id);
+        taken.clear();
+      }
+      for (const row of r.rows) taken.add(row.id);
+    }
     await trim();
   }
 
@@ -232,7 +250,7 @@ export function exclusiveStore(
     const tm = await timerMap();
     const ob = await outboxMap();
     if (c.expectedVersion === 0) {
-      if (e !== null) throw new ElderflowError("DUPLICATE_ID", { params: { id } });
+      if (e !== null || taken.has(id)) throw new ElderflowError("DUPLICATE_ID", { params: { id } });
     } else {
       if (e === null) throw new ElderflowError("UNKNOWN_INSTANCE", { params: { instance: id } });
       const conflict = () =>

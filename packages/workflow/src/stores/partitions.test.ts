@@ -1,4 +1,4 @@
-import { isElderflowError, sqlFromPgPool } from "@elderflow/core";
+import { batchingClient, isElderflowError, sqlFromPglite, sqlFromPgPool } from "@elderflow/core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aCommit, codeOf, describeStoreContract } from "./contract.testkit";
@@ -6,6 +6,7 @@ import { addCommunityPartition } from "./partitions";
 import { dropSchema, PG_URL, uniqueSchema } from "./pg.testkit";
 import { pgliteStore } from "./pglite";
 import { postgresStore } from "./postgres";
+import { migrateWorkflowSchema, sqlStore } from "./sql";
 import type { WorkflowStore } from "./store";
 
 // The partitioned layout meets the same contract as the single-table one, on every PostgreSQL
@@ -151,5 +152,39 @@ describe("the partitioned layout on PostgreSQL", () => {
     const kept = await pool.query(`select id, version from ${schema}.wf_instances_p_d09`);
     expect(kept.rows).toEqual([{ id: "z1", version: 1 }]);
     expect(await codeOf(store.commit(aCommit("z1", 1, {}, { communityId: "d09-c001" })))).toBe("DUPLICATE_ID");
+  });
+});
+
+describe("the partitioned layout in the exclusive (embedded) store", () => {
+  it("answers DUPLICATE_ID for an id whose partition was detached, and commits the rest of the batch", async () => {
+    const { PGlite } = await import("@electric-sql/pglite");
+    const sql = batchingClient(sqlFromPglite(new PGlite()));
+    try {
+      await migrateWorkflowSchema(sql, "public", { partitionByCommunity: true });
+      await addCommunityPartition(sql, { name: "d09", communities: ["d09-c001"] });
+      const first = sqlStore(sql, { exclusive: true, partitionByCommunity: true, ownsClient: false });
+      await first.commit(aCommit("z1", 1, {}, { communityId: "d09-c001" }));
+      await sql.query("alter table public.wf_instances detach partition public.wf_instances_p_d09");
+      await sql.query("alter table public.wf_events detach partition public.wf_events_p_d09");
+      // A store opened after the detach has never seen z1: only the id table knows it is taken.
+      const store = sqlStore(sql, { exclusive: true, partitionByCommunity: true, ownsClient: false });
+      expect(await store.load("z1")).toBeUndefined();
+      const outcomes = await sql.batch(() =>
+        store.commitMany([
+          aCommit("z1", 1, {}, { communityId: "d09-c001" }),
+          aCommit("z2", 1, {}, { communityId: "d01-c001" }),
+        ]),
+      );
+      expect(outcomes.map((o) => (o.ok ? "none" : o.error.code))).toEqual(["DUPLICATE_ID", "none"]);
+      expect((await store.load("z2"))?.instance.version).toBe(1);
+      // An update of the archived id is of an instance that is not there.
+      expect(await codeOf(sql.batch(() => store.commit(aCommit("z1", 2, {}, { communityId: "d09-c001" }))))).toBe(
+        "UNKNOWN_INSTANCE",
+      );
+      const kept = await sql.query("select id, version from public.wf_instances_p_d09");
+      expect(kept.rows).toEqual([{ id: "z1", version: 1 }]);
+    } finally {
+      await sql.close();
+    }
   });
 });
