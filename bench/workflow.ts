@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Clock, sqlFromPglite, sqlFromPgPool } from "@elderflow/core";
+import { type Clock, guardIdleClients, sqlFromPglite, sqlFromPgPool } from "@elderflow/core";
 import {
   addCommunityPartition,
   builtInWorkflows,
@@ -588,7 +588,8 @@ export async function run(ctx: BenchContext): Promise<void> {
       const url = (scratch as { url: string }).url;
       const schema = "wf_persisted";
       const pgs = await postgresStore({ connectionString: url, schema, max: 8 });
-      const pool = new pg.Pool({ connectionString: url, max: 8 });
+      // Its idle clients are ended by the scratch database's forced drop when a run fails.
+      const pool = guardIdleClients(new pg.Pool({ connectionString: url, max: 8 }));
       await persisted(ctx, "postgres", pgs, `${schema}.`, (sql, params) => pool.query(sql, params), url);
       await pgs.close();
       // The same run on the layout partitioned by community, the community in a partition of its
