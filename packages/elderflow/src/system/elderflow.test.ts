@@ -499,7 +499,7 @@ describe("createElderflow that fails to open", () => {
     }
   }
 
-  it("closes the pool it opened when a migration refuses the schema, and keeps what was stored", async () => {
+  it("closes the pool it opened when a migration refuses the schema, which then opens as before", async () => {
     await pgAdmin(`create database ${db}`);
     const url = new URL(PG_URL);
     url.pathname = `/${db}`;
