@@ -148,28 +148,35 @@ export function exclusiveStore(
     const ids = set === false ? all : all.filter((id) => set.has(id));
     for (const id of all) if (set !== false && !set.has(id)) touch(id, null);
     if (ids.length === 0) return trim();
+    // Partitioned, the id table is read with the instances in the same statement: an id it holds
+    // without an instance row was archived (its partition detached) and stays taken.
     const r = await client.query<Row>(
-      `select i.*, array(select e.event_id from ${T.e} e where e.instance_id = i.id) as event_ids
-         from ${T.i} i where i.id = any($1::text[])`,
+      T.ids === undefined
+        ? `select i.*, array(select e.event_id from ${T.e} e where e.instance_id = i.id) as event_ids
+             from ${T.i} i where i.id = any($1::text[])`
+        : `select d.id as taken_id, i.*, array(select e.event_id from ${T.e} e where e.instance_id = i.id) as event_ids
+             from ${T.ids} d left join ${T.i} i on i.id = d.id and i.community_id = d.community_id
+            where d.id = any($1::text[])`,
       [ids],
     );
     const found = new Set<string>();
+    const archived: string[] = [];
     for (const row of r.rows) {
+      if (row.id == null) {
+        archived.push(row.taken_id as string);
+        continue;
+      }
       const id = row.id as string;
       found.add(id);
       touch(id, { instance: toInstance(row), eventIds: new Set(row.event_ids as string[]) });
     }
-    const missing = ids.filter((id) => !found.has(id));
-    for (const id of missing) touch(id, null);
-    if (T.ids !== undefined && missing.length > 0) {
-      const r = await client.query<{ id: string }>(`select id from ${T.ids} where id = any($1::text[])`, [missing]);
-      if (taken.size + r.rows.length > maxEntries) {
-        // Bounded: forgotten ids are read again when next asked for.
-        for (const id of taken) entries.delete(id);
-        taken.clear();
-      }
-      for (const row of r.rows) taken.add(row.id);
+    for (const id of ids) if (!found.has(id)) touch(id, null);
+    if (taken.size + archived.length > maxEntries) {
+      // Bounded: forgotten ids are read again when next asked for.
+      for (const id of taken) entries.delete(id);
+      taken.clear();
     }
+    for (const id of archived) taken.add(id);
     await trim();
   }
 
